@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "surveyd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "surveyd", targets: ["surveyd"]),
+        .executable(name: "surveyctl", targets: ["surveyctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // Pure domain model: units, topics, groups, sentiments, dates, periods, tallies.
+        .target(name: "SurveyModel"),
+        // Configuration file format, loading and validation.
+        .target(
+            name: "SurveyConfig",
+            dependencies: ["SurveyModel", .product(name: "Yams", package: "Yams")]
+        ),
+        // Pure collaborator protocol: lines in, commands and session actions out, replies out.
+        .target(name: "SurveyProtocol", dependencies: ["SurveyModel"]),
+        // SQLite storage through GRDB; migrations embedded from migrations/ at build time.
+        .target(
+            name: "SurveyStore",
+            dependencies: [
+                "SurveyModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        // SwiftNIO TCP server for the collaborator protocol.
+        .target(
+            name: "SurveyServer",
+            dependencies: [
+                "SurveyModel", "SurveyProtocol", "SurveyStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "surveyd",
+            dependencies: [
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "surveyctl",
+            dependencies: [
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        // Build-time tool: turns migrations/*.sql into Swift source.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel"]),
+        .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),
+        .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol"]),
+        .testTarget(
+            name: "SurveyStoreTests",
+            dependencies: ["SurveyStore", "SurveyConfig", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "surveyd", "surveyctl", "SurveyStore", "SurveyModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

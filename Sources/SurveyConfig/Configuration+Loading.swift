@@ -1,0 +1,284 @@
+import Foundation
+import SurveyModel
+import Yams
+
+extension Configuration {
+    /// Every top-level key the file may hold.
+    static let topLevelKeys: Set<String> = [
+        "listen", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
+        "units", "topics", "groups", "sentiments",
+    ]
+
+    /// Reads and validates the configuration file at `path`.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the file, key, line and reason.
+    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(file: path, key: nil, line: nil, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, key: nil, line: nil, reason: "the file is not valid UTF-8")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses and validates configuration text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(file: file, key: nil, line: nil, reason: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(yaml: error, file: file)
+        } catch {
+            throw ConfigurationError(file: file, key: nil, line: nil, reason: "syntax error: \(error)")
+        }
+        var reader = ConfigurationReader(file: file)
+        return try reader.read(root)
+    }
+}
+
+extension ConfigurationError {
+    init(yaml error: YamlError, file: String) {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let detail = context.map { "\($0.text) " } ?? ""
+            self.init(file: file, key: nil, line: mark.line, reason: "syntax error: \(detail)\(problem)")
+        default:
+            self.init(file: file, key: nil, line: nil, reason: "syntax error: \(error)")
+        }
+    }
+}
+
+/// Walks the YAML tree, remembering the key path for error messages.
+struct ConfigurationReader {
+    let file: String
+
+    func fail(_ key: String?, _ node: Node?, _ reason: String) -> ConfigurationError {
+        ConfigurationError(file: file, key: key, line: node?.mark?.line, reason: reason)
+    }
+
+    /// The pairs of a mapping, refusing keys that are unknown or repeated.
+    func entries(_ node: Node, key: String?, allowed: Set<String>) throws(ConfigurationError) -> [String: Node] {
+        guard let mapping = node.mapping else {
+            throw fail(key, node, "expected a mapping of keys to values")
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.string else { throw fail(key, keyNode, "keys must be text") }
+            let path = key.map { "\($0).\(name)" } ?? name
+            guard allowed.contains(name) else {
+                let known = allowed.sorted().joined(separator: ", ")
+                throw fail(path, keyNode, "unknown key (known keys here: \(known))")
+            }
+            guard result[name] == nil else { throw fail(path, keyNode, "key given twice") }
+            result[name] = value
+        }
+        return result
+    }
+
+    func string(_ node: Node, _ key: String) throws(ConfigurationError) -> String {
+        guard case let .scalar(scalar) = node else { throw fail(key, node, "expected a text value") }
+        let value = scalar.string.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { throw fail(key, node, "must not be empty") }
+        return value
+    }
+
+    func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard case .scalar = node, let value = node.int else {
+            throw fail(key, node, "expected a whole number")
+        }
+        guard range.contains(value) else {
+            throw fail(key, node, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    func sequence(_ node: Node, _ key: String) throws(ConfigurationError) -> [Node] {
+        if case let .scalar(scalar) = node, scalar.string.isEmpty || scalar.tag == .init(.null) { return [] }
+        guard let sequence = node.sequence else { throw fail(key, node, "expected a list") }
+        return Array(sequence)
+    }
+
+    func code(_ node: Node, _ key: String) throws(ConfigurationError) -> String {
+        let value = try string(node, key)
+        let allowed = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+        guard allowed, value.utf8.count <= 32 else {
+            throw fail(key, node, "a code is 1 to 32 characters of A-Z, a-z, 0-9, '-', '_' or '.', got '\(value)'")
+        }
+        return value
+    }
+
+    func date(_ node: Node, _ key: String) throws(ConfigurationError) -> LocalDate {
+        let text = try string(node, key)
+        guard let date = LocalDate(iso: text) else { throw fail(key, node, "expected a date YYYY-MM-DD, got '\(text)'") }
+        return date
+    }
+
+    mutating func read(_ root: Node) throws(ConfigurationError) -> Configuration {
+        var config = Configuration()
+        let top = try entries(root, key: nil, allowed: Configuration.topLevelKeys)
+
+        if let node = top["listen"] {
+            let items = try sequence(node, "listen")
+            var addresses: [ListenAddress] = []
+            for (offset, item) in items.enumerated() {
+                let key = "listen[\(offset)]"
+                let text = try string(item, key)
+                guard let address = ListenAddress(parsing: text) else {
+                    throw fail(key, item, "expected HOST:PORT (IPv6 as [ADDR]:PORT), got '\(text)'")
+                }
+                addresses.append(address)
+            }
+            guard !addresses.isEmpty else { throw fail("listen", node, "at least one address is needed") }
+            config.listen = addresses
+        }
+        if let node = top["database"] { config.databasePath = try string(node, "database") }
+        if let node = top["summaries_directory"] {
+            config.summariesDirectory = try string(node, "summaries_directory")
+        }
+        if let node = top["time_zone"] {
+            let name = try string(node, "time_zone")
+            guard let zone = TimeZone(identifier: name) else {
+                throw fail("time_zone", node, "unknown time zone '\(name)' (use an IANA name such as Asia/Ho_Chi_Minh)")
+            }
+            config.timeZone = zone
+        }
+        if let node = top["publish"] { try readPublish(node, into: &config) }
+        if let node = top["dates"] {
+            let values = try entries(node, key: "dates", allowed: ["future_tolerance_days", "maximum_age_days"])
+            if let value = values["future_tolerance_days"] {
+                config.dateWindow.futureToleranceDays = try integer(value, "dates.future_tolerance_days", 0...31)
+            }
+            if let value = values["maximum_age_days"] {
+                config.dateWindow.maximumAgeDays = try integer(value, "dates.maximum_age_days", 1...36_600)
+            }
+        }
+        if let node = top["limits"] { try readLimits(node, into: &config) }
+        config.catalog = try readCatalog(top, root: root)
+        return config
+    }
+
+    func readPublish(_ node: Node, into config: inout Configuration) throws(ConfigurationError) {
+        let values = try entries(node, key: "publish", allowed: ["interval_seconds", "periods", "minimum_cell_size"])
+        if let value = values["interval_seconds"] {
+            config.publishIntervalSeconds = try integer(value, "publish.interval_seconds", 10...604_800)
+        }
+        if let value = values["minimum_cell_size"] {
+            config.minimumCellSize = try integer(value, "publish.minimum_cell_size", 1...1000)
+        }
+        if let value = values["periods"] {
+            var kinds: [PeriodKind] = []
+            for (offset, item) in try sequence(value, "publish.periods").enumerated() {
+                let key = "publish.periods[\(offset)]"
+                let name = try string(item, key)
+                guard let kind = PeriodKind(rawValue: name.lowercased()) else {
+                    throw fail(key, item, "expected one of week, month, quarter, year; got '\(name)'")
+                }
+                guard !kinds.contains(kind) else { throw fail(key, item, "'\(name)' listed twice") }
+                kinds.append(kind)
+            }
+            guard !kinds.isEmpty else { throw fail("publish.periods", value, "list at least one period") }
+            config.publishPeriods = kinds.sorted()
+        }
+    }
+
+    func readLimits(_ node: Node, into config: inout Configuration) throws(ConfigurationError) {
+        let fields: [(String, ClosedRange<Int>, WritableKeyPath<ProtocolLimits, Int>)] = [
+            ("max_line_bytes", 128...65_536, \.maxLineBytes),
+            ("max_batch_responses", 1...1_000_000, \.maxBatchResponses),
+            ("max_connections", 1...100_000, \.maxConnections),
+            ("max_connections_per_peer", 1...100_000, \.maxConnectionsPerPeer),
+            ("idle_timeout_seconds", 1...86_400, \.idleTimeoutSeconds),
+            ("max_auth_failures_per_connection", 1...100, \.maxAuthFailuresPerConnection),
+            ("max_auth_failures_per_peer", 1...10_000, \.maxAuthFailuresPerPeer),
+            ("auth_failure_window_seconds", 1...86_400, \.authFailureWindowSeconds),
+            ("drain_timeout_seconds", 0...3_600, \.drainTimeoutSeconds),
+        ]
+        let values = try entries(node, key: "limits", allowed: Set(fields.map(\.0)))
+        for (name, range, path) in fields {
+            if let value = values[name] {
+                config.limits[keyPath: path] = try integer(value, "limits.\(name)", range)
+            }
+        }
+    }
+
+    /// Reads a list of mappings with a unique `code` each.
+    func readCoded<T>(
+        _ top: [String: Node], _ name: String, root: Node, required: Bool, allowed: Set<String>,
+        _ make: ([String: Node], String, String) throws(ConfigurationError) -> T
+    ) throws(ConfigurationError) -> [T] {
+        guard let node = top[name] else {
+            if required { throw fail(name, root, "missing: list at least one") }
+            return []
+        }
+        var seen: [String: Int] = [:]
+        var items: [T] = []
+        for (offset, item) in try sequence(node, name).enumerated() {
+            let key = "\(name)[\(offset)]"
+            let values = try entries(item, key: key, allowed: allowed)
+            guard let codeNode = values["code"] else { throw fail("\(key).code", item, "missing") }
+            let code = try code(codeNode, "\(key).code")
+            if let first = seen[Catalog.key(code)] {
+                throw fail("\(key).code", codeNode, "duplicate code '\(code)' (already used by \(name)[\(first)])")
+            }
+            seen[Catalog.key(code)] = offset
+            items.append(try make(values, code, key))
+        }
+        if required && items.isEmpty { throw fail(name, node, "the list is empty: list at least one") }
+        return items
+    }
+
+    func required(_ values: [String: Node], _ name: String, _ key: String) throws(ConfigurationError) -> Node {
+        guard let node = values[name] else {
+            throw ConfigurationError(file: file, key: "\(key).\(name)", line: nil, reason: "missing")
+        }
+        return node
+    }
+
+    func readCatalog(_ top: [String: Node], root: Node) throws(ConfigurationError) -> Catalog {
+        let units = try readCoded(top, "units", root: root, required: true, allowed: ["code", "name"]) {
+            (values, code, key) throws(ConfigurationError) in
+            SurveyUnit(code: code, name: try string(try required(values, "name", key), "\(key).name"))
+        }
+        let topics = try readCoded(
+            top, "topics", root: root, required: true, allowed: ["code", "title", "active_from", "active_to"]
+        ) { (values, code, key) throws(ConfigurationError) in
+            let title = try string(try required(values, "title", key), "\(key).title")
+            let from = try values["active_from"].map { (node) throws(ConfigurationError) in try date(node, "\(key).active_from") }
+            let to = try values["active_to"].map { (node) throws(ConfigurationError) in try date(node, "\(key).active_to") }
+            if let from, let to, to < from, let node = values["active_to"] {
+                throw fail("\(key).active_to", node, "ends (\(to)) before it starts (\(from))")
+            }
+            return Topic(code: code, title: title, activeFrom: from, activeTo: to)
+        }
+        let groups = try readCoded(top, "groups", root: root, required: true, allowed: ["code", "name"]) {
+            (values, code, key) throws(ConfigurationError) in
+            RespondentGroup(code: code, name: try string(try required(values, "name", key), "\(key).name"))
+        }
+        let sentiments = try readCoded(
+            top, "sentiments", root: root, required: true, allowed: ["code", "label", "polarity"]
+        ) { (values, code, key) throws(ConfigurationError) in
+            let label = try string(try required(values, "label", key), "\(key).label")
+            let polarityNode = try required(values, "polarity", key)
+            let raw = try integer(polarityNode, "\(key).polarity", -1...1)
+            return Sentiment(code: code, label: label, polarity: Polarity(rawValue: raw) ?? .neutral)
+        }
+        let polarities = Set(sentiments.map(\.polarity))
+        if !polarities.contains(.positive) || !polarities.contains(.negative) {
+            throw fail("sentiments", top["sentiments"], "the scale needs at least one category with polarity 1 and one with polarity -1")
+        }
+        return Catalog(units: units, topics: topics, groups: groups, sentiments: sentiments)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import SurveyModel
+
+/// The whole configuration of surveyd and surveyctl, read from one YAML file
+/// (by default /etc/surveyd/surveyd.conf). Every key is documented in the example configuration
+/// `config/surveyd.conf` and in README.md.
+public struct Configuration: Sendable {
+    /// Addresses the collaborator protocol listens on.
+    public var listen: [ListenAddress] = [ListenAddress(host: "127.0.0.1", port: 7411)]
+    /// Path of the SQLite database file.
+    public var databasePath: String = "/var/lib/surveyd/surveyd.sqlite"
+    /// Directory summary files are published into.
+    public var summariesDirectory: String = "/var/lib/surveyd/summaries"
+    /// Seconds between scheduled publications.
+    public var publishIntervalSeconds: Int = 900
+    /// Granularities published.
+    public var publishPeriods: [PeriodKind] = [.week, .month, .quarter, .year]
+    /// Cells with fewer responses than this are withheld from summaries.
+    public var minimumCellSize: Int = 5
+    /// The provincial time zone: periods and "today" are reckoned in it.
+    public var timeZone: TimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt
+    /// Which collection dates are accepted.
+    public var dateWindow = DateWindow()
+    /// Protocol limits.
+    public var limits = ProtocolLimits()
+    /// Units, topics, groups and the sentiment scale.
+    public var catalog = Catalog(units: [], topics: [], groups: [], sentiments: [])
+
+    public init() {}
+}
+
+/// A host and port to listen on: `127.0.0.1:7411`, `[::1]:7411`, `0.0.0.0:7411`.
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` (IPv6 hosts in brackets); nil if malformed.
+    public init?(parsing text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"),
+                  text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (0...65_535).contains(port) else {
+            return nil
+        }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -1,0 +1,25 @@
+/// Limits that keep one bad client from hurting the others. Defaults are documented in
+/// docs/PROTOCOL.md and in the example configuration.
+public struct ProtocolLimits: Sendable, Hashable {
+    /// Longest accepted line in bytes, excluding the line end.
+    public var maxLineBytes: Int = 1024
+    /// Most responses in one batch.
+    public var maxBatchResponses: Int = 5000
+    /// Most concurrent connections in total.
+    public var maxConnections: Int = 512
+    /// Most concurrent connections from one peer address.
+    public var maxConnectionsPerPeer: Int = 64
+    /// Seconds without a complete line before the server closes the connection.
+    public var idleTimeoutSeconds: Int = 300
+    /// Failed authentications on one connection before it is closed.
+    public var maxAuthFailuresPerConnection: Int = 3
+    /// Failed authentications from one peer address (within ``authFailureWindowSeconds``) after
+    /// which every further attempt from it is delayed by a growing amount.
+    public var maxAuthFailuresPerPeer: Int = 10
+    /// Window over which failures per peer are counted.
+    public var authFailureWindowSeconds: Int = 900
+    /// Seconds the server waits on SIGTERM for batches in flight before closing connections.
+    public var drainTimeoutSeconds: Int = 10
+
+    public init() {}
+}

@@ -1,0 +1,269 @@
+import SurveyModel
+
+/// The state of one collaborator connection, as a value: it takes framed lines and results of
+/// storage operations, and returns what the server must do. It performs no I/O, so every protocol
+/// rule is tested without sockets.
+public struct CollaboratorSession: Sendable {
+    /// Who is authenticated on the connection.
+    public struct Identity: Equatable, Sendable {
+        public var collaboratorID: Int64
+        public var unit: String
+
+        public init(collaboratorID: Int64, unit: String) {
+            self.collaboratorID = collaboratorID
+            self.unit = unit
+        }
+    }
+
+    public enum State: Sendable {
+        case awaitingAuthentication
+        /// AUTH was sent; waiting for the store's answer.
+        case authenticating
+        case ready(Identity)
+        case inBatch(Identity, OpenBatch)
+        /// COMMIT was sent; waiting for the store's answer.
+        case committing(Identity, batchID: String)
+        case closed
+    }
+
+    /// What the server must do next.
+    public enum Action: Equatable, Sendable {
+        /// Nothing to send (a response line inside a batch).
+        case none
+        case reply(Reply)
+        /// Send the reply, then close the connection.
+        case replyAndClose(Reply)
+        /// Check these credentials and call ``authenticationFinished(_:)``.
+        case authenticate(collaboratorID: Int64, token: String)
+        /// Store this batch durably and call ``commitFinished(_:)``.
+        case commit(BatchSubmission)
+    }
+
+    /// The outcome of the store's credentials check.
+    public enum AuthenticationOutcome: Sendable {
+        case accepted(Identity)
+        case revoked
+        case rejected
+        case unavailable
+    }
+
+    /// The outcome of storing a batch.
+    public enum CommitOutcome: Sendable {
+        /// Stored now or earlier with identical content: the same receipt either way.
+        case stored(responses: Int, receivedAt: String)
+        case conflict(responses: Int, receivedAt: String)
+        case revoked
+        case unavailable
+    }
+
+    public private(set) var state: State = .awaitingAuthentication
+    public private(set) var failedAuthentications = 0
+    public let context: SessionContext
+
+    public init(context: SessionContext) {
+        self.context = context
+    }
+
+    /// The authenticated collaborator, if any.
+    public var identity: Identity? {
+        switch state {
+        case let .ready(identity), let .inBatch(identity, _), let .committing(identity, _): identity
+        default: nil
+        }
+    }
+
+    /// Whether a batch is open (the server lets it finish before closing on shutdown).
+    public var isInBatch: Bool {
+        switch state {
+        case .inBatch, .committing: true
+        default: false
+        }
+    }
+
+    /// The collaborator whose revocation must be checked before `line` is handled: every command
+    /// but a response line, once authenticated. Nil when no check is needed.
+    public func collaboratorToVerify(before line: FramedLine) -> Int64? {
+        guard let identity else { return nil }
+        if case let .line(bytes) = line, Command.isResponseLine(bytes) { return nil }
+        return identity.collaboratorID
+    }
+
+    /// The collaborator was found revoked before a command: refuse and close.
+    public mutating func collaboratorRevoked() -> Action {
+        state = .closed
+        return .replyAndClose(.revoked)
+    }
+
+    /// Handles one framed line; `today` is the current date in the provincial time zone.
+    public mutating func receive(_ input: FramedLine, today: LocalDate) -> Action {
+        let bytes: [UInt8]
+        switch input {
+        case .overlong:
+            if case .inBatch(let identity, var batch) = state {
+                batch.addUnreadable(reason: "line too long: more than \(context.limits.maxLineBytes) bytes")
+                state = .inBatch(identity, batch)
+                return .none
+            }
+            return .reply(.lineTooLong(limit: context.limits.maxLineBytes))
+        case let .line(line):
+            bytes = line
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let offset = CollaboratorSession.firstInvalidUTF8Offset(bytes)
+            if case .inBatch(let identity, var batch) = state {
+                batch.addUnreadable(reason: "not valid UTF-8 (at byte \(offset + 1))")
+                state = .inBatch(identity, batch)
+                return .none
+            }
+            return .reply(.invalidUTF8(offset: offset))
+        }
+        switch Command.parse(text) {
+        case let .failure(error):
+            if case .inBatch(let identity, var batch) = state {
+                // Inside a batch, an unreadable line is one of the batch's bad lines: the client
+                // expects no reply until COMMIT.
+                let reason: String
+                switch error {
+                case .empty: reason = "empty line"
+                case let .unknown(verb): reason = "expected a response line 'R …', COMMIT or ABORT, got '\(verb)'"
+                case let .syntax(_, usage): reason = "syntax: \(usage)"
+                }
+                batch.addUnreadable(reason: reason)
+                state = .inBatch(identity, batch)
+                return .none
+            }
+            switch error {
+            case .empty: return .reply(.emptyLine)
+            case let .unknown(verb): return .reply(.unknownCommand(verb))
+            case let .syntax(_, usage): return .reply(.syntax(usage: usage))
+            }
+        case let .success(command):
+            return handle(command, today: today)
+        }
+    }
+
+    mutating func handle(_ command: Command, today: LocalDate) -> Action {
+        switch (command, state) {
+        case (.quit, _):
+            state = .closed
+            return .replyAndClose(.bye)
+        case (.help, _):
+            return .reply(.help)
+        case (.ping, _):
+            return .reply(.pong)
+        case (_, .closed), (_, .authenticating), (_, .committing):
+            return .reply(.badSequence("the previous command has not finished"))
+
+        case let (.auth(id, token), .awaitingAuthentication):
+            state = .authenticating
+            return .authenticate(collaboratorID: id, token: token)
+        case (.auth, _):
+            return .reply(.badSequence("already authenticated"))
+        case (_, .awaitingAuthentication):
+            return .reply(.badSequence("AUTH first"))
+
+        case let (.batch(id, count), .ready(identity)):
+            guard count <= context.limits.maxBatchResponses else {
+                return .reply(.batchTooLarge(declared: count, limit: context.limits.maxBatchResponses))
+            }
+            state = .inBatch(identity, OpenBatch(id: id, declaredCount: count))
+            return .reply(.sendResponses(batchID: id, count: count))
+        case (.batch, .inBatch):
+            return .reply(.badSequence("a batch is already open; COMMIT or ABORT it first"))
+
+        case let (.response(fields), .inBatch(identity, batch)):
+            var batch = batch
+            let validator = ResponseValidator(context: context, today: today)
+            batch.add(validator.validate(fields, line: batch.nextLineNumber))
+            state = .inBatch(identity, batch)
+            return .none
+        case (.response, _):
+            return .reply(.badSequence("response lines belong inside a batch: BATCH first"))
+
+        case let (.commit, .inBatch(identity, batch)):
+            if !batch.errors.isEmpty {
+                state = .ready(identity)
+                return .reply(.rejected(batchID: batch.id, errors: batch.errors))
+            }
+            guard batch.receivedCount == batch.declaredCount else {
+                state = .ready(identity)
+                return .reply(.countMismatch(batchID: batch.id, declared: batch.declaredCount, received: batch.receivedCount))
+            }
+            state = .committing(identity, batchID: batch.id)
+            return .commit(BatchSubmission(collaboratorID: identity.collaboratorID, clientBatchID: batch.id, responses: batch.responses))
+        case let (.abort, .inBatch(identity, _)):
+            state = .ready(identity)
+            return .reply(.aborted)
+        case (.commit, _), (.abort, _):
+            return .reply(.badSequence("no batch is open"))
+        }
+    }
+
+    /// Continues after the credentials check of AUTH.
+    public mutating func authenticationFinished(_ outcome: AuthenticationOutcome) -> Action {
+        guard case .authenticating = state else { return .none }
+        switch outcome {
+        case let .accepted(identity):
+            state = .ready(identity)
+            return .reply(.authenticated(collaboratorID: identity.collaboratorID, unit: identity.unit))
+        case .revoked:
+            state = .closed
+            return .replyAndClose(.revoked)
+        case .unavailable:
+            state = .awaitingAuthentication
+            return .reply(.storageUnavailable)
+        case .rejected:
+            failedAuthentications += 1
+            if failedAuthentications >= context.limits.maxAuthFailuresPerConnection {
+                state = .closed
+                return .replyAndClose(Reply(421, "4.7.0", [Reply.authenticationFailed.lines[0], Reply.tooManyAuthFailures.lines[0]]))
+            }
+            state = .awaitingAuthentication
+            return .reply(.authenticationFailed)
+        }
+    }
+
+    /// Continues after the store's answer to COMMIT.
+    public mutating func commitFinished(_ outcome: CommitOutcome) -> Action {
+        guard case let .committing(identity, batchID) = state else { return .none }
+        state = .ready(identity)
+        switch outcome {
+        case let .stored(responses, receivedAt):
+            return .reply(.accepted(batchID: batchID, responses: responses, receivedAt: receivedAt))
+        case let .conflict(responses, receivedAt):
+            return .reply(.conflict(batchID: batchID, responses: responses, receivedAt: receivedAt))
+        case .revoked:
+            state = .closed
+            return .replyAndClose(.revoked)
+        case .unavailable:
+            return .reply(.storageUnavailable)
+        }
+    }
+
+    /// Offset of the first byte that makes `bytes` invalid UTF-8.
+    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+        var low = 0
+        var high = bytes.count
+        // The longest valid prefix, by bisection over prefixes that decode.
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if String(validating: bytes[0..<middle], as: UTF8.self) != nil || CollaboratorSession.isTruncatedPrefix(bytes[0..<middle]) {
+                low = middle
+            } else {
+                high = middle - 1
+            }
+        }
+        return low
+    }
+
+    private static func isTruncatedPrefix(_ bytes: ArraySlice<UInt8>) -> Bool {
+        // A prefix cut inside a valid multi-byte sequence: drop up to 3 trailing bytes and retry.
+        for cut in 1...3 where bytes.count >= cut {
+            if String(validating: bytes.dropLast(cut), as: UTF8.self) != nil,
+               bytes.suffix(cut).first.map({ $0 >= 0xC0 }) == true {
+                return true
+            }
+        }
+        return false
+    }
+}

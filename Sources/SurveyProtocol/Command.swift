@@ -1,0 +1,91 @@
+/// A command of the collaborator protocol, parsed from one line. Verbs are case-insensitive.
+public enum Command: Equatable, Sendable {
+    /// `AUTH <collaborator-id> <token>`
+    case auth(collaboratorID: Int64, token: String)
+    /// `BATCH <batch-id> <count>`
+    case batch(id: String, count: Int)
+    /// `R <date> <topic> <group> <sentiment>`: one response inside a batch (fields unchecked here).
+    case response(fields: [Substring])
+    case commit
+    case abort
+    case ping
+    case quit
+    case help
+
+    /// Usage lines, as shown by HELP and in syntax errors.
+    public static let usage: [(verb: String, usage: String)] = [
+        ("AUTH", "AUTH <collaborator-id> <token>"),
+        ("BATCH", "BATCH <batch-id> <count>"),
+        ("R", "R <YYYY-MM-DD> <topic> <group> <sentiment>"),
+        ("COMMIT", "COMMIT"),
+        ("ABORT", "ABORT"),
+        ("PING", "PING"),
+        ("QUIT", "QUIT"),
+        ("HELP", "HELP"),
+    ]
+
+    /// Longest batch id in bytes.
+    public static let maxBatchIDBytes = 64
+    /// Longest token in bytes.
+    public static let maxTokenBytes = 128
+
+    /// Whether `line` is a response line (`R …`), without decoding it.
+    public static func isResponseLine(_ line: [UInt8]) -> Bool {
+        line.count >= 2 && (line[0] == UInt8(ascii: "R") || line[0] == UInt8(ascii: "r"))
+            && (line[1] == UInt8(ascii: " ") || line[1] == UInt8(ascii: "\t"))
+    }
+
+    /// Parses one line of text (already known to be valid UTF-8, line end removed).
+    public static func parse(_ line: String) -> Result<Command, CommandError> {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let verbWord = words.first else { return .failure(.empty) }
+        let verb = verbWord.uppercased()
+        let arguments = Array(words.dropFirst())
+        func syntax() -> Result<Command, CommandError> {
+            .failure(.syntax(verb: verb, usage: usage.first { $0.verb == verb }?.usage ?? verb))
+        }
+        switch verb {
+        case "AUTH":
+            guard arguments.count == 2, let id = Int64(arguments[0]), id > 0,
+                  !arguments[1].isEmpty, arguments[1].utf8.count <= maxTokenBytes
+            else { return syntax() }
+            return .success(.auth(collaboratorID: id, token: String(arguments[1])))
+        case "BATCH":
+            guard arguments.count == 2, isValidBatchID(arguments[0]), let count = Int(arguments[1]), count >= 1 else {
+                return syntax()
+            }
+            return .success(.batch(id: String(arguments[0]), count: count))
+        case "R":
+            return .success(.response(fields: arguments))
+        case "COMMIT", "ABORT", "PING", "QUIT", "HELP":
+            guard arguments.isEmpty else { return syntax() }
+            switch verb {
+            case "COMMIT": return .success(.commit)
+            case "ABORT": return .success(.abort)
+            case "PING": return .success(.ping)
+            case "QUIT": return .success(.quit)
+            default: return .success(.help)
+            }
+        default:
+            let shown = verb.count > 20 ? String(verb.prefix(20)) + "…" : verb
+            return .failure(.unknown(verb: shown))
+        }
+    }
+
+    /// A batch id is 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:` and `-`.
+    public static func isValidBatchID(_ text: Substring) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= maxBatchIDBytes else { return false }
+        return text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "-")
+        }
+    }
+}
+
+/// Why a line is not a valid command.
+public enum CommandError: Error, Equatable, Sendable {
+    case empty
+    case unknown(verb: String)
+    case syntax(verb: String, usage: String)
+}

@@ -1,0 +1,82 @@
+import SurveyModel
+
+/// Every reply the server sends, in one place, so that docs/PROTOCOL.md and the code agree.
+extension Reply {
+    public static func greeting(limits: ProtocolLimits) -> Reply {
+        Reply(220, "2.0.0", "surveyd \(protocolVersion) ready max-line=\(limits.maxLineBytes) max-batch=\(limits.maxBatchResponses)")
+    }
+
+    public static let help = Reply(214, "2.0.0", ["commands:"] + Command.usage.map(\.usage) + ["see docs/PROTOCOL.md"])
+    public static let bye = Reply(221, "2.0.0", "bye")
+    public static let pong = Reply(250, "2.0.0", "pong")
+    public static let aborted = Reply(250, "2.0.0", "batch aborted, nothing stored")
+
+    public static func authenticated(collaboratorID: Int64, unit: String) -> Reply {
+        Reply(235, "2.7.0", "authenticated as collaborator \(collaboratorID) of unit \(unit)")
+    }
+
+    public static func sendResponses(batchID: String, count: Int) -> Reply {
+        Reply(354, "3.0.0", "send \(count) responses for batch \(batchID), then COMMIT")
+    }
+
+    /// The success reply to COMMIT; identical for the first acceptance and for every retry.
+    public static func accepted(batchID: String, responses: Int, receivedAt: String) -> Reply {
+        Reply(250, "2.6.0", "batch \(batchID) accepted: \(responses) responses, received \(receivedAt)")
+    }
+
+    public static let tooManyConnections = Reply(421, "4.3.2", "too many connections, try again later")
+    public static let tooManyConnectionsFromPeer = Reply(421, "4.3.2", "too many connections from your address, try again later")
+    public static let idleTimeout = Reply(421, "4.4.2", "idle timeout, closing")
+    public static let shuttingDown = Reply(421, "4.3.0", "server shutting down, try again later")
+    public static let tooManyAuthFailures = Reply(421, "4.7.0", "too many failed authentications, closing")
+    public static let storageUnavailable = Reply(451, "4.3.0", "storage temporarily unavailable, batch not stored; send it again later")
+
+    public static func unknownCommand(_ verb: String) -> Reply {
+        Reply(500, "5.5.1", "unknown command '\(verb)' (try HELP)")
+    }
+
+    public static func lineTooLong(limit: Int) -> Reply {
+        Reply(500, "5.5.6", "line too long: more than \(limit) bytes")
+    }
+
+    public static func invalidUTF8(offset: Int) -> Reply {
+        Reply(500, "5.5.2", "line is not valid UTF-8 (at byte \(offset + 1))")
+    }
+
+    public static let emptyLine = Reply(500, "5.5.2", "empty line")
+
+    public static func syntax(usage: String) -> Reply {
+        Reply(501, "5.5.4", "syntax: \(usage)")
+    }
+
+    public static func badSequence(_ reason: String) -> Reply {
+        Reply(503, "5.5.1", "bad sequence: \(reason)")
+    }
+
+    public static let revoked = Reply(530, "5.7.1", "collaborator revoked; contact the commission, closing")
+    public static let authenticationFailed = Reply(535, "5.7.8", "authentication failed")
+
+    public static func conflict(batchID: String, responses: Int, receivedAt: String) -> Reply {
+        Reply(550, "5.6.1", "batch \(batchID) conflicts: already accepted with different content (\(responses) responses, received \(receivedAt)); use a new batch id")
+    }
+
+    public static func batchTooLarge(declared: Int, limit: Int) -> Reply {
+        Reply(552, "5.3.4", "batch too large: \(declared) responses declared, at most \(limit) allowed; split it")
+    }
+
+    public static func countMismatch(batchID: String, declared: Int, received: Int) -> Reply {
+        Reply(554, "5.6.2", "batch \(batchID) rejected: declared \(declared) responses, received \(received); nothing stored")
+    }
+
+    /// The rejection of a batch with bad lines: a summary line, then one line per error (at most
+    /// ``BatchErrors/maximumListed``), then a closing line.
+    public static func rejected(batchID: String, errors: BatchErrors) -> Reply {
+        var lines = ["batch \(batchID) rejected: \(errors.total) bad \(errors.total == 1 ? "line" : "lines"); nothing stored"]
+        lines += errors.listed.map(\.description)
+        if errors.total > errors.listed.count {
+            lines.append("… and \(errors.total - errors.listed.count) more")
+        }
+        lines.append("end of errors")
+        return Reply(554, "5.6.0", lines)
+    }
+}

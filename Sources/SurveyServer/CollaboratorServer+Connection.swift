@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import NIOCore
+import SurveyModel
+import SurveyProtocol
+import SurveyStore
+
+extension CollaboratorServer {
+    /// Serves one connection until it ends. Never throws: one connection's failure is its own.
+    func serve(_ connection: NIOAsyncChannel<InboundEvent, ByteBuffer>) async {
+        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        var logger = self.logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        switch peers.admit(peer) {
+        case .admitted:
+            break
+        case let refusal:
+            logger.warning("connection refused", metadata: ["reason": "\(refusal == .tooManyFromPeer ? "per-peer limit" : "connection limit")"])
+            let reply: Reply = refusal == .tooManyFromPeer ? .tooManyConnectionsFromPeer : .tooManyConnections
+            try? await connection.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(string: reply.encoded))
+            }
+            return
+        }
+        defer { peers.release(peer) }
+        guard let key = connections.insert(connection.channel) else {
+            try? await connection.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(string: Reply.shuttingDown.encoded))
+            }
+            return
+        }
+        defer { connections.remove(key) }
+        logger.debug("connection opened")
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var session = CollaboratorSession(context: settings.context)
+                var drainRequested = false
+                try await outbound.write(ByteBuffer(string: Reply.greeting(limits: settings.context.limits).encoded))
+                eventLoop: for try await event in inbound {
+                    let line: FramedLine
+                    switch event {
+                    case .idleTimeout:
+                        logger.info("idle timeout")
+                        try await outbound.write(ByteBuffer(string: Reply.idleTimeout.encoded))
+                        break eventLoop
+                    case .drain:
+                        drainRequested = true
+                        if !session.isInBatch {
+                            try await outbound.write(ByteBuffer(string: Reply.shuttingDown.encoded))
+                            break eventLoop
+                        }
+                        continue eventLoop
+                    case let .framed(framed):
+                        line = framed
+                    }
+                    var action: CollaboratorSession.Action
+                    if let id = session.collaboratorToVerify(before: line), !(await isActive(id, logger: logger)) {
+                        logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
+                        action = session.collaboratorRevoked()
+                    } else {
+                        action = session.receive(line, today: LocalDate(instant: Date(), in: settings.context.timeZone))
+                    }
+                    while true {
+                        switch action {
+                        case .none:
+                            break
+                        case let .reply(reply):
+                            try await outbound.write(ByteBuffer(string: reply.encoded))
+                        case let .replyAndClose(reply):
+                            try await outbound.write(ByteBuffer(string: reply.encoded))
+                            break eventLoop
+                        case let .authenticate(id, token):
+                            action = session.authenticationFinished(await authenticate(id: id, token: token, peer: peer, logger: &logger))
+                            continue
+                        case let .commit(submission):
+                            action = session.commitFinished(await commit(submission, logger: logger))
+                            continue
+                        }
+                        break
+                    }
+                    if drainRequested && !session.isInBatch {
+                        try await outbound.write(ByteBuffer(string: Reply.shuttingDown.encoded))
+                        break eventLoop
+                    }
+                }
+                if case let .inBatch(_, batch) = session.state {
+                    logger.notice("connection closed inside a batch; nothing stored", metadata: ["batch": "\(batch.id)", "lines": "\(batch.receivedCount)"])
+                }
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+        logger.debug("connection closed")
+    }
+
+    private func isActive(_ id: Int64, logger: Logger) async -> Bool {
+        do {
+            return try await store.isActive(collaboratorID: id)
+        } catch {
+            // Fail closed for this command only; the client is told nothing was stored.
+            logger.error("database error", metadata: ["error": "\(error)"])
+            return true
+        }
+    }
+
+    private func authenticate(id: Int64, token: String, peer: String, logger: inout Logger) async -> CollaboratorSession.AuthenticationOutcome {
+        do {
+            switch try await store.authenticate(id: id, token: token) {
+            case let .accepted(collaborator):
+                logger[metadataKey: "collaborator"] = "\(collaborator.id)"
+                logger[metadataKey: "unit"] = "\(collaborator.unit)"
+                logger.info("collaborator authenticated")
+                return .accepted(.init(collaboratorID: collaborator.id, unit: collaborator.unit))
+            case .revoked:
+                logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
+                return .revoked
+            case .rejected:
+                let delay = peers.recordFailure(peer)
+                logger.warning("authentication failed", metadata: ["collaborator": "\(id)", "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+                try? await Task.sleep(for: delay)
+                return .rejected
+            }
+        } catch {
+            logger.error("database error", metadata: ["error": "\(error)"])
+            return .unavailable
+        }
+    }
+
+    private func commit(_ submission: BatchSubmission, logger: Logger) async -> CollaboratorSession.CommitOutcome {
+        var logger = logger
+        logger[metadataKey: "batch"] = "\(submission.clientBatchID)"
+        logger[metadataKey: "responses"] = "\(submission.responses.count)"
+        let start = ContinuousClock.now
+        do {
+            let outcome = try await store.ingest(submission)
+            let elapsed = ContinuousClock.now - start
+            logger[metadataKey: "duration_ms"] = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
+            switch outcome {
+            case .accepted:
+                logger.info("batch accepted")
+            case .duplicate:
+                logger.info("duplicate batch")
+            }
+            return .stored(responses: outcome.receipt.responseCount, receivedAt: outcome.receipt.receivedAt)
+        } catch {
+            switch error.code {
+            case .conflict:
+                logger.warning("batch conflict")
+                return .conflict(responses: error.existing?.responseCount ?? 0, receivedAt: error.existing?.receivedAt ?? "?")
+            case .collaboratorRevoked, .unknownCollaborator:
+                logger.notice("revoked collaborator refused")
+                return .revoked
+            default:
+                logger.error("database error", metadata: ["error": "\(error)"])
+                return .unavailable
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SurveyModel
+import SurveyProtocol
+import SurveyStore
+import Synchronization
+
+/// The collaborators' TCP server, run as a service: binds the configured addresses, serves every
+/// connection in its own task, and drains on graceful shutdown (stop accepting, let open batches
+/// finish within the drain timeout, then close).
+public final class CollaboratorServer: Service, Sendable {
+    /// Where and how to listen.
+    public struct Settings: Sendable {
+        public var addresses: [(host: String, port: Int)]
+        public var context: SessionContext
+
+        public init(addresses: [(host: String, port: Int)], context: SessionContext) {
+            self.addresses = addresses
+            self.context = context
+        }
+    }
+
+    let settings: Settings
+    let store: SurveyStore
+    let logger: Logger
+    let group: any EventLoopGroup
+    let peers: PeerRegistry
+    let connections = ConnectionTable()
+    private let boundAddresses = Mutex<[SocketAddress]>([])
+    private let onReady: @Sendable ([SocketAddress]) -> Void
+
+    /// - Parameter onReady: called once every address is bound, with the bound addresses.
+    public init(
+        settings: Settings, store: SurveyStore, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onReady: @escaping @Sendable ([SocketAddress]) -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+        self.group = group
+        self.onReady = onReady
+        let limits = settings.context.limits
+        peers = PeerRegistry(
+            maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer,
+            maxFailuresPerPeer: limits.maxAuthFailuresPerPeer, failureWindow: .seconds(limits.authFailureWindowSeconds)
+        )
+    }
+
+    /// The addresses the server is bound to, once running.
+    public var addresses: [SocketAddress] { boundAddresses.withLock { $0 } }
+
+    /// Open connections.
+    public var connectionCount: Int { peers.connectionCount }
+
+    public func run() async throws {
+        let limits = settings.context.limits
+        var listeners: [NIOAsyncChannel<NIOAsyncChannel<InboundEvent, ByteBuffer>, Never>] = []
+        for address in settings.addresses {
+          do {
+            let listener = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .bind(host: address.host, port: address.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
+                        )
+                        try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+                        return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
+                        )
+                    }
+                }
+            listeners.append(listener)
+          } catch {
+            for listener in listeners { try? await listener.channel.close() }
+            throw ServerError.cannotListen(address: "\(address.host):\(address.port)", reason: "\(error)")
+          }
+        }
+        let bound = listeners.compactMap { $0.channel.localAddress }
+        boundAddresses.withLock { $0 = bound }
+        logger.info("listening", metadata: ["addresses": "\(bound.map(\.description).joined(separator: " "))"])
+        onReady(bound)
+
+        let listenerChannels = listeners.map(\.channel)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                for listener in listeners {
+                    group.addTask {
+                        try await self.accept(on: listener)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.info("draining connections", metadata: ["connections": "\(self.connectionCount)"])
+            for channel in listenerChannels { channel.close(promise: nil) }
+            self.connections.drainAll()
+            let drainTimeout = limits.drainTimeoutSeconds
+            Task {
+                try? await Task.sleep(for: .seconds(drainTimeout))
+                self.connections.closeAll()
+            }
+        }
+        logger.info("server stopped")
+    }
+
+    private func accept(on listener: NIOAsyncChannel<NIOAsyncChannel<InboundEvent, ByteBuffer>, Never>) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await listener.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask {
+                        await self.serve(connection)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why the server could not run.
+public enum ServerError: Error, CustomStringConvertible {
+    /// Binding a listening address failed (in use, not local, no permission).
+    case cannotListen(address: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(address, reason): "cannot listen on \(address): \(reason)"
+        }
+    }
+}

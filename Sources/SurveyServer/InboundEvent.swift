@@ -1,0 +1,13 @@
+import SurveyProtocol
+
+/// What a connection's loop receives from its channel pipeline.
+enum InboundEvent: Sendable {
+    case framed(FramedLine)
+    /// No complete line for the idle timeout.
+    case idleTimeout
+    /// The server is shutting down.
+    case drain
+}
+
+/// Asks a connection to finish: sent through its pipeline by the server on graceful shutdown.
+struct DrainRequest: Sendable {}

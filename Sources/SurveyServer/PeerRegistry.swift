@@ -1,0 +1,77 @@
+import Foundation
+import Synchronization
+
+/// Connection counts and failed authentications per peer address, shared by all connections.
+final class PeerRegistry: Sendable {
+    private struct State {
+        var total = 0
+        var perPeer: [String: Int] = [:]
+        var failures: [String: [ContinuousClock.Instant]] = [:]
+    }
+
+    private let state = Mutex(State())
+    let maxConnections: Int
+    let maxConnectionsPerPeer: Int
+    let failureWindow: Duration
+    let maxFailuresPerPeer: Int
+
+    init(maxConnections: Int, maxConnectionsPerPeer: Int, maxFailuresPerPeer: Int, failureWindow: Duration) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
+        self.maxFailuresPerPeer = maxFailuresPerPeer
+        self.failureWindow = failureWindow
+    }
+
+    enum Admission: Equatable {
+        case admitted
+        case tooManyConnections
+        case tooManyFromPeer
+    }
+
+    /// Counts a new connection in, or says why it must be turned away.
+    func admit(_ peer: String) -> Admission {
+        state.withLock { state in
+            if state.total >= maxConnections { return .tooManyConnections }
+            if state.perPeer[peer, default: 0] >= maxConnectionsPerPeer { return .tooManyFromPeer }
+            state.total += 1
+            state.perPeer[peer, default: 0] += 1
+            return .admitted
+        }
+    }
+
+    /// Counts a connection out.
+    func release(_ peer: String) {
+        state.withLock { state in
+            state.total -= 1
+            let remaining = state.perPeer[peer, default: 1] - 1
+            state.perPeer[peer] = remaining > 0 ? remaining : nil
+        }
+    }
+
+    /// Open connections in total.
+    var connectionCount: Int { state.withLock { $0.total } }
+
+    /// Records a failed authentication and returns how long to wait before answering it: the delay
+    /// doubles with each recent failure from the peer, from 100 ms up to 8 s (reached once the
+    /// peer has `maxFailuresPerPeer` failures within the window).
+    func recordFailure(_ peer: String, now: ContinuousClock.Instant = .now) -> Duration {
+        state.withLock { state in
+            var recent = state.failures[peer, default: []].filter { now - $0 < failureWindow }
+            recent.append(now)
+            if recent.count > 64 { recent.removeFirst(recent.count - 64) }
+            state.failures[peer] = recent
+            if state.failures.count > 10_000 {
+                // Forget peers with no recent failure, so the table stays bounded.
+                state.failures = state.failures.filter { $0.value.contains { now - $0 < failureWindow } }
+            }
+            return PeerRegistry.delay(afterFailures: recent.count, limit: maxFailuresPerPeer)
+        }
+    }
+
+    /// 100 ms × 2^(n−1), capped at 8 s, and 8 s from the `limit`-th failure on.
+    static func delay(afterFailures count: Int, limit: Int) -> Duration {
+        if count >= limit { return .seconds(8) }
+        let exponent = min(max(count - 1, 0), 7)
+        return min(.milliseconds(100 * (1 << exponent)), .seconds(8))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import Logging
+import SurveyModel
+import Synchronization
+
+/// The SQLite store of surveyd: one `DatabasePool` per process, opened in WAL mode with
+/// `synchronous=FULL`, migrated on open. Each write method is one transaction that keeps the
+/// store's invariants (responses and their tallies change together, or not at all).
+public final class SurveyStore: Sendable {
+    /// The GRDB pool: one serialised writer, concurrent readers.
+    public let writer: DatabasePool
+    let logger: Logger
+    let codes = Mutex(CodeIndex())
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// - Throws: ``StoreError`` with ``StoreError/Code/schemaTooNew`` when the file was written by a
+    ///   newer surveyd, ``StoreError/Code/cannotOpen`` when it cannot be opened or migrated.
+    public init(path: String, logger: Logger) throws(StoreError) {
+        self.logger = logger
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "surveyd"
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.cannotOpen, "cannot open the database \(path)", cause: error)
+        }
+        do {
+            // GRDB's pool sets synchronous=NORMAL with WAL; an acknowledged batch must survive a
+            // power cut, so the writer connection goes back to FULL.
+            try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        } catch {
+            throw StoreError(.cannotOpen, "cannot configure the database \(path)", cause: error)
+        }
+        let migrator = Migrations.migrator()
+        let superseded: Bool
+        do {
+            superseded = try writer.read { db in try migrator.hasBeenSuperseded(db) }
+        } catch {
+            throw StoreError(.cannotOpen, "cannot read the schema version of \(path)", cause: error)
+        }
+        if superseded {
+            throw StoreError(
+                .schemaTooNew,
+                "the database \(path) was written by a newer version of surveyd (its schema has migrations this version does not know); upgrade surveyd or restore a backup"
+            )
+        }
+        do {
+            let pending = try writer.read { db in try migrator.appliedIdentifiers(db) }
+            try migrator.migrate(writer)
+            let applied = Migrations.all.map(\.name).filter { !pending.contains($0) }
+            if !applied.isEmpty {
+                logger.info("migrations applied", metadata: ["migrations": "\(applied.joined(separator: ","))"])
+            }
+            try loadCodes()
+        } catch {
+            throw StoreError(.cannotOpen, "cannot migrate the database \(path)", cause: error)
+        }
+    }
+
+    /// The `PRAGMA synchronous` level of the writer connection (2 = FULL).
+    public func synchronousLevel() throws -> Int {
+        try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Names of the migrations recorded in the database, in order.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Migrations.migrator().appliedMigrations(db) }
+    }
+
+    /// Refreshes the cache of active reference ids.
+    func loadCodes() throws {
+        let index = try writer.read { db in
+            var index = CodeIndex()
+            func load(_ table: String) throws -> [String: Int64] {
+                var result: [String: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT id, code FROM \(table) WHERE active = 1") {
+                    result[Catalog.key(row["code"] as String)] = row["id"]
+                }
+                return result
+            }
+            index.units = try load("units")
+            index.topics = try load("topics")
+            index.groups = try load("respondent_groups")
+            index.sentiments = try load("sentiments")
+            return index
+        }
+        codes.withLock { $0 = index }
+    }
+
+    /// Maps a GRDB or SQLite error to a ``StoreError``: temporary conditions (busy, locked, full,
+    /// read-only, I/O) become ``StoreError/Code/unavailable``.
+    static func classify(_ error: any Error, _ message: String, file: String = #fileID, line: Int = #line) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN,
+                 .SQLITE_PROTOCOL, .SQLITE_NOMEM, .SQLITE_INTERRUPT:
+                return StoreError(.unavailable, "the database is temporarily unavailable", cause: error, file: file, line: line)
+            default:
+                break
+            }
+        }
+        return StoreError(.internalError, message, cause: error, file: file, line: line)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+    }
+}

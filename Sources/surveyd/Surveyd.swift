@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SurveyConfig
+import SurveyModel
+import SurveyProtocol
+import SurveyServer
+import SurveyStore
+
+/// The surveyd daemon: collects survey batches from collaborators and keeps tallies in SQLite.
+@main
+struct Surveyd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "surveyd",
+        abstract: "Collects social-opinion survey batches from field collaborators and keeps sentiment tallies.",
+        discussion: "Exit status: 0 clean stop, 65 database newer than this program, 69 cannot listen, 73 cannot open the database, 78 bad configuration."
+    )
+
+    @Option(name: .long, help: "Configuration file (YAML).")
+    var config: String = ProcessInfo.processInfo.environment["SURVEYD_CONFIG"] ?? "/etc/surveyd/surveyd.conf"
+
+    @Flag(name: .long, help: "Validate the configuration and exit (0 valid, 78 invalid).")
+    var checkConfig = false
+
+    @Option(name: .long, help: "Listen on HOST:PORT instead of the configured addresses (repeatable).")
+    var listen: [String] = []
+
+    @Option(name: .long, help: "SQLite database file (overrides `database`).")
+    var database: String?
+
+    @Option(name: .long, help: "Summaries directory (overrides `summaries_directory`).")
+    var summariesDir: String?
+
+    @Option(name: .long, help: "State folder: DIR/surveyd.sqlite and DIR/summaries.")
+    var stateDir: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "surveyd")
+
+        var configuration: Configuration
+        do {
+            configuration = try Configuration.load(path: config)
+            try configuration.apply(
+                ConfigurationOverrides(listen: listen, databasePath: database, summariesDirectory: summariesDir, stateDirectory: stateDir),
+                file: config
+            )
+            try configuration.checkDirectories(file: config)
+        } catch {
+            Surveyd.fail("surveyd: configuration error: \(error)")
+            throw ExitCode(78)
+        }
+        if checkConfig {
+            let catalog = configuration.catalog
+            print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments)")
+            return
+        }
+        do {
+            try configuration.createDirectories(file: config)
+        } catch {
+            Surveyd.fail("surveyd: \(error)")
+            throw ExitCode(73)
+        }
+
+        logger.info("starting", metadata: ["version": "\(surveydVersion)", "config": "\(config)", "database": "\(configuration.databasePath)"])
+        let store: SurveyStore
+        do {
+            store = try SurveyStore(path: configuration.databasePath, logger: logger)
+            try store.synchronize(configuration.catalog)
+        } catch {
+            logger.critical("database error", metadata: ["error": "\(error)"])
+            Surveyd.fail("surveyd: \(error)")
+            throw ExitCode(error.code == .schemaTooNew ? 65 : 73)
+        }
+
+        let context = SessionContext(
+            catalog: configuration.catalog, dateWindow: configuration.dateWindow,
+            timeZone: configuration.timeZone, limits: configuration.limits
+        )
+        let server = CollaboratorServer(
+            settings: .init(addresses: configuration.listen.map { ($0.host, $0.port) }, context: context),
+            store: store, logger: logger
+        ) { addresses in
+            logger.info("ready", metadata: ["addresses": "\(addresses.map(\.description).joined(separator: " "))"])
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch let error as ServerError {
+            logger.critical("cannot listen", metadata: ["error": "\(error)"])
+            Surveyd.fail("surveyd: \(error)")
+            throw ExitCode(69)
+        } catch {
+            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(70)
+        }
+        logger.info("stopped")
+    }
+
+    static func fail(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// The version reported in logs and `--version`.
+let surveydVersion = "0.1.0"
