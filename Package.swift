@@ -50,6 +50,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Client side of the protocol: CSV batch files and a NIO protocol client.
+        .target(
+            name: "SurveyClient",
+            dependencies: [
+                "SurveyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
         .executableTarget(
             name: "surveyd",
             dependencies: [
@@ -62,13 +73,9 @@ let package = Package(
         .executableTarget(
             name: "surveyctl",
             dependencies: [
-                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol",
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         // Build-time tool: turns migrations/*.sql into Swift source.
@@ -81,6 +88,7 @@ let package = Package(
         .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel"]),
         .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),
         .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol"]),
+        .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
         .testTarget(
             name: "SurveyStoreTests",
             dependencies: ["SurveyStore", "SurveyConfig", .product(name: "GRDB", package: "GRDB.swift")]
@@ -88,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "surveyd", "surveyctl", "SurveyStore", "SurveyModel",
+                "surveyd", "surveyctl", "SurveyStore", "SurveyModel", "SurveyProtocol", "SurveyClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

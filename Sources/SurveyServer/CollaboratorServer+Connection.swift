@@ -65,6 +65,9 @@ extension CollaboratorServer {
                         case .none:
                             break
                         case let .reply(reply):
+                            if reply.code == 554 || reply.code == 552 {
+                                logger.notice("batch rejected", metadata: ["reason": "\(reply.lines[0])"])
+                            }
                             try await outbound.write(ByteBuffer(string: reply.encoded))
                         case let .replyAndClose(reply):
                             try await outbound.write(ByteBuffer(string: reply.encoded))

@@ -1,0 +1,135 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SurveyProtocol
+
+/// Why talking to the server failed at the transport level (always worth a retry).
+public struct ConnectionFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+
+    public init(_ message: String) {
+        self.message = message
+    }
+}
+
+/// A client connection speaking the collaborator protocol: send lines, read replies in order.
+/// Open one with ``withConnection(host:port:timeout:_:)``; it is closed when the body returns.
+public final class ProtocolClient {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private var framer = LineFramer(maxLineBytes: 65_536)
+    private var pendingLines: [String] = []
+    private let replyTimeout: Duration
+
+    /// The server's greeting.
+    public private(set) var greeting: Reply?
+
+    private init(
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        replyTimeout: Duration
+    ) {
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+        self.replyTimeout = replyTimeout
+    }
+
+    /// Connects, reads the greeting, runs `body` and closes the connection.
+    ///
+    /// - Parameter timeout: the longest wait for any reply; a silent server is disconnected.
+    public static func withConnection<T>(
+        host: String, port: Int, timeout: Duration = .seconds(60),
+        _ body: (ProtocolClient) async throws -> T
+    ) async throws -> T {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(10))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let seconds = timeout.components.seconds
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(max(seconds, 1))))
+                        try channel.pipeline.syncOperations.addHandler(CloseOnIdle())
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw ConnectionFailure("cannot connect to \(host):\(port): \(error)")
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            let client = ProtocolClient(inbound: inbound, outbound: outbound, replyTimeout: timeout)
+            client.greeting = try await client.readReply()
+            return try await body(client)
+        }
+    }
+
+    /// Sends lines (each gets CRLF) in one write, without waiting for replies.
+    public func send(_ lines: [String]) async throws {
+        var buffer = ByteBuffer()
+        for line in lines {
+            buffer.writeString(line)
+            buffer.writeString("\r\n")
+        }
+        do {
+            try await outbound.write(buffer)
+        } catch {
+            throw ConnectionFailure("connection lost while sending: \(error)")
+        }
+    }
+
+    /// Sends one command and reads its reply.
+    public func command(_ line: String) async throws -> Reply {
+        try await send([line])
+        return try await readReply()
+    }
+
+    /// Reads the next complete reply.
+    public func readReply() async throws -> Reply {
+        var lines: [String] = []
+        while true {
+            let line = try await nextLine()
+            lines.append(line)
+            let bytes = Array(line.utf8)
+            if bytes.count < 4 || bytes[3] == UInt8(ascii: " ") { break }
+        }
+        guard let reply = Reply(wireLines: lines) else {
+            throw ConnectionFailure("malformed reply from the server: \(lines.joined(separator: " | "))")
+        }
+        return reply
+    }
+
+    private func nextLine() async throws -> String {
+        while pendingLines.isEmpty {
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await inbound.next()
+            } catch {
+                throw ConnectionFailure("connection lost: \(error)")
+            }
+            guard let chunk else {
+                throw ConnectionFailure("the server closed the connection (or sent nothing for \(replyTimeout))")
+            }
+            for framed in framer.push(chunk.readableBytesView) {
+                if case let .line(bytes) = framed {
+                    pendingLines.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+        }
+        return pendingLines.removeFirst()
+    }
+}
+
+/// Closes a client connection on which nothing arrived for the read timeout, so that a silent
+/// server cannot hang the client.
+final class CloseOnIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}

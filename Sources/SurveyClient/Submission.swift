@@ -1,0 +1,116 @@
+import Foundation
+import SurveyProtocol
+
+/// Sends one CSV batch file with safe retries, as `surveyctl submit` does.
+public struct Submission: Sendable {
+    /// How the submission ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Accepted now or before (the reply is the same).
+        case accepted(Reply)
+        /// Refused for good: bad lines, conflict, too large.
+        case rejected(Reply, lineErrors: [(csvLine: Int?, error: LineError)])
+        /// Credentials refused or collaborator revoked.
+        case notPermitted(Reply)
+        /// Still failing after every retry.
+        case gaveUp(lastError: String)
+
+        public static func == (lhs: Outcome, rhs: Outcome) -> Bool {
+            switch (lhs, rhs) {
+            case let (.accepted(a), .accepted(b)), let (.notPermitted(a), .notPermitted(b)): a == b
+            case let (.rejected(a, _), .rejected(b, _)): a == b
+            case let (.gaveUp(a), .gaveUp(b)): a == b
+            default: false
+            }
+        }
+    }
+
+    public var host: String
+    public var port: Int
+    public var collaboratorID: Int64
+    public var token: String
+    public var attempts: Int
+    public var firstDelay: Duration
+    public var timeout: Duration
+
+    public init(host: String, port: Int, collaboratorID: Int64, token: String, attempts: Int = 6, firstDelay: Duration = .seconds(2), timeout: Duration = .seconds(60)) {
+        self.host = host
+        self.port = port
+        self.collaboratorID = collaboratorID
+        self.token = token
+        self.attempts = max(attempts, 1)
+        self.firstDelay = firstDelay
+        self.timeout = timeout
+    }
+
+    /// Submits the file's rows as one batch; retries connection failures and 4xx replies with
+    /// doubling delays (capped at 60 s), never 5xx. `progress` receives one line per retry.
+    public func run(_ file: CSVBatchFile, progress: @Sendable (String) -> Void = { _ in }) async -> Outcome {
+        let batchID = file.batchID(collaboratorID: collaboratorID)
+        var delay = firstDelay
+        var lastError = ""
+        for attempt in 1...attempts {
+            if attempt > 1 {
+                progress("retrying in \(delay) (attempt \(attempt) of \(attempts)): \(lastError)")
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(60))
+            }
+            do {
+                switch try await once(file, batchID: batchID) {
+                case let .temporary(reply):
+                    lastError = reply.lines.joined(separator: " ")
+                case let .final(outcome):
+                    return outcome
+                }
+            } catch {
+                lastError = "\(error)"
+            }
+        }
+        return .gaveUp(lastError: lastError)
+    }
+
+    private enum Attempt {
+        case temporary(Reply)
+        case final(Outcome)
+    }
+
+    private func once(_ file: CSVBatchFile, batchID: String) async throws -> Attempt {
+        try await ProtocolClient.withConnection(host: host, port: port, timeout: timeout) { client in
+            try await exchange(client, file, batchID: batchID)
+        }
+    }
+
+    private func exchange(_ client: ProtocolClient, _ file: CSVBatchFile, batchID: String) async throws -> Attempt {
+        guard let greeting = client.greeting, greeting.code == 220 else {
+            return .temporary(client.greeting ?? Reply(421, "4.0.0", "no greeting"))
+        }
+        let auth = try await client.command("AUTH \(collaboratorID) \(token)")
+        switch auth.code {
+        case 235: break
+        case 400..<500: return .temporary(auth)
+        default: return .final(.notPermitted(auth))
+        }
+        // Pipelined: BATCH, every response line and COMMIT in one write; replies come in order.
+        let lines = file.responseLines
+        try await client.send(["BATCH \(batchID) \(lines.count)"] + lines + ["COMMIT"])
+        let begin = try await client.readReply()
+        guard begin.code == 354 else {
+            // BATCH was refused, so the server treats the lines and COMMIT as stray commands.
+            return begin.isTemporary ? .temporary(begin) : .final(.rejected(begin, lineErrors: []))
+        }
+        let commit = try await client.readReply()
+        _ = try? await client.command("QUIT")
+        switch commit.code {
+        case 200..<300:
+            return .final(.accepted(commit))
+        case 400..<500:
+            return .temporary(commit)
+        case 530:
+            return .final(.notPermitted(commit))
+        default:
+            let errors = commit.lines.compactMap(LineError.init(parsing:)).map { error in
+                (csvLine: file.rows.indices.contains(error.line - 1) ? file.rows[error.line - 1].line : nil, error: error)
+            }
+            return .final(.rejected(commit, lineErrors: errors))
+        }
+    }
+}
