@@ -36,7 +36,7 @@ extension Configuration {
         } catch let error as ConfigurationError {
             throw error
         } catch let error as YamlError {
-            throw ConfigurationError(yaml: error, file: file)
+            throw ConfigurationError(yaml: error, file: file, text: text)
         } catch {
             throw ConfigurationError(file: file, key: nil, line: nil, reason: "syntax error: \(error)")
         }
@@ -46,8 +46,21 @@ extension Configuration {
 }
 
 extension ConfigurationError {
-    init(yaml error: YamlError, file: String) {
+    init(yaml error: YamlError, file: String, text: String) {
         switch error {
+        case let .duplicatedKeysInMapping(duplicates, _):
+            // Yams reports the mapping, not the key: find the key's second occurrence.
+            let key = duplicates.sorted().first ?? "?"
+            var seen = 0
+            var line: Int?
+            for (offset, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = content.drop { $0 == " " || $0 == "-" || $0 == "{" || $0 == "," }
+                if trimmed.hasPrefix("\(key):") || content.contains(" \(key):") || content.contains("{\(key):") {
+                    seen += 1
+                    if seen == 2 { line = offset + 1; break }
+                }
+            }
+            self.init(file: file, key: key, line: line, reason: "key given twice")
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             let detail = context.map { "\($0.text) " } ?? ""

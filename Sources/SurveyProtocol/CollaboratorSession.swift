@@ -242,28 +242,15 @@ public struct CollaboratorSession: Sendable {
 
     /// Offset of the first byte that makes `bytes` invalid UTF-8.
     static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
-        var low = 0
-        var high = bytes.count
-        // The longest valid prefix, by bisection over prefixes that decode.
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if String(validating: bytes[0..<middle], as: UTF8.self) != nil || CollaboratorSession.isTruncatedPrefix(bytes[0..<middle]) {
-                low = middle
-            } else {
-                high = middle - 1
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case let .valid(scalar): offset += scalar.count
+            case .error: return offset
+            case .emptyInput: return offset
             }
         }
-        return low
-    }
-
-    private static func isTruncatedPrefix(_ bytes: ArraySlice<UInt8>) -> Bool {
-        // A prefix cut inside a valid multi-byte sequence: drop up to 3 trailing bytes and retry.
-        for cut in 1...3 where bytes.count >= cut {
-            if String(validating: bytes.dropLast(cut), as: UTF8.self) != nil,
-               bytes.suffix(cut).first.map({ $0 >= 0xC0 }) == true {
-                return true
-            }
-        }
-        return false
     }
 }
