@@ -10,6 +10,11 @@ public struct CSVBatchFile: Sendable {
         public var line: Int
         /// date, topic, group, sentiment: trimmed, in protocol order.
         public var fields: [String]
+
+        public init(line: Int, fields: [String]) {
+            self.line = line
+            self.fields = fields
+        }
     }
 
     /// A problem with the file itself, before anything is sent.

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import Logging
+import SurveyModel
+import SurveyStore
+import Testing
+
+@Suite struct IngestTests {
+    /// Tallies recounted from the responses of accepted batches, compared with the stored ones.
+    static func talliesMatchRecount(_ store: SurveyStore) throws -> Bool {
+        try store.writer.read { db in
+            let mismatches = try Int.fetchOne(db, sql: """
+                WITH recount AS (
+                    SELECT b.unit_id, r.collected_on AS day, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
+                    FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted'
+                    GROUP BY 1, 2, 3, 4, 5
+                )
+                SELECT COUNT(*) FROM (
+                    SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies WHERE count > 0
+                    EXCEPT SELECT * FROM recount
+                    UNION ALL
+                    SELECT * FROM recount
+                    EXCEPT SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies
+                )
+                """)
+            return mismatches == 0
+        }
+    }
+
+    static func count(_ store: SurveyStore, _ table: String) throws -> Int {
+        try store.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }
+    }
+
+    @Test func tenThousandResponsesInAHundredBatches() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        let (b, _) = try fixture.store.addCollaborator(unit: "U02", name: "B")
+        var generator = SeededGenerator(state: 2026)
+        var batches: [BatchSubmission] = []
+        var receipts: [BatchReceipt] = []
+        for index in 0..<100 {
+            let batch = BatchSubmission(
+                collaboratorID: index.isMultiple(of: 2) ? a.id : b.id, clientBatchID: "batch-\(index)",
+                responses: randomResponses(100, using: &generator)
+            )
+            batches.append(batch)
+            let outcome = try await fixture.store.ingest(batch)
+            guard case let .accepted(receipt) = outcome else {
+                Issue.record("batch \(index) was not newly accepted: \(outcome)")
+                return
+            }
+            #expect(receipt.responseCount == 100)
+            receipts.append(receipt)
+        }
+        #expect(try Self.count(fixture.store, "responses") == 10_000)
+        #expect(try fixture.store.totals().responses == 10_000)
+        #expect(try Self.talliesMatchRecount(fixture.store))
+        // Per-unit totals follow the collaborator's unit.
+        let perUnit = try fixture.store.periodCounts(.year)
+        #expect(perUnit == [PeriodCount(unit: "U01", period: "2026", responses: 5000), PeriodCount(unit: "U02", period: "2026", responses: 5000)])
+
+        // Re-ingesting batch 7 changes nothing and returns the first receipt.
+        let before = try fixture.store.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM daily_tallies ORDER BY 1, 2, 3, 4, 5") }
+        #expect(try await fixture.store.ingest(batches[7], receivedAt: Date().addingTimeInterval(3600)) == .duplicate(receipts[7]))
+        let after = try fixture.store.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM daily_tallies ORDER BY 1, 2, 3, 4, 5") }
+        #expect(before == after)
+        #expect(try Self.count(fixture.store, "responses") == 10_000)
+
+        // The same id with other content is a conflict that names the original.
+        var altered = batches[7]
+        altered.responses[0].sentiment = altered.responses[0].sentiment == "DT" ? "KDT" : "DT"
+        let conflict = await #expect(throws: StoreError.self) { try await fixture.store.ingest(altered) }
+        #expect(conflict?.code == .conflict)
+        #expect(conflict?.existing == receipts[7])
+        #expect(try Self.count(fixture.store, "responses") == 10_000)
+        // The same batch id from another collaborator is a different batch.
+        var other = batches[7]
+        other.collaboratorID = other.collaboratorID == a.id ? b.id : a.id
+        guard case .accepted = try await fixture.store.ingest(other) else {
+            Issue.record("another collaborator's batch with the same id should be accepted")
+            return
+        }
+        #expect(try Self.talliesMatchRecount(fixture.store))
+    }
+
+    @Test func aBatchWithOneBadResponseLeavesNoRow() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        var generator = SeededGenerator(state: 7)
+        var responses = randomResponses(50, using: &generator)
+        responses[37].topic = "NOPE"
+        let error = await #expect(throws: StoreError.self) {
+            try await fixture.store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "bad", responses: responses))
+        }
+        #expect(error?.code == .unknownCode)
+        for table in ["batches", "responses", "daily_tallies"] {
+            #expect(try Self.count(fixture.store, table) == 0, "\(table)")
+        }
+    }
+
+    @Test func aFailureInsideTheTransactionRollsEverythingBack() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        // A trigger that fails on the 30th response simulates a failure midway through the batch.
+        try await fixture.store.writer.write { db in
+            try db.execute(sql: """
+                CREATE TEMP TRIGGER fail_midway BEFORE INSERT ON responses
+                WHEN (SELECT COUNT(*) FROM responses) >= 29
+                BEGIN SELECT RAISE(ABORT, 'disk on fire'); END
+                """)
+        }
+        var generator = SeededGenerator(state: 9)
+        let batch = BatchSubmission(collaboratorID: a.id, clientBatchID: "b", responses: randomResponses(50, using: &generator))
+        await #expect(throws: StoreError.self) { try await fixture.store.ingest(batch) }
+        for table in ["batches", "responses", "daily_tallies"] {
+            #expect(try Self.count(fixture.store, table) == 0, "\(table)")
+        }
+        try await fixture.store.writer.write { try $0.execute(sql: "DROP TRIGGER temp.fail_midway") }
+        guard case .accepted = try await fixture.store.ingest(batch) else {
+            Issue.record("the batch should be accepted once the failure is gone")
+            return
+        }
+        #expect(try Self.count(fixture.store, "responses") == 50)
+    }
+
+    @Test func revokedCollaboratorsCannotIngest() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        try fixture.store.revokeCollaborator(id: a.id)
+        var generator = SeededGenerator(state: 1)
+        let error = await #expect(throws: StoreError.self) {
+            try await fixture.store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "b", responses: randomResponses(3, using: &generator)))
+        }
+        #expect(error?.code == .collaboratorRevoked)
+    }
+
+    @Test func concurrentRetriesOfOneBatchStoreItOnce() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        var generator = SeededGenerator(state: 3)
+        let batch = BatchSubmission(collaboratorID: a.id, clientBatchID: "same", responses: randomResponses(200, using: &generator))
+        let store = fixture.store
+        let outcomes = try await withThrowingTaskGroup(of: IngestOutcome.self) { group in
+            for _ in 0..<16 { group.addTask { try await store.ingest(batch) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { if case .accepted = $0 { true } else { false } }.count == 1)
+        #expect(Set(outcomes.map(\.receipt)).count == 1)
+        #expect(try Self.count(fixture.store, "responses") == 200)
+        #expect(try Self.talliesMatchRecount(fixture.store))
+    }
+}
