@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "surveyd", "surveyctl", "SurveyStore", "SurveyModel", "SurveyProtocol", "SurveyClient",
+                "surveyd", "surveyctl", "SurveyStore", "SurveyModel", "SurveyProtocol", "SurveyClient", "SurveyConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

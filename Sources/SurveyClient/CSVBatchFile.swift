@@ -112,9 +112,11 @@ public struct CSVBatchFile: Sendable {
         rows.map { "R " + $0.fields.joined(separator: " ") }
     }
 
-    /// A batch id that depends only on the collaborator and the rows' content, so sending the same
-    /// file again (after any failure) can never count it twice.
+    /// A batch id that depends only on the collaborator and the rows' content (codes compared
+    /// without regard to case, as the server does), so sending the same file again after any
+    /// failure, or after re-saving it, can never count it twice.
     public func batchID(collaboratorID: Int64) -> String {
-        "csv-" + BatchDigest.hex(of: "\(collaboratorID)\n" + responseLines.joined(separator: "\n")).prefix(40)
+        let content = responseLines.map { $0.uppercased() }.joined(separator: "\n")
+        return "csv-" + BatchDigest.hex(of: "\(collaboratorID)\n" + content).prefix(40)
     }
 }

@@ -78,6 +78,15 @@ public final class ProtocolClient {
         }
     }
 
+    /// Sends raw bytes as they are (for tests of hostile input).
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        do {
+            try await outbound.write(ByteBuffer(bytes: bytes))
+        } catch {
+            throw ConnectionFailure("connection lost while sending: \(error)")
+        }
+    }
+
     /// Sends one command and reads its reply.
     public func command(_ line: String) async throws -> Reply {
         try await send([line])

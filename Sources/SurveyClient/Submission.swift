@@ -68,6 +68,14 @@ public struct Submission: Sendable {
         return .gaveUp(lastError: lastError)
     }
 
+    /// A `name=value` number from the greeting, e.g. `max-batch=5000`.
+    static func advertisedLimit(_ name: String, in greeting: Reply) -> Int? {
+        for word in greeting.lines.joined(separator: " ").split(separator: " ") where word.hasPrefix("\(name)=") {
+            return Int(word.dropFirst(name.count + 1))
+        }
+        return nil
+    }
+
     private enum Attempt {
         case temporary(Reply)
         case final(Outcome)
@@ -83,20 +91,23 @@ public struct Submission: Sendable {
         guard let greeting = client.greeting, greeting.code == 220 else {
             return .temporary(client.greeting ?? Reply(421, "4.0.0", "no greeting"))
         }
+        if let limit = Submission.advertisedLimit("max-batch", in: greeting), file.rows.count > limit {
+            return .final(.rejected(.batchTooLarge(declared: file.rows.count, limit: limit), lineErrors: []))
+        }
         let auth = try await client.command("AUTH \(collaboratorID) \(token)")
         switch auth.code {
         case 235: break
         case 400..<500: return .temporary(auth)
         default: return .final(.notPermitted(auth))
         }
-        // Pipelined: BATCH, every response line and COMMIT in one write; replies come in order.
         let lines = file.responseLines
-        try await client.send(["BATCH \(batchID) \(lines.count)"] + lines + ["COMMIT"])
-        let begin = try await client.readReply()
+        // BATCH first, then every response line and COMMIT in one write once the server said go
+        // on: a refused BATCH would otherwise turn each line into a stray command.
+        let begin = try await client.command("BATCH \(batchID) \(lines.count)")
         guard begin.code == 354 else {
-            // BATCH was refused, so the server treats the lines and COMMIT as stray commands.
             return begin.isTemporary ? .temporary(begin) : .final(.rejected(begin, lineErrors: []))
         }
+        try await client.send(lines + ["COMMIT"])
         let commit = try await client.readReply()
         _ = try? await client.command("QUIT")
         switch commit.code {

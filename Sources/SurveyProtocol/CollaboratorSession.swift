@@ -126,7 +126,10 @@ public struct CollaboratorSession: Sendable {
                 switch error {
                 case .empty: reason = "empty line"
                 case let .unknown(verb): reason = "expected a response line 'R …', COMMIT or ABORT, got '\(verb)'"
-                case let .syntax(_, usage): reason = "syntax: \(usage)"
+                case let .syntax(_, usage):
+                    // A known command written wrongly (`COMMIT now`) is answered at once: the
+                    // client is waiting for its reply.
+                    return .reply(.syntax(usage: usage))
                 }
                 batch.addUnreadable(reason: reason)
                 state = .inBatch(identity, batch)
@@ -211,7 +214,7 @@ public struct CollaboratorSession: Sendable {
             return .replyAndClose(.revoked)
         case .unavailable:
             state = .awaitingAuthentication
-            return .reply(.storageUnavailable)
+            return .reply(.temporarilyUnavailable)
         case .rejected:
             failedAuthentications += 1
             if failedAuthentications >= context.limits.maxAuthFailuresPerConnection {

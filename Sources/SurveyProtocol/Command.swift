@@ -67,8 +67,7 @@ public enum Command: Equatable, Sendable {
             default: return .success(.help)
             }
         default:
-            let shown = verb.count > 20 ? String(verb.prefix(20)) + "…" : verb
-            return .failure(.unknown(verb: shown))
+            return .failure(.unknown(verb: verb.count > 20 ? String(verb.prefix(20)) + "…" : verb))
         }
     }
 

@@ -21,7 +21,7 @@ extension Reply {
 
     /// The success reply to COMMIT; identical for the first acceptance and for every retry.
     public static func accepted(batchID: String, responses: Int, receivedAt: String) -> Reply {
-        Reply(250, "2.6.0", "batch \(batchID) accepted: \(responses) responses, received \(receivedAt)")
+        Reply(250, "2.6.0", "batch \(batchID) accepted: \(Reply.responses(responses)), received \(receivedAt)")
     }
 
     public static let tooManyConnections = Reply(421, "4.3.2", "too many connections, try again later")
@@ -29,10 +29,21 @@ extension Reply {
     public static let idleTimeout = Reply(421, "4.4.2", "idle timeout, closing")
     public static let shuttingDown = Reply(421, "4.3.0", "server shutting down, try again later")
     public static let tooManyAuthFailures = Reply(421, "4.7.0", "too many failed authentications, closing")
+    public static let temporarilyUnavailable = Reply(451, "4.3.0", "temporarily unavailable, try again later")
     public static let storageUnavailable = Reply(451, "4.3.0", "storage temporarily unavailable, batch not stored; send it again later")
 
     public static func unknownCommand(_ verb: String) -> Reply {
-        Reply(500, "5.5.1", "unknown command '\(verb)' (try HELP)")
+        Reply(500, "5.5.1", "unknown command '\(Reply.printable(verb))' (try HELP)")
+    }
+
+    /// Client text as quoted in a reply: control characters become `?`, at most 40 characters.
+    public static func printable(_ text: some StringProtocol) -> String {
+        let cleaned = String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
+        return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
+    }
+
+    static func responses(_ count: Int) -> String {
+        count == 1 ? "1 response" : "\(count) responses"
     }
 
     public static func lineTooLong(limit: Int) -> Reply {
@@ -57,7 +68,7 @@ extension Reply {
     public static let authenticationFailed = Reply(535, "5.7.8", "authentication failed")
 
     public static func conflict(batchID: String, responses: Int, receivedAt: String) -> Reply {
-        Reply(550, "5.6.1", "batch \(batchID) conflicts: already accepted with different content (\(responses) responses, received \(receivedAt)); use a new batch id")
+        Reply(550, "5.6.1", "batch \(batchID) conflicts: already accepted with different content (\(Reply.responses(responses)), received \(receivedAt)); use a new batch id")
     }
 
     public static func batchTooLarge(declared: Int, limit: Int) -> Reply {
@@ -65,7 +76,7 @@ extension Reply {
     }
 
     public static func countMismatch(batchID: String, declared: Int, received: Int) -> Reply {
-        Reply(554, "5.6.2", "batch \(batchID) rejected: declared \(declared) responses, received \(received); nothing stored")
+        Reply(554, "5.6.2", "batch \(batchID) rejected: declared \(Reply.responses(declared)), received \(received); nothing stored")
     }
 
     /// The rejection of a batch with bad lines: a summary line, then one line per error (at most

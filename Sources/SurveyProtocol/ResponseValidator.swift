@@ -19,7 +19,7 @@ public struct ResponseValidator: Sendable {
             return error("line", "expected 4 fields (date topic group sentiment), got \(fields.count)")
         }
         guard let date = LocalDate(iso: fields[0]) else {
-            return error("date", "'\(Self.shown(fields[0]))' is not a date of the form YYYY-MM-DD")
+            return error("date", "'\(Self.shown(fields[0]))' is not a valid date (YYYY-MM-DD)")
         }
         let latest = today.adding(days: context.dateWindow.futureToleranceDays)
         if date > latest {
@@ -46,8 +46,8 @@ public struct ResponseValidator: Sendable {
         return .success(Response(collectedOn: date, topic: topic.code, group: group.code, sentiment: sentiment.code))
     }
 
-    /// A field as quoted in an error: at most 40 characters.
+    /// A field as quoted in an error.
     static func shown(_ field: Substring) -> String {
-        field.count > 40 ? String(field.prefix(40)) + "…" : String(field)
+        Reply.printable(field)
     }
 }

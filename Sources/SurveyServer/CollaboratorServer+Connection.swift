@@ -35,18 +35,30 @@ extension CollaboratorServer {
             try await connection.executeThenClose { inbound, outbound in
                 var session = CollaboratorSession(context: settings.context)
                 var drainRequested = false
-                try await outbound.write(ByteBuffer(string: Reply.greeting(limits: settings.context.limits).encoded))
+                // A peer that stops reading (or hangs up right after COMMIT) must not stop the
+                // input it already sent from being processed: a failed write only mutes replies.
+                var outputOpen = true
+                func send(_ reply: Reply) async {
+                    guard outputOpen else { return }
+                    do {
+                        try await outbound.write(ByteBuffer(string: reply.encoded))
+                    } catch {
+                        outputOpen = false
+                        logger.debug("cannot send a reply; the peer has gone", metadata: ["error": "\(error)"])
+                    }
+                }
+                await send(Reply.greeting(limits: settings.context.limits))
                 eventLoop: for try await event in inbound {
                     let line: FramedLine
                     switch event {
                     case .idleTimeout:
                         logger.info("idle timeout")
-                        try await outbound.write(ByteBuffer(string: Reply.idleTimeout.encoded))
+                        await send(Reply.idleTimeout)
                         break eventLoop
                     case .drain:
                         drainRequested = true
                         if !session.isInBatch {
-                            try await outbound.write(ByteBuffer(string: Reply.shuttingDown.encoded))
+                            await send(Reply.shuttingDown)
                             break eventLoop
                         }
                         continue eventLoop
@@ -68,9 +80,9 @@ extension CollaboratorServer {
                             if reply.code == 554 || reply.code == 552 {
                                 logger.notice("batch rejected", metadata: ["reason": "\(reply.lines[0])"])
                             }
-                            try await outbound.write(ByteBuffer(string: reply.encoded))
+                            await send(reply)
                         case let .replyAndClose(reply):
-                            try await outbound.write(ByteBuffer(string: reply.encoded))
+                            await send(reply)
                             break eventLoop
                         case let .authenticate(id, token):
                             action = session.authenticationFinished(await authenticate(id: id, token: token, peer: peer, logger: &logger))
@@ -82,7 +94,7 @@ extension CollaboratorServer {
                         break
                     }
                     if drainRequested && !session.isInBatch {
-                        try await outbound.write(ByteBuffer(string: Reply.shuttingDown.encoded))
+                        await send(Reply.shuttingDown)
                         break eventLoop
                     }
                 }
@@ -100,7 +112,7 @@ extension CollaboratorServer {
         do {
             return try await store.isActive(collaboratorID: id)
         } catch {
-            // Fail closed for this command only; the client is told nothing was stored.
+            // Let the command through: COMMIT checks revocation again inside its transaction.
             logger.error("database error", metadata: ["error": "\(error)"])
             return true
         }

@@ -68,10 +68,12 @@ public final class CollaboratorServer: Service, Sendable {
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: address.host, port: address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+                        // After the framer, so only complete lines count as activity.
                         try channel.pipeline.syncOperations.addHandler(
                             IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
                         )
-                        try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+                        try channel.pipeline.syncOperations.addHandler(SessionEventBridge())
                         return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))

@@ -19,19 +19,32 @@ final class LineFrameDecoder: ChannelInboundHandler {
             context.fireChannelRead(wrapInboundOut(.framed(line)))
         }
     }
+}
+
+/// Turns the idle timeout (measured on complete lines: it sits after the framer) and the server's
+/// drain request into events of the connection's loop.
+final class SessionEventBridge: ChannelInboundHandler {
+    typealias InboundIn = InboundEvent
+    typealias InboundOut = InboundEvent
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             if context.channel.isWritable {
-                context.fireChannelRead(wrapInboundOut(.idleTimeout))
+                deliver(.idleTimeout, context: context)
             } else {
                 // The peer reads nothing we send: no point in a polite goodbye.
                 context.close(promise: nil)
             }
         } else if event is DrainRequest {
-            context.fireChannelRead(wrapInboundOut(.drain))
+            deliver(.drain, context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    private func deliver(_ event: InboundEvent, context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(event))
+        // The async channel hands reads over on read-complete.
+        context.fireChannelReadComplete()
     }
 }

@@ -52,8 +52,10 @@ final class PeerRegistry: Sendable {
     var connectionCount: Int { state.withLock { $0.total } }
 
     /// Records a failed authentication and returns how long to wait before answering it: the delay
-    /// doubles with each recent failure from the peer, from 100 ms up to 8 s (reached once the
-    /// peer has `maxFailuresPerPeer` failures within the window).
+    /// doubles with each recent failure from the peer, from 100 ms up to 2 s (reached at the latest
+    /// once the peer has `maxFailuresPerPeer` failures within the window). Successful
+    /// authentications are never delayed, so collaborators sharing an office address with a
+    /// misbehaving client are not locked out.
     func recordFailure(_ peer: String, now: ContinuousClock.Instant = .now) -> Duration {
         state.withLock { state in
             var recent = state.failures[peer, default: []].filter { now - $0 < failureWindow }
@@ -68,10 +70,10 @@ final class PeerRegistry: Sendable {
         }
     }
 
-    /// 100 ms × 2^(n−1), capped at 8 s, and 8 s from the `limit`-th failure on.
+    /// 100 ms × 2^(n−1), capped at 2 s, and 2 s from the `limit`-th failure on.
     static func delay(afterFailures count: Int, limit: Int) -> Duration {
-        if count >= limit { return .seconds(8) }
-        let exponent = min(max(count - 1, 0), 7)
-        return min(.milliseconds(100 * (1 << exponent)), .seconds(8))
+        if count >= limit { return .seconds(2) }
+        let exponent = min(max(count - 1, 0), 5)
+        return min(.milliseconds(100 * (1 << exponent)), .seconds(2))
     }
 }

@@ -78,7 +78,7 @@ import Testing
         #expect(reply.code == 554 && reply.status == "5.6.0")
         #expect(reply.lines == [
             "batch b2 rejected: 8 bad lines; nothing stored",
-            "line 2: date: '2026-11-31' is not a date of the form YYYY-MM-DD",
+            "line 2: date: '2026-11-31' is not a valid date (YYYY-MM-DD)",
             "line 3: date: 2026-11-24 is in the future (today is 2026-11-22 in Asia/Ho_Chi_Minh)",
             "line 4: date: 2026-10-01 is more than 30 days ago (earliest accepted: 2026-10-23)",
             "line 5: topic: unknown topic 'XX'",
@@ -109,6 +109,7 @@ import Testing
         #expect(session.receive(.overlong, today: Self.today) == .none)
         #expect(session.receive(.line([0x52, 0x20, 0xFF, 0xFE]), today: Self.today) == .none)
         #expect(session.receive(line("HELO"), today: Self.today) == .none)
+        #expect(session.receive(line("COMMIT now"), today: Self.today) == .reply(.syntax(usage: "COMMIT")))
         guard case let .reply(reply) = session.receive(line("COMMIT"), today: Self.today) else {
             Issue.record("expected a reply")
             return

@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+import Logging
+import SurveyClient
+import SurveyConfig
+import SurveyModel
+import SurveyProtocol
+import SurveyStore
+import Testing
+
+/// Where the built executables are: beside the test bundle.
+let productsDirectory: URL = {
+    if let directory = ProcessInfo.processInfo.environment["SURVEYD_PRODUCTS_DIR"] {
+        return URL(fileURLWithPath: directory)
+    }
+    var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(), Bundle.main.bundleURL]
+    candidates += [Bundle.main.bundleURL.deletingLastPathComponent()]
+    candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug"))
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("surveyd").path) } ?? candidates[0]
+}()
+
+/// The example configuration in the repository.
+let exampleConfigPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("config/surveyd.conf").path
+
+/// A port nobody listens on right now.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The result of running a command to completion.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs an executable from the products directory and waits for it (at most `timeout`).
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent(executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "SURVEYD_TOKEN")
+    env.removeValue(forKey: "SURVEYD_CONFIG")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning {
+        process.terminate()
+        process.waitUntilExit()
+    }
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+    )
+}
+
+/// A real surveyd process on a free port with its own temporary state folder.
+final class Daemon: @unchecked Sendable {
+    let directory: URL
+    let configPath: String
+    let port: Int
+    private(set) var process: Process?
+    let logPath: String
+
+    var stateDirectory: String { directory.appendingPathComponent("state").path }
+    var databasePath: String { stateDirectory + "/surveyd.sqlite" }
+
+    /// Writes a configuration (the example with `replacing` applied) without starting anything.
+    init(replacing: [String: String] = [:]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var text = try String(contentsOfFile: exampleConfigPath, encoding: .utf8)
+        for (old, new) in replacing {
+            precondition(text.contains(old), "the example configuration has no '\(old)'")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        configPath = directory.appendingPathComponent("surveyd.conf").path
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        port = freePort()
+        logPath = directory.appendingPathComponent("surveyd.log").path
+    }
+
+    /// Options that point surveyctl at this daemon's configuration and state.
+    var storeOptions: [String] { ["--config", configPath, "--state-dir", stateDirectory] }
+
+    /// Starts the daemon and waits until it logs that it is ready.
+    @discardableResult
+    func start(executable: URL? = nil, extraArguments: [String] = []) throws -> Daemon {
+        let process = Process()
+        process.executableURL = executable ?? productsDirectory.appendingPathComponent("surveyd")
+        process.arguments = ["--config", configPath, "--state-dir", stateDirectory, "--listen", "127.0.0.1:\(port)"] + extraArguments
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if log().contains("] ready") { return self }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        throw DaemonError("surveyd did not become ready:\n\(log())")
+    }
+
+    /// The daemon's log so far.
+    func log() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Sends a signal and waits for the exit status (at most `timeout`).
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+        guard let process else { return -1 }
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Adds collaborators directly in the database (before or while the daemon runs).
+    func addCollaborators(units: [String]) throws -> [(id: Int64, token: String)] {
+        let configuration = try Configuration.load(path: configPath)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let store = try SurveyStore(path: databasePath, logger: Logger(label: "test"))
+        try store.synchronize(configuration.catalog)
+        return try units.map { unit in
+            let (collaborator, token) = try store.addCollaborator(unit: unit, name: "Cộng tác viên \(unit)")
+            return (collaborator.id, token)
+        }
+    }
+
+    /// Opens the daemon's database for checks (read-only use).
+    func database() throws -> DatabaseQueue {
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: databasePath, configuration: configuration)
+    }
+
+    func string(_ sql: String) throws -> String? {
+        try database().read { try String.fetchOne($0, sql: sql) }
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try database().read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    /// Whether the daily tallies equal a recount of the stored responses.
+    func talliesMatchRecount() throws -> Bool {
+        try count("""
+            WITH recount AS (
+                SELECT b.unit_id, r.collected_on AS day, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
+                FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' GROUP BY 1, 2, 3, 4, 5)
+            SELECT COUNT(*) FROM (
+                SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies WHERE count > 0
+                EXCEPT SELECT * FROM recount
+                UNION ALL
+                SELECT * FROM recount EXCEPT SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies)
+            """) == 0
+    }
+
+    /// Opens a protocol connection to the daemon.
+    func connect<T>(timeout: Duration = .seconds(30), _ body: (ProtocolClient) async throws -> T) async throws -> T {
+        try await ProtocolClient.withConnection(host: "127.0.0.1", port: port, timeout: timeout, body)
+    }
+}
+
+struct DaemonError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Today in the provincial time zone, as the daemon sees it.
+var today: LocalDate { LocalDate(instant: Date(), in: TimeZone(identifier: "Asia/Ho_Chi_Minh")!) }
+
+/// `count` valid response lines, collected in the last days.
+func responseLines(_ count: Int, seed: Int = 0) -> [String] {
+    let topics = ["DAIHOI", "CANBO", "YTE", "GIAODUC", "CDS"], groups = ["CB", "DV", "ND"]
+    let sentiments = ["DONGTINH", "PHANVAN", "KHONGDONGTINH"]
+    return (0..<count).map { i in
+        let n = i + seed
+        return "R \(today.adding(days: -(n % 20))) \(topics[n % 5]) \(groups[(n / 5) % 3]) \(sentiments[(n / 15) % 3])"
+    }
+}
+
+/// BATCH, the lines and COMMIT.
+func batchLines(_ id: String, _ lines: [String]) -> [String] {
+    ["BATCH \(id) \(lines.count)"] + lines + ["COMMIT"]
+}

@@ -1,0 +1,103 @@
+import Foundation
+import SurveyClient
+import SurveyProtocol
+import Testing
+
+@Suite struct HostileClientTests {
+    /// A good client authenticates and commits a batch within `limit`.
+    func goodClientIsServed(_ daemon: Daemon, _ collaborator: (id: Int64, token: String), id: String, within limit: Duration = .seconds(2)) async throws {
+        let start = ContinuousClock.now
+        try await daemon.connect { client in
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+            try await client.send(batchLines(id, responseLines(3)))
+            #expect(try await client.readReply().code == 354)
+            #expect(try await client.readReply().code == 250)
+        }
+        #expect(ContinuousClock.now - start < limit)
+    }
+
+    @Test func overlongLinesGarbageAndInvalidUTF8() async throws {
+        let daemon = try Daemon()
+        let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
+        try daemon.start()
+        try await daemon.connect { client in
+            // 1 MB without a newline, then one: a single "line too long" reply.
+            for _ in 0..<16 { try await client.sendRaw(Array(repeating: UInt8(ascii: "A"), count: 65_536)) }
+            try await client.sendRaw(Array("\r\n".utf8))
+            #expect(try await client.readReply() == .lineTooLong(limit: 1024))
+            try await client.sendRaw([0x41, 0xC3, 0x28, 0x0A])
+            #expect(try await client.readReply() == .invalidUTF8(offset: 1))
+            var generator = SystemRandomNumberGenerator()
+            var garbage = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }.filter { $0 != 0x0A }
+            garbage.append(0x0A)
+            try await client.sendRaw(garbage)
+            let reply = try await client.readReply()
+            #expect(reply.code == 500)
+            #expect(try await client.command("PING") == .pong)
+        }
+        try await goodClientIsServed(daemon, collaborator, id: "after-garbage")
+    }
+
+    @Test func twentyWrongTokensDoNotDelayAGoodClient() async throws {
+        let daemon = try Daemon()
+        let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
+        try daemon.start()
+        let port = daemon.port
+        // 20 wrong tokens over 7 connections (3 allowed per connection), all at once.
+        let attackers = Task {
+            try await withThrowingTaskGroup(of: [Reply].self) { group in
+                for connection in 0..<7 {
+                    let attempts = connection == 6 ? 2 : 3
+                    group.addTask {
+                        try await ProtocolClient.withConnection(host: "127.0.0.1", port: port) { client in
+                            try await client.send((0..<attempts).map { _ in "AUTH \(collaborator.id) wrong-token" })
+                            var replies: [Reply] = []
+                            for _ in 0..<attempts { replies.append(try await client.readReply()) }
+                            return replies
+                        }
+                    }
+                }
+                return try await group.reduce(into: [[Reply]]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await goodClientIsServed(daemon, collaborator, id: "during-attack")
+        let replies = try await attackers.value
+        #expect(replies.flatMap { $0 }.count == 20)
+        for connection in replies {
+            #expect(connection.dropLast().allSatisfy { $0 == .authenticationFailed })
+            if connection.count == 3 {
+                #expect(connection[2].code == 421 && connection[2].status == "4.7.0")
+                #expect(connection[2].lines == ["authentication failed", "too many failed authentications, closing"])
+            }
+        }
+        #expect(daemon.log().components(separatedBy: "authentication failed").count - 1 == 20)
+        try await goodClientIsServed(daemon, collaborator, id: "after-attack")
+    }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        let daemon = try Daemon(replacing: ["idle_timeout_seconds: 300": "idle_timeout_seconds: 1"])
+        try daemon.start()
+        try await daemon.connect { (client) async throws -> Void in
+            let start = ContinuousClock.now
+            let reply = try await client.readReply()
+            #expect(reply == .idleTimeout)
+            #expect(ContinuousClock.now - start >= .milliseconds(900))
+            await #expect(throws: ConnectionFailure.self) { try await client.readReply() }
+        }
+    }
+
+    @Test func connectionLimitsPerPeer() async throws {
+        let daemon = try Daemon(replacing: ["max_connections_per_peer: 64": "max_connections_per_peer: 2"])
+        try daemon.start()
+        try await daemon.connect { first in
+            try await daemon.connect { second in
+                try await daemon.connect { third in
+                    #expect(third.greeting == .tooManyConnectionsFromPeer)
+                }
+                #expect(try await second.command("PING") == .pong)
+            }
+            #expect(try await first.command("PING") == .pong)
+        }
+    }
+}
