@@ -78,8 +78,8 @@ import Testing
     @Test func idleConnectionsAreClosed() async throws {
         let daemon = try Daemon(replacing: ["idle_timeout_seconds: 300": "idle_timeout_seconds: 1"])
         try daemon.start()
+        let start = ContinuousClock.now
         try await daemon.connect { (client) async throws -> Void in
-            let start = ContinuousClock.now
             let reply = try await client.readReply()
             #expect(reply == .idleTimeout)
             #expect(ContinuousClock.now - start >= .milliseconds(900))
