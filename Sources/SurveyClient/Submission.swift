@@ -97,6 +97,7 @@ public struct Submission: Sendable {
         let auth = try await client.command("AUTH \(collaboratorID) \(token)")
         switch auth.code {
         case 235: break
+        case 421 where auth.status == "4.7.0": return .final(.notPermitted(auth))
         case 400..<500: return .temporary(auth)
         default: return .final(.notPermitted(auth))
         }

@@ -125,7 +125,7 @@ public struct CollaboratorSession: Sendable {
                 let reason: String
                 switch error {
                 case .empty: reason = "empty line"
-                case let .unknown(verb): reason = "expected a response line 'R …', COMMIT or ABORT, got '\(verb)'"
+                case let .unknown(verb): reason = "expected a response line 'R …', COMMIT or ABORT, got '\(Reply.printable(verb))'"
                 case let .syntax(_, usage):
                     // A known command written wrongly (`COMMIT now`) is answered at once: the
                     // client is waiting for its reply.

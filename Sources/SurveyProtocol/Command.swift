@@ -46,12 +46,12 @@ public enum Command: Equatable, Sendable {
         }
         switch verb {
         case "AUTH":
-            guard arguments.count == 2, let id = Int64(arguments[0]), id > 0,
+            guard arguments.count == 2, isDigits(arguments[0]), let id = Int64(arguments[0]), id > 0,
                   !arguments[1].isEmpty, arguments[1].utf8.count <= maxTokenBytes
             else { return syntax() }
             return .success(.auth(collaboratorID: id, token: String(arguments[1])))
         case "BATCH":
-            guard arguments.count == 2, isValidBatchID(arguments[0]), let count = Int(arguments[1]), count >= 1 else {
+            guard arguments.count == 2, isValidBatchID(arguments[0]), isDigits(arguments[1]), let count = Int(arguments[1]), count >= 1 else {
                 return syntax()
             }
             return .success(.batch(id: String(arguments[0]), count: count))
@@ -69,6 +69,10 @@ public enum Command: Equatable, Sendable {
         default:
             return .failure(.unknown(verb: verb.count > 20 ? String(verb.prefix(20)) + "…" : verb))
         }
+    }
+
+    static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     /// A batch id is 1–64 characters of A–Z, a–z, 0–9, `.`, `_`, `:` and `-`.

@@ -16,7 +16,7 @@ extension Reply {
     }
 
     public static func sendResponses(batchID: String, count: Int) -> Reply {
-        Reply(354, "3.0.0", "send \(count) responses for batch \(batchID), then COMMIT")
+        Reply(354, "3.0.0", "send \(Reply.responses(count)) for batch \(batchID), then COMMIT")
     }
 
     /// The success reply to COMMIT; identical for the first acceptance and for every retry.

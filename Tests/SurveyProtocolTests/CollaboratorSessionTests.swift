@@ -108,7 +108,7 @@ import Testing
         _ = session.receive(line("BATCH b1 3"), today: Self.today)
         #expect(session.receive(.overlong, today: Self.today) == .none)
         #expect(session.receive(.line([0x52, 0x20, 0xFF, 0xFE]), today: Self.today) == .none)
-        #expect(session.receive(line("HELO"), today: Self.today) == .none)
+        #expect(session.receive(line("HELO\u{1B}[2J"), today: Self.today) == .none)
         #expect(session.receive(line("COMMIT now"), today: Self.today) == .reply(.syntax(usage: "COMMIT")))
         guard case let .reply(reply) = session.receive(line("COMMIT"), today: Self.today) else {
             Issue.record("expected a reply")
@@ -116,7 +116,7 @@ import Testing
         }
         #expect(reply.lines[1] == "line 1: line: line too long: more than 128 bytes")
         #expect(reply.lines[2] == "line 2: line: not valid UTF-8 (at byte 3)")
-        #expect(reply.lines[3] == "line 3: line: expected a response line 'R …', COMMIT or ABORT, got 'HELO'")
+        #expect(reply.lines[3] == "line 3: line: expected a response line 'R …', COMMIT or ABORT, got 'HELO?[2J'")
     }
 
     @Test func unreadableLinesOutsideABatchGetImmediateReplies() {

@@ -27,6 +27,8 @@ import Testing
         ("BATCH b/1 3", .syntax(verb: "BATCH", usage: "BATCH <batch-id> <count>")),
         ("BATCH \(String(repeating: "a", count: 65)) 3", .syntax(verb: "BATCH", usage: "BATCH <batch-id> <count>")),
         ("COMMIT now", .syntax(verb: "COMMIT", usage: "COMMIT")),
+        ("AUTH +7 tok", .syntax(verb: "AUTH", usage: "AUTH <collaborator-id> <token>")),
+        ("BATCH b1 +3", .syntax(verb: "BATCH", usage: "BATCH <batch-id> <count>")),
     ])
     func refusesInvalidCommands(line: String, error: CommandError) {
         #expect(Command.parse(line) == .failure(error))
