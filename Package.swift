@@ -28,16 +28,30 @@ let package = Package(
         ),
         // Pure collaborator protocol: lines in, commands and session actions out, replies out.
         .target(name: "SurveyProtocol", dependencies: ["SurveyModel"]),
+        // Pure summaries: statistics per cell, suppression, JSON, CSV and HTML rendering.
+        .target(name: "SurveyReport", dependencies: ["SurveyModel"]),
         // SQLite storage through GRDB; migrations embedded from migrations/ at build time.
         .target(
             name: "SurveyStore",
             dependencies: [
                 "SurveyModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedMigrations"]
+        ),
+        // Writes the summary files: reads tallies, renders, replaces files atomically, on a schedule.
+        .target(
+            name: "SurveyPublisher",
+            dependencies: [
+                "SurveyModel", "SurveyReport", "SurveyStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         // SwiftNIO TCP server for the collaborator protocol.
         .target(
@@ -64,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "surveyd",
             dependencies: [
-                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyServer",
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyServer", "SurveyPublisher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "surveyctl",
             dependencies: [
-                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient",
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient", "SurveyPublisher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,6 +103,11 @@ let package = Package(
         .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),
         .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol"]),
         .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
+        .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "SurveyPublisherTests",
+            dependencies: ["SurveyPublisher", "SurveyReport", "SurveyStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "SurveyStoreTests",
             dependencies: ["SurveyStore", "SurveyConfig", .product(name: "GRDB", package: "GRDB.swift")]

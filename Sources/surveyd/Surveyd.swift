@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SurveyConfig
 import SurveyModel
 import SurveyProtocol
+import SurveyPublisher
 import SurveyServer
 import SurveyStore
 
@@ -92,9 +93,16 @@ struct Surveyd: AsyncParsableCommand {
         ) { addresses in
             logger.info("ready", metadata: ["addresses": "\(addresses.map(\.description).joined(separator: " "))"])
         }
+        let publisher = PublisherService(
+            publisher: Publisher(
+                store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
+                minimumCellSize: configuration.minimumCellSize, logger: logger
+            ),
+            interval: .seconds(configuration.publishIntervalSeconds), logger: logger
+        )
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)],
+                services: [.init(service: server), .init(service: publisher)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Why a summary file could not be written.
+public struct PublishError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var operation: String
+    public var errno: Int32
+
+    public var description: String {
+        "cannot \(operation) \(path): \(String(cString: strerror(errno)))"
+    }
+}
+
+/// Files replaced atomically: written to a temporary file in the same folder, flushed, renamed
+/// over the old one, and the folder flushed. A reader sees the old file or the new one, never a
+/// part; a crash leaves the old one and a temporary file that the next publish removes.
+public enum AtomicFile {
+    /// Temporary files are named `.NAME.tmp-PID-RANDOM`.
+    static let temporaryMarker = ".tmp-"
+
+    /// Writes `data` to `path` with `mode`. `beforeRename` runs between flush and rename (tests
+    /// use it to simulate a crash at the worst moment).
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o640, beforeRename: () throws -> Void = {}) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = "\(directory)/.\(url.lastPathComponent)\(temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw PublishError(path: temporary, operation: "create", errno: errno) }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        let written = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let result = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += result
+            }
+            return true
+        }
+        guard written else {
+            let code = errno
+            unlink(temporary)
+            throw PublishError(path: temporary, operation: "write", errno: code)
+        }
+        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw PublishError(path: temporary, operation: "flush", errno: code)
+        }
+        close(fd)
+        closed = true
+        try beforeRename()
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw PublishError(path: path, operation: "replace", errno: code)
+        }
+        try syncDirectory(directory)
+    }
+
+    /// Writes only when the file's current bytes differ; returns whether it wrote.
+    @discardableResult
+    public static func writeIfChanged(_ data: Data, to path: String, mode: mode_t = 0o640) throws -> Bool {
+        if let existing = FileManager.default.contents(atPath: path), existing == data { return false }
+        try write(data, to: path, mode: mode)
+        return true
+    }
+
+    /// Flushes a folder's entries (the rename) to disk.
+    static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw PublishError(path: directory, operation: "open", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw PublishError(path: directory, operation: "flush", errno: errno) }
+    }
+
+    /// Creates a folder (and parents) with `mode`.
+    static func makeDirectory(_ path: String, mode: mode_t = 0o750) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(mode)])
+        } catch {
+            throw PublishError(path: path, operation: "create folder", errno: EIO)
+        }
+    }
+
+    /// Removes temporary files left by an interrupted publish below `root`; returns how many.
+    @discardableResult
+    public static func removeLeftovers(below root: String) -> Int {
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return 0 }
+        var removed = 0
+        for case let relative as String in enumerator {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix("."), name.contains(temporaryMarker), unlink("\(root)/\(relative)") == 0 {
+                removed += 1
+            }
+        }
+        return removed
+    }
+}

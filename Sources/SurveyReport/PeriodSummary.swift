@@ -1,0 +1,116 @@
+import SurveyModel
+
+/// The content of `summary.json` for one period: the schema `surveyd.summary/1`, documented in
+/// docs/SUMMARIES.md. Percentages are in percent (shares) or percentage points (net index and
+/// changes), rounded to two decimals.
+public struct PeriodSummary: Codable, Sendable, Equatable {
+    public static let schemaVersion = "surveyd.summary/1"
+
+    public struct PeriodInfo: Codable, Sendable, Equatable {
+        public var kind: PeriodKind
+        public var id: String
+        public var start: LocalDate
+        public var end: LocalDate
+    }
+
+    public struct Label: Codable, Sendable, Equatable {
+        public var code: String
+        public var name: String
+    }
+
+    public struct SentimentLabel: Codable, Sendable, Equatable {
+        public var code: String
+        public var label: String
+        public var polarity: Int
+    }
+
+    /// One sentiment within a cell.
+    public struct Share: Codable, Sendable, Equatable {
+        public var code: String
+        public var count: Int
+        /// Percent of the cell's responses, with its 95% Wilson interval.
+        public var share: Double?
+        public var low: Double?
+        public var high: Double?
+    }
+
+    /// The change of a share or of the net index since the previous period.
+    public struct Change: Codable, Sendable, Equatable {
+        public var code: String?
+        /// Percentage points, with the 95% interval of the difference (Newcombe).
+        public var change: Double
+        public var low: Double
+        public var high: Double
+        /// The interval excludes zero.
+        public var significant: Bool
+    }
+
+    /// The figures of one cell, or only `suppressed: true` when they are withheld.
+    public struct Cell: Codable, Sendable, Equatable {
+        public var suppressed: Bool
+        public var responses: Int?
+        public var sentiments: [Share]?
+        public var netIndex: Double?
+        public var netIndexLow: Double?
+        public var netIndexHigh: Double?
+        /// Responses and net index in the previous period (when published there).
+        public var previousResponses: Int?
+        public var previousNetIndex: Double?
+        public var netIndexChange: Change?
+        public var shareChanges: [Change]?
+
+        public static let withheld = Cell(suppressed: true)
+
+        init(suppressed: Bool) {
+            self.suppressed = suppressed
+        }
+    }
+
+    public struct GroupCell: Codable, Sendable, Equatable {
+        public var group: String
+        public var cell: Cell
+    }
+
+    public struct UnitRow: Codable, Sendable, Equatable {
+        public var unit: String
+        /// All groups of the unit together.
+        public var total: Cell
+        public var groups: [GroupCell]
+    }
+
+    public struct TopicSummary: Codable, Sendable, Equatable {
+        public var code: String
+        public var title: String
+        /// The whole province, all groups.
+        public var province: Cell
+        /// The whole province, per group.
+        public var provinceGroups: [GroupCell]
+        public var units: [UnitRow]
+    }
+
+    /// A change whose interval excludes zero, for the "what changed" table.
+    public struct SignificantChange: Codable, Sendable, Equatable {
+        public var topic: String
+        /// A unit code, or nil for the whole province.
+        public var unit: String?
+        public var previousNetIndex: Double
+        public var netIndex: Double
+        public var change: Change
+    }
+
+    public var schema = PeriodSummary.schemaVersion
+    public var period: PeriodInfo
+    public var previousPeriod: String
+    public var revision: Int
+    /// UTC time up to which received data is included.
+    public var dataThrough: String
+    public var minimumCellSize: Int
+    public var responses: Int
+    public var suppressedCells: Int
+    public var sentiments: [SentimentLabel]
+    public var units: [Label]
+    public var groups: [Label]
+    public var topics: [TopicSummary]
+    /// Largest absolute net-index change first.
+    public var significantChanges: [SignificantChange]
+}

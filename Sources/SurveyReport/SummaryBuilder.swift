@@ -1,0 +1,144 @@
+import SurveyModel
+
+/// Builds the summary of one period from its counts and the previous period's: statistics,
+/// suppression of small cells, and changes. Pure: the same input gives the same summary.
+public struct SummaryBuilder: Sendable {
+    public var minimumCellSize: Int
+
+    public init(minimumCellSize: Int) {
+        self.minimumCellSize = minimumCellSize
+    }
+
+    /// Sentiment counts of every published position of one topic: interior cells, unit totals,
+    /// group totals and the province total, with the suppression plan.
+    struct TopicTable {
+        var cells: [[[Int]]]
+        var unitTotals: [[Int]]
+        var groupTotals: [[Int]]
+        var province: [Int]
+        var plan: SuppressionPlan
+
+        init(_ cube: TallyCube, topic: Int, minimum: Int) {
+            let s = cube.sentiments.count
+            let cells = (0..<cube.units.count).map { u in (0..<cube.groups.count).map { g in cube.cell(unit: u, topic: topic, group: g) } }
+            let sum = { (rows: [[Int]]) -> [Int] in
+                rows.reduce(Array(repeating: 0, count: s)) { zip($0, $1).map(+) }
+            }
+            let unitTotals = cells.map(sum)
+            self.cells = cells
+            self.unitTotals = unitTotals
+            groupTotals = (0..<cube.groups.count).map { g in sum(cells.map { $0[g] }) }
+            province = sum(unitTotals)
+            plan = SuppressionPlan(counts: cells.map { $0.map { $0.reduce(0, +) } }, minimum: minimum)
+        }
+    }
+
+    /// The summary of `period`; `previous` holds the previous period's counts (same dimensions).
+    public func build(period: Period, current: TallyCube, previous: TallyCube, revision: Int, dataThrough: String) -> PeriodSummary {
+        let sentiments = current.sentiments
+        var topics: [PeriodSummary.TopicSummary] = []
+        var significant: [PeriodSummary.SignificantChange] = []
+        var suppressed = 0
+        for (t, topic) in current.topics.enumerated() {
+            let now = TopicTable(current, topic: t, minimum: minimumCellSize)
+            let before = TopicTable(previous, topic: t, minimum: minimumCellSize)
+            func cell(_ counts: [Int], withheld: Bool, _ old: [Int], oldWithheld: Bool) -> PeriodSummary.Cell {
+                if withheld {
+                    suppressed += 1
+                    return .withheld
+                }
+                return SummaryBuilder.cell(counts, sentiments: sentiments, previous: oldWithheld ? nil : old)
+            }
+            var units: [PeriodSummary.UnitRow] = []
+            for (u, unit) in current.units.enumerated() {
+                let groups = current.groups.enumerated().map { g, group in
+                    PeriodSummary.GroupCell(group: group.code, cell: cell(now.cells[u][g], withheld: now.plan.cells[u][g], before.cells[u][g], oldWithheld: before.plan.cells[u][g]))
+                }
+                let total = cell(now.unitTotals[u], withheld: now.plan.rowTotals[u], before.unitTotals[u], oldWithheld: before.plan.rowTotals[u])
+                if let change = total.netIndexChange, change.significant, let old = total.previousNetIndex, let new = total.netIndex {
+                    significant.append(.init(topic: topic.code, unit: unit.code, previousNetIndex: old, netIndex: new, change: change))
+                }
+                units.append(.init(unit: unit.code, total: total, groups: groups))
+            }
+            let provinceGroups = current.groups.enumerated().map { g, group in
+                PeriodSummary.GroupCell(group: group.code, cell: cell(now.groupTotals[g], withheld: now.plan.columnTotals[g], before.groupTotals[g], oldWithheld: before.plan.columnTotals[g]))
+            }
+            let province = cell(now.province, withheld: now.plan.grandTotal, before.province, oldWithheld: before.plan.grandTotal)
+            if let change = province.netIndexChange, change.significant, let old = province.previousNetIndex, let new = province.netIndex {
+                significant.append(.init(topic: topic.code, unit: nil, previousNetIndex: old, netIndex: new, change: change))
+            }
+            topics.append(.init(code: topic.code, title: topic.title, province: province, provinceGroups: provinceGroups, units: units))
+        }
+        significant.sort { (abs($0.change.change), $1.topic, $1.unit ?? "") > (abs($1.change.change), $0.topic, $0.unit ?? "") }
+        return PeriodSummary(
+            period: .init(kind: period.kind, id: period.identifier, start: period.start, end: period.end),
+            previousPeriod: period.previous.identifier,
+            revision: revision,
+            dataThrough: dataThrough,
+            minimumCellSize: minimumCellSize,
+            responses: current.total,
+            suppressedCells: suppressed,
+            sentiments: sentiments.map { .init(code: $0.code, label: $0.label, polarity: $0.polarity.rawValue) },
+            units: current.units.map { .init(code: $0.code, name: $0.name) },
+            groups: current.groups.map { .init(code: $0.code, name: $0.name) },
+            topics: topics,
+            significantChanges: significant
+        )
+    }
+
+    /// Percent (or percentage points) rounded to two decimals.
+    static func percent(_ fraction: Double) -> Double {
+        (fraction * 10_000).rounded() / 100
+    }
+
+    /// The statistics of one published cell.
+    static func cell(_ counts: [Int], sentiments: [Sentiment], previous: [Int]?) -> PeriodSummary.Cell {
+        var cell = PeriodSummary.Cell(suppressed: false)
+        let n = counts.reduce(0, +)
+        cell.responses = n
+        cell.sentiments = zip(sentiments, counts).map { sentiment, count in
+            let interval = Statistics.wilson(count, of: n)
+            return .init(
+                code: sentiment.code, count: count,
+                share: n > 0 ? percent(Double(count) / Double(n)) : nil,
+                low: interval.map { percent($0.low) }, high: interval.map { percent($0.high) }
+            )
+        }
+        let net = netIndex(counts, sentiments)
+        if let net {
+            cell.netIndex = percent(net.value)
+            cell.netIndexLow = percent(net.interval.low)
+            cell.netIndexHigh = percent(net.interval.high)
+        }
+        guard let previous else { return cell }
+        let m = previous.reduce(0, +)
+        cell.previousResponses = m
+        let old = netIndex(previous, sentiments)
+        cell.previousNetIndex = old.map { percent($0.value) }
+        guard let net, let old else { return cell }
+        let change = Statistics.change(current: net.value, currentInterval: net.interval, previous: old.value, previousInterval: old.interval)
+        cell.netIndexChange = .init(
+            code: nil, change: percent(change.value), low: percent(change.interval.low), high: percent(change.interval.high),
+            significant: change.interval.excludesZero
+        )
+        cell.shareChanges = zip(sentiments, zip(counts, previous)).compactMap { sentiment, pair in
+            guard let i1 = Statistics.wilson(pair.0, of: n), let i2 = Statistics.wilson(pair.1, of: m) else { return nil }
+            let p1 = Double(pair.0) / Double(n), p2 = Double(pair.1) / Double(m)
+            let interval = Statistics.newcombe(p1: p1, interval1: i1, p2: p2, interval2: i2)
+            return .init(code: sentiment.code, change: percent(p1 - p2), low: percent(interval.low), high: percent(interval.high), significant: interval.excludesZero)
+        }
+        return cell
+    }
+
+    static func netIndex(_ counts: [Int], _ sentiments: [Sentiment]) -> (value: Double, interval: Interval)? {
+        var positive = 0, negative = 0
+        for (sentiment, count) in zip(sentiments, counts) {
+            switch sentiment.polarity {
+            case .positive: positive += count
+            case .negative: negative += count
+            case .neutral: break
+            }
+        }
+        return Statistics.netIndex(positive: positive, negative: negative, of: counts.reduce(0, +))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import SurveyModel
+
+/// A period as last published.
+public struct PublicationRecord: Sendable, Hashable {
+    public var kind: PeriodKind
+    public var period: String
+    public var revision: Int
+    public var digest: Data
+    public var responses: Int
+    public var dataThrough: String
+
+    public init(kind: PeriodKind, period: String, revision: Int, digest: Data, responses: Int, dataThrough: String) {
+        self.kind = kind
+        self.period = period
+        self.revision = revision
+        self.digest = digest
+        self.responses = responses
+        self.dataThrough = dataThrough
+    }
+}
+
+/// The reference rows that label summaries, in configuration order, with their database ids.
+public struct SummaryDimensions: Sendable {
+    public var units: [(id: Int64, unit: SurveyUnit)]
+    public var topics: [(id: Int64, topic: Topic)]
+    public var groups: [(id: Int64, group: RespondentGroup)]
+    public var sentiments: [(id: Int64, sentiment: Sentiment)]
+}
+
+extension SurveyStore {
+    /// Active reference rows, plus inactive units and topics that still have tallies.
+    public func summaryDimensions() throws(StoreError) -> SummaryDimensions {
+        do {
+            return try writer.read { db in
+                let used = "active = 1 OR id IN (SELECT DISTINCT %@ FROM daily_tallies)"
+                let units = try Row.fetchAll(db, sql: "SELECT id, code, name FROM units WHERE \(used.replacingOccurrences(of: "%@", with: "unit_id")) ORDER BY id")
+                    .map { (id: $0["id"] as Int64, unit: SurveyUnit(code: $0["code"], name: $0["name"])) }
+                let topics = try Row.fetchAll(db, sql: "SELECT id, code, title FROM topics WHERE \(used.replacingOccurrences(of: "%@", with: "topic_id")) ORDER BY id")
+                    .map { (id: $0["id"] as Int64, topic: Topic(code: $0["code"], title: $0["title"])) }
+                let groups = try Row.fetchAll(db, sql: "SELECT id, code, name FROM respondent_groups WHERE \(used.replacingOccurrences(of: "%@", with: "group_id")) ORDER BY id")
+                    .map { (id: $0["id"] as Int64, group: RespondentGroup(code: $0["code"], name: $0["name"])) }
+                let sentiments = try Row.fetchAll(db, sql: "SELECT id, code, label, polarity FROM sentiments WHERE \(used.replacingOccurrences(of: "%@", with: "sentiment_id")) ORDER BY id")
+                    .map { (id: $0["id"] as Int64, sentiment: Sentiment(code: $0["code"], label: $0["label"], polarity: Polarity(rawValue: $0["polarity"]) ?? .neutral)) }
+                return SummaryDimensions(units: units, topics: topics, groups: groups, sentiments: sentiments)
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the reference data")
+        }
+    }
+
+    /// Calls `body(unitID, day, topicID, groupID, sentimentID, count)` for every daily tally, in
+    /// one read transaction (a consistent snapshot), as fast as SQLite can step.
+    public func forEachDailyTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+        do {
+            try writer.read { db in
+                let statement = try db.makeStatement(sql: "SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies")
+                let handle = statement.sqliteStatement
+                while true {
+                    let code = sqlite3_step(handle)
+                    if code == SQLITE_DONE { break }
+                    guard code == SQLITE_ROW else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    }
+                    body(
+                        sqlite3_column_int64(handle, 0), Int(sqlite3_column_int64(handle, 1)), sqlite3_column_int64(handle, 2),
+                        sqlite3_column_int64(handle, 3), sqlite3_column_int64(handle, 4), Int(sqlite3_column_int64(handle, 5))
+                    )
+                }
+                sqlite3_reset(handle)
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the tallies")
+        }
+    }
+
+    /// Every published period.
+    public func publications() throws(StoreError) -> [PublicationRecord] {
+        do {
+            return try writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT kind, period, revision, digest, responses, data_through FROM publications").compactMap { row in
+                    guard let kind = PeriodKind(rawValue: row["kind"]) else { return nil }
+                    return PublicationRecord(kind: kind, period: row["period"], revision: row["revision"], digest: row["digest"], responses: row["responses"], dataThrough: row["data_through"])
+                }
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot read publications")
+        }
+    }
+
+    /// Records that `record` has been published (its files are written).
+    public func recordPublication(_ record: PublicationRecord) throws(StoreError) {
+        do {
+            try writer.write { db in
+                try db.execute(
+                    sql: """
+                    INSERT INTO publications (kind, period, revision, digest, responses, data_through) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (kind, period) DO UPDATE SET revision = excluded.revision, digest = excluded.digest,
+                        responses = excluded.responses, data_through = excluded.data_through
+                    """,
+                    arguments: [record.kind.rawValue, record.period, record.revision, record.digest, record.responses, record.dataThrough]
+                )
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot record the publication")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import SurveyModel
+import Testing
+
+@Suite struct StatisticsTests {
+    func close(_ a: Double?, _ b: Double, _ tolerance: Double = 5e-6) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) < tolerance
+    }
+
+    @Test(arguments: [
+        // Reference values: Newcombe (1998), "Two-sided confidence intervals for the single
+        // proportion", Table I (81/263), and boundary cases computed by hand.
+        (81, 263, 0.255289, 0.366210), (0, 1, 0, 0.793451), (1, 1, 0.206549, 1), (3, 10, 0.107791, 0.603222),
+        (0, 10, 0, 0.277533), (10, 10, 0.722467, 1), (56, 70, 0.691834, 0.876953),
+    ])
+    func wilsonInterval(successes: Int, n: Int, low: Double, high: Double) throws {
+        let interval = try #require(Statistics.wilson(successes, of: n))
+        #expect(close(interval.low, low) && close(interval.high, high), "\(interval)")
+    }
+
+    @Test func wilsonIsUndefinedWithoutResponses() {
+        #expect(Statistics.wilson(0, of: 0) == nil)
+        #expect(Statistics.netIndex(positive: 0, negative: 0, of: 0) == nil)
+    }
+
+    @Test func newcombeHybridScoreMatchesThePublishedExample() throws {
+        // Newcombe (1998), "Interval estimation for the difference between independent
+        // proportions", example (a): 56/70 − 48/80 = 0.2000, method 10: 0.0524 to 0.3339.
+        let i1 = try #require(Statistics.wilson(56, of: 70)), i2 = try #require(Statistics.wilson(48, of: 80))
+        let interval = Statistics.newcombe(p1: 56.0 / 70, interval1: i1, p2: 48.0 / 80, interval2: i2)
+        #expect(close(interval.low, 0.052431) && close(interval.high, 0.333873), "\(interval)")
+        #expect(interval.excludesZero)
+        // A change that is not significant: 3/10 vs 4/10.
+        let j1 = try #require(Statistics.wilson(3, of: 10)), j2 = try #require(Statistics.wilson(4, of: 10))
+        #expect(!Statistics.newcombe(p1: 0.3, interval1: j1, p2: 0.4, interval2: j2).excludesZero)
+    }
+
+    @Test(arguments: [
+        (6, 2, 10, 0.4, -0.136272, 0.739074), (10, 0, 10, 1.0, 0.607509, 1.0), (50, 30, 100, 0.2, 0.025346, 0.361317),
+        (0, 1, 1, -1.0, -1.0, 0.0),
+    ])
+    func netIndexWithMOVERInterval(positive: Int, negative: Int, n: Int, value: Double, low: Double, high: Double) throws {
+        let net = try #require(Statistics.netIndex(positive: positive, negative: negative, of: n))
+        #expect(close(net.value, value))
+        if n > 1 {
+            #expect(close(net.interval.low, low) && close(net.interval.high, high), "\(net.interval)")
+        }
+        #expect(net.interval.low <= net.value && net.value <= net.interval.high)
+        #expect(net.interval.low >= -1 && net.interval.high <= 1)
+    }
+}
+
+@Suite struct SuppressionTests {
+    @Test func nothingIsWithheldWhenAllCountsAreLarge() {
+        let plan = SuppressionPlan(counts: [[10, 20], [30, 40]], minimum: 5)
+        #expect(plan.cells == [[false, false], [false, false]])
+        #expect(plan.primaryCount == 0 && plan.complementaryCount == 0)
+    }
+
+    @Test func zerosAreNotSecret() {
+        let plan = SuppressionPlan(counts: [[0, 20], [30, 0]], minimum: 5)
+        #expect(plan.cells == [[false, false], [false, false]])
+    }
+
+    @Test func onlyComplementaryWithholdingKeepsASmallCellSecret() {
+        // Unit A has 2 answers from cadres (withheld) and 40 from citizens. Without more, the
+        // published total 42 − 40 reveals the 2. The smallest other cell in the row, and in the
+        // column, must be withheld too.
+        let counts = [[2, 40], [30, 50], [25, 60]]
+        let plan = SuppressionPlan(counts: counts, minimum: 5)
+        #expect(plan.primaryCount == 1)
+        #expect(plan.cells[0][0])
+        #expect(plan.complementaryCount >= 2)
+        // Every row and column with a withheld cell has at least two, or a withheld total.
+        for r in 0..<3 {
+            let withheld = (0..<2).filter { plan.cells[r][$0] }
+            #expect(withheld.isEmpty || withheld.count >= 2 || plan.rowTotals[r], "row \(r)")
+            if withheld.count >= 2 { #expect(withheld.map { counts[r][$0] }.reduce(0, +) >= 5) }
+        }
+        for c in 0..<2 {
+            let withheld = (0..<3).filter { plan.cells[$0][c] }
+            #expect(withheld.isEmpty || withheld.count >= 2 || plan.columnTotals[c], "column \(c)")
+        }
+        // The published totals stay published.
+        #expect(!plan.grandTotal)
+    }
+
+    @Test func twoSmallCellsThatSumBelowTheMinimumNeedAThird() {
+        // 1 + 2 = 3 < 5: withholding both still lets the row total reveal that 3 people answered.
+        let plan = SuppressionPlan(counts: [[1, 2, 30, 40]], minimum: 5)
+        #expect(plan.cells[0][0] && plan.cells[0][1] && plan.cells[0][2])
+        #expect(!plan.cells[0][3])
+    }
+
+    @Test func aSmallRowTotalIsWithheldWithItsCells() {
+        let plan = SuppressionPlan(counts: [[1, 2], [30, 40], [20, 10]], minimum: 5)
+        #expect(plan.rowTotals[0])
+        #expect(plan.cells[0] == [true, true])
+    }
+}

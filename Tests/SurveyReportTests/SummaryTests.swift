@@ -1,0 +1,87 @@
+import Foundation
+import SurveyModel
+import SurveyReport
+import Testing
+
+@Suite struct SummaryTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    /// Compares with the golden file; `UPDATE_GOLDEN=1` rewrites it.
+    func matchesGolden(_ data: Data, _ name: String) throws {
+        let url = Self.golden.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try data.write(to: url)
+        }
+        let expected = try Data(contentsOf: url)
+        #expect(data == expected, "\(name) differs from the golden file; inspect and rerun with UPDATE_GOLDEN=1")
+    }
+
+    @Test func summaryJSONMatchesGoldenFile() throws {
+        try matchesGolden(try SummaryJSON.render(SummaryFixture.summary), "summary.json")
+    }
+
+    @Test func summaryCSVMatchesGoldenFileByteForByte() throws {
+        let csv = SummaryCSV.render(SummaryFixture.summary)
+        try matchesGolden(csv, "summary.csv")
+        #expect(csv.starts(with: [0xEF, 0xBB, 0xBF]))
+        let text = try #require(String(data: csv, encoding: .utf8))
+        #expect(text.hasSuffix("\r\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        #expect(text.contains("\"Chăm sóc sức khỏe, \"\"y tế\"\"\""))
+    }
+
+    @Test func jsonRoundTrips() throws {
+        let summary = SummaryFixture.summary
+        #expect(try SummaryJSON.decode(try SummaryJSON.render(summary)) == summary)
+    }
+
+    @Test func cellsHoldCountsSharesAndChanges() throws {
+        let summary = SummaryFixture.summary
+        #expect(summary.responses == SummaryFixture.current.total)
+        let cds = try #require(summary.topics.first)
+        // Province, topic CDS: 131 positive, 30 neutral, 24 negative of 185.
+        let province = cds.province
+        #expect(province.responses == 185)
+        #expect(province.sentiments?.map(\.count) == [131, 30, 24])
+        #expect(province.sentiments?.first?.share == 70.81)
+        #expect(province.netIndex == 57.84)
+        // Previous: 88 / 46 / 54 of 188 → net index 18.09; the rise is significant.
+        #expect(province.previousNetIndex == 18.09)
+        let change = try #require(province.netIndexChange)
+        #expect(change.change == 39.75)
+        #expect(change.significant && change.low > 0)
+        #expect(summary.significantChanges.first?.topic == "CDS")
+        #expect(summary.significantChanges.map { abs($0.change.change) } == summary.significantChanges.map { abs($0.change.change) }.sorted(by: >))
+    }
+
+    @Test func smallCellsAreWithheldWithTheirComplements() throws {
+        let summary = SummaryFixture.summary
+        let cds = try #require(summary.topics.first)
+        // VN cadres: 2 answers → withheld; so is a complement in the VN row and CB column.
+        let vn = try #require(cds.units.first { $0.unit == "VN" })
+        #expect(vn.groups[0].cell == .withheld)
+        #expect(vn.groups[0].cell.responses == nil)
+        #expect(vn.groups.filter(\.cell.suppressed).count >= 2 || vn.total.suppressed)
+        #expect(summary.suppressedCells > 1)
+        // CA has no citizens' answers: zero is published, not withheld.
+        let ca = try #require(cds.units.first { $0.unit == "CA" })
+        #expect(ca.groups[1].cell.responses == 0)
+        #expect(ca.groups[1].cell.netIndex == nil)
+    }
+
+    @Test func reportIsSelfContainedAndNamesEverything() throws {
+        let html = try #require(String(data: ReportHTML.render(SummaryFixture.summary), encoding: .utf8))
+        for name in ["Thành phố Thái Nguyên", "Huyện Võ Nhai", "Đảng bộ Công an tỉnh", "Chuyển đổi số", "Toàn tỉnh", "lần cập nhật 2", "2026-11-22T10:00:00Z"] {
+            #expect(html.contains(name), "\(name)")
+        }
+        #expect(html.contains("Chăm sóc sức khỏe, &quot;y tế&quot;"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("@page { size: A4"))
+        #expect(html.contains("đã được ẩn"))
+        for forbidden in ["<script", "http://", "https://", "@import", "<link", "url("] {
+            #expect(!html.contains(forbidden), "\(forbidden)")
+        }
+        // Labels are in NFC.
+        #expect(html == html.precomposedStringWithCanonicalMapping)
+    }
+}
