@@ -84,6 +84,10 @@ public enum ReportHTML {
 
         for topic in summary.topics {
             body += "<section class=\"topic\"><h2>\(HTML.escape(topic.title)) <span class=\"muted\">(\(HTML.escape(topic.code)))</span></h2>"
+            if topic.province.responses == 0 && topic.province.previousResponses ?? 0 == 0 {
+                body += "<p class=\"muted\">Không có ý kiến nào về chủ đề này trong kỳ và kỳ trước.</p></section>"
+                continue
+            }
             body += "<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th></tr></thead><tbody>"
             func row(_ name: String, _ cell: PeriodSummary.Cell, province: Bool) -> String {
                 var html = "<tr\(province ? " class=\"province\"" : "")><td>\(HTML.escape(name))</td><td>\(bar(cell, colours: colours, minimum: summary.minimumCellSize))</td>"
