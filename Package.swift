@@ -92,6 +92,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmarks (bench/): run in release mode, see docs/BENCHMARKS.md.
+        .executableTarget(
+            name: "publish-bench",
+            dependencies: [
+                "SurveyModel", "SurveyStore", "SurveyPublisher", "SurveyReport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/PublishBench"
+        ),
         // Build-time tool: turns migrations/*.sql into Swift source.
         .executableTarget(name: "MigrationEmbedder"),
         .plugin(

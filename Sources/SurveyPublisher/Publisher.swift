@@ -4,14 +4,15 @@ import Logging
 import SurveyModel
 import SurveyReport
 import SurveyStore
+import Synchronization
 
 /// Publishes the summary files of every configured granularity from the store's tallies: reads
 /// the tallies once, rebuilds only the periods whose input changed (raising their revision), and
-/// replaces files atomically.
+/// replaces files atomically. Periods are rendered on all cores.
 public struct Publisher: Sendable {
     /// What a publication did.
     public struct Report: Sendable, Equatable {
-        /// Periods whose files were (re)written.
+        /// Periods whose files were (re)written, as `kind/period`.
         public var written: [String] = []
         /// Periods left alone because nothing changed.
         public var unchanged = 0
@@ -35,6 +36,14 @@ public struct Publisher: Sendable {
         self.logger = logger
     }
 
+    /// One period to (re)build.
+    struct Job: Sendable {
+        var period: Period
+        var current: TallyCube
+        var previous: TallyCube
+        var record: PublicationRecord
+    }
+
     /// Publishes what changed since the last publication.
     public func publish(now: Date = Date()) throws -> Report {
         var report = Report()
@@ -43,42 +52,77 @@ public struct Publisher: Sendable {
         let dimensions = try store.summaryDimensions()
         let cubes = try PeriodCubes(store: store, dimensions: dimensions, kinds: kinds)
         var published = Dictionary(uniqueKeysWithValues: try store.publications().map { ("\($0.kind.rawValue)/\($0.period)", $0) })
-        let builder = SummaryBuilder(minimumCellSize: minimumCellSize)
         let timestamp = now.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        var jobs: [Job] = []
         for kind in kinds {
             for period in cubes.periods(kind) {
                 let current = cubes.cube(period)
                 let previous = cubes.cube(period.previous)
                 let key = "\(kind.rawValue)/\(period.identifier)"
-                let folder = "\(directory)/\(key)"
                 let digest = Publisher.digest(current: current, previous: previous, minimum: minimumCellSize)
                 let old = published[key]
-                let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { FileManager.default.fileExists(atPath: "\(folder)/\($0)") }
+                let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(key)/\($0)") }
                 if let old, old.digest == digest, filesPresent {
                     report.unchanged += 1
                     continue
                 }
-                let revision = old.map { $0.digest == digest ? $0.revision : $0.revision + 1 } ?? 1
-                let dataThrough = old.flatMap { $0.digest == digest ? $0.dataThrough : nil } ?? timestamp
-                let summary = builder.build(period: period, current: current, previous: previous, revision: revision, dataThrough: dataThrough)
-                try AtomicFile.makeDirectory(folder)
-                try AtomicFile.write(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
-                try AtomicFile.write(SummaryCSV.render(summary), to: "\(folder)/summary.csv")
-                try AtomicFile.write(ReportHTML.render(summary), to: "\(folder)/report.html")
-                let record = PublicationRecord(kind: kind, period: period.identifier, revision: revision, digest: digest, responses: current.total, dataThrough: dataThrough)
-                try store.recordPublication(record)
-                published[key] = record
-                report.written.append(key)
+                let unchanged = old?.digest == digest
+                let record = PublicationRecord(
+                    kind: kind, period: period.identifier,
+                    revision: old.map { unchanged ? $0.revision : $0.revision + 1 } ?? 1,
+                    digest: digest, responses: current.total,
+                    dataThrough: old.flatMap { unchanged ? $0.dataThrough : nil } ?? timestamp
+                )
+                jobs.append(Job(period: period, current: current, previous: previous, record: record))
             }
         }
+        try render(jobs)
+        try store.recordPublications(jobs.map(\.record))
+        for job in jobs {
+            published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
+            report.written.append("\(job.record.kind.rawValue)/\(job.record.period)")
+        }
+        try writeIndex(published.values)
+        return report
+    }
+
+    /// Renders and writes the jobs' files, spread over the cores.
+    func render(_ jobs: [Job]) throws {
+        guard !jobs.isEmpty else { return }
+        let builder = SummaryBuilder(minimumCellSize: minimumCellSize)
+        let directory = self.directory
+        let failure = Mutex<(any Error)?>(nil)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: jobs.count, by: workers) {
+                if failure.withLock({ $0 != nil }) { return }
+                let job = jobs[index]
+                do {
+                    let summary = builder.build(period: job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough)
+                    let folder = "\(directory)/\(job.record.kind.rawValue)/\(job.period.identifier)"
+                    try AtomicFile.makeDirectory(folder)
+                    try AtomicFile.write(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
+                    try AtomicFile.write(SummaryCSV.render(summary), to: "\(folder)/summary.csv")
+                    try AtomicFile.write(ReportHTML.render(summary), to: "\(folder)/report.html")
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// `index.json` and `index.html`, rewritten only when their content changes.
+    func writeIndex(_ records: some Sequence<PublicationRecord>) throws {
+        let all = Array(records)
         let index = SummaryIndex(title: title, granularities: kinds.map { kind in
-            SummaryIndex.Granularity(kind: kind, periods: published.values.filter { $0.kind == kind }
-                .sorted { (Period(identifier: $0.period) ?? .init(kind: kind, year: 1, index: 1)!) > (Period(identifier: $1.period) ?? .init(kind: kind, year: 1, index: 1)!) }
-                .map { .init(period: $0.period, responses: $0.responses, revision: $0.revision, dataThrough: $0.dataThrough, path: "\(kind.rawValue)/\($0.period)") })
+            let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
+            return SummaryIndex.Granularity(kind: kind, periods: entries.sorted { $0.1 > $1.1 }.map { record, _ in
+                .init(period: record.period, responses: record.responses, revision: record.revision, dataThrough: record.dataThrough, path: "\(kind.rawValue)/\(record.period)")
+            })
         })
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(), to: "\(directory)/index.html")
-        return report
     }
 
     /// What a period's files are built from: its counts, the previous period's, the labels and

@@ -24,19 +24,8 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
         public var polarity: Int
     }
 
-    /// One sentiment within a cell.
-    public struct Share: Codable, Sendable, Equatable {
-        public var code: String
-        public var count: Int
-        /// Percent of the cell's responses, with its 95% Wilson interval.
-        public var share: Double?
-        public var low: Double?
-        public var high: Double?
-    }
-
     /// The change of a share or of the net index since the previous period.
     public struct Change: Codable, Sendable, Equatable {
-        public var code: String?
         /// Percentage points, with the 95% interval of the difference (Newcombe).
         public var change: Double
         public var low: Double
@@ -45,11 +34,19 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
         public var significant: Bool
     }
 
-    /// The figures of one cell, or only `suppressed: true` when they are withheld.
+    /// The figures of one cell, or only `suppressed: true` when they are withheld. Arrays run
+    /// parallel to the summary's `sentiments`.
     public struct Cell: Codable, Sendable, Equatable {
         public var suppressed: Bool
         public var responses: Int?
-        public var sentiments: [Share]?
+        /// Responses per sentiment.
+        public var counts: [Int]?
+        /// Percent of the cell's responses per sentiment, with 95% Wilson intervals (null when
+        /// the cell has no responses).
+        public var shares: [Double?]?
+        public var sharesLow: [Double?]?
+        public var sharesHigh: [Double?]?
+        /// Share positive − share negative, in percentage points, with its 95% interval.
         public var netIndex: Double?
         public var netIndexLow: Double?
         public var netIndexHigh: Double?
@@ -57,6 +54,7 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
         public var previousResponses: Int?
         public var previousNetIndex: Double?
         public var netIndexChange: Change?
+        /// Change of each share since the previous period.
         public var shareChanges: [Change]?
 
         public static let withheld = Cell(suppressed: true)

@@ -22,28 +22,29 @@ public enum ReportHTML {
 
     static func number(_ value: Double?, sign: Bool = false) -> String {
         guard let value else { return "–" }
-        let text = String(format: "%.1f", value).replacingOccurrences(of: ".", with: ",")
+        let text = Decimals.format(value, places: 1, separator: ",")
         return sign && value > 0 ? "+" + text : text
     }
 
     /// A 100%-wide stacked bar of the cell's sentiment shares.
-    static func bar(_ cell: PeriodSummary.Cell, colours: [String: String], minimum: Int) -> String {
+    static func bar(_ cell: PeriodSummary.Cell, codes: [String], colours: [String: String], minimum: Int) -> String {
         let width = 320.0, height = 16.0
         guard !cell.suppressed else {
             return "<span class=\"muted\">ẩn (dưới \(minimum) ý kiến hoặc để bảo vệ ô nhỏ)</span>"
         }
-        guard let n = cell.responses, n > 0, let shares = cell.sentiments else {
+        guard let n = cell.responses, n > 0, let shares = cell.shares else {
             return "<span class=\"muted\">không có ý kiến</span>"
         }
         var x = 0.0
         var rects = ""
-        for share in shares {
-            guard let percent = share.share, percent > 0 else { continue }
+        for (index, code) in codes.enumerated() {
+            guard let percent = shares[index], percent > 0 else { continue }
             let w = width * percent / 100
-            let fill = colours[share.code] ?? "#999"
-            rects += "<rect x=\"\(String(format: "%.2f", x))\" y=\"0\" width=\"\(String(format: "%.2f", w))\" height=\"\(Int(height))\" fill=\"\(fill)\"><title>\(HTML.escape(share.code)): \(number(percent))% (\(share.count))</title></rect>"
+            let fill = colours[code] ?? "#999"
+            let count = cell.counts?[index] ?? 0
+            rects += "<rect x=\"\(Decimals.format(x, places: 2, separator: "."))\" y=\"0\" width=\"\(Decimals.format(w, places: 2, separator: "."))\" height=\"\(Int(height))\" fill=\"\(fill)\"><title>\(HTML.escape(code)): \(number(percent))% (\(count))</title></rect>"
             if w > 28 {
-                rects += "<text x=\"\(String(format: "%.2f", x + w / 2))\" y=\"12\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\">\(Int(percent.rounded()))%</text>"
+                rects += "<text x=\"\(Decimals.format(x + w / 2, places: 2, separator: "."))\" y=\"12\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\">\(Int(percent.rounded()))%</text>"
             }
             x += w
         }
@@ -90,7 +91,7 @@ public enum ReportHTML {
             }
             body += "<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th></tr></thead><tbody>"
             func row(_ name: String, _ cell: PeriodSummary.Cell, province: Bool) -> String {
-                var html = "<tr\(province ? " class=\"province\"" : "")><td>\(HTML.escape(name))</td><td>\(bar(cell, colours: colours, minimum: summary.minimumCellSize))</td>"
+                var html = "<tr\(province ? " class=\"province\"" : "")><td>\(HTML.escape(name))</td><td>\(bar(cell, codes: summary.sentiments.map(\.code), colours: colours, minimum: summary.minimumCellSize))</td>"
                 if cell.suppressed {
                     return html + "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>"
                 }

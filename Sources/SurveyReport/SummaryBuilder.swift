@@ -96,14 +96,11 @@ public struct SummaryBuilder: Sendable {
         var cell = PeriodSummary.Cell(suppressed: false)
         let n = counts.reduce(0, +)
         cell.responses = n
-        cell.sentiments = zip(sentiments, counts).map { sentiment, count in
-            let interval = Statistics.wilson(count, of: n)
-            return .init(
-                code: sentiment.code, count: count,
-                share: n > 0 ? percent(Double(count) / Double(n)) : nil,
-                low: interval.map { percent($0.low) }, high: interval.map { percent($0.high) }
-            )
-        }
+        cell.counts = counts
+        let intervals = counts.map { Statistics.wilson($0, of: n) }
+        cell.shares = counts.map { n > 0 ? percent(Double($0) / Double(n)) : nil }
+        cell.sharesLow = intervals.map { $0.map { percent($0.low) } }
+        cell.sharesHigh = intervals.map { $0.map { percent($0.high) } }
         let net = netIndex(counts, sentiments)
         if let net {
             cell.netIndex = percent(net.value)
@@ -118,14 +115,14 @@ public struct SummaryBuilder: Sendable {
         guard let net, let old else { return cell }
         let change = Statistics.change(current: net.value, currentInterval: net.interval, previous: old.value, previousInterval: old.interval)
         cell.netIndexChange = .init(
-            code: nil, change: percent(change.value), low: percent(change.interval.low), high: percent(change.interval.high),
+            change: percent(change.value), low: percent(change.interval.low), high: percent(change.interval.high),
             significant: change.interval.excludesZero
         )
-        cell.shareChanges = zip(sentiments, zip(counts, previous)).compactMap { sentiment, pair in
-            guard let i1 = Statistics.wilson(pair.0, of: n), let i2 = Statistics.wilson(pair.1, of: m) else { return nil }
-            let p1 = Double(pair.0) / Double(n), p2 = Double(pair.1) / Double(m)
+        cell.shareChanges = zip(counts, previous).compactMap { now, then in
+            guard let i1 = Statistics.wilson(now, of: n), let i2 = Statistics.wilson(then, of: m) else { return nil }
+            let p1 = Double(now) / Double(n), p2 = Double(then) / Double(m)
             let interval = Statistics.newcombe(p1: p1, interval1: i1, p2: p2, interval2: i2)
-            return .init(code: sentiment.code, change: percent(p1 - p2), low: percent(interval.low), high: percent(interval.high), significant: interval.excludesZero)
+            return .init(change: percent(p1 - p2), low: percent(interval.low), high: percent(interval.high), significant: interval.excludesZero)
         }
         return cell
     }

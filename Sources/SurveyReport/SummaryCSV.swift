@@ -27,8 +27,8 @@ public enum SummaryCSV {
                 return fields
             }
             fields += [cell.responses.map(String.init) ?? "", "0"]
-            for share in cell.sentiments ?? [] {
-                fields += [String(share.count), number(share.share)]
+            for (index, count) in (cell.counts ?? []).enumerated() {
+                fields += [String(count), number(cell.shares?[index] ?? nil)]
             }
             fields += [number(cell.netIndex), number(cell.netIndexLow), number(cell.netIndexHigh), number(cell.previousNetIndex)]
             fields += [number(cell.netIndexChange?.change), cell.netIndexChange.map { $0.significant ? "1" : "0" } ?? ""]
@@ -53,17 +53,26 @@ public enum SummaryCSV {
     /// Two decimals with a dot, or empty.
     static func number(_ value: Double?) -> String {
         guard let value else { return "" }
-        return String(format: "%.2f", value)
+        return Decimals.format(value, places: 2, separator: ".")
+    }
+
+    /// `value` with `places` decimals and a dot, as written in the CSV.
+    public static func number(_ value: Double, places: Int) -> String {
+        Decimals.format(value, places: places, separator: ".")
     }
 
     /// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` in text is prefixed with `'` so that Excel
     /// does not run it as a formula.
     static func quote(_ field: String) -> String {
         var field = field
-        if let first = field.first, "=+@".contains(first) || (first == "-" && Double(field) == nil) {
+        if let first = field.utf8.first, first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "@")
+            || (first == UInt8(ascii: "-") && Double(field) == nil) {
             field = "'" + field
         }
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) else { return field }
+        let special = field.utf8.contains { byte in
+            byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: ";")
+        }
+        guard special else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
@@ -72,12 +81,22 @@ public enum SummaryCSV {
 public enum SummaryJSON {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Compact: a month of 16 units × 20 topics is about 1 MB pretty-printed.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
     }
 
     public static func render(_ summary: PeriodSummary) throws -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1 << 20)
+        summary.json.write(to: &bytes)
+        bytes.append(0x0A)
+        return Data(bytes)
+    }
+
+    /// The same document through `JSONEncoder` (slower; the reference for tests).
+    public static func renderWithEncoder(_ summary: PeriodSummary) throws -> Data {
         var data = try encoder().encode(summary)
         data.append(0x0A)
         return data

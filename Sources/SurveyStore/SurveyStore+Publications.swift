@@ -53,10 +53,13 @@ extension SurveyStore {
 
     /// Calls `body(unitID, day, topicID, groupID, sentimentID, count)` for every daily tally, in
     /// one read transaction (a consistent snapshot), as fast as SQLite can step.
-    public func forEachDailyTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+    ///
+    /// - Parameter units: only these unit ids (several readers can share the work).
+    public func forEachDailyTally(units: ClosedRange<Int64>? = nil, _ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
         do {
             try writer.read { db in
-                let statement = try db.makeStatement(sql: "SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies")
+                let filter = units.map { " WHERE unit_id BETWEEN \($0.lowerBound) AND \($0.upperBound)" } ?? ""
+                let statement = try db.makeStatement(sql: "SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies" + filter)
                 let handle = statement.sqliteStatement
                 while true {
                     let code = sqlite3_step(handle)
@@ -70,6 +73,19 @@ extension SurveyStore {
                     )
                 }
                 sqlite3_reset(handle)
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the tallies")
+        }
+    }
+
+    /// The first and last day that have tallies, or nil when there are none.
+    public func dayRange() throws(StoreError) -> ClosedRange<Int>? {
+        do {
+            return try writer.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT MIN(day), MAX(day) FROM daily_tallies"),
+                      let low = row[0] as Int?, let high = row[1] as Int?, low <= high else { return nil }
+                return low...high
             }
         } catch {
             throw SurveyStore.classify(error, "cannot read the tallies")
@@ -90,18 +106,20 @@ extension SurveyStore {
         }
     }
 
-    /// Records that `record` has been published (its files are written).
-    public func recordPublication(_ record: PublicationRecord) throws(StoreError) {
+    /// Records that these periods have been published (their files are written), in one
+    /// transaction.
+    public func recordPublications(_ records: [PublicationRecord]) throws(StoreError) {
+        guard !records.isEmpty else { return }
         do {
             try writer.write { db in
-                try db.execute(
-                    sql: """
+                let statement = try db.cachedStatement(sql: """
                     INSERT INTO publications (kind, period, revision, digest, responses, data_through) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (kind, period) DO UPDATE SET revision = excluded.revision, digest = excluded.digest,
                         responses = excluded.responses, data_through = excluded.data_through
-                    """,
-                    arguments: [record.kind.rawValue, record.period, record.revision, record.digest, record.responses, record.dataThrough]
-                )
+                    """)
+                for record in records {
+                    try statement.execute(arguments: [record.kind.rawValue, record.period, record.revision, record.digest, record.responses, record.dataThrough])
+                }
             }
         } catch {
             throw SurveyStore.classify(error, "cannot record the publication")

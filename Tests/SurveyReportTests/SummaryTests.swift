@@ -30,6 +30,13 @@ import Testing
         #expect(text.contains("\"Chăm sóc sức khỏe, \"\"y tế\"\"\""))
     }
 
+    @Test func fastJSONWriterMatchesJSONEncoderByteForByte() throws {
+        var summary = SummaryFixture.summary
+        summary.topics[1].title = "Tab\there, \"quotes\", back\\slash, a/b, control \u{01}, Việt"
+        #expect(try SummaryJSON.render(summary) == SummaryJSON.renderWithEncoder(summary))
+        #expect(try SummaryJSON.render(SummaryFixture.summary) == SummaryJSON.renderWithEncoder(SummaryFixture.summary))
+    }
+
     @Test func jsonRoundTrips() throws {
         let summary = SummaryFixture.summary
         #expect(try SummaryJSON.decode(try SummaryJSON.render(summary)) == summary)
@@ -42,8 +49,10 @@ import Testing
         // Province, topic CDS: 131 positive, 30 neutral, 24 negative of 185.
         let province = cds.province
         #expect(province.responses == 185)
-        #expect(province.sentiments?.map(\.count) == [131, 30, 24])
-        #expect(province.sentiments?.first?.share == 70.81)
+        #expect(province.counts == [131, 30, 24])
+        #expect(province.shares?.first == 70.81)
+        let low = try #require(province.sharesLow?.first ?? nil), high = try #require(province.sharesHigh?.first ?? nil)
+        #expect(low < 70.81 && high > 70.81)
         #expect(province.netIndex == 57.84)
         // Previous: 88 / 46 / 54 of 188 → net index 18.09; the rise is significant.
         #expect(province.previousNetIndex == 18.09)
@@ -67,6 +76,11 @@ import Testing
         let ca = try #require(cds.units.first { $0.unit == "CA" })
         #expect(ca.groups[1].cell.responses == 0)
         #expect(ca.groups[1].cell.netIndex == nil)
+    }
+
+    @Test(arguments: [(12.345, 2, "12.35"), (-0.004, 2, "0.00"), (-7.25, 1, "-7.3"), (100, 2, "100.00"), (0.5, 0, "1")])
+    func decimalsAreFormattedWithoutLocale(value: Double, places: Int, text: String) {
+        #expect(SummaryCSV.number(value, places: places) == text)
     }
 
     @Test func reportIsSelfContainedAndNamesEverything() throws {
