@@ -60,7 +60,8 @@ import Testing
             #expect(try await client.readReply().code == 354)
             #expect(try await client.readReply().code == 250)
         }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // "At once": well under the delays a misbehaving client causes, with margin for a loaded CI machine.
+        #expect(ContinuousClock.now - start < .seconds(5))
         // Ctrl-C stops the daemon cleanly even with the stalled client connected.
         #expect(daemon.stop(signal: SIGINT) == 0)
     }

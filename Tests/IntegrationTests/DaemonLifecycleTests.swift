@@ -40,7 +40,11 @@ import Testing
         try FileManager.default.copyItem(at: productsDirectory.appendingPathComponent("surveyd"), to: copy)
         try daemon.start(executable: copy)
         #expect(daemon.stop() == 0)
-        #expect(try daemon.string("SELECT group_concat(identifier) FROM grdb_migrations") == "0001_initial")
+        let files = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: exampleConfigPath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("migrations").path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.count >= 2)
+        #expect(try daemon.string("SELECT group_concat(identifier, ',') FROM (SELECT identifier FROM grdb_migrations ORDER BY identifier)")
+            == files.map { String($0.dropLast(4)) }.joined(separator: ","))
         #expect(try daemon.count("SELECT COUNT(*) FROM units WHERE active = 1") == 16)
         #expect(daemon.log().contains("migrations applied"))
     }
