@@ -50,8 +50,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
+        ),
+        // libsystemd (readiness, watchdog, socket activation, journal): pkg-config libsystemd.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // A small Swift layer over libsystemd, with no surveyd logic.
+        .target(
+            name: "SystemdSupport",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
         // SwiftNIO TCP server for the collaborator protocol.
         .target(
@@ -78,10 +84,13 @@ let package = Package(
         .executableTarget(
             name: "surveyd",
             dependencies: [
-                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyServer", "SurveyPublisher",
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyServer", "SurveyPublisher", "SurveyProtocol", "SystemdSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -114,6 +123,7 @@ let package = Package(
         .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol"]),
         .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
         .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport"], exclude: ["Golden"]),
+        .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport"]),
         .testTarget(
             name: "SurveyPublisherTests",
             dependencies: ["SurveyPublisher", "SurveyReport", "SurveyStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -1,32 +1,47 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
+import Synchronization
 
-/// Runs the publisher as a service: at start, every interval, and on SIGHUP. Publishing never
-/// stops the daemon: a failure is logged and the previous files stay in place.
+/// Runs the publisher as a service: at start, every interval, and when asked (SIGHUP is handled
+/// by the daemon, which reloads the configuration first). Publishing never stops the daemon: a
+/// failure is logged and the previous files stay in place. Publications never overlap.
 public final class PublisherService: Service, Sendable {
     public enum Reason: String, Sendable {
-        case start, schedule, signal
+        case start, schedule, reload
     }
 
-    let publisher: Publisher
-    let interval: Duration
-    let logger: Logger
+    /// The last publication, for the status line.
+    public struct LastPublication: Sendable {
+        public var at: Date
+        public var written: Int
+        public var succeeded: Bool
+    }
+
+    private let publisher: Mutex<Publisher>
+    private let interval: Duration
+    private let logger: Logger
+    /// Publications run here, one at a time, off the cooperative thread pool (they block on
+    /// SQLite and the disk).
+    private let queue = DispatchQueue(label: "surveyd.publisher")
+    private let last = Mutex<LastPublication?>(nil)
     private let triggers: AsyncStream<Reason>
     private let continuation: AsyncStream<Reason>.Continuation
 
     public init(publisher: Publisher, interval: Duration, logger: Logger) {
-        self.publisher = publisher
+        self.publisher = Mutex(publisher)
         self.interval = interval
         self.logger = logger
         (triggers, continuation) = AsyncStream.makeStream(of: Reason.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Asks for a publication as soon as the current one (if any) is done.
-    public func trigger(_ reason: Reason) {
-        continuation.yield(reason)
+    /// Replaces the publisher (after a configuration reload).
+    public func update(_ publisher: Publisher) {
+        self.publisher.withLock { $0 = publisher }
     }
+
+    /// The last publication, if any.
+    public var lastPublication: LastPublication? { last.withLock { $0 } }
 
     public func run() async throws {
         let continuation = self.continuation
@@ -37,11 +52,8 @@ public final class PublisherService: Service, Sendable {
                 group.addTask {
                     while (try? await Task.sleep(for: interval)) != nil { continuation.yield(.schedule) }
                 }
-                group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.signal) }
-                }
                 for await reason in triggers {
-                    publishOnce(reason)
+                    await publishOnce(reason)
                 }
                 group.cancelAll()
             }
@@ -50,18 +62,32 @@ public final class PublisherService: Service, Sendable {
         }
     }
 
-    /// One publication, logged.
-    public func publishOnce(_ reason: Reason) {
+    /// One publication, now, logged; after one already running has finished.
+    @discardableResult
+    public func publishOnce(_ reason: Reason) async -> Bool {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: self.publishSynchronously(reason))
+            }
+        }
+    }
+
+    private func publishSynchronously(_ reason: Reason) -> Bool {
+        let publisher = self.publisher.withLock { $0 }
         let start = ContinuousClock.now
         do {
             let report = try publisher.publish()
             let elapsed = ContinuousClock.now - start
+            last.withLock { $0 = LastPublication(at: Date(), written: report.written.count, succeeded: true) }
             logger.info("publish done", metadata: [
                 "reason": "\(reason.rawValue)", "periods_written": "\(report.written.count)", "periods_unchanged": "\(report.unchanged)",
                 "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
             ])
+            return true
         } catch {
+            last.withLock { $0 = LastPublication(at: Date(), written: 0, succeeded: false) }
             logger.error("publish failed", metadata: ["reason": "\(reason.rawValue)", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -15,7 +15,7 @@ extension CollaboratorServer {
         case .admitted:
             break
         case let refusal:
-            logger.warning("connection refused", metadata: ["reason": "\(refusal == .tooManyFromPeer ? "per-peer limit" : "connection limit")"])
+            logger.warning("connection limit reached", metadata: ["reason": "\(refusal == .tooManyFromPeer ? "per-peer limit" : "total limit")"])
             let reply: Reply = refusal == .tooManyFromPeer ? .tooManyConnectionsFromPeer : .tooManyConnections
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(string: reply.encoded))
@@ -33,7 +33,7 @@ extension CollaboratorServer {
         logger.debug("connection opened")
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var session = CollaboratorSession(context: settings.context)
+                var session = CollaboratorSession(context: context.current)
                 var drainRequested = false
                 // A peer that stops reading (or hangs up right after COMMIT) must not stop the
                 // input it already sent from being processed: a failed write only mutes replies.
@@ -47,7 +47,7 @@ extension CollaboratorServer {
                         logger.debug("cannot send a reply; the peer has gone", metadata: ["error": "\(error)"])
                     }
                 }
-                await send(Reply.greeting(limits: settings.context.limits))
+                await send(Reply.greeting(limits: session.context.limits))
                 eventLoop: for try await event in inbound {
                     let line: FramedLine
                     switch event {
@@ -70,7 +70,7 @@ extension CollaboratorServer {
                         logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
                         action = session.collaboratorRevoked()
                     } else {
-                        action = session.receive(line, today: LocalDate(instant: Date(), in: settings.context.timeZone))
+                        action = session.receive(line, today: LocalDate(instant: Date(), in: session.context.timeZone))
                     }
                     while true {
                         switch action {
@@ -130,9 +130,14 @@ extension CollaboratorServer {
                 logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
                 return .revoked
             case .rejected:
-                let delay = peers.recordFailure(peer)
-                logger.warning("authentication failed", metadata: ["collaborator": "\(id)", "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
-                try? await Task.sleep(for: delay)
+                let failure = peers.recordFailure(peer)
+                if failure.log {
+                    logger.warning("authentication failed", metadata: [
+                        "collaborator": "\(id)", "failures_from_peer": "\(failure.recent)",
+                        "delay_ms": "\(failure.delay.components.seconds * 1000 + failure.delay.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                }
+                try? await Task.sleep(for: failure.delay)
                 return .rejected
             }
         } catch {
@@ -152,6 +157,7 @@ extension CollaboratorServer {
             logger[metadataKey: "duration_ms"] = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
             switch outcome {
             case .accepted:
+                counters.batchAccepted()
                 logger.info("batch accepted")
             case .duplicate:
                 logger.info("duplicate batch")

@@ -15,10 +15,14 @@ public final class CollaboratorServer: Service, Sendable {
     /// Where and how to listen.
     public struct Settings: Sendable {
         public var addresses: [(host: String, port: Int)]
+        /// Listening sockets passed by the service manager (socket activation); when present they
+        /// are used instead of `addresses`.
+        public var inheritedSockets: [Int32]
         public var context: SessionContext
 
-        public init(addresses: [(host: String, port: Int)], context: SessionContext) {
+        public init(addresses: [(host: String, port: Int)], inheritedSockets: [Int32] = [], context: SessionContext) {
             self.addresses = addresses
+            self.inheritedSockets = inheritedSockets
             self.context = context
         }
     }
@@ -29,6 +33,10 @@ public final class CollaboratorServer: Service, Sendable {
     let group: any EventLoopGroup
     let peers: PeerRegistry
     let connections = ConnectionTable()
+    /// The validation context new connections start with; replaced on reload.
+    public let context: SessionContextHolder
+    /// Counts for the service status line.
+    public let counters: ServerCounters
     private let boundAddresses = Mutex<[SocketAddress]>([])
     private let onReady: @Sendable ([SocketAddress]) -> Void
 
@@ -43,6 +51,8 @@ public final class CollaboratorServer: Service, Sendable {
         self.logger = logger
         self.group = group
         self.onReady = onReady
+        context = SessionContextHolder(settings.context)
+        counters = ServerCounters(timeZone: settings.context.timeZone)
         let limits = settings.context.limits
         peers = PeerRegistry(
             maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer,
@@ -59,32 +69,43 @@ public final class CollaboratorServer: Service, Sendable {
     public func run() async throws {
         let limits = settings.context.limits
         var listeners: [NIOAsyncChannel<NIOAsyncChannel<InboundEvent, ByteBuffer>, Never>] = []
-        for address in settings.addresses {
-          do {
-            let listener = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .bind(host: address.host, port: address.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
-                        // After the framer, so only complete lines count as activity.
-                        try channel.pipeline.syncOperations.addHandler(
-                            IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
-                        )
-                        try channel.pipeline.syncOperations.addHandler(SessionEventBridge())
-                        return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
-                        )
-                    }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<InboundEvent, ByteBuffer>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+                // After the framer, so only complete lines count as activity.
+                try channel.pipeline.syncOperations.addHandler(
+                    IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
+                )
+                try channel.pipeline.syncOperations.addHandler(SessionEventBridge())
+                return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
+                    wrappingChannelSynchronously: channel,
+                    configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
+                )
+            }
+        }
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        if !settings.inheritedSockets.isEmpty {
+            for socket in settings.inheritedSockets {
+                do {
+                    listeners.append(try await bootstrap.bind(socket, childChannelInitializer: initializer))
+                } catch {
+                    for listener in listeners { try? await listener.channel.close() }
+                    throw ServerError.cannotListen(address: "inherited socket \(socket)", reason: "\(error)")
                 }
-            listeners.append(listener)
-          } catch {
-            for listener in listeners { try? await listener.channel.close() }
-            throw ServerError.cannotListen(address: "\(address.host):\(address.port)", reason: "\(error)")
-          }
+            }
+        } else {
+            for address in settings.addresses {
+                do {
+                    listeners.append(try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer))
+                } catch {
+                    for listener in listeners { try? await listener.channel.close() }
+                    throw ServerError.cannotListen(address: "\(address.host):\(address.port)", reason: "\(error)")
+                }
+            }
         }
         let bound = listeners.compactMap { $0.channel.localAddress }
         boundAddresses.withLock { $0 = bound }

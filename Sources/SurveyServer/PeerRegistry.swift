@@ -7,6 +7,7 @@ final class PeerRegistry: Sendable {
         var total = 0
         var perPeer: [String: Int] = [:]
         var failures: [String: [ContinuousClock.Instant]] = [:]
+        var failureTotals: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -56,17 +57,25 @@ final class PeerRegistry: Sendable {
     /// once the peer has `maxFailuresPerPeer` failures within the window). Successful
     /// authentications are never delayed, so collaborators sharing an office address with a
     /// misbehaving client are not locked out.
-    func recordFailure(_ peer: String, now: ContinuousClock.Instant = .now) -> Duration {
+    ///
+    /// `log` says whether to log this failure: the first five of a peer within the window are
+    /// logged, then every 50th, so that a brute-forcing peer cannot flood the journal.
+    func recordFailure(_ peer: String, now: ContinuousClock.Instant = .now) -> (delay: Duration, log: Bool, recent: Int) {
         state.withLock { state in
             var recent = state.failures[peer, default: []].filter { now - $0 < failureWindow }
             recent.append(now)
             if recent.count > 64 { recent.removeFirst(recent.count - 64) }
             state.failures[peer] = recent
+            state.failureTotals[peer, default: 0] += 1
+            let total = state.failureTotals[peer, default: 1]
             if state.failures.count > 10_000 {
-                // Forget peers with no recent failure, so the table stays bounded.
+                // Forget peers with no recent failure, so the tables stay bounded.
                 state.failures = state.failures.filter { $0.value.contains { now - $0 < failureWindow } }
+                state.failureTotals = state.failureTotals.filter { state.failures[$0.key] != nil }
             }
-            return PeerRegistry.delay(afterFailures: recent.count, limit: maxFailuresPerPeer)
+            if recent.count == 1 { state.failureTotals[peer] = 1 }
+            let log = recent.count <= 5 || total % 50 == 0
+            return (PeerRegistry.delay(afterFailures: recent.count, limit: maxFailuresPerPeer), log, recent.count)
         }
     }
 

@@ -8,6 +8,8 @@ import SurveyProtocol
 import SurveyPublisher
 import SurveyServer
 import SurveyStore
+import NIOPosix
+import SystemdSupport
 
 /// The surveyd daemon: collects survey batches from collaborators and keeps tallies in SQLite.
 @main
@@ -39,23 +41,42 @@ struct Surveyd: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Where logs go: auto (the journal when run by systemd, else standard error), journal or stderr.")
+    var logTarget: LogTarget = .auto
+
+    enum LogTarget: String, ExpressibleByArgument {
+        case auto, journal, stderr
+    }
+
+    /// The configuration file with the command-line overrides applied and checked.
+    func loadConfiguration() throws(ConfigurationError) -> Configuration {
+        var configuration = try Configuration.load(path: config)
+        try configuration.apply(
+            ConfigurationOverrides(listen: listen, databasePath: database, summariesDirectory: summariesDir, stateDirectory: stateDir),
+            file: config
+        )
+        try configuration.checkDirectories(file: config)
+        return configuration
+    }
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let journal = logTarget == .journal || (logTarget == .auto && !checkConfig && JournalLogHandler.shouldUseJournal())
         LoggingSystem.bootstrap { label in
+            if journal {
+                var handler = JournalLogHandler(identifier: "surveyd", fieldPrefix: "SURVEY", messageIDs: MessageIDs.table)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "surveyd")
 
-        var configuration: Configuration
+        let configuration: Configuration
         do {
-            configuration = try Configuration.load(path: config)
-            try configuration.apply(
-                ConfigurationOverrides(listen: listen, databasePath: database, summariesDirectory: summariesDir, stateDirectory: stateDir),
-                file: config
-            )
-            try configuration.checkDirectories(file: config)
+            configuration = try loadConfiguration()
         } catch {
             Surveyd.fail("surveyd: configuration error: \(error)")
             throw ExitCode(78)
@@ -72,7 +93,7 @@ struct Surveyd: AsyncParsableCommand {
             throw ExitCode(73)
         }
 
-        logger.info("starting", metadata: ["version": "\(surveydVersion)", "config": "\(config)", "database": "\(configuration.databasePath)"])
+        logger.info("started", metadata: ["version": "\(surveydVersion)", "config": "\(config)", "database": "\(configuration.databasePath)"])
         let store: SurveyStore
         do {
             store = try SurveyStore(path: configuration.databasePath, logger: logger)
@@ -87,11 +108,16 @@ struct Surveyd: AsyncParsableCommand {
             catalog: configuration.catalog, dateWindow: configuration.dateWindow,
             timeZone: configuration.timeZone, limits: configuration.limits
         )
+        let notifier = SystemdNotifier()
+        let inherited = SocketActivation.listeningSockets()
         let server = CollaboratorServer(
-            settings: .init(addresses: configuration.listen.map { ($0.host, $0.port) }, context: context),
+            settings: .init(addresses: configuration.listen.map { ($0.host, $0.port) }, inheritedSockets: inherited, context: context),
             store: store, logger: logger
         ) { addresses in
-            logger.info("ready", metadata: ["addresses": "\(addresses.map(\.description).joined(separator: " "))"])
+            logger.info("ready", metadata: [
+                "addresses": "\(addresses.map(\.description).joined(separator: " "))", "socket_activated": "\(!inherited.isEmpty)",
+            ])
+            notifier.ready(status: "accepting batches")
         }
         let publisher = PublisherService(
             publisher: Publisher(
@@ -100,9 +126,16 @@ struct Surveyd: AsyncParsableCommand {
             ),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )
+        let supervisor = DaemonSupervisor(
+            server: server, publisher: publisher, store: store, logger: logger, group: MultiThreadedEventLoopGroup.singleton
+        ) { [self] () throws -> Configuration in
+            try loadConfiguration()
+        }
+        // Shut down in reverse order: the supervisor says STOPPING=1 first, then the publisher
+        // stops, then the server drains.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: publisher)],
+                services: [.init(service: server), .init(service: publisher), .init(service: supervisor)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -110,7 +110,7 @@ final class Daemon: @unchecked Sendable {
     func start(executable: URL? = nil, extraArguments: [String] = []) throws -> Daemon {
         let process = Process()
         process.executableURL = executable ?? productsDirectory.appendingPathComponent("surveyd")
-        process.arguments = ["--config", configPath, "--state-dir", stateDirectory, "--listen", "127.0.0.1:\(port)"] + extraArguments
+        process.arguments = ["--config", configPath, "--state-dir", stateDirectory, "--listen", "127.0.0.1:\(port)", "--log-target", "stderr"] + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -71,7 +71,8 @@ import Testing
                 #expect(connection[2].lines == ["authentication failed", "too many failed authentications, closing"])
             }
         }
-        #expect(daemon.log().components(separatedBy: "authentication failed").count - 1 == 20)
+        // Repeated failures from one peer are rate-limited in the log: the first five are logged.
+        #expect(daemon.log().components(separatedBy: "authentication failed").count - 1 == 5)
         try await goodClientIsServed(daemon, collaborator, id: "after-attack")
     }
 
