@@ -123,7 +123,6 @@ let package = Package(
         .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol"]),
         .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
         .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport"], exclude: ["Golden"]),
-        .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport"]),
         .testTarget(
             name: "SurveyPublisherTests",
             dependencies: ["SurveyPublisher", "SurveyReport", "SurveyStore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -47,7 +47,7 @@ struct CommandResult {
 /// Runs an executable from the products directory and waits for it (at most `timeout`).
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
     let process = Process()
-    process.executableURL = productsDirectory.appendingPathComponent(executable)
+    process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : productsDirectory.appendingPathComponent(executable)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "SURVEYD_TOKEN")
@@ -107,8 +107,11 @@ final class Daemon: @unchecked Sendable {
 
     /// Starts the daemon and waits until it logs that it is ready.
     @discardableResult
-    func start(executable: URL? = nil, extraArguments: [String] = []) throws -> Daemon {
+    func start(executable: URL? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> Daemon {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.executableURL = executable ?? productsDirectory.appendingPathComponent("surveyd")
         process.arguments = ["--config", configPath, "--state-dir", stateDirectory, "--listen", "127.0.0.1:\(port)", "--log-target", "stderr"] + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
