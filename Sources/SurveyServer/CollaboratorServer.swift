@@ -83,12 +83,11 @@ public final class CollaboratorServer: Service, Sendable {
                 )
             }
         }
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
         if !settings.inheritedSockets.isEmpty {
+            // Passed sockets are configured by the socket unit (Backlog=, NoDelay=, which accepted
+            // sockets inherit); setting options on them can be refused inside a sandbox.
+            let bootstrap = ServerBootstrap(group: group)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
             for socket in settings.inheritedSockets {
                 do {
                     listeners.append(try await bootstrap.bind(socket, childChannelInitializer: initializer))
@@ -98,6 +97,11 @@ public final class CollaboratorServer: Service, Sendable {
                 }
             }
         } else {
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
             for address in settings.addresses {
                 do {
                     listeners.append(try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer))

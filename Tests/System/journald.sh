@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs surveyd against a real systemd-journald in private namespaces (nothing of the host's
+# journal is touched) and reads the entries back with journalctl: the MESSAGE_ID and SURVEY_*
+# fields of an accepted batch and of an authentication failure must be there.
+# Usage: Tests/System/journald.sh BIN_DIR   (as root; about 3 s)
+set -euo pipefail
+bin=$(cd "$1" && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/surveyd-journald-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/journald.conf" <<'CONF'
+[Journal]
+Storage=volatile
+ReadKMsg=no
+ForwardToSyslog=no
+ForwardToWall=no
+ForwardToKMsg=no
+ForwardToConsole=no
+Audit=no
+CONF
+
+cat > "$work/inner.sh" <<'INNER'
+#!/usr/bin/env bash
+set -euo pipefail
+bin=$1 repo=$2 work=$3
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /var/log/journal && mount -t tmpfs -o mode=755 tmpfs /var/log/journal
+mount --bind "$work/journald.conf" /etc/systemd/journald.conf
+mkdir -p /run/systemd/journal
+ip link set lo up
+/lib/systemd/systemd-journald &
+journald=$!
+for _ in $(seq 100); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.05; done
+[[ -S /run/systemd/journal/socket ]] || { echo "journald did not start" >&2; exit 1; }
+
+options=(--config "$repo/config/surveyd.conf" --state-dir "$work/state")
+"$bin/surveyctl" collaborator add --unit VN --name "Cộng tác viên" --json "${options[@]}" > "$work/added.json"
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/added.json")
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["collaborator"]["id"])' "$work/added.json")
+# Standard error is not a terminal and the journal socket exists: surveyd logs to the journal.
+"$bin/surveyd" "${options[@]}" --listen 127.0.0.1:7411 2> "$work/stderr.log" &
+daemon=$!
+for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/7411) 2>/dev/null && break; sleep 0.05; done
+printf 'date,topic,group,sentiment\n%s,CDS,ND,DONGTINH\n%s,YTE,CB,PHANVAN\n' "$(date +%F)" "$(date +%F)" > "$work/batch.csv"
+SURVEYD_TOKEN=$token "$bin/surveyctl" submit "$work/batch.csv" --server 127.0.0.1:7411 --collaborator "$id"
+SURVEYD_TOKEN=wrong "$bin/surveyctl" submit "$work/batch.csv" --server 127.0.0.1:7411 --collaborator "$id" --attempts 1 && exit 1 || true
+kill -TERM "$daemon"
+wait "$daemon"
+journalctl --sync 2>/dev/null || true
+journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=surveyd > "$work/all.json"
+journalctl -D /run/log/journal -o json SURVEY_UNIT=VN > "$work/unit.json"
+kill "$journald"
+# Nothing went to standard error: everything went to the journal.
+[[ ! -s "$work/stderr.log" ]] || { echo "surveyd wrote to stderr:"; cat "$work/stderr.log"; exit 1; } >&2
+INNER
+chmod +x "$work/inner.sh"
+unshare --mount --propagation private --pid --fork --mount-proc --uts --ipc --net "$work/inner.sh" "$bin" "$repo" "$work"
+
+python3 - "$work/all.json" "$work/unit.json" <<'CHECK'
+import json, sys
+entries = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+by_id = {}
+for entry in entries:
+    by_id.setdefault(entry.get("MESSAGE_ID"), []).append(entry)
+def one(message_id, name):
+    found = by_id.get(message_id)
+    assert found, f"no '{name}' entry (MESSAGE_ID={message_id}); got {[e.get('MESSAGE') for e in entries]}"
+    return found[0]
+accepted = one("aa0b7a4aa9fd4015b0a212bd63156dc6", "batch accepted")
+assert accepted["MESSAGE"] == "batch accepted"
+assert accepted["PRIORITY"] == "6", accepted["PRIORITY"]
+assert accepted["SURVEY_UNIT"] == "VN", accepted
+assert accepted["SURVEY_RESPONSES"] == "2", accepted
+assert accepted["SURVEY_BATCH"].startswith("csv-"), accepted
+assert accepted["SURVEY_COLLABORATOR"] == "1", accepted
+assert accepted["SURVEY_PEER"] == "127.0.0.1", accepted
+assert "SURVEY_DURATION_MS" in accepted and accepted["CODE_FILE"] and accepted["CODE_LINE"] and accepted["CODE_FUNC"]
+failed = one("feeec64f1a644dc1b124606023332298", "authentication failed")
+assert failed["PRIORITY"] == "4" and failed["SURVEY_PEER"] == "127.0.0.1" and failed["SURVEY_COLLABORATOR"] == "1", failed
+for message_id, name in [("86c110abe581429b86f95d6da577592c", "started"), ("1e6ea45f52284f82b5c84ddd97e0fdf5", "ready"),
+                         ("49f32cfaea4640f39701ac4a0bafd536", "shutting down"), ("56291635581f4f9f9be9634950643300", "publish done")]:
+    one(message_id, name)
+assert all(e.get("SYSLOG_IDENTIFIER") == "surveyd" for e in entries)
+unit = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
+assert unit and all(e["SURVEY_UNIT"] == "VN" for e in unit), "filtering by SURVEY_UNIT found nothing"
+print(f"journald: {len(entries)} entries; batch accepted and authentication failed carry their MESSAGE_ID and SURVEY_* fields")
+CHECK
