@@ -15,7 +15,9 @@ extension CollaboratorServer {
         case .admitted:
             break
         case let refusal:
-            logger.warning("connection limit reached", metadata: ["reason": "\(refusal == .tooManyFromPeer ? "per-peer limit" : "total limit")"])
+            if peers.shouldLogRefusal(peer) {
+                logger.warning("connection limit reached", metadata: ["reason": "\(refusal == .tooManyFromPeer ? "per-peer limit" : "total limit")"])
+            }
             let reply: Reply = refusal == .tooManyFromPeer ? .tooManyConnectionsFromPeer : .tooManyConnections
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(string: reply.encoded))

@@ -8,6 +8,7 @@ final class PeerRegistry: Sendable {
         var perPeer: [String: Int] = [:]
         var failures: [String: [ContinuousClock.Instant]] = [:]
         var failureTotals: [String: Int] = [:]
+        var lastRefusalLog: [String: ContinuousClock.Instant] = [:]
     }
 
     private let state = Mutex(State())
@@ -37,6 +38,17 @@ final class PeerRegistry: Sendable {
             state.total += 1
             state.perPeer[peer, default: 0] += 1
             return .admitted
+        }
+    }
+
+    /// Whether to log a refused connection from `peer`: at most one entry per peer every ten
+    /// seconds, so a flood of connections cannot flood the journal.
+    func shouldLogRefusal(_ peer: String, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { state in
+            if let last = state.lastRefusalLog[peer], now - last < .seconds(10) { return false }
+            if state.lastRefusalLog.count > 10_000 { state.lastRefusalLog.removeAll() }
+            state.lastRefusalLog[peer] = now
+            return true
         }
     }
 

@@ -13,7 +13,7 @@ import Testing
     @Test func aClientThatNeverReadsIsNotReadFromEither() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["KDN"])[0]
-        try daemon.start()
+        try await daemon.start()
         let pid = try #require(daemon.process).processIdentifier
         let before = try residentKilobytes(pid)
 
@@ -63,6 +63,6 @@ import Testing
         // "At once": well under the delays a misbehaving client causes, with margin for a loaded CI machine.
         #expect(ContinuousClock.now - start < .seconds(5))
         // Ctrl-C stops the daemon cleanly even with the stalled client connected.
-        #expect(daemon.stop(signal: SIGINT) == 0)
+        #expect(await daemon.stop(signal: SIGINT) == 0)
     }
 }

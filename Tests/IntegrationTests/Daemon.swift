@@ -45,34 +45,22 @@ struct CommandResult {
 }
 
 /// Runs an executable from the products directory and waits for it (at most `timeout`).
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : productsDirectory.appendingPathComponent(executable)
-    process.arguments = arguments
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) async throws -> CommandResult {
+    let path = executable.hasPrefix("/") ? executable : productsDirectory.appendingPathComponent(executable).path
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "SURVEYD_TOKEN")
     env.removeValue(forKey: "SURVEYD_CONFIG")
     for (key, value) in environment { env[key] = value }
-    process.environment = env
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-        process.terminate()
-        process.waitUntilExit()
-    }
+    let out = directory.appendingPathComponent("out").path, err = directory.appendingPathComponent("err").path
+    let child = try ChildProcess(path, arguments, environment: env, stdout: out, stderr: err)
+    let status = await child.exit(timeout: timeout)
     return CommandResult(
-        status: process.terminationStatus,
-        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        status: status,
+        stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
     )
 }
 
@@ -81,7 +69,7 @@ final class Daemon: @unchecked Sendable {
     let directory: URL
     let configPath: String
     let port: Int
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
     let logPath: String
 
     var stateDirectory: String { directory.appendingPathComponent("state").path }
@@ -107,26 +95,20 @@ final class Daemon: @unchecked Sendable {
 
     /// Starts the daemon and waits until it logs that it is ready.
     @discardableResult
-    func start(executable: URL? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> Daemon {
-        let process = Process()
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.executableURL = executable ?? productsDirectory.appendingPathComponent("surveyd")
-        process.arguments = ["--config", configPath, "--state-dir", stateDirectory, "--listen", "127.0.0.1:\(port)", "--log-target", "stderr"] + extraArguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+    func start(executable: URL? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) async throws -> Daemon {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        handle.seekToEndOfFile()
-        process.standardError = handle
-        process.standardOutput = handle
-        try process.run()
+        let process = try ChildProcess(
+            (executable ?? productsDirectory.appendingPathComponent("surveyd")).path,
+            ["--config", configPath, "--state-dir", stateDirectory, "--listen", "127.0.0.1:\(port)", "--log-target", "stderr"] + extraArguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            stdout: logPath, stderr: logPath, directory: "/"
+        )
         self.process = process
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if log().contains("] ready") { return self }
             if !process.isRunning { break }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw DaemonError("surveyd did not become ready:\n\(log())")
     }
@@ -138,22 +120,16 @@ final class Daemon: @unchecked Sendable {
 
     /// Sends a signal and waits for the exit status (at most `timeout`).
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) async -> Int32 {
         guard let process else { return -1 }
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        return process.terminationStatus
+        if signal != 0 { process.signal(signal) }
+        return await process.exit(timeout: timeout)
     }
 
     deinit {
         if let process, process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.wait(timeout: 10)
         }
         try? FileManager.default.removeItem(at: directory)
     }

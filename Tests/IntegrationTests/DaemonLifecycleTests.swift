@@ -8,7 +8,7 @@ import Testing
     @Test func sigtermLetsAnOpenBatchFinishThenExitsZero() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["CA"])[0]
-        try daemon.start()
+        try await daemon.start()
         let lines = responseLines(10)
         try await daemon.connect { busy in
             try await daemon.connect { idle in
@@ -25,7 +25,7 @@ import Testing
                 #expect(try await busy.readReply() == .shuttingDown)
             }
         }
-        #expect(daemon.stop(signal: 0, timeout: 15) == 0)
+        #expect(await daemon.stop(signal: 0, timeout: 15) == 0)
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 10)
         // New connections are refused while stopped.
         await #expect(throws: ConnectionFailure.self) { try await daemon.connect { _ in } }
@@ -38,8 +38,8 @@ import Testing
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let copy = bin.appendingPathComponent("surveyd")
         try FileManager.default.copyItem(at: productsDirectory.appendingPathComponent("surveyd"), to: copy)
-        try daemon.start(executable: copy)
-        #expect(daemon.stop() == 0)
+        try await daemon.start(executable: copy)
+        #expect(await daemon.stop() == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: exampleConfigPath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("migrations").path).filter { $0.hasSuffix(".sql") }.sorted()
         #expect(files.count >= 2)
@@ -49,20 +49,20 @@ import Testing
         #expect(daemon.log().contains("migrations applied"))
     }
 
-    @Test func refusesADatabaseWrittenByANewerVersion() throws {
+    @Test func refusesADatabaseWrittenByANewerVersion() async throws {
         let daemon = try Daemon()
         _ = try daemon.addCollaborators(units: [])
         let queue = try DatabaseQueue(path: daemon.databasePath)
-        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0999_future')") }
-        let result = try run("surveyd", ["--config", daemon.configPath, "--state-dir", daemon.stateDirectory, "--listen", "127.0.0.1:\(daemon.port)"], timeout: 20)
+        try await queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0999_future')") }
+        let result = try await run("surveyd", ["--config", daemon.configPath, "--state-dir", daemon.stateDirectory, "--listen", "127.0.0.1:\(daemon.port)"], timeout: 20)
         #expect(result.status == 65)
         #expect(result.stderr.contains("newer version of surveyd"))
     }
 
-    @Test func portInUseExits69() throws {
+    @Test func portInUseExits69() async throws {
         let first = try Daemon()
-        try first.start()
-        let result = try run("surveyd", ["--config", first.configPath, "--state-dir", first.stateDirectory + "2", "--listen", "127.0.0.1:\(first.port)"], timeout: 20)
+        try await first.start()
+        let result = try await run("surveyd", ["--config", first.configPath, "--state-dir", first.stateDirectory + "2", "--listen", "127.0.0.1:\(first.port)"], timeout: 20)
         #expect(result.status == 69)
         #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(first.port)"))
     }
@@ -86,32 +86,32 @@ import Testing
     ]
 
     @Test(arguments: badConfigs)
-    func badConfigurationsExit78NamingTheKey(_ bad: BadConfig) throws {
+    func badConfigurationsExit78NamingTheKey(_ bad: BadConfig) async throws {
         let daemon = try Daemon(replacing: [bad.replace: bad.with])
         // The state directory flag would hide a bad database path; use the file's own paths there.
         var arguments = ["--check-config", "--config", daemon.configPath]
         if bad.name != "directory cannot be created" { arguments += ["--state-dir", daemon.stateDirectory] }
-        let result = try run("surveyd", arguments)
+        let result = try await run("surveyd", arguments)
         #expect(result.status == 78)
         #expect(result.stderr.contains(daemon.configPath))
         #expect(result.stderr.contains(bad.expected), "\(result.stderr)")
         #expect(!result.stderr.contains("Fatal error"))
     }
 
-    @Test func emptyUnitListExits78() throws {
+    @Test func emptyUnitListExits78() async throws {
         let daemon = try Daemon()
         var text = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         let start = try #require(text.range(of: "units:\n"))
         let end = try #require(text.range(of: "# Required: topics"))
         text.replaceSubrange(start.lowerBound..<end.lowerBound, with: "units: []\n\n")
         try text.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
-        let result = try run("surveyd", ["--check-config", "--config", daemon.configPath, "--state-dir", daemon.stateDirectory])
+        let result = try await run("surveyd", ["--check-config", "--config", daemon.configPath, "--state-dir", daemon.stateDirectory])
         #expect(result.status == 78)
         #expect(result.stderr.contains("units: the list is empty"), "\(result.stderr)")
     }
 
-    @Test func exampleConfigurationChecksClean() throws {
-        let result = try run("surveyd", ["--check-config", "--config", exampleConfigPath, "--state-dir", FileManager.default.temporaryDirectory.path + "/surveyd-check"])
+    @Test func exampleConfigurationChecksClean() async throws {
+        let result = try await run("surveyd", ["--check-config", "--config", exampleConfigPath, "--state-dir", FileManager.default.temporaryDirectory.path + "/surveyd-check"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("configuration is valid (16 units, 8 topics, 3 respondent groups, 3 sentiments)"))
     }

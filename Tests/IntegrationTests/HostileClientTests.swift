@@ -19,7 +19,7 @@ import Testing
     @Test func overlongLinesGarbageAndInvalidUTF8() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
-        try daemon.start()
+        try await daemon.start()
         try await daemon.connect { client in
             // 1 MB without a newline, then one: a single "line too long" reply.
             for _ in 0..<16 { try await client.sendRaw(Array(repeating: UInt8(ascii: "A"), count: 65_536)) }
@@ -41,7 +41,7 @@ import Testing
     @Test func twentyWrongTokensDoNotDelayAGoodClient() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
-        try daemon.start()
+        try await daemon.start()
         let port = daemon.port
         // 20 wrong tokens over 7 connections (3 allowed per connection), all at once.
         let attackers = Task {
@@ -78,7 +78,7 @@ import Testing
 
     @Test func idleConnectionsAreClosed() async throws {
         let daemon = try Daemon(replacing: ["idle_timeout_seconds: 300": "idle_timeout_seconds: 1"])
-        try daemon.start()
+        try await daemon.start()
         let start = ContinuousClock.now
         try await daemon.connect { (client) async throws -> Void in
             let reply = try await client.readReply()
@@ -90,7 +90,7 @@ import Testing
 
     @Test func connectionLimitsPerPeer() async throws {
         let daemon = try Daemon(replacing: ["max_connections_per_peer: 64": "max_connections_per_peer: 2"])
-        try daemon.start()
+        try await daemon.start()
         try await daemon.connect { first in
             try await daemon.connect { second in
                 try await daemon.connect { third in

@@ -27,7 +27,7 @@ import Testing
     @Test func sighupPublishesAndSurveyctlPublishesWhileStopped() async throws {
         let daemon = try Daemon()
         let collaborators = try daemon.addCollaborators(units: ["TPTN", "VN", "CA"])
-        try daemon.start()
+        try await daemon.start()
         try await submit(daemon, collaborators, count: 40, id: "first")
         let month = Period.containing(today, kind: .month).identifier
         let summaryPath = "\(daemon.stateDirectory)/summaries/month/\(month)/summary.json"
@@ -38,11 +38,11 @@ import Testing
         let expected = try daemon.count("SELECT COUNT(*) FROM response_details WHERE substr(collected_on, 1, 7) = '\(month)'")
         #expect(published.responses == expected)
         #expect(published.revision == 1)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         // While the daemon is stopped, surveyctl publishes straight from the database.
         try await Task.sleep(for: .milliseconds(10))
-        let unchanged = try run("surveyctl", ["publish"] + daemon.storeOptions)
+        let unchanged = try await run("surveyctl", ["publish"] + daemon.storeOptions)
         #expect(unchanged.status == 0, "\(unchanged.stderr)")
         #expect(unchanged.stdout.contains("0 periods written"))
         // Late data reaches the database (as a restored batch would): the period gets revision 2.
@@ -50,7 +50,7 @@ import Testing
         _ = try await store.ingest(BatchSubmission(collaboratorID: collaborators[0].id, clientBatchID: "late", responses: [
             Response(collectedOn: today, topic: "CDS", group: "ND", sentiment: "DONGTINH"),
         ]))
-        let late = try run("surveyctl", ["publish", "--json"] + daemon.storeOptions)
+        let late = try await run("surveyctl", ["publish", "--json"] + daemon.storeOptions)
         #expect(late.status == 0, "\(late.stderr)")
         #expect(late.stdout.contains("\"month/\(month)\""))
         let republished = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: summaryPath)))
@@ -61,9 +61,9 @@ import Testing
     @Test func reportRendersInAHeadlessBrowser() async throws {
         let daemon = try Daemon()
         let collaborators = try daemon.addCollaborators(units: ["TPTN", "DHY", "KCQ"])
-        try daemon.start()
+        try await daemon.start()
         try await submit(daemon, collaborators, count: 60, id: "r")
-        let result = try run("surveyctl", ["publish"] + daemon.storeOptions)
+        let result = try await run("surveyctl", ["publish"] + daemon.storeOptions)
         #expect(result.status == 0, "\(result.stderr)")
         let month = Period.containing(today, kind: .month).identifier
         let report = "\(daemon.stateDirectory)/summaries/month/\(month)/report.html"
@@ -72,14 +72,14 @@ import Testing
         let browser = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) },
                                    "a headless browser is needed: scripts/test installs Debian's chromium")
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(daemon.directory.path)/browser"]
-        let dom = try runBrowser(browser, flags + ["--dump-dom", "file://\(report)"])
+        let dom = try await runBrowser(browser, flags + ["--dump-dom", "file://\(report)"])
         for text in ["Thành phố Thái Nguyên", "Huyện Đồng Hỷ", "Đảng bộ Khối các cơ quan tỉnh", "Chuyển đổi số", "Toàn tỉnh", "Báo cáo dư luận xã hội"] {
             #expect(dom.contains(text), "\(text) missing from the rendered page")
         }
         let summary = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: "\(daemon.stateDirectory)/summaries/month/\(month)/summary.json")))
         #expect(dom.contains("\(summary.responses) ý kiến"))
         let screenshot = daemon.directory.appendingPathComponent("report.png").path
-        _ = try runBrowser(browser, flags + ["--screenshot=\(screenshot)", "--window-size=1200,1600", "file://\(report)"])
+        _ = try await runBrowser(browser, flags + ["--screenshot=\(screenshot)", "--window-size=1200,1600", "file://\(report)"])
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         // A blank 1200×1600 page compresses to a few kB; a report with text and bars does not.
@@ -90,16 +90,7 @@ import Testing
         }
     }
 
-    func runBrowser(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    func runBrowser(_ path: String, _ arguments: [String]) async throws -> String {
+        try await run(path, arguments, timeout: 90).stdout
     }
 }

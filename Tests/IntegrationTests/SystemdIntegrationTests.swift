@@ -69,7 +69,7 @@ final class Inbox: Sendable {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
         let notify = try NotifySocket(directory: daemon.directory)
-        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        try await daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         // READY=1 once the port accepts.
         let ready = try await notify.waitFor { $0.contains("READY=1") }
         try await daemon.connect { client in
@@ -97,7 +97,7 @@ final class Inbox: Sendable {
         #expect(daemon.log().contains("configuration reloaded"))
         // SIGTERM: STOPPING=1, exit 0.
         let beforeStop = notify.received.count
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
         _ = try await notify.waitFor(after: beforeStop) { $0 == "STOPPING=1" }
     }
 
@@ -105,7 +105,7 @@ final class Inbox: Sendable {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
         let notify = try NotifySocket(directory: daemon.directory)
-        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        try await daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         _ = try await notify.waitFor { $0.contains("READY=1") }
         // Another process takes the write lock; the daemon's next commit waits on it (busy timeout).
         let locker = try DatabaseQueue(path: daemon.databasePath)
@@ -118,7 +118,7 @@ final class Inbox: Sendable {
             }
         }
         holder.start()
-        locked.wait()
+        while locked.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
         let reply = Task {
             try await daemon.connect { client in
                 _ = try await client.command("AUTH \(collaborator.id) \(collaborator.token)")
@@ -127,6 +127,10 @@ final class Inbox: Sendable {
                 return try await client.readReply()
             }
         }
+        // Once the batch is on its way (authenticated, then sent in one write), give the commit
+        // time to block on the lock and the last fresh probe time to expire.
+        let sent = Date().addingTimeInterval(20)
+        while !daemon.log().contains("collaborator authenticated") && Date() < sent { try await Task.sleep(for: .milliseconds(20)) }
         try await Task.sleep(for: .milliseconds(1800))
         let during = notify.received.count
         try await Task.sleep(for: .milliseconds(2000))
@@ -144,7 +148,7 @@ final class Inbox: Sendable {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
         let notify = try NotifySocket(directory: daemon.directory)
-        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
+        try await daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
         _ = try await notify.waitFor { $0.contains("READY=1") }
         try "units: [\n".write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         let before = notify.received.count
@@ -167,19 +171,15 @@ final class Inbox: Sendable {
         let activatedPort = freePort()
         // systemd's own tool: listens, and on the first connection starts surveyd with the socket
         // as fd 3 (LISTEN_FDS=1, LISTEN_PID).
-        let activator = Process()
-        activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        activator.arguments = ["-l", "127.0.0.1:\(activatedPort)", productsDirectory.appendingPathComponent("surveyd").path,
-                               "--config", daemon.configPath, "--state-dir", daemon.stateDirectory,
-                               "--listen", "127.0.0.1:\(daemon.port)", "--log-target", "stderr"]
-        _ = FileManager.default.createFile(atPath: daemon.logPath, contents: nil)
-        activator.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: daemon.logPath))
-        try activator.run()
-        defer {
-            // The activator execs surveyd in its own process: stopping it stops the daemon.
-            if activator.isRunning { kill(activator.processIdentifier, SIGTERM) }
-            activator.waitUntilExit()
-        }
+        let activator = try ChildProcess(
+            "/usr/bin/systemd-socket-activate",
+            ["-l", "127.0.0.1:\(activatedPort)", productsDirectory.appendingPathComponent("surveyd").path,
+             "--config", daemon.configPath, "--state-dir", daemon.stateDirectory,
+             "--listen", "127.0.0.1:\(daemon.port)", "--log-target", "stderr"],
+            environment: ProcessInfo.processInfo.environment, stderr: daemon.logPath
+        )
+        // The activator execs surveyd in its own process: stopping it stops the daemon.
+        defer { activator.signal(SIGTERM); activator.wait(timeout: 20) }  // a plain wait: defer cannot await
         var greeting: Reply?
         let deadline = Date().addingTimeInterval(20)
         while greeting == nil && Date() < deadline {
