@@ -124,6 +124,15 @@ let package = Package(
         .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
         .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport"], exclude: ["Golden"]),
         .testTarget(
+            name: "SurveyServerTests",
+            dependencies: [
+                "SurveyServer", "SurveyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
             name: "SurveyPublisherTests",
             dependencies: ["SurveyPublisher", "SurveyReport", "SurveyStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
