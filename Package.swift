@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "SurveyClient",
             dependencies: [
-                "SurveyProtocol",
+                "SurveyModel", "SurveyProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -52,7 +52,7 @@ public struct Publisher: Sendable {
         let dimensions = try store.summaryDimensions()
         let cubes = try PeriodCubes(store: store, dimensions: dimensions, kinds: kinds)
         var published = Dictionary(uniqueKeysWithValues: try store.publications().map { ("\($0.kind.rawValue)/\($0.period)", $0) })
-        let timestamp = now.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        let timestamp = now.utcTimestamp
         var jobs: [Job] = []
         for kind in kinds {
             for period in cubes.periods(kind) {

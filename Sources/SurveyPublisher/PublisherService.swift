@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SurveyModel
 import ServiceLifecycle
 import Synchronization
 
@@ -81,7 +82,7 @@ public final class PublisherService: Service, Sendable {
             last.withLock { $0 = LastPublication(at: Date(), written: report.written.count, succeeded: true) }
             logger.info("publish done", metadata: [
                 "reason": "\(reason.rawValue)", "periods_written": "\(report.written.count)", "periods_unchanged": "\(report.unchanged)",
-                "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                "duration_ms": "\(elapsed.wholeMilliseconds)",
             ])
             return true
         } catch {

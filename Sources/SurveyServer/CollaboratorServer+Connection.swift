@@ -136,7 +136,7 @@ extension CollaboratorServer {
                 if failure.log {
                     logger.warning("authentication failed", metadata: [
                         "collaborator": "\(id)", "failures_from_peer": "\(failure.recent)",
-                        "delay_ms": "\(failure.delay.components.seconds * 1000 + failure.delay.components.attoseconds / 1_000_000_000_000_000)",
+                        "delay_ms": "\(failure.delay.wholeMilliseconds)",
                     ])
                 }
                 try? await Task.sleep(for: failure.delay)
@@ -156,7 +156,7 @@ extension CollaboratorServer {
         do {
             let outcome = try await store.ingest(submission)
             let elapsed = ContinuousClock.now - start
-            logger[metadataKey: "duration_ms"] = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
+            logger[metadataKey: "duration_ms"] = "\(elapsed.wholeMilliseconds)"
             switch outcome {
             case .accepted:
                 counters.batchAccepted()

@@ -84,10 +84,10 @@ extension SurveyStore {
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES (?, ?, ?, ?, ?)"
                 )
-                var increments: [[Int64]: Int] = [:]
+                var increments: [TallyIncrementKey: Int] = [:]
                 for row in resolved {
                     try insert.execute(arguments: [batchID, row.day, row.topic, row.group, row.sentiment])
-                    increments[[Int64(row.day), row.topic, row.group, row.sentiment], default: 0] += 1
+                    increments[TallyIncrementKey(day: row.day, topic: row.topic, group: row.group, sentiment: row.sentiment), default: 0] += 1
                 }
                 let upsert = try db.cachedStatement(
                     sql: """
@@ -96,7 +96,7 @@ extension SurveyStore {
                     """
                 )
                 for (key, count) in increments {
-                    try upsert.execute(arguments: [unitID, key[0], key[1], key[2], key[3], count])
+                    try upsert.execute(arguments: [unitID, key.day, key.topic, key.group, key.sentiment, count])
                 }
                 return .accepted(BatchReceipt(
                     clientBatchID: submission.clientBatchID, responseCount: resolved.count, receivedAt: timestamp,
@@ -130,11 +130,11 @@ extension SurveyStore {
     }
 }
 
-extension Data {
-    var hexString: String {
-        map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
-    }
+/// One tally cell of a batch's unit, by database ids: the increments of a batch are summed per
+/// cell before the upserts.
+struct TallyIncrementKey: Hashable {
+    var day: Int
+    var topic: Int64
+    var group: Int64
+    var sentiment: Int64
 }

@@ -110,6 +110,6 @@ public final class SurveyStore: Sendable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        date.utcTimestamp
     }
 }

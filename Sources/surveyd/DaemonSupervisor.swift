@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SurveyConfig
+import SurveyModel
 import SurveyProtocol
 import SurveyPublisher
 import SurveyServer
@@ -92,7 +93,7 @@ final class DaemonSupervisor: Service, Sendable {
                 notifier.watchdog()
                 warned = false
             } else if !warned {
-                logger.error("watchdog probe failed", metadata: ["since_ms": "\((ContinuousClock.now - provenAt.withLock { $0 }).components.seconds * 1000)"])
+                logger.error("watchdog probe failed", metadata: ["since_ms": "\((ContinuousClock.now - provenAt.withLock { $0 }).wholeMilliseconds)"])
                 warned = true
             }
         }
