@@ -51,7 +51,7 @@ struct SubmitCommand: AsyncParsableCommand {
         let batchID = batch.batchID(collaboratorID: collaborator)
         switch await submission.run(batch, progress: { printError($0) }) {
         case let .accepted(reply):
-            print("accepted \(batch.rows.count) responses (batch \(batchID))")
+            print("accepted \(batch.rows.count) \(batch.rows.count == 1 ? "response" : "responses") (batch \(batchID))")
             if let text = reply.lines.first { print("server: \(text)") }
         case let .rejected(reply, lineErrors):
             if lineErrors.isEmpty {
