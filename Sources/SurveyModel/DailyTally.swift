@@ -28,7 +28,8 @@ public struct PeriodCount: Hashable, Sendable, Codable {
     }
 }
 
-/// Rolls daily counts (unit, day, count) up to periods of `kind`, sorted by unit then period.
+/// Rolls counts per unit and day (or per tally span, keyed by its first day: a span lies inside one
+/// period of every kind) up to periods of `kind`, sorted by unit then period.
 public func rollUp(_ daily: [(unit: String, day: LocalDate, count: Int)], to kind: PeriodKind) -> [PeriodCount] {
     var sums: [String: [Period: Int]] = [:]
     for row in daily {

@@ -66,6 +66,15 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return (zeroBased < 0 ? zeroBased + 7 : zeroBased) + 1
     }
 
+    /// The first day of this day's tally span: the later of its ISO week's Monday and its month's
+    /// first day. A span lies inside one ISO week and one calendar month (so inside one quarter and
+    /// one year too): tallies kept per span add up exactly to every published period, with about a
+    /// seventh of the rows of daily tallies.
+    public var tallySpanStart: LocalDate {
+        let monday = dayNumber - (isoWeekday - 1)
+        return LocalDate(dayNumber: max(monday, dayNumber - (day - 1)))
+    }
+
     /// The date `days` days later (earlier when negative).
     public func adding(days: Int) -> LocalDate {
         LocalDate(dayNumber: dayNumber + days)

@@ -1,4 +1,6 @@
+import CPosix
 import Foundation
+import Synchronization
 
 /// Why a summary file could not be written.
 public struct PublishError: Error, Sendable, CustomStringConvertible {
@@ -30,19 +32,7 @@ public enum AtomicFile {
         defer {
             if !closed { close(fd) }
         }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let result = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += result
-            }
-            return true
-        }
-        guard written else {
+        guard writeAll(data, to: fd) else {
             let code = errno
             unlink(temporary)
             throw PublishError(path: temporary, operation: "write", errno: code)
@@ -61,6 +51,23 @@ public enum AtomicFile {
             throw PublishError(path: path, operation: "replace", errno: code)
         }
         try syncDirectory(directory)
+    }
+
+    /// Writes all of `data`, retrying interrupted and short writes; false on error (see errno).
+    static func writeAll(_ data: Data, to fd: Int32) -> Bool {
+        data.withUnsafeBytes { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return true }
+            var offset = 0
+            while offset < buffer.count {
+                let result = Foundation.write(fd, base + offset, buffer.count - offset)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += result
+            }
+            return true
+        }
     }
 
     /// Writes only when the file's current bytes differ; returns whether it wrote.
@@ -102,5 +109,65 @@ public enum AtomicFile {
             }
         }
         return removed
+    }
+}
+
+/// Many files replaced together with two flushes of the file system instead of two per file: each
+/// file is first written to a temporary file beside its target (``stage(_:to:mode:)``); then
+/// ``commit(beforeRename:)`` flushes the file system (syncfs), renames every temporary file over
+/// its target and flushes again. A reader sees each file whole, old or new; a crash before the
+/// renames leaves only old files and temporary ones that the next publish removes.
+public final class AtomicBatch: Sendable {
+    private let root: String
+    private let staged = Mutex<[(temporary: String, path: String)]>([])
+
+    /// `root` is a folder on the file system that holds every file of the batch.
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// Writes `data` to a temporary file beside `path`; safe to call from several threads.
+    public func stage(_ data: Data, to path: String, mode: mode_t = 0o640) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = "\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent)\(AtomicFile.temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw PublishError(path: temporary, operation: "create", errno: errno) }
+        defer { close(fd) }
+        staged.withLock { $0.append((temporary, path)) }
+        guard AtomicFile.writeAll(data, to: fd) else {
+            throw PublishError(path: temporary, operation: "write", errno: errno)
+        }
+        guard fchmod(fd, mode) == 0 else { throw PublishError(path: temporary, operation: "set the mode of", errno: errno) }
+    }
+
+    /// Makes the staged files durable, puts them in place, and makes the renames durable.
+    public func commit(beforeRename: () throws -> Void = {}) throws {
+        let files = staged.withLock { $0 }
+        guard !files.isEmpty else { return }
+        try flush()
+        try beforeRename()
+        for (index, file) in files.enumerated() where rename(file.temporary, file.path) != 0 {
+            let code = errno
+            staged.withLock { $0 = Array(files[index...]) }
+            throw PublishError(path: file.path, operation: "replace", errno: code)
+        }
+        staged.withLock { $0 = [] }
+        try flush()
+    }
+
+    /// Removes the staged files that were not committed.
+    public func discard() {
+        let files = staged.withLock { list in
+            defer { list = [] }
+            return list
+        }
+        for file in files { unlink(file.temporary) }
+    }
+
+    private func flush() throws {
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw PublishError(path: root, operation: "open", errno: errno) }
+        defer { close(fd) }
+        guard surveyd_syncfs(fd) == 0 else { throw PublishError(path: root, operation: "flush the file system of", errno: errno) }
     }
 }

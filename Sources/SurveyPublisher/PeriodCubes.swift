@@ -4,9 +4,9 @@ import SurveyReport
 import SurveyStore
 import Synchronization
 
-/// The tallies of every period of the wanted granularities, read in one pass over the daily
-/// tallies. Days map to period slots through a table built once, so a row costs a few array
-/// additions.
+/// The tallies of every period of the wanted granularities, read in one pass over the span
+/// tallies (each span lies inside one period of every kind). Span starts map to period slots
+/// through a table built once, so a row costs a few array additions.
 struct PeriodCubes {
     let empty: TallyCube
     private var cubes: [Period: TallyCube] = [:]
@@ -16,7 +16,7 @@ struct PeriodCubes {
             units: dimensions.units.map(\.unit), topics: dimensions.topics.map(\.topic),
             groups: dimensions.groups.map(\.group), sentiments: dimensions.sentiments.map(\.sentiment)
         )
-        guard let range = try store.dayRange() else { return }
+        guard let range = try store.spanRange() else { return }
         func lookup(_ ids: [Int64]) -> [Int] {
             var table = Array(repeating: -1, count: Int(ids.max() ?? 0) + 1)
             for (index, id) in ids.enumerated() { table[Int(id)] = index }
@@ -74,7 +74,7 @@ struct PeriodCubes {
             var buffer = [Int](repeating: 0, count: total)
             let outcome = buffer.withUnsafeMutableBufferPointer { counts in
                 Result { () throws(StoreError) -> Void in
-                    try store.forEachDailyTally(units: unitRange) { unitID, day, topicID, groupID, sentimentID, count in
+                    try store.forEachSpanTally(units: unitRange) { unitID, day, topicID, groupID, sentimentID, count in
                         guard count > 0, let u = units[safe: Int(unitID)], u >= 0, let tt = topics[safe: Int(topicID)], tt >= 0,
                               let gg = groups[safe: Int(groupID)], gg >= 0, let ss = sentiments[safe: Int(sentimentID)], ss >= 0
                         else { return }

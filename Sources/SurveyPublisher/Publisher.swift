@@ -18,6 +18,11 @@ public struct Publisher: Sendable {
         public var unchanged = 0
         /// Leftover temporary files removed.
         public var leftoversRemoved = 0
+        /// Time spent reading the tallies, rendering the changed periods, and flushing their files
+        /// to disk (the rest is bookkeeping).
+        public var readTime: Duration = .zero
+        public var renderTime: Duration = .zero
+        public var flushTime: Duration = .zero
     }
 
     public var store: SurveyStore
@@ -49,8 +54,11 @@ public struct Publisher: Sendable {
         var report = Report()
         try AtomicFile.makeDirectory(directory)
         report.leftoversRemoved = AtomicFile.removeLeftovers(below: directory)
+        let clock = ContinuousClock()
+        let readStart = clock.now
         let dimensions = try store.summaryDimensions()
         let cubes = try PeriodCubes(store: store, dimensions: dimensions, kinds: kinds)
+        report.readTime = clock.now - readStart
         var published = Dictionary(uniqueKeysWithValues: try store.publications().map { ("\($0.kind.rawValue)/\($0.period)", $0) })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []
@@ -76,7 +84,7 @@ public struct Publisher: Sendable {
                 jobs.append(Job(period: period, current: current, previous: previous, record: record))
             }
         }
-        try render(jobs)
+        (report.renderTime, report.flushTime) = try render(jobs)
         try store.recordPublications(jobs.map(\.record))
         for job in jobs {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
@@ -86,9 +94,15 @@ public struct Publisher: Sendable {
         return report
     }
 
-    /// Renders and writes the jobs' files, spread over the cores.
-    func render(_ jobs: [Job]) throws {
-        guard !jobs.isEmpty else { return }
+    /// Renders the jobs' files, spread over the cores, and replaces them all in one atomic batch
+    /// (two file-system flushes in all, not two per file).
+    /// Returns the time spent rendering and flushing.
+    func render(_ jobs: [Job], beforeRename: () throws -> Void = {}) throws -> (render: Duration, flush: Duration) {
+        guard !jobs.isEmpty else { return (.zero, .zero) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let batch = AtomicBatch(root: directory)
+        defer { batch.discard() }
         let builder = SummaryBuilder(minimumCellSize: minimumCellSize)
         let directory = self.directory
         let failure = Mutex<(any Error)?>(nil)
@@ -101,15 +115,18 @@ public struct Publisher: Sendable {
                     let summary = builder.build(period: job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough)
                     let folder = "\(directory)/\(job.record.kind.rawValue)/\(job.period.identifier)"
                     try AtomicFile.makeDirectory(folder)
-                    try AtomicFile.write(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
-                    try AtomicFile.write(SummaryCSV.render(summary), to: "\(folder)/summary.csv")
-                    try AtomicFile.write(ReportHTML.render(summary), to: "\(folder)/report.html")
+                    try batch.stage(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
+                    try batch.stage(SummaryCSV.render(summary), to: "\(folder)/summary.csv")
+                    try batch.stage(ReportHTML.render(summary), to: "\(folder)/report.html")
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
+        let rendered = clock.now
+        try batch.commit(beforeRename: beforeRename)
+        return (rendered - start, clock.now - rendered)
     }
 
     /// `index.json` and `index.html`, rewritten only when their content changes.

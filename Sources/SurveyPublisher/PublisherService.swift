@@ -82,7 +82,8 @@ public final class PublisherService: Service, Sendable {
             last.withLock { $0 = LastPublication(at: Date(), written: report.written.count, succeeded: true) }
             logger.info("publish done", metadata: [
                 "reason": "\(reason.rawValue)", "periods_written": "\(report.written.count)", "periods_unchanged": "\(report.unchanged)",
-                "duration_ms": "\(elapsed.wholeMilliseconds)",
+                "duration_ms": "\(elapsed.wholeMilliseconds)", "read_ms": "\(report.readTime.wholeMilliseconds)",
+                "render_ms": "\(report.renderTime.wholeMilliseconds)", "flush_ms": "\(report.flushTime.wholeMilliseconds)",
             ])
             return true
         } catch {

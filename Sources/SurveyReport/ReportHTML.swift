@@ -21,98 +21,185 @@ public enum ReportHTML {
     }
 
     static func number(_ value: Double?, sign: Bool = false) -> String {
-        guard let value else { return "–" }
-        let text = Decimals.format(value, places: 1, separator: ",")
-        return sign && value > 0 ? "+" + text : text
+        var out = ByteWriter(capacity: 16)
+        number(value, sign: sign, &out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// One decimal with a comma (Vietnamese usage), `–` when absent.
+    static func number(_ value: Double?, sign: Bool = false, _ out: inout ByteWriter) {
+        guard let value else { return out.raw("–") }
+        if sign && (value * 10).rounded() > 0 { out.byte(UInt8(ascii: "+")) }
+        out.fixed(value, places: 1, separator: UInt8(ascii: ","))
     }
 
     /// A 100%-wide stacked bar of the cell's sentiment shares.
-    static func bar(_ cell: PeriodSummary.Cell, codes: [String], colours: [String: String], minimum: Int) -> String {
-        let width = 320.0, height = 16.0
+    static func bar(_ cell: PeriodSummary.Cell, codes: [String], colours: [String], minimum: Int, _ out: inout ByteWriter) {
+        let width = 320.0
         guard !cell.suppressed else {
-            return "<span class=\"muted\">ẩn (dưới \(minimum) ý kiến hoặc để bảo vệ ô nhỏ)</span>"
+            out.raw("<span class=\"muted\">ẩn (dưới ")
+            out.int(minimum)
+            out.raw(" ý kiến hoặc để bảo vệ ô nhỏ)</span>")
+            return
         }
         guard let n = cell.responses, n > 0, let shares = cell.shares else {
-            return "<span class=\"muted\">không có ý kiến</span>"
+            return out.raw("<span class=\"muted\">không có ý kiến</span>")
         }
+        out.raw("<svg width=\"320\" height=\"16\" viewBox=\"0 0 320 16\" role=\"img\">")
         var x = 0.0
-        var rects = ""
         for (index, code) in codes.enumerated() {
             guard let percent = shares[index], percent > 0 else { continue }
             let w = width * percent / 100
-            let fill = colours[code] ?? "#999"
-            let count = cell.counts?[index] ?? 0
-            rects += "<rect x=\"\(Decimals.format(x, places: 2, separator: "."))\" y=\"0\" width=\"\(Decimals.format(w, places: 2, separator: "."))\" height=\"\(Int(height))\" fill=\"\(fill)\"><title>\(HTML.escape(code)): \(number(percent))% (\(count))</title></rect>"
+            out.raw("<rect x=\"")
+            out.fixed(x, places: 2)
+            out.raw("\" y=\"0\" width=\"")
+            out.fixed(w, places: 2)
+            out.raw("\" height=\"16\" fill=\"")
+            out.text(colours[index])
+            out.raw("\"><title>")
+            out.html(code)
+            out.raw(": ")
+            number(percent, &out)
+            out.raw("% (")
+            out.int(cell.counts?[index] ?? 0)
+            out.raw(")</title></rect>")
             if w > 28 {
-                rects += "<text x=\"\(Decimals.format(x + w / 2, places: 2, separator: "."))\" y=\"12\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\">\(Int(percent.rounded()))%</text>"
+                out.raw("<text x=\"")
+                out.fixed(x + w / 2, places: 2)
+                out.raw("\" y=\"12\" font-size=\"10\" text-anchor=\"middle\" fill=\"#fff\">")
+                out.int(Int(percent.rounded()))
+                out.raw("%</text>")
             }
             x += w
         }
-        return "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">\(rects)</svg>"
+        out.raw("</svg>")
     }
 
-    static func changeText(_ change: PeriodSummary.Change?) -> String {
-        guard let change else { return "–" }
-        let css = change.significant ? (change.change > 0 ? " class=\"up\"" : " class=\"down\"") : ""
-        let mark = change.significant ? " *" : ""
-        return "<span\(css) title=\"95%: \(number(change.low)) … \(number(change.high))\">\(number(change.change, sign: true))\(mark)</span>"
+    static func changeText(_ change: PeriodSummary.Change?, _ out: inout ByteWriter) {
+        guard let change else { return out.raw("–") }
+        out.raw("<span")
+        if change.significant { out.raw(change.change > 0 ? " class=\"up\"" : " class=\"down\"") }
+        out.raw(" title=\"95%: ")
+        number(change.low, &out)
+        out.raw(" … ")
+        number(change.high, &out)
+        out.raw("\">")
+        number(change.change, sign: true, &out)
+        if change.significant { out.raw(" *") }
+        out.raw("</span>")
     }
 
     public static func render(_ summary: PeriodSummary) -> Data {
-        let colours = colours(summary.sentiments)
-        let unitNames = Dictionary(uniqueKeysWithValues: summary.units.map { ($0.code, $0.name) })
-        let topicTitles = Dictionary(uniqueKeysWithValues: summary.topics.map { ($0.code, $0.title) })
+        let colourOf = colours(summary.sentiments)
+        let codes = summary.sentiments.map(\.code)
+        let colours = codes.map { colourOf[$0] ?? "#999" }
+        let unitNames = Dictionary(summary.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let topicTitles = Dictionary(summary.topics.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
         let title = "Báo cáo dư luận xã hội – \(HTML.kindName(summary.period.kind)) \(summary.period.id)"
-        var body = "<h1>\(HTML.escape(title))</h1>"
-        body += "<p class=\"meta\">Từ \(summary.period.start) đến \(summary.period.end) · \(summary.responses) ý kiến · "
-        body += "dữ liệu đến \(HTML.escape(summary.dataThrough)) · lần cập nhật \(summary.revision) · so sánh với kỳ \(HTML.escape(summary.previousPeriod))</p>"
-        body += "<p class=\"legend\">" + summary.sentiments.map {
-            "<span><i class=\"swatch\" style=\"background:\(colours[$0.code] ?? "#999")\"></i>\(HTML.escape($0.label))</span>"
-        }.joined() + "</p>"
-
-        body += "<h2>Thay đổi có ý nghĩa so với kỳ trước</h2>"
+        var out = ByteWriter(capacity: 384 * 1024)
+        HTML.pageStart(title: title, &out)
+        out.raw("<h1>")
+        out.html(title)
+        out.raw("</h1><p class=\"meta\">Từ ")
+        out.text(summary.period.start.description)
+        out.raw(" đến ")
+        out.text(summary.period.end.description)
+        out.raw(" · ")
+        out.int(summary.responses)
+        out.raw(" ý kiến · dữ liệu đến ")
+        out.html(summary.dataThrough)
+        out.raw(" · lần cập nhật ")
+        out.int(summary.revision)
+        out.raw(" · so sánh với kỳ ")
+        out.html(summary.previousPeriod)
+        out.raw("</p><p class=\"legend\">")
+        for (index, sentiment) in summary.sentiments.enumerated() {
+            out.raw("<span><i class=\"swatch\" style=\"background:")
+            out.text(colours[index])
+            out.raw("\"></i>")
+            out.html(sentiment.label)
+            out.raw("</span>")
+        }
+        out.raw("</p><h2>Thay đổi có ý nghĩa so với kỳ trước</h2>")
         if summary.significantChanges.isEmpty {
-            body += "<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê (khoảng tin cậy 95% chứa 0).</p>"
+            out.raw("<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê (khoảng tin cậy 95% chứa 0).</p>")
         } else {
-            body += "<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Kỳ này</th><th class=\"n\">Thay đổi (điểm %)</th></tr></thead><tbody>"
+            out.raw("<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Kỳ này</th><th class=\"n\">Thay đổi (điểm %)</th></tr></thead><tbody>")
             for change in summary.significantChanges {
-                let unit = change.unit.map { unitNames[$0] ?? $0 } ?? "Toàn tỉnh"
-                body += "<tr><td>\(HTML.escape(topicTitles[change.topic] ?? change.topic))</td><td>\(HTML.escape(unit))</td>"
-                body += "<td class=\"n\">\(number(change.previousNetIndex))</td><td class=\"n\">\(number(change.netIndex))</td><td class=\"n\">\(changeText(change.change))</td></tr>"
+                out.raw("<tr><td>")
+                out.html(topicTitles[change.topic] ?? change.topic)
+                out.raw("</td><td>")
+                out.html(change.unit.map { unitNames[$0] ?? $0 } ?? "Toàn tỉnh")
+                out.raw("</td><td class=\"n\">")
+                number(change.previousNetIndex, &out)
+                out.raw("</td><td class=\"n\">")
+                number(change.netIndex, &out)
+                out.raw("</td><td class=\"n\">")
+                changeText(change.change, &out)
+                out.raw("</td></tr>")
             }
-            body += "</tbody></table>"
+            out.raw("</tbody></table>")
         }
 
+        func row(_ name: String, _ cell: PeriodSummary.Cell, province: Bool) {
+            out.raw(province ? "<tr class=\"province\"><td>" : "<tr><td>")
+            out.html(name)
+            out.raw("</td><td>")
+            bar(cell, codes: codes, colours: colours, minimum: summary.minimumCellSize, &out)
+            out.raw("</td>")
+            if cell.suppressed {
+                return out.raw("<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>")
+            }
+            out.raw("<td class=\"n\">")
+            out.int(cell.responses ?? 0)
+            out.raw("</td><td class=\"n\"")
+            if let low = cell.netIndexLow {
+                out.raw(" title=\"95%: ")
+                number(low, &out)
+                out.raw(" … ")
+                number(cell.netIndexHigh, &out)
+                out.raw("\"")
+            }
+            out.raw(">")
+            number(cell.netIndex, sign: true, &out)
+            out.raw("</td><td class=\"n\">")
+            number(cell.previousNetIndex, sign: true, &out)
+            out.raw("</td><td class=\"n\">")
+            changeText(cell.netIndexChange, &out)
+            out.raw("</td></tr>")
+        }
         for topic in summary.topics {
-            body += "<section class=\"topic\"><h2>\(HTML.escape(topic.title)) <span class=\"muted\">(\(HTML.escape(topic.code)))</span></h2>"
+            out.raw("<section class=\"topic\"><h2>")
+            out.html(topic.title)
+            out.raw(" <span class=\"muted\">(")
+            out.html(topic.code)
+            out.raw(")</span></h2>")
             if topic.province.responses == 0 && topic.province.previousResponses ?? 0 == 0 {
-                body += "<p class=\"muted\">Không có ý kiến nào về chủ đề này trong kỳ và kỳ trước.</p></section>"
+                out.raw("<p class=\"muted\">Không có ý kiến nào về chủ đề này trong kỳ và kỳ trước.</p></section>")
                 continue
             }
-            body += "<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th></tr></thead><tbody>"
-            func row(_ name: String, _ cell: PeriodSummary.Cell, province: Bool) -> String {
-                var html = "<tr\(province ? " class=\"province\"" : "")><td>\(HTML.escape(name))</td><td>\(bar(cell, codes: summary.sentiments.map(\.code), colours: colours, minimum: summary.minimumCellSize))</td>"
-                if cell.suppressed {
-                    return html + "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>"
-                }
-                html += "<td class=\"n\">\(cell.responses ?? 0)</td>"
-                let interval = cell.netIndexLow.map { low in " title=\"95%: \(number(low)) … \(number(cell.netIndexHigh))\"" } ?? ""
-                html += "<td class=\"n\"\(interval)>\(number(cell.netIndex, sign: true))</td><td class=\"n\">\(number(cell.previousNetIndex, sign: true))</td>"
-                return html + "<td class=\"n\">\(changeText(cell.netIndexChange))</td></tr>"
-            }
-            body += row("Toàn tỉnh", topic.province, province: true)
+            out.raw("<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th></tr></thead><tbody>")
+            row("Toàn tỉnh", topic.province, province: true)
             for unit in topic.units {
-                body += row(unitNames[unit.unit] ?? unit.unit, unit.total, province: false)
+                row(unitNames[unit.unit] ?? unit.unit, unit.total, province: false)
             }
-            body += "</tbody></table></section>"
+            out.raw("</tbody></table></section>")
         }
 
-        body += "<h2>Ghi chú</h2><p class=\"note\">"
-        body += summary.suppressedCells > 0
-            ? "\(summary.suppressedCells) ô số liệu đã được ẩn: ô có dưới \(summary.minimumCellSize) ý kiến, và các ô cần ẩn thêm để không thể suy ra ô nhỏ từ tổng. "
-            : "Không có ô số liệu nào bị ẩn (ngưỡng: \(summary.minimumCellSize) ý kiến). "
-        body += "Chỉ số ròng = tỷ lệ đồng tình − tỷ lệ không đồng tình (điểm phần trăm). "
-        body += "Khoảng tin cậy 95%: Wilson cho từng tỷ lệ, Newcombe (lai điểm số) cho thay đổi; dấu * đánh dấu thay đổi có ý nghĩa thống kê.</p>"
-        return Data(HTML.page(title: title, body: body).utf8)
+        out.raw("<h2>Ghi chú</h2><p class=\"note\">")
+        if summary.suppressedCells > 0 {
+            out.int(summary.suppressedCells)
+            out.raw(" ô số liệu đã được ẩn: ô có dưới ")
+            out.int(summary.minimumCellSize)
+            out.raw(" ý kiến, và các ô cần ẩn thêm để không thể suy ra ô nhỏ từ tổng. ")
+        } else {
+            out.raw("Không có ô số liệu nào bị ẩn (ngưỡng: ")
+            out.int(summary.minimumCellSize)
+            out.raw(" ý kiến). ")
+        }
+        out.raw("Chỉ số ròng = tỷ lệ đồng tình − tỷ lệ không đồng tình (điểm phần trăm). ")
+        out.raw("Khoảng tin cậy 95%: Wilson cho từng tỷ lệ, Newcombe (lai điểm số) cho thay đổi; dấu * đánh dấu thay đổi có ý nghĩa thống kê.</p>")
+        HTML.pageEnd(&out)
+        return Data(out.bytes)
     }
 }

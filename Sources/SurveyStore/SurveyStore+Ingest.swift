@@ -45,7 +45,7 @@ extension SurveyStore {
         let digest = SurveyStore.digest(of: submission)
         let codes = self.codes.withLock { $0 }
         // Resolve codes before taking the write lock.
-        var rows: [(day: Int, topic: Int64, group: Int64, sentiment: Int64)] = []
+        var rows: [(day: Int, topic: Int64, group: Int64, sentiment: Int64, span: Int)] = []
         rows.reserveCapacity(submission.responses.count)
         for response in submission.responses {
             guard let topic = codes.topics[Catalog.key(response.topic)],
@@ -54,7 +54,7 @@ extension SurveyStore {
             else {
                 throw StoreError(.unknownCode, "the batch refers to a topic, group or sentiment that is not configured: \(response.canonicalLine)")
             }
-            rows.append((response.collectedOn.dayNumber, topic, group, sentiment))
+            rows.append((response.collectedOn.dayNumber, topic, group, sentiment, response.collectedOn.tallySpanStart.dayNumber))
         }
         let timestamp = SurveyStore.timestamp(receivedAt)
         let resolved = rows
@@ -87,16 +87,16 @@ extension SurveyStore {
                 var increments: [TallyIncrementKey: Int] = [:]
                 for row in resolved {
                     try insert.execute(arguments: [batchID, row.day, row.topic, row.group, row.sentiment])
-                    increments[TallyIncrementKey(day: row.day, topic: row.topic, group: row.group, sentiment: row.sentiment), default: 0] += 1
+                    increments[TallyIncrementKey(span: row.span, topic: row.topic, group: row.group, sentiment: row.sentiment), default: 0] += 1
                 }
                 let upsert = try db.cachedStatement(
                     sql: """
-                    INSERT INTO daily_tallies (unit_id, day, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (unit_id, day, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
+                    INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
                     """
                 )
                 for (key, count) in increments {
-                    try upsert.execute(arguments: [unitID, key.day, key.topic, key.group, key.sentiment, count])
+                    try upsert.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
                 }
                 return .accepted(BatchReceipt(
                     clientBatchID: submission.clientBatchID, responseCount: resolved.count, receivedAt: timestamp,
@@ -133,7 +133,8 @@ extension SurveyStore {
 /// One tally cell of a batch's unit, by database ids: the increments of a batch are summed per
 /// cell before the upserts.
 struct TallyIncrementKey: Hashable {
-    var day: Int
+    /// Day number of the tally span's first day (``LocalDate/tallySpanStart``).
+    var span: Int
     var topic: Int64
     var group: Int64
     var sentiment: Int64

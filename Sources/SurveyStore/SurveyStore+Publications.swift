@@ -35,7 +35,7 @@ extension SurveyStore {
     public func summaryDimensions() throws(StoreError) -> SummaryDimensions {
         do {
             return try writer.read { db in
-                let used = "active = 1 OR id IN (SELECT DISTINCT %@ FROM daily_tallies)"
+                let used = "active = 1 OR id IN (SELECT DISTINCT %@ FROM span_tallies)"
                 let units = try Row.fetchAll(db, sql: "SELECT id, code, name FROM units WHERE \(used.replacingOccurrences(of: "%@", with: "unit_id")) ORDER BY id")
                     .map { (id: $0["id"] as Int64, unit: SurveyUnit(code: $0["code"], name: $0["name"])) }
                 let topics = try Row.fetchAll(db, sql: "SELECT id, code, title FROM topics WHERE \(used.replacingOccurrences(of: "%@", with: "topic_id")) ORDER BY id")
@@ -51,15 +51,16 @@ extension SurveyStore {
         }
     }
 
-    /// Calls `body(unitID, day, topicID, groupID, sentimentID, count)` for every daily tally, in
-    /// one read transaction (a consistent snapshot), as fast as SQLite can step.
+    /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count)` for every span tally
+    /// (see ``LocalDate/tallySpanStart``), in one read transaction (a consistent snapshot), as fast
+    /// as SQLite can step.
     ///
     /// - Parameter units: only these unit ids (several readers can share the work).
-    public func forEachDailyTally(units: ClosedRange<Int64>? = nil, _ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+    public func forEachSpanTally(units: ClosedRange<Int64>? = nil, _ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
         do {
             try writer.read { db in
                 let filter = units.map { " WHERE unit_id BETWEEN \($0.lowerBound) AND \($0.upperBound)" } ?? ""
-                let statement = try db.makeStatement(sql: "SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies" + filter)
+                let statement = try db.makeStatement(sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies" + filter)
                 let handle = statement.sqliteStatement
                 while true {
                     let code = sqlite3_step(handle)
@@ -79,11 +80,11 @@ extension SurveyStore {
         }
     }
 
-    /// The first and last day that have tallies, or nil when there are none.
-    public func dayRange() throws(StoreError) -> ClosedRange<Int>? {
+    /// The first and last span start that have tallies, or nil when there are none.
+    public func spanRange() throws(StoreError) -> ClosedRange<Int>? {
         do {
             return try writer.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT MIN(day), MAX(day) FROM daily_tallies"),
+                guard let row = try Row.fetchOne(db, sql: "SELECT MIN(span_start), MAX(span_start) FROM span_tallies"),
                       let low = row[0] as Int?, let high = row[1] as Int?, low <= high else { return nil }
                 return low...high
             }

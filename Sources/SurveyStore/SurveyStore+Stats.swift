@@ -9,14 +9,15 @@ public struct StoreTotals: Sendable, Hashable, Codable {
 }
 
 extension SurveyStore {
-    /// Responses per unit and day, summed over topics, groups and sentiments, from the tallies.
-    public func dailyCounts() throws(StoreError) -> [(unit: String, day: LocalDate, count: Int)] {
+    /// Responses per unit and tally span (keyed by the span's first day), summed over topics,
+    /// groups and sentiments. A span lies inside one week and one month: roll these up to periods.
+    public func spanCounts() throws(StoreError) -> [(unit: String, day: LocalDate, count: Int)] {
         do {
             return try writer.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT u.code AS unit, t.day AS day, SUM(t.count) AS count
-                    FROM daily_tallies t JOIN units u ON u.id = t.unit_id
-                    GROUP BY t.unit_id, t.day
+                    SELECT u.code AS unit, t.span_start AS day, SUM(t.count) AS count
+                    FROM span_tallies t JOIN units u ON u.id = t.unit_id
+                    GROUP BY t.unit_id, t.span_start
                     """).map { ($0["unit"], LocalDate(dayNumber: $0["day"]), $0["count"]) }
             }
         } catch {
@@ -26,7 +27,7 @@ extension SurveyStore {
 
     /// Responses per unit and period of `kind`.
     public func periodCounts(_ kind: PeriodKind) throws(StoreError) -> [PeriodCount] {
-        rollUp(try dailyCounts(), to: kind)
+        rollUp(try spanCounts(), to: kind)
     }
 
     /// Totals of collaborators, accepted batches and responses.
@@ -36,7 +37,7 @@ extension SurveyStore {
                 StoreTotals(
                     collaborators: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM collaborators") ?? 0,
                     batches: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches WHERE state = 'accepted'") ?? 0,
-                    responses: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM daily_tallies") ?? 0
+                    responses: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM span_tallies") ?? 0
                 )
             }
         } catch {

@@ -161,17 +161,17 @@ final class Daemon: @unchecked Sendable {
         try database().read { try Int.fetchOne($0, sql: sql) ?? -1 }
     }
 
-    /// Whether the daily tallies equal a recount of the stored responses.
+    /// Whether the span tallies equal a recount of the stored responses.
     func talliesMatchRecount() throws -> Bool {
         try count("""
             WITH recount AS (
-                SELECT b.unit_id, r.collected_on AS day, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
+                SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
                 FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' GROUP BY 1, 2, 3, 4, 5)
             SELECT COUNT(*) FROM (
-                SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies WHERE count > 0
+                SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies WHERE count > 0
                 EXCEPT SELECT * FROM recount
                 UNION ALL
-                SELECT * FROM recount EXCEPT SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies)
+                SELECT * FROM recount EXCEPT SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies)
             """) == 0
     }
 

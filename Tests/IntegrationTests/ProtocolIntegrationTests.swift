@@ -24,7 +24,7 @@ import Testing
         }
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 3)
         #expect(try daemon.count("SELECT COUNT(*) FROM batches b JOIN units u ON u.id = b.unit_id WHERE u.code = 'VN'") == 1)
-        #expect(try daemon.count("SELECT SUM(count) FROM daily_tallies") == 3)
+        #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 3)
         #expect(try daemon.talliesMatchRecount())
         #expect(await daemon.stop() == 0)
     }
@@ -113,7 +113,7 @@ import Testing
             // The connection stays usable.
             #expect(try await client.command("PING") == .pong)
         }
-        for table in ["batches", "responses", "daily_tallies"] {
+        for table in ["batches", "responses", "span_tallies"] {
             #expect(try daemon.count("SELECT COUNT(*) FROM \(table)") == 0, "\(table)")
         }
         #expect(daemon.log().contains("batch rejected") == (bad.code == 554 || bad.code == 552))
@@ -183,7 +183,7 @@ import Testing
             }
         }
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 40)
-        #expect(try daemon.count("SELECT SUM(count) FROM daily_tallies") == 40)
+        #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 40)
         let logged = Date().addingTimeInterval(10)
         while !daemon.log().contains("connection closed inside a batch; nothing stored") && Date() < logged {
             try await Task.sleep(for: .milliseconds(20))
@@ -216,7 +216,7 @@ import Testing
             }
         }
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 30)
-        #expect(try daemon.count("SELECT SUM(count) FROM daily_tallies") == 30)
+        #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 30)
         #expect(try daemon.talliesMatchRecount())
         #expect(daemon.log().contains("duplicate batch"))
     }
@@ -247,7 +247,7 @@ import Testing
         #expect(acknowledged == 2000)
         #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 2000)
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 10_000)
-        #expect(try daemon.count("SELECT SUM(count) FROM daily_tallies") == 10_000)
+        #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 10_000)
         #expect(try daemon.talliesMatchRecount())
         #expect(try daemon.count("SELECT COUNT(DISTINCT unit_id) FROM batches") == 16)
     }

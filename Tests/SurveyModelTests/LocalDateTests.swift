@@ -40,6 +40,29 @@ import Testing
         #expect(mismatches.isEmpty)
     }
 
+    @Test func tallySpansLieInOneWeekAndOneMonth() throws {
+        let first = try #require(LocalDate(iso: "2019-12-01")), last = try #require(LocalDate(iso: "2031-01-31"))
+        var spans = Set<Int>()
+        for number in first.dayNumber...last.dayNumber {
+            let day = LocalDate(dayNumber: number), start = day.tallySpanStart
+            #expect(start <= day)
+            #expect(start.isoWeekday == 1 || start.day == 1, "\(start) starts neither a week nor a month")
+            for kind in [PeriodKind.week, .month, .quarter, .year] {
+                #expect(Period.containing(start, kind: kind) == Period.containing(day, kind: kind), "\(day) and \(start), \(kind)")
+            }
+            // The span is maximal: the day before its start is in another week or month.
+            let before = start.adding(days: -1)
+            #expect(Period.containing(before, kind: .week) != Period.containing(start, kind: .week)
+                || Period.containing(before, kind: .month) != Period.containing(start, kind: .month))
+            spans.insert(start.dayNumber)
+        }
+        // About one span per week plus one per month.
+        #expect(spans.count > (last.dayNumber - first.dayNumber) / 7 && spans.count < (last.dayNumber - first.dayNumber) / 7 + 12 * 12)
+        #expect(LocalDate(iso: "2026-12-02")?.tallySpanStart == LocalDate(iso: "2026-12-01"))
+        #expect(LocalDate(iso: "2026-11-29")?.tallySpanStart == LocalDate(iso: "2026-11-23"))
+        #expect(LocalDate(iso: "2026-01-01")?.tallySpanStart == LocalDate(iso: "2026-01-01"))
+    }
+
     @Test func isoWeekdays() throws {
         #expect(try #require(LocalDate(iso: "2026-11-22")).isoWeekday == 7) // Sunday
         #expect(try #require(LocalDate(iso: "2026-11-23")).isoWeekday == 1) // Monday

@@ -152,6 +152,39 @@ final class PublishFixture {
         #expect(report.leftoversRemoved == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(fixture.summaries)/month/2026-11").filter { $0.contains(".tmp-") }.isEmpty)
     }
+
+    /// A batch interrupted after its files are written and flushed but before any rename (a crash
+    /// at the worst moment) changes no published file; its temporary files go at the next publish.
+    @Test func anInterruptedBatchChangesNoFileAndIsCleanedUp() async throws {
+        let fixture = try PublishFixture()
+        try await fixture.ingest("seed", unit: 0, date: "2026-11-03", positive: 8, negative: 4)
+        _ = try fixture.publisher().publish()
+        let folder = "\(fixture.summaries)/month/2026-11"
+        let names = ["summary.json", "summary.csv", "report.html"]
+        let before = try names.map { try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\($0)")) }
+        struct Crash: Error {}
+        let batch = AtomicBatch(root: fixture.summaries)
+        for name in names { try batch.stage(Data("new \(name)".utf8), to: "\(folder)/\(name)") }
+        #expect(throws: Crash.self) { try batch.commit { throw Crash() } }
+        // No discard(): as after a crash, the temporary files stay.
+        #expect(try names.map { try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\($0)")) } == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }.count == 3)
+        let report = try fixture.publisher().publish()
+        #expect(report.leftoversRemoved == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }.isEmpty)
+
+        // Committed, every file is replaced, with its mode.
+        let again = AtomicBatch(root: fixture.summaries)
+        for name in names { try again.stage(Data("new \(name)".utf8), to: "\(folder)/\(name)") }
+        try again.commit()
+        again.discard()
+        for name in names {
+            #expect(try String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8) == "new \(name)")
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: "\(folder)/\(name)")[.posixPermissions] as? Int)
+            #expect(mode == 0o640)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }.isEmpty)
+    }
 }
 
 /// A flag shared between tasks.

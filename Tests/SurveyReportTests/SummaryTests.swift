@@ -37,6 +37,35 @@ import Testing
         #expect(try SummaryJSON.render(SummaryFixture.summary) == SummaryJSON.renderWithEncoder(SummaryFixture.summary))
     }
 
+    /// Numbers take a fast path when they have at most two decimals: any value, rounded or not,
+    /// must still come out as JSONEncoder writes it.
+    @Test func fastJSONNumbersMatchJSONEncoder() throws {
+        var summary = SummaryFixture.summary
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 0.01, -0.01, 0.1, 99.99, 100, -100, 12.5, 1e-7, 123456.78, 1e15 + 0.5, 3.14159, -2.675, 0.295, 1.005]
+        for _ in 0..<2000 { values.append(Double(Int.random(in: -10_000_000...10_000_000, using: &generator)) / 100) }
+        for _ in 0..<500 { values.append(Double.random(in: -1000...1000, using: &generator)) }
+        let cell = summary.topics[0].province
+        let template = try #require(summary.topics[0].provinceGroups.first)
+        summary.topics[0].units = []
+        let count: Int = values.count
+        summary.topics[0].provinceGroups = stride(from: 0, to: count, by: 3).map { (start: Int) -> PeriodSummary.GroupCell in
+            var cell = cell
+            cell.shares = values[start..<min(start + 3, count)].map { Optional($0) }
+            cell.netIndex = values[start]
+            var group = template
+            group.group = "G\(start)"
+            group.cell = cell
+            return group
+        }
+        let fast = try SummaryJSON.render(summary), reference = try SummaryJSON.renderWithEncoder(summary)
+        if fast != reference {
+            let a = String(decoding: fast, as: UTF8.self).split(separator: ","), b = String(decoding: reference, as: UTF8.self).split(separator: ",")
+            let first = zip(a, b).first { $0 != $1 }
+            Issue.record("first difference: \(first.map { "\($0.0) vs \($0.1)" } ?? "length")")
+        }
+    }
+
     @Test func jsonRoundTrips() throws {
         let summary = SummaryFixture.summary
         #expect(try SummaryJSON.decode(try SummaryJSON.render(summary)) == summary)

@@ -11,16 +11,16 @@ import Testing
         try store.writer.read { db in
             let mismatches = try Int.fetchOne(db, sql: """
                 WITH recount AS (
-                    SELECT b.unit_id, r.collected_on AS day, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
+                    SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
                     FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted'
                     GROUP BY 1, 2, 3, 4, 5
                 )
                 SELECT COUNT(*) FROM (
-                    SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies WHERE count > 0
+                    SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies WHERE count > 0
                     EXCEPT SELECT * FROM recount
                     UNION ALL
                     SELECT * FROM recount
-                    EXCEPT SELECT unit_id, day, topic_id, group_id, sentiment_id, count FROM daily_tallies
+                    EXCEPT SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies
                 )
                 """)
             return mismatches == 0
@@ -61,9 +61,9 @@ import Testing
         #expect(perUnit == [PeriodCount(unit: "U01", period: "2026", responses: 5000), PeriodCount(unit: "U02", period: "2026", responses: 5000)])
 
         // Re-ingesting batch 7 changes nothing and returns the first receipt.
-        let before = try fixture.store.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM daily_tallies ORDER BY 1, 2, 3, 4, 5") }
+        let before = try fixture.store.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM span_tallies ORDER BY 1, 2, 3, 4, 5") }
         #expect(try await fixture.store.ingest(batches[7], receivedAt: Date().addingTimeInterval(3600)) == .duplicate(receipts[7]))
-        let after = try fixture.store.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM daily_tallies ORDER BY 1, 2, 3, 4, 5") }
+        let after = try fixture.store.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM span_tallies ORDER BY 1, 2, 3, 4, 5") }
         #expect(before == after)
         #expect(try Self.count(fixture.store, "responses") == 10_000)
 
@@ -95,7 +95,7 @@ import Testing
             try await fixture.store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "bad", responses: responses))
         }
         #expect(error?.code == .unknownCode)
-        for table in ["batches", "responses", "daily_tallies"] {
+        for table in ["batches", "responses", "span_tallies"] {
             #expect(try Self.count(fixture.store, table) == 0, "\(table)")
         }
     }
@@ -115,7 +115,7 @@ import Testing
         var generator = SeededGenerator(state: 9)
         let batch = BatchSubmission(collaboratorID: a.id, clientBatchID: "b", responses: randomResponses(50, using: &generator))
         await #expect(throws: StoreError.self) { try await fixture.store.ingest(batch) }
-        for table in ["batches", "responses", "daily_tallies"] {
+        for table in ["batches", "responses", "span_tallies"] {
             #expect(try Self.count(fixture.store, table) == 0, "\(table)")
         }
         try await fixture.store.writer.write { try $0.execute(sql: "DROP TRIGGER temp.fail_midway") }

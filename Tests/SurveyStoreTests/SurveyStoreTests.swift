@@ -44,6 +44,67 @@ import Testing
         #expect(error?.message.contains("newer version of surveyd") == true)
     }
 
+    /// Version 3 replaces daily tallies with span tallies: a version-2 database keeps every count,
+    /// summed into the span each day belongs to, and the SQL span formula agrees with Swift's.
+    @Test func dailyTalliesOfVersion2BecomeSpanTallies() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("surveyd.sqlite").path
+        let first = try #require(LocalDate(iso: "2024-12-20")).dayNumber, last = try #require(LocalDate(iso: "2026-03-10")).dayNumber
+        var expected: [String: Int] = [:] // "unit/period" → count
+        do {
+            var old = DatabaseMigrator()
+            for migration in Migrations.all.prefix(2) {
+                old.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+            }
+            let queue = try DatabaseQueue(path: path)
+            try old.migrate(queue)
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO units (code, name) VALUES ('U01', 'Một'), ('U02', 'Hai');
+                    INSERT INTO topics (code, title) VALUES ('T', 'Chủ đề');
+                    INSERT INTO respondent_groups (code, name) VALUES ('G', 'Nhóm');
+                    INSERT INTO sentiments (code, label, polarity) VALUES ('S', 'Ý kiến', 1);
+                    """)
+                for day in first...last {
+                    for unit in 1...2 {
+                        let count = (day * 7 + unit) % 5
+                        try db.execute(sql: "INSERT INTO daily_tallies VALUES (?, ?, 1, 1, 1, ?)", arguments: [unit, day, count])
+                        for kind in [PeriodKind.week, .month, .quarter] {
+                            expected["\(unit)/\(Period.containing(LocalDate(dayNumber: day), kind: kind).identifier)", default: 0] += count
+                        }
+                    }
+                }
+            }
+        }
+        let store = try SurveyStore(path: path, logger: Logger(label: "test"))
+        #expect(try store.appliedMigrations() == Migrations.all.map(\.name))
+        var actual: [String: Int] = [:]
+        try store.forEachSpanTally { unit, span, _, _, _, count in
+            let start = LocalDate(dayNumber: span)
+            #expect(start.tallySpanStart == start, "\(start) is not a span start")
+            for kind in [PeriodKind.week, .month, .quarter] {
+                actual["\(unit)/\(Period.containing(start, kind: kind).identifier)", default: 0] += count
+            }
+        }
+        #expect(actual == expected)
+        let tables = try store.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(!tables.contains("daily_tallies"))
+        // The formula of the migration, for every day of a decade.
+        let rows = try store.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                WITH RECURSIVE days(d) AS (SELECT ? UNION ALL SELECT d + 1 FROM days WHERE d < ?)
+                SELECT d, max(d - (d + 3) % 7, CAST(julianday(d * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS s FROM days
+                """, arguments: [first - 3000, last + 1000])
+        }
+        #expect(rows.count == last - first + 4001)
+        for row in rows {
+            let day: Int = row["d"], span: Int = row["s"]
+            #expect(LocalDate(dayNumber: day).tallySpanStart.dayNumber == span, "day \(day)")
+        }
+    }
+
     @Test func constraintsAreEnforcedByTheDatabase() throws {
         let fixture = try StoreFixture()
         defer { fixture.remove() }

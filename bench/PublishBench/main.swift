@@ -29,23 +29,43 @@ try store.synchronize(Catalog(units: units, topics: topics, groups: groups, sent
 let first = LocalDate(iso: ProcessInfo.processInfo.environment["PROFILE"] != nil ? "2026-11-01" : "2021-11-23")!, last = LocalDate(iso: "2026-11-22")!
 let days = last.dayNumber - first.dayNumber + 1
 let clock = ContinuousClock()
-var generator = SystemRandomNumberGenerator()
-let loadStart = clock.now
-var rows = 0
-try store.writer.write { db in
-    let insert = try db.makeStatement(sql: "INSERT INTO daily_tallies (unit_id, day, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)")
-    for day in first.dayNumber...last.dayNumber {
-        for unit in 1...16 {
-            for topic in 1...20 {
-                for group in 1...3 {
-                    for sentiment in 1...3 {
-                        try insert.execute(arguments: [unit, day, topic, group, sentiment, Int.random(in: 0...6, using: &generator)])
-                        rows += 1
-                    }
-                }
-            }
-        }
+/// SplitMix64: a fast, seeded generator (the system one costs a system call per number).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
+}
+var generator = SplitMix64(state: 20261122)
+let loadStart = clock.now
+// Every cell of every day gets a random count (0…6); the days are summed into their tally spans as
+// ingest does (a span is the part of an ISO week inside one month).
+let rows = try store.writer.write { db -> Int in
+    var rows = 0
+    let insert = try db.makeStatement(sql: "INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)")
+    var span = LocalDate(dayNumber: first.dayNumber).tallySpanStart.dayNumber
+    var sums = [Int](repeating: 0, count: 16 * 20 * 3 * 3)
+    func flush() throws {
+        for (index, count) in sums.enumerated() {
+            try insert.execute(arguments: [index / 180 + 1, span, index / 9 % 20 + 1, index / 3 % 3 + 1, index % 3 + 1, count])
+            rows += 1
+        }
+        sums = sums.map { _ in 0 }
+    }
+    for day in first.dayNumber...last.dayNumber {
+        let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
+        if start != span {
+            try flush()
+            span = start
+        }
+        for index in sums.indices { sums[index] += Int.random(in: 0...6, using: &generator) }
+    }
+    try flush()
+    return rows
 }
 let loadTime = clock.now - loadStart
 
@@ -59,17 +79,41 @@ let (full, fullReport) = try timed { try publisher.publish() }
 let (again, againReport) = try timed { try publisher.publish() }
 // One late response in the last month: its week, month, quarter and year are rebuilt.
 try store.writer.write { db in
-    try db.execute(sql: "UPDATE daily_tallies SET count = count + 1 WHERE unit_id = 1 AND day = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.dayNumber])
+    try db.execute(sql: "UPDATE span_tallies SET count = count + 1 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
 }
 let (late, lateReport) = try timed { try publisher.publish() }
 
+// The file system's floor for a first publication: create the same files with the same sizes in
+// fresh folders (no rendering) and flush them, as the publisher does.
+let floorStart = clock.now
+var floorBytes = 0, floorFiles = 0
+do {
+    let source = "\(directory)/summaries", target = "\(directory)/floor"
+    let batch = AtomicBatch(root: directory)
+    for kind in ["week", "month", "quarter", "year"] {
+        for period in (try? FileManager.default.contentsOfDirectory(atPath: "\(source)/\(kind)")) ?? [] {
+            try FileManager.default.createDirectory(atPath: "\(target)/\(kind)/\(period)", withIntermediateDirectories: true)
+            for name in ["summary.json", "summary.csv", "report.html"] {
+                let size = (try FileManager.default.attributesOfItem(atPath: "\(source)/\(kind)/\(period)/\(name)")[.size] as? Int) ?? 0
+                try batch.stage(Data(count: size), to: "\(target)/\(kind)/\(period)/\(name)")
+                floorBytes += size
+                floorFiles += 1
+            }
+        }
+    }
+    try batch.commit()
+}
+let floor = clock.now - floorStart
+
 func ms(_ d: Duration) -> String { String(format: "%.0f ms", Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) }
 let rss = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?"
-print("| data | \(rows) daily tally rows, \(days) days, 16 units × 20 topics × 3 groups × 3 sentiments (loaded in \(ms(loadTime))) |")
+print("| data | \(days) days of daily counts in \(rows) span tally rows, 16 units × 20 topics × 3 groups × 3 sentiments (loaded in \(ms(loadTime))) |")
 print("|---|---|")
-print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) periods written) |")
-print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged) |")
-print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", "))) |")
+func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), render \(ms(r.renderTime)), flush \(ms(r.flushTime))" }
+print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) periods written; \(parts(fullReport))) |")
+print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged; \(parts(againReport))) |")
+print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", ")); \(parts(lateReport))) |")
+print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
 print("| peak resident memory | \(rss) |")
 try? FileManager.default.removeItem(atPath: directory)
 
