@@ -115,8 +115,27 @@ extension CollaboratorServer {
             return try await store.isActive(collaboratorID: id)
         } catch {
             // Let the command through: COMMIT checks revocation again inside its transaction.
-            logger.error("database error", metadata: ["error": "\(error)"])
+            databaseFailed(error, logger)
             return true
+        }
+    }
+
+    /// Logs the first failure of an episode as an error, the others at debug level.
+    private func databaseFailed(_ error: StoreError, _ logger: Logger) {
+        if databaseHealth.failed() {
+            logger.error("database unavailable: batches are answered with 451 until it recovers", metadata: ["error": "\(error)"])
+        } else {
+            logger.debug("database still unavailable", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs the end of a failure episode. Only writes end one: reads go on working in WAL mode
+    /// while writes fail (a locked writer, a full disk).
+    private func databaseSucceeded(_ logger: Logger) {
+        if let episode = databaseHealth.succeeded() {
+            logger.notice("database available again", metadata: [
+                "failures": "\(episode.failures)", "episode_ms": "\(episode.duration.wholeMilliseconds)",
+            ])
         }
     }
 
@@ -143,7 +162,7 @@ extension CollaboratorServer {
                 return .rejected
             }
         } catch {
-            logger.error("database error", metadata: ["error": "\(error)"])
+            databaseFailed(error, logger)
             return .unavailable
         }
     }
@@ -155,6 +174,7 @@ extension CollaboratorServer {
         let start = ContinuousClock.now
         do {
             let outcome = try await store.ingest(submission)
+            databaseSucceeded(logger)
             let elapsed = ContinuousClock.now - start
             logger[metadataKey: "duration_ms"] = "\(elapsed.wholeMilliseconds)"
             switch outcome {
@@ -166,6 +186,7 @@ extension CollaboratorServer {
             }
             return .stored(responses: outcome.receipt.responseCount, receivedAt: outcome.receipt.receivedAt)
         } catch {
+            if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger) }
             switch error.code {
             case .conflict:
                 logger.warning("batch conflict")
@@ -174,7 +195,7 @@ extension CollaboratorServer {
                 logger.notice("revoked collaborator refused")
                 return .revoked
             default:
-                logger.error("database error", metadata: ["error": "\(error)"])
+                databaseFailed(error, logger)
                 return .unavailable
             }
         }

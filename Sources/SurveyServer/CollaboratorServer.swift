@@ -37,6 +37,8 @@ public final class CollaboratorServer: Service, Sendable {
     public let context: SessionContextHolder
     /// Counts for the service status line.
     public let counters: ServerCounters
+    /// Database failure episodes, shared by all connections.
+    public let databaseHealth = DatabaseHealth()
     private let boundAddresses = Mutex<[SocketAddress]>([])
     private let onReady: @Sendable ([SocketAddress]) -> Void
 

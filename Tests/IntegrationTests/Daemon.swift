@@ -134,6 +134,20 @@ final class Daemon: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Sends SIGHUP and waits (at most `seconds`) until `text` appears in the log once more than
+    /// before; whether it did.
+    func reload(waitingFor text: String, seconds: Double = 20) async -> Bool {
+        guard let process else { return false }
+        let before = log().components(separatedBy: text).count
+        process.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if log().components(separatedBy: text).count > before { return true }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return false
+    }
+
     /// Adds collaborators directly in the database (before or while the daemon runs).
     func addCollaborators(units: [String]) throws -> [(id: Int64, token: String)] {
         let configuration = try Configuration.load(path: configPath)

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import SurveyClient
+import SurveyProtocol
+import Testing
+
+/// The database locked by another process, and the disk full: batches get a 4xx (try later), one
+/// error is logged per episode, other commands are served, surveyd recovers by itself, nothing
+/// acknowledged is lost and nothing is corrupted.
+@Suite(.serialized) struct DatabaseFailureTests {
+    /// Sends one batch on a fresh connection; the COMMIT reply.
+    static func submit(_ daemon: Daemon, _ collaborator: (id: Int64, token: String), _ id: String, _ lines: [String]) async throws -> Reply {
+        try await daemon.connect { client in
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+            try await client.send(batchLines(id, lines))
+            let go = try await client.readReply()
+            guard go.code == 354 else { return go }
+            return try await client.readReply()
+        }
+    }
+
+    static func occurrences(_ text: String, in log: String) -> Int {
+        log.components(separatedBy: text).count - 1
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aDatabaseLockedByAnotherProcess() async throws {
+        let daemon = try Daemon()
+        let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
+        try await daemon.start()
+        #expect(try await Self.submit(daemon, collaborator, "before", responseLines(3)).code == 250)
+
+        let locker = try DatabaseQueue(path: daemon.databasePath)
+        let release = DispatchSemaphore(value: 0), locked = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            try? locker.inTransaction(.immediate) { _ in
+                locked.signal()
+                release.wait()
+                return .rollback
+            }
+        }
+        holder.start()
+        while locked.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
+
+        // Two batches while locked: both get 451 after the busy timeout; one error is logged.
+        for id in ["locked-1", "locked-2"] {
+            #expect(try await Self.submit(daemon, collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
+        }
+        // Other commands are served at once meanwhile.
+        let start = ContinuousClock.now
+        try await daemon.connect { (client) async throws -> Void in
+            #expect(try await client.command("PING").code == 250)
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+        release.signal()
+
+        // Recovery by itself: the same batch is accepted, once.
+        #expect(try await Self.submit(daemon, collaborator, "locked-1", responseLines(4, seed: 7)).code == 250)
+        let log = daemon.log()
+        #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
+        #expect(Self.occurrences("database available again", in: log) == 1)
+        #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 2)
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 7)
+        #expect(try daemon.talliesMatchRecount())
+        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// The state folder on a small tmpfs, filled up: batches get 451 and publishing fails leaving
+    /// the previous summary files; once space is freed, the same batch is accepted.
+    @Test(.timeLimit(.minutes(2))) func aFullDisk() async throws {
+        let daemon = try Daemon()
+        try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true)
+        let mounted = try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", daemon.stateDirectory])
+        try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
+        defer { _ = umount2(daemon.stateDirectory, Int32(MNT_DETACH)) }
+        let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
+        try await daemon.start()
+        #expect(try await Self.submit(daemon, collaborator, "before", responseLines(5)).code == 250)
+        #expect(await daemon.reload(waitingFor: "publish done"))
+        let summary = "\(daemon.stateDirectory)/summaries/index.json"
+        let published = try Data(contentsOf: URL(fileURLWithPath: summary))
+        // New data that the next publication will want to write.
+        #expect(try await Self.submit(daemon, collaborator, "unpublished", responseLines(6, seed: 11)).code == 250)
+
+        // Fill the file system.
+        let filler = "\(daemon.stateDirectory)/filler"
+        let fd = open(filler, O_WRONLY | O_CREAT, 0o600)
+        try #require(fd >= 0)
+        let chunk = [UInt8](repeating: 0xAA, count: 64 * 1024)
+        while write(fd, chunk, chunk.count) > 0 {}
+        close(fd)
+
+        let big = responseLines(5000, seed: 3)
+        #expect(try await Self.submit(daemon, collaborator, "full", big) == .storageUnavailable)
+        #expect(try await Self.submit(daemon, collaborator, "full", big) == .storageUnavailable)
+        try await daemon.connect { (client) async throws -> Void in
+            #expect(try await client.command("PING").code == 250)
+        }
+        // Publishing fails and leaves the previous files.
+        #expect(await daemon.reload(waitingFor: "publish failed"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: summary)) == published)
+
+        unlink(filler)
+        #expect(try await Self.submit(daemon, collaborator, "full", big).code == 250)
+        let log = daemon.log()
+        #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
+        #expect(Self.occurrences("database available again", in: log) == 1)
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 5011)
+        #expect(await daemon.reload(waitingFor: "publish done"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: summary)) != published)
+        #expect(try daemon.talliesMatchRecount())
+        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        #expect(await daemon.stop() == 0)
+    }
+}
