@@ -217,6 +217,7 @@ struct ConfigurationReader {
             ("max_auth_failures_per_connection", 1...100, \.maxAuthFailuresPerConnection),
             ("max_auth_failures_per_peer", 1...10_000, \.maxAuthFailuresPerPeer),
             ("auth_failure_window_seconds", 1...86_400, \.authFailureWindowSeconds),
+            ("auth_lockout_failures", 1...100_000, \.authLockoutFailures),
             ("drain_timeout_seconds", 0...3_600, \.drainTimeoutSeconds),
         ]
         let values = try entries(node, key: "limits", allowed: Set(fields.map(\.0)))

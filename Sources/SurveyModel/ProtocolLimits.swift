@@ -16,6 +16,10 @@ public struct ProtocolLimits: Sendable, Hashable {
     /// Failed authentications from one peer address (within ``authFailureWindowSeconds``) after
     /// which every further attempt from it is delayed by a growing amount.
     public var maxAuthFailuresPerPeer: Int = 10
+    /// Failed authentications from one peer address within the window after which the address is
+    /// locked out: every AUTH from it is refused at once, whatever the token, until its failures
+    /// age out of the window.
+    public var authLockoutFailures: Int = 30
     /// Window over which failures per peer are counted.
     public var authFailureWindowSeconds: Int = 900
     /// Seconds the server waits on SIGTERM for batches in flight before closing connections.

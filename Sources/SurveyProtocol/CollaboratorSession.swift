@@ -45,6 +45,8 @@ public struct CollaboratorSession: Sendable {
         case revoked
         case rejected
         case unavailable
+        /// The peer address is locked out after too many failures: refused without a check.
+        case lockedOut
     }
 
     /// The outcome of storing a batch.
@@ -215,6 +217,9 @@ public struct CollaboratorSession: Sendable {
         case .unavailable:
             state = .awaitingAuthentication
             return .reply(.temporarilyUnavailable)
+        case .lockedOut:
+            state = .closed
+            return .replyAndClose(.lockedOut)
         case .rejected:
             failedAuthentications += 1
             if failedAuthentications >= context.limits.maxAuthFailuresPerConnection {

@@ -29,6 +29,7 @@ extension Reply {
     public static let idleTimeout = Reply(421, "4.4.2", "idle timeout, closing")
     public static let shuttingDown = Reply(421, "4.3.0", "server shutting down, try again later")
     public static let tooManyAuthFailures = Reply(421, "4.7.0", "too many failed authentications, closing")
+    public static let lockedOut = Reply(421, "4.7.1", "too many failed authentications from your address, try again later")
     public static let temporarilyUnavailable = Reply(451, "4.3.0", "temporarily unavailable, try again later")
     public static let storageUnavailable = Reply(451, "4.3.0", "storage temporarily unavailable, batch not stored; send it again later")
 

@@ -140,6 +140,15 @@ extension CollaboratorServer {
     }
 
     private func authenticate(id: Int64, token: String, peer: String, logger: inout Logger) async -> CollaboratorSession.AuthenticationOutcome {
+        let lockout = peers.lockout(peer)
+        if lockout.lockedOut {
+            if lockout.log {
+                logger.warning("address locked out after repeated failed authentications", metadata: [
+                    "failures_in_window": "\(peers.lockoutFailures)+", "window_s": "\(peers.failureWindow.components.seconds)",
+                ])
+            }
+            return .lockedOut
+        }
         do {
             switch try await store.authenticate(id: id, token: token) {
             case let .accepted(collaborator):

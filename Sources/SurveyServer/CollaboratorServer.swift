@@ -58,7 +58,7 @@ public final class CollaboratorServer: Service, Sendable {
         let limits = settings.context.limits
         peers = PeerRegistry(
             maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer,
-            maxFailuresPerPeer: limits.maxAuthFailuresPerPeer, failureWindow: .seconds(limits.authFailureWindowSeconds)
+            maxFailuresPerPeer: limits.maxAuthFailuresPerPeer, lockoutFailures: limits.authLockoutFailures, failureWindow: .seconds(limits.authFailureWindowSeconds)
         )
     }
 

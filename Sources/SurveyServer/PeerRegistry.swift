@@ -9,6 +9,7 @@ final class PeerRegistry: Sendable {
         var failures: [String: [ContinuousClock.Instant]] = [:]
         var failureTotals: [String: Int] = [:]
         var lastRefusalLog: [String: ContinuousClock.Instant] = [:]
+        var lockedOut: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -16,8 +17,10 @@ final class PeerRegistry: Sendable {
     let maxConnectionsPerPeer: Int
     let failureWindow: Duration
     let maxFailuresPerPeer: Int
+    let lockoutFailures: Int
 
-    init(maxConnections: Int, maxConnectionsPerPeer: Int, maxFailuresPerPeer: Int, failureWindow: Duration) {
+    init(maxConnections: Int, maxConnectionsPerPeer: Int, maxFailuresPerPeer: Int, lockoutFailures: Int = .max, failureWindow: Duration) {
+        self.lockoutFailures = lockoutFailures
         self.maxConnections = maxConnections
         self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.maxFailuresPerPeer = maxFailuresPerPeer
@@ -76,7 +79,8 @@ final class PeerRegistry: Sendable {
         state.withLock { state in
             var recent = state.failures[peer, default: []].filter { now - $0 < failureWindow }
             recent.append(now)
-            if recent.count > 64 { recent.removeFirst(recent.count - 64) }
+            let kept = max(64, min(lockoutFailures, 100_000))
+            if recent.count > kept { recent.removeFirst(recent.count - kept) }
             state.failures[peer] = recent
             state.failureTotals[peer, default: 0] += 1
             let total = state.failureTotals[peer, default: 1]
@@ -88,6 +92,19 @@ final class PeerRegistry: Sendable {
             if recent.count == 1 { state.failureTotals[peer] = 1 }
             let log = recent.count <= 5 || total % 50 == 0
             return (PeerRegistry.delay(afterFailures: recent.count, limit: maxFailuresPerPeer), log, recent.count)
+        }
+    }
+
+    /// Whether `peer` is locked out: `lockoutFailures` failures within the window. `log` is true
+    /// for the first refusal of a lock-out only, so it is logged once per episode.
+    func lockout(_ peer: String, now: ContinuousClock.Instant = .now) -> (lockedOut: Bool, log: Bool) {
+        state.withLock { state in
+            let recent = state.failures[peer, default: []].filter { now - $0 < failureWindow }
+            guard recent.count >= lockoutFailures else {
+                state.lockedOut.remove(peer)
+                return (false, false)
+            }
+            return (true, state.lockedOut.insert(peer).inserted)
         }
     }
 
