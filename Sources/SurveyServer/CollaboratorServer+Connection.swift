@@ -123,7 +123,8 @@ extension CollaboratorServer {
     /// Logs the first failure of an episode as an error, the others at debug level.
     private func databaseFailed(_ error: StoreError, _ logger: Logger) {
         if databaseHealth.failed() {
-            logger.error("database unavailable: batches are answered with 451 until it recovers", metadata: ["error": "\(error)"])
+            // Once per episode: batches are answered with 451 until a write succeeds again.
+            logger.error("database unavailable", metadata: ["error": "\(error)"])
         } else {
             logger.debug("database still unavailable", metadata: ["error": "\(error)"])
         }
@@ -143,7 +144,7 @@ extension CollaboratorServer {
         let lockout = peers.lockout(peer)
         if lockout.lockedOut {
             if lockout.log {
-                logger.warning("address locked out after repeated failed authentications", metadata: [
+                logger.warning("address locked out", metadata: [
                     "failures_in_window": "\(peers.lockoutFailures)+", "window_s": "\(peers.failureWindow.components.seconds)",
                 ])
             }

@@ -14,7 +14,10 @@ enum MessageIDs {
         "publish failed": "f43c254fa3304ca38dd664f82e78fad0",
         "configuration reloaded": "3b6c0dbd1b8c4605bcc020e56a450fe6",
         "configuration reload failed": "5b973f3eaa1c4a90957791405a7d8754",
-        "database error": "97a239459f7c4a928074f81df6856dfd",
+        "database unavailable": "97a239459f7c4a928074f81df6856dfd",
+        "database error": "97a239459f7c4a928074f81df6856dfd", // at start-up: the same event
+        "database available again": "305c7cf57e3a412b958990af98e747a3",
+        "address locked out": "bfde24d05abd491c82b66d1a45a2c7b4",
         "shutting down": "49f32cfaea4640f39701ac4a0bafd536",
         "watchdog probe failed": "0c7a21250df64d86a10ba1c526e16610",
         "revoked collaborator refused": "6a5a8b8938ef4b92aab56637e50e6b5c",
