@@ -195,6 +195,31 @@ final class Daemon: @unchecked Sendable {
     }
 }
 
+/// Another process's write lock on a database (an immediate transaction held on a thread of the
+/// test process), until `release()`.
+final class DatabaseWriteLock: Sendable {
+    private let released = DispatchSemaphore(value: 0)
+
+    static func take(_ path: String) async throws -> DatabaseWriteLock {
+        let lock = DatabaseWriteLock()
+        let queue = try DatabaseQueue(path: path)
+        let locked = DispatchSemaphore(value: 0)
+        Thread { [released = lock.released] in
+            try? queue.inTransaction(.immediate) { _ in
+                locked.signal()
+                released.wait()
+                return .rollback
+            }
+        }.start()
+        while locked.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
+        return lock
+    }
+
+    func release() {
+        released.signal()
+    }
+}
+
 struct DaemonError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

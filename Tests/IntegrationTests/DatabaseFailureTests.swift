@@ -29,17 +29,7 @@ import Testing
         try await daemon.start()
         #expect(try await Self.submit(daemon, collaborator, "before", responseLines(3)).code == 250)
 
-        let locker = try DatabaseQueue(path: daemon.databasePath)
-        let release = DispatchSemaphore(value: 0), locked = DispatchSemaphore(value: 0)
-        let holder = Thread {
-            try? locker.inTransaction(.immediate) { _ in
-                locked.signal()
-                release.wait()
-                return .rollback
-            }
-        }
-        holder.start()
-        while locked.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
+        let lock = try await DatabaseWriteLock.take(daemon.databasePath)
 
         // Two batches while locked: both get 451 after the busy timeout; one error is logged.
         for id in ["locked-1", "locked-2"] {
@@ -52,7 +42,7 @@ import Testing
             #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
         }
         #expect(ContinuousClock.now - start < .seconds(2))
-        release.signal()
+        lock.release()
 
         // Recovery by itself: the same batch is accepted, once.
         #expect(try await Self.submit(daemon, collaborator, "locked-1", responseLines(4, seed: 7)).code == 250)

@@ -108,17 +108,7 @@ final class Inbox: Sendable {
         try await daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
         _ = try await notify.waitFor { $0.contains("READY=1") }
         // Another process takes the write lock; the daemon's next commit waits on it (busy timeout).
-        let locker = try DatabaseQueue(path: daemon.databasePath)
-        let release = DispatchSemaphore(value: 0), locked = DispatchSemaphore(value: 0)
-        let holder = Thread {
-            try? locker.inTransaction(.immediate) { _ in
-                locked.signal()
-                release.wait()
-                return .rollback
-            }
-        }
-        holder.start()
-        while locked.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
+        let lock = try await DatabaseWriteLock.take(daemon.databasePath)
         let reply = Task {
             try await daemon.connect { client in
                 _ = try await client.command("AUTH \(collaborator.id) \(collaborator.token)")
@@ -138,7 +128,7 @@ final class Inbox: Sendable {
         #expect(pingsWhileStuck == 0, "the watchdog was fed while the writer was stuck")
         // The batch gets a temporary failure; the lock goes away; pings resume.
         #expect(try await reply.value == .storageUnavailable)
-        release.signal()
+        lock.release()
         let after = notify.received.count
         _ = try await notify.waitFor(after: after) { $0 == "WATCHDOG=1" }
         #expect(daemon.log().contains("watchdog probe failed"))
