@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SurveyProtocol
 
 /// Why talking to the server failed at the transport level (always worth a retry).
@@ -10,6 +11,37 @@ public struct ConnectionFailure: Error, Sendable, CustomStringConvertible {
 
     public init(_ message: String) {
         self.message = message
+    }
+}
+
+/// The TLS handshake failed: the server's certificate is not trusted or does not name the server,
+/// or the port does not speak TLS. Not worth a retry.
+public struct TLSFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// How to verify the server over TLS: the system's trusted CAs, or those in a PEM file.
+public struct ClientTLS: Sendable, Hashable {
+    public var caFile: String?
+
+    public init(caFile: String? = nil) {
+        self.caFile = caFile
+    }
+
+    func makeContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .fullVerification
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw TLSFailure(message: "cannot read the CA file \(caFile)") }
+            configuration.trustRoots = .file(caFile)
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw TLSFailure(message: "cannot use the CA file \(caFile ?? "(system)"): \(error)")
+        }
     }
 }
 
@@ -36,18 +68,27 @@ public final class ProtocolClient {
 
     /// Connects, reads the greeting, runs `body` and closes the connection.
     ///
-    /// - Parameter timeout: the longest wait for any reply; a silent server is disconnected.
+    /// - Parameters:
+    ///   - timeout: the longest wait for any reply; a silent server is disconnected.
+    ///   - tls: speak TLS and verify the server's certificate (against `host`, a name or an IP).
     public static func withConnection<T>(
-        host: String, port: Int, timeout: Duration = .seconds(60),
+        host: String, port: Int, timeout: Duration = .seconds(60), tls: ClientTLS? = nil,
         _ body: (ProtocolClient) async throws -> T
     ) async throws -> T {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let sslContext = try tls?.makeContext()
+        // SNI and name checks take a host name; an IP address is checked against the
+        // certificate's IP addresses instead.
+        let serverName = host.contains(":") || host.split(separator: ".").allSatisfy({ Int($0) != nil }) ? nil : host
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(10))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                        }
                         let seconds = timeout.components.seconds
                         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(max(seconds, 1))))
                         try channel.pipeline.syncOperations.addHandler(CloseOnIdle())
@@ -113,6 +154,10 @@ public final class ProtocolClient {
             let chunk: ByteBuffer?
             do {
                 chunk = try await inbound.next()
+            } catch let error as NIOSSLError where error != .uncleanShutdown {
+                throw TLSFailure(message: "TLS handshake failed: \(error) (is the server's certificate signed by the CA you trust, and for this name? does the port speak TLS?)")
+            } catch is BoringSSLError {
+                throw TLSFailure(message: "TLS handshake failed: the server does not speak TLS on this port, or speaks an unsupported version")
             } catch {
                 throw ConnectionFailure("connection lost: \(error)")
             }

@@ -13,12 +13,14 @@ public struct Submission: Sendable {
         case notPermitted(Reply)
         /// Still failing after every retry.
         case gaveUp(lastError: String)
+        /// TLS failed (untrusted certificate, wrong name, not a TLS port): retrying cannot help.
+        case tlsFailed(String)
 
         public static func == (lhs: Outcome, rhs: Outcome) -> Bool {
             switch (lhs, rhs) {
             case let (.accepted(a), .accepted(b)), let (.notPermitted(a), .notPermitted(b)): a == b
             case let (.rejected(a, _), .rejected(b, _)): a == b
-            case let (.gaveUp(a), .gaveUp(b)): a == b
+            case let (.gaveUp(a), .gaveUp(b)), let (.tlsFailed(a), .tlsFailed(b)): a == b
             default: false
             }
         }
@@ -31,8 +33,14 @@ public struct Submission: Sendable {
     public var attempts: Int
     public var firstDelay: Duration
     public var timeout: Duration
+    /// Speak TLS and verify the server (nil: plain text).
+    public var tls: ClientTLS?
 
-    public init(host: String, port: Int, collaboratorID: Int64, token: String, attempts: Int = 6, firstDelay: Duration = .seconds(2), timeout: Duration = .seconds(60)) {
+    public init(
+        host: String, port: Int, collaboratorID: Int64, token: String, attempts: Int = 6, firstDelay: Duration = .seconds(2),
+        timeout: Duration = .seconds(60), tls: ClientTLS? = nil
+    ) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.collaboratorID = collaboratorID
@@ -61,6 +69,8 @@ public struct Submission: Sendable {
                 case let .final(outcome):
                     return outcome
                 }
+            } catch let error as TLSFailure {
+                return .tlsFailed(error.message)
             } catch {
                 lastError = "\(error)"
             }
@@ -82,7 +92,7 @@ public struct Submission: Sendable {
     }
 
     private func once(_ file: CSVBatchFile, batchID: String) async throws -> Attempt {
-        try await ProtocolClient.withConnection(host: host, port: port, timeout: timeout) { client in
+        try await ProtocolClient.withConnection(host: host, port: port, timeout: timeout, tls: tls) { client in
             try await exchange(client, file, batchID: batchID)
         }
     }

@@ -5,7 +5,7 @@ import Yams
 extension Configuration {
     /// Every top-level key the file may hold.
     static let topLevelKeys: Set<String> = [
-        "listen", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
+        "listen", "allow_plaintext_on_network", "tls", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
         "units", "topics", "groups", "sentiments",
     ]
 
@@ -143,19 +143,22 @@ struct ConfigurationReader {
         var config = Configuration()
         let top = try entries(root, key: nil, allowed: Configuration.topLevelKeys)
 
+        if let node = top["allow_plaintext_on_network"] {
+            guard case .scalar = node, let value = node.bool else { throw fail("allow_plaintext_on_network", node, "expected true or false") }
+            config.allowPlaintextOnNetwork = value
+        }
+        if let node = top["tls"] { config.tls = try readTLS(node) }
         if let node = top["listen"] {
-            let items = try sequence(node, "listen")
-            var addresses: [ListenAddress] = []
-            for (offset, item) in items.enumerated() {
-                let key = "listen[\(offset)]"
-                let text = try string(item, key)
-                guard let address = ListenAddress(parsing: text) else {
-                    throw fail(key, item, "expected HOST:PORT (IPv6 as [ADDR]:PORT), got '\(text)'")
-                }
-                addresses.append(address)
+            config.listen = try addresses(node, "listen")
+            guard !config.listen.isEmpty || config.tls != nil else {
+                throw fail("listen", node, "at least one address is needed (or TLS listeners under tls.listen)")
             }
-            guard !addresses.isEmpty else { throw fail("listen", node, "at least one address is needed") }
-            config.listen = addresses
+            if !config.allowPlaintextOnNetwork, let offset = config.listen.firstIndex(where: { !$0.isLoopback }) {
+                throw fail(
+                    "listen[\(offset)]", node.sequence.map { Array($0)[offset] } ?? node,
+                    "plain text on \(config.listen[offset]) would carry tokens unencrypted beyond this machine: listen on loopback, use tls.listen, or set allow_plaintext_on_network: true"
+                )
+            }
         }
         if let node = top["database"] { config.databasePath = try string(node, "database") }
         if let node = top["summaries_directory"] {
@@ -181,6 +184,38 @@ struct ConfigurationReader {
         if let node = top["limits"] { try readLimits(node, into: &config) }
         config.catalog = try readCatalog(top, root: root)
         return config
+    }
+
+    /// A list of `HOST:PORT` addresses.
+    func addresses(_ node: Node, _ key: String) throws(ConfigurationError) -> [ListenAddress] {
+        var addresses: [ListenAddress] = []
+        for (offset, item) in try sequence(node, key).enumerated() {
+            let itemKey = "\(key)[\(offset)]"
+            let text = try string(item, itemKey)
+            guard let address = ListenAddress(parsing: text) else {
+                throw fail(itemKey, item, "expected HOST:PORT (IPv6 as [ADDR]:PORT), got '\(text)'")
+            }
+            addresses.append(address)
+        }
+        return addresses
+    }
+
+    /// `tls:` with `listen`, `certificate` and `key`; the files must be readable.
+    func readTLS(_ node: Node) throws(ConfigurationError) -> TLSSettings {
+        let values = try entries(node, key: "tls", allowed: ["listen", "certificate", "key"])
+        guard let listenNode = values["listen"] else { throw fail("tls.listen", node, "required: the addresses to listen on with TLS") }
+        let listen = try addresses(listenNode, "tls.listen")
+        guard !listen.isEmpty else { throw fail("tls.listen", listenNode, "at least one address is needed") }
+        var paths: [String] = []
+        for name in ["certificate", "key"] {
+            guard let value = values[name] else { throw fail("tls.\(name)", node, "required: a PEM file") }
+            let path = try string(value, "tls.\(name)")
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw fail("tls.\(name)", value, "cannot read \(path)")
+            }
+            paths.append(path)
+        }
+        return TLSSettings(listen: listen, certificatePath: paths[0], keyPath: paths[1])
     }
 
     func readPublish(_ node: Node, into config: inout Configuration) throws(ConfigurationError) {

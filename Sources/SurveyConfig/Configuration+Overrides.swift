@@ -32,6 +32,12 @@ extension Configuration {
                 }
                 addresses.append(address)
             }
+            if !allowPlaintextOnNetwork, let address = addresses.first(where: { !$0.isLoopback }) {
+                throw ConfigurationError(
+                    file: "--listen", key: nil, line: nil,
+                    reason: "plain text on \(address) would carry tokens unencrypted beyond this machine: listen on loopback, use tls.listen, or set allow_plaintext_on_network: true"
+                )
+            }
             listen = addresses
         }
     }

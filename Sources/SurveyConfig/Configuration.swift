@@ -5,8 +5,13 @@ import SurveyModel
 /// (by default /etc/surveyd/surveyd.conf). Every key is documented in the example configuration
 /// `config/surveyd.conf` and in README.md.
 public struct Configuration: Sendable {
-    /// Addresses the collaborator protocol listens on.
+    /// Addresses the collaborator protocol listens on in plain text (may be empty when TLS
+    /// listens). Non-loopback addresses need ``allowPlaintextOnNetwork``.
     public var listen: [ListenAddress] = [ListenAddress(host: "127.0.0.1", port: 7411)]
+    /// Plain text on addresses other than loopback, explicitly allowed.
+    public var allowPlaintextOnNetwork = false
+    /// TLS listeners with their certificate and key, if any.
+    public var tls: TLSSettings?
     /// Path of the SQLite database file.
     public var databasePath: String = "/var/lib/surveyd/surveyd.sqlite"
     /// Directory summary files are published into.
@@ -27,6 +32,19 @@ public struct Configuration: Sendable {
     public var catalog = Catalog(units: [], topics: [], groups: [], sentiments: [])
 
     public init() {}
+}
+
+/// The collaborators' protocol over TLS: where, and with which certificate chain and key (PEM).
+public struct TLSSettings: Sendable, Hashable {
+    public var listen: [ListenAddress]
+    public var certificatePath: String
+    public var keyPath: String
+
+    public init(listen: [ListenAddress], certificatePath: String, keyPath: String) {
+        self.listen = listen
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
+    }
 }
 
 /// A host and port to listen on: `127.0.0.1:7411`, `[::1]:7411`, `0.0.0.0:7411`.
@@ -62,5 +80,10 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// Whether only this machine can reach the address (127.0.0.0/8, ::1, localhost).
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

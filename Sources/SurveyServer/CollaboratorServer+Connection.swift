@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import SurveyModel
 import SurveyProtocol
 import SurveyStore
@@ -104,6 +105,12 @@ extension CollaboratorServer {
                     logger.notice("connection closed inside a batch; nothing stored", metadata: ["batch": "\(batch.id)", "lines": "\(batch.receivedCount)"])
                 }
             }
+        } catch let error as NIOSSLError where error != .uncleanShutdown {
+            // Plain text to a TLS port, a client that does not trust the certificate, an old
+            // protocol version: at most one entry per address every ten seconds.
+            if peers.shouldLogRefusal(peer) { logger.notice("TLS handshake failed", metadata: ["error": "\(error)"]) }
+        } catch is BoringSSLError {
+            if peers.shouldLogRefusal(peer) { logger.notice("TLS handshake failed", metadata: ["error": "TLS protocol error"]) }
         } catch {
             logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
         }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import SurveyModel
 import SurveyProtocol
@@ -19,15 +20,23 @@ public final class CollaboratorServer: Service, Sendable {
         /// are used instead of `addresses`.
         public var inheritedSockets: [Int32]
         public var context: SessionContext
+        /// Addresses served over TLS with `tls`'s context (in addition to any of the above).
+        public var tlsAddresses: [(host: String, port: Int)]
+        public var tls: TLSContextHolder?
 
-        public init(addresses: [(host: String, port: Int)], inheritedSockets: [Int32] = [], context: SessionContext) {
+        public init(
+            addresses: [(host: String, port: Int)], inheritedSockets: [Int32] = [], context: SessionContext,
+            tlsAddresses: [(host: String, port: Int)] = [], tls: TLSContextHolder? = nil
+        ) {
             self.addresses = addresses
             self.inheritedSockets = inheritedSockets
             self.context = context
+            self.tlsAddresses = tlsAddresses
+            self.tls = tls
         }
     }
 
-    let settings: Settings
+    public let settings: Settings
     let store: SurveyStore
     let logger: Logger
     let group: any EventLoopGroup
@@ -71,20 +80,27 @@ public final class CollaboratorServer: Service, Sendable {
     public func run() async throws {
         let limits = settings.context.limits
         var listeners: [NIOAsyncChannel<NIOAsyncChannel<InboundEvent, ByteBuffer>, Never>] = []
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<InboundEvent, ByteBuffer>> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
-                // After the framer, so only complete lines count as activity.
-                try channel.pipeline.syncOperations.addHandler(
-                    IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
-                )
-                try channel.pipeline.syncOperations.addHandler(SessionEventBridge())
-                return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
-                    wrappingChannelSynchronously: channel,
-                    configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
-                )
+        let tls = settings.tls
+        let makeInitializer = { (secure: Bool) -> @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<InboundEvent, ByteBuffer>> in
+            { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if secure, let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+                    // After the framer, so only complete lines count as activity.
+                    try channel.pipeline.syncOperations.addHandler(
+                        IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
+                    )
+                    try channel.pipeline.syncOperations.addHandler(SessionEventBridge())
+                    return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
+                    )
+                }
             }
         }
+        let initializer = makeInitializer(false)
         if !settings.inheritedSockets.isEmpty {
             // Passed sockets are configured by the socket unit (Backlog=, NoDelay=, which accepted
             // sockets inherit); setting options on them can be refused inside a sandbox.
@@ -98,15 +114,18 @@ public final class CollaboratorServer: Service, Sendable {
                     throw ServerError.cannotListen(address: "inherited socket \(socket)", reason: "\(error)")
                 }
             }
-        } else {
+        }
+        // Configured addresses: plain ones unless sockets were passed, and TLS ones always.
+        if settings.inheritedSockets.isEmpty || !settings.tlsAddresses.isEmpty {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
-            for address in settings.addresses {
+            let plain = settings.inheritedSockets.isEmpty ? settings.addresses.map { ($0, false) } : []
+            for (address, secure) in plain + settings.tlsAddresses.map({ ($0, true) }) {
                 do {
-                    listeners.append(try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: initializer))
+                    listeners.append(try await bootstrap.bind(host: address.host, port: address.port, childChannelInitializer: makeInitializer(secure)))
                 } catch {
                     for listener in listeners { try? await listener.channel.close() }
                     throw ServerError.cannotListen(address: "\(address.host):\(address.port)", reason: "\(error)")

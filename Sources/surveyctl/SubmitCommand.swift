@@ -12,7 +12,8 @@ struct SubmitCommand: AsyncParsableCommand {
         derived from the collaborator and the file's content, so a re-run never counts twice. \
         The token is read from --token-file or the SURVEYD_TOKEN environment variable. \
         Exit status: 0 accepted (also if accepted before), 65 rejected, 66 file unreadable, \
-        75 still failing after retries, 77 credentials refused.
+        75 still failing after retries, 76 TLS failed (certificate not trusted, wrong name, not a TLS port), \
+        77 credentials refused. With --tls or --ca-file the connection is encrypted and the server verified.
         """
     )
 
@@ -23,6 +24,8 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Attempts before giving up on connection failures and 4xx replies.") var attempts: Int = 6
     @Option(help: "Seconds before the first retry; doubles each time, at most 60.") var retryDelay: Double = 2
     @Option(help: "Seconds to wait for any reply.") var timeout: Int = 60
+    @Flag(help: "Speak TLS and verify the server's certificate against the system's trusted CAs.") var tls = false
+    @Option(help: "Speak TLS and trust the CAs in this PEM file (implies --tls).") var caFile: String?
 
     func run() async throws {
         let token = try readToken()
@@ -46,7 +49,8 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let submission = Submission(
             host: host, port: port, collaboratorID: collaborator, token: token, attempts: attempts,
-            firstDelay: .milliseconds(Int(retryDelay * 1000)), timeout: .seconds(timeout)
+            firstDelay: .milliseconds(Int(retryDelay * 1000)), timeout: .seconds(timeout),
+            tls: tls || caFile != nil ? ClientTLS(caFile: caFile) : nil
         )
         let batchID = batch.batchID(collaboratorID: collaborator)
         switch await submission.run(batch, progress: { printError($0) }) {
@@ -66,6 +70,9 @@ struct SubmitCommand: AsyncParsableCommand {
         case let .notPermitted(reply):
             printError("refused: \(reply.lines.joined(separator: " "))")
             throw ExitCode(77)
+        case let .tlsFailed(message):
+            printError("\(server): \(message); nothing sent")
+            throw ExitCode(76)
         case let .gaveUp(lastError):
             printError("gave up after \(attempts) attempts: \(lastError); run the same command again later, it is safe")
             throw ExitCode(75)

@@ -133,6 +133,10 @@ final class DaemonSupervisor: Service, Sendable {
         let configuration: Configuration
         do {
             configuration = try reload()
+            // A renewed certificate applies to new connections (listeners stay as started).
+            if let tls = configuration.tls, let holder = server.settings.tls {
+                try holder.reload(certificatePath: tls.certificatePath, keyPath: tls.keyPath)
+            }
             try store.synchronize(configuration.catalog)
         } catch {
             logger.error("configuration reload failed", metadata: ["error": "\(error)"])

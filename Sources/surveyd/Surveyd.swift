@@ -81,6 +81,15 @@ struct Surveyd: AsyncParsableCommand {
             Surveyd.fail("surveyd: configuration error: \(error)")
             throw ExitCode(78)
         }
+        var tls: TLSContextHolder?
+        if let settings = configuration.tls {
+            do {
+                tls = try TLSContextHolder(certificatePath: settings.certificatePath, keyPath: settings.keyPath)
+            } catch {
+                Surveyd.fail("surveyd: configuration error: \(config): tls: \(error)")
+                throw ExitCode(78)
+            }
+        }
         if checkConfig {
             let catalog = configuration.catalog
             print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments)")
@@ -111,7 +120,10 @@ struct Surveyd: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let inherited = SocketActivation.listeningSockets()
         let server = CollaboratorServer(
-            settings: .init(addresses: configuration.listen.map { ($0.host, $0.port) }, inheritedSockets: inherited, context: context),
+            settings: .init(
+                addresses: configuration.listen.map { ($0.host, $0.port) }, inheritedSockets: inherited, context: context,
+                tlsAddresses: configuration.tls?.listen.map { ($0.host, $0.port) } ?? [], tls: tls
+            ),
             store: store, logger: logger
         ) { addresses in
             logger.info("ready", metadata: [

@@ -70,6 +70,10 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
         BadCase(name: "bad code characters", text: "units:\n  - { code: \"U 01\", name: A }\n", key: "units[0].code", line: 2, reason: "a code is"),
         BadCase(name: "topic ends before it starts", text: "topics:\n  - { code: T, title: A, active_from: 2026-05-01, active_to: 2026-04-01 }\n", key: "topics[0].active_to", line: 2, reason: "before it starts"),
         BadCase(name: "duplicate key", text: "time_zone: UTC\ntime_zone: UTC\n", key: "time_zone", line: 2, reason: "twice"),
+        BadCase(name: "plain text beyond loopback", text: "listen:\n  - 127.0.0.1:7411\n  - 0.0.0.0:7411\n", key: "listen[1]", line: 3, reason: "would carry tokens unencrypted"),
+        BadCase(name: "TLS without a key", text: "tls:\n  listen: [0.0.0.0:7412]\n  certificate: /etc/hostname\n", key: "tls.key", line: 2, reason: "required"),
+        BadCase(name: "TLS certificate unreadable", text: "tls:\n  listen: [0.0.0.0:7412]\n  certificate: /nonexistent.pem\n  key: /etc/hostname\n", key: "tls.certificate", line: 3, reason: "cannot read /nonexistent.pem"),
+        BadCase(name: "no listener at all", text: "listen: []\n", key: "listen", line: 1, reason: "at least one address"),
     ]
 
     @Test(arguments: badCases)
