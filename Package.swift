@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .executable(name: "surveyd", targets: ["surveyd"]),
         .executable(name: "surveyctl", targets: ["surveyctl"]),
+        // For the fuzzing package in fuzz/ (pure parsing and the protocol state machine).
+        .library(name: "SurveyProtocol", targets: ["SurveyProtocol"]),
+        .library(name: "SurveyCSV", targets: ["SurveyCSV"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -74,16 +77,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Client side of the protocol: CSV batch files and a NIO protocol client.
+        // Batch files as collaborators' offices write them (Excel CSV): pure parsing, fuzzed.
+        .target(
+            name: "SurveyCSV",
+            dependencies: [.product(name: "CSV", package: "CSV.swift")]
+        ),
+        // Client side of the protocol: a NIO protocol client and batch submission with retries.
         .target(
             name: "SurveyClient",
             dependencies: [
-                "SurveyModel", "SurveyProtocol",
+                "SurveyModel", "SurveyProtocol", "SurveyCSV",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         .executableTarget(

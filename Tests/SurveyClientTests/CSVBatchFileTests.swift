@@ -29,6 +29,17 @@ import Testing
         #expect(file.problems[2].message.contains("contains a space"))
     }
 
+    /// Found by fuzzing (fuzz/corpus/FuzzCSV/regression-nul-in-date): control characters inside a
+    /// cell are a problem of that line, not sent to the server.
+    @Test func controlCharactersInACellAreAProblemOfTheirLine() throws {
+        let file = try CSVBatchFile(data: Data("date;topic;group;sentiment\n202\u{0}911-20;CDS;ND;DT\n2026-11-20;CDS;ND\u{7}X;DT\n2026-11-20;CDS;ND;DT\n".utf8))
+        #expect(file.rows.map(\.line) == [4])
+        #expect(file.problems.map(\.line) == [2, 3])
+        #expect(file.problems.map(\.message) == [
+            "the date cell contains a control character (U+0000)", "the group cell contains a control character (U+0007)",
+        ])
+    }
+
     @Test func unusableFilesAreExplained() {
         #expect((#expect(throws: CSVBatchFile.Problem.self) { try CSVBatchFile(data: Data([0x64, 0xFF, 0x0A])) })?.message.contains("not UTF-8") == true)
         #expect((#expect(throws: CSVBatchFile.Problem.self) { try CSVBatchFile(data: Data("date,topic,sentiment\n".utf8)) })?.message.contains("no 'group' column") == true)

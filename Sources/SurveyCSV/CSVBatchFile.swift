@@ -82,6 +82,16 @@ public struct CSVBatchFile: Sendable {
                 problems.append(Problem(line: start, message: "the \(CSVBatchFile.columns[spaced].name) cell '\(fields[spaced])' contains a space"))
                 continue
             }
+            // Found by fuzzing: a NUL or other control character would otherwise reach the server.
+            if let index = fields.firstIndex(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }),
+               let scalar = fields[index].unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                let code = String(scalar.value, radix: 16, uppercase: true)
+                problems.append(Problem(
+                    line: start,
+                    message: "the \(CSVBatchFile.columns[index].name) cell contains a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code))"
+                ))
+                continue
+            }
             rows.append(Row(line: start, fields: fields))
         }
         if let error = reader.error {
@@ -110,13 +120,5 @@ public struct CSVBatchFile: Sendable {
     /// The protocol lines (`R date topic group sentiment`) of the rows, in order.
     public var responseLines: [String] {
         rows.map { "R " + $0.fields.joined(separator: " ") }
-    }
-
-    /// A batch id that depends only on the collaborator and the rows' content (codes compared
-    /// without regard to case, as the server does), so sending the same file again after any
-    /// failure, or after re-saving it, can never count it twice.
-    public func batchID(collaboratorID: Int64) -> String {
-        let content = responseLines.map { $0.uppercased() }.joined(separator: "\n")
-        return "csv-" + BatchDigest.hex(of: "\(collaboratorID)\n" + content).prefix(40)
     }
 }

@@ -1,0 +1,24 @@
+// swift-tools-version: 6.0
+// libFuzzer targets for surveyd's input parsers. Not part of the main build: `fuzz/run` builds
+// this package with `-sanitize=fuzzer` and runs each target for a bounded time. The library
+// sources are the main package's own (symbolic links under Sources/).
+import PackageDescription
+
+let package = Package(
+    name: "surveyd-fuzz",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        .target(name: "SurveyModel"),
+        .target(name: "SurveyProtocol", dependencies: ["SurveyModel"]),
+        .target(name: "SurveyCSV", dependencies: [.product(name: "CSV", package: "CSV.swift")]),
+        .target(name: "FuzzDriver"),
+        // Protocol framing, command parsing and the session state machine.
+        .executableTarget(name: "FuzzProtocol", dependencies: ["SurveyProtocol", "FuzzDriver"]),
+        // The CSV reader of `surveyctl submit`.
+        .executableTarget(name: "FuzzCSV", dependencies: ["SurveyCSV", "FuzzDriver"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
