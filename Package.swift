@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
@@ -122,6 +123,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/PublishBench"
+        ),
+        .target(name: "BenchSupport", dependencies: ["SurveyModel"], path: "bench/BenchSupport"),
+        .executableTarget(
+            name: "loadgen",
+            dependencies: [
+                "BenchSupport", "SurveyModel", "SurveyClient", "SurveyProtocol",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "bench/LoadGen"
+        ),
+        .executableTarget(
+            name: "ingest-ceiling",
+            dependencies: ["BenchSupport", "SurveyModel", "SurveyConfig", "SurveyStore", .product(name: "Logging", package: "swift-log")],
+            path: "bench/IngestCeiling"
         ),
         // Build-time tool: turns migrations/*.sql into Swift source.
         .executableTarget(name: "MigrationEmbedder"),

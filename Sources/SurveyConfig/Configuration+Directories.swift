@@ -11,13 +11,14 @@ extension Configuration {
         try Configuration.checkWritable(summariesDirectory, key: "summaries_directory", file: file)
     }
 
-    /// Creates the database's directory and the summaries directory if missing.
+    /// Creates the database's directory and the summaries directory if missing, with mode 0750
+    /// (the owner and its group only).
     public func createDirectories(file: String) throws(ConfigurationError) {
         try checkDirectories(file: file)
         for (key, path) in [("database", (databasePath as NSString).deletingLastPathComponent), ("summaries_directory", summariesDirectory)]
         where !path.isEmpty {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
             } catch {
                 throw ConfigurationError(file: file, key: key, line: nil, reason: "cannot create directory \(path): \(error.localizedDescription)")
             }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import SurveyModel
+import Synchronization
 
 /// What the store says about a stored batch; the same for the first acceptance and every retry.
 public struct BatchReceipt: Sendable, Hashable, Codable {
@@ -33,20 +34,44 @@ extension SurveyStore {
         Data(SHA256.hash(data: Data(submission.canonicalContent.utf8)))
     }
 
-    /// Stores a validated batch and its tally increments in one transaction, durably, or nothing.
+    /// Stores a validated batch and its tally increments durably, or nothing, and returns once it
+    /// is durable.
+    ///
+    /// Batches arriving while a commit is in progress are stored together in the next transaction
+    /// (group commit: one flush to disk for all of them), each inside its own savepoint, so one
+    /// batch's failure (a revoked collaborator, a conflict) never affects another's.
     ///
     /// Re-ingesting the same batch id of the same collaborator with the same content returns the
     /// first receipt and changes nothing; with other content it throws ``StoreError/Code/conflict``.
     /// Uniqueness is enforced by the database's unique index, not by a prior lookup.
     public func ingest(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
+        let prepared = try prepare(submission, receivedAt: receivedAt)
+        return try await ingestQueue.submit(prepared, writer: writer).get()
+    }
+
+    /// Stores one batch in a transaction of its own, as ``ingest(_:receivedAt:)`` did before group
+    /// commit: the reference ("ceiling") of the ingest benchmark.
+    public func ingestAlone(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
+        let prepared = try prepare(submission, receivedAt: receivedAt)
+        do {
+            return try await writer.write { db in try SurveyStore.store(prepared, in: db) }
+        } catch {
+            throw SurveyStore.classify(error, "cannot store the batch")
+        }
+    }
+
+    /// Batches stored through ``ingest(_:receivedAt:)`` and the transactions that held them.
+    public var groupCommitCounts: (batches: Int, transactions: Int) { ingestQueue.counts }
+
+    /// Resolves codes to ids and sums the tally increments, outside the write lock.
+    func prepare(_ submission: BatchSubmission, receivedAt: Date) throws(StoreError) -> PreparedBatch {
         guard !submission.responses.isEmpty else {
             throw StoreError(.internalError, "a batch must hold at least one response")
         }
-        let digest = SurveyStore.digest(of: submission)
         let codes = self.codes.withLock { $0 }
-        // Resolve codes before taking the write lock.
-        var rows: [(day: Int, topic: Int64, group: Int64, sentiment: Int64, span: Int)] = []
+        var rows: [PreparedBatch.Row] = []
         rows.reserveCapacity(submission.responses.count)
+        var increments: [TallyIncrementKey: Int] = [:]
         for response in submission.responses {
             guard let topic = codes.topics[Catalog.key(response.topic)],
                   let group = codes.groups[Catalog.key(response.group)],
@@ -54,58 +79,56 @@ extension SurveyStore {
             else {
                 throw StoreError(.unknownCode, "the batch refers to a topic, group or sentiment that is not configured: \(response.canonicalLine)")
             }
-            rows.append((response.collectedOn.dayNumber, topic, group, sentiment, response.collectedOn.tallySpanStart.dayNumber))
+            rows.append(.init(day: response.collectedOn.dayNumber, topic: topic, group: group, sentiment: sentiment))
+            let span = response.collectedOn.tallySpanStart.dayNumber
+            increments[TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment), default: 0] += 1
         }
-        let timestamp = SurveyStore.timestamp(receivedAt)
-        let resolved = rows
-        do {
-            return try await writer.write { db -> IngestOutcome in
-                guard let collaborator = try Row.fetchOne(
-                    db, sql: "SELECT unit_id, revoked_at FROM collaborators WHERE id = ?", arguments: [submission.collaboratorID]
-                ) else {
-                    throw StoreError(.unknownCollaborator, "no collaborator has the id \(submission.collaboratorID)")
-                }
-                guard (collaborator["revoked_at"] as String?) == nil else {
-                    throw StoreError(.collaboratorRevoked, "collaborator \(submission.collaboratorID) has been revoked")
-                }
-                let unitID: Int64 = collaborator["unit_id"]
-                try db.execute(
-                    sql: """
-                    INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (collaborator_id, client_batch_id) DO NOTHING
-                    """,
-                    arguments: [submission.collaboratorID, submission.clientBatchID, unitID, digest, timestamp, resolved.count]
-                )
-                guard db.changesCount == 1 else {
-                    return try SurveyStore.existingBatch(db, submission: submission, digest: digest)
-                }
-                let batchID = db.lastInsertedRowID
-                let insert = try db.cachedStatement(
-                    sql: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES (?, ?, ?, ?, ?)"
-                )
-                var increments: [TallyIncrementKey: Int] = [:]
-                for row in resolved {
-                    try insert.execute(arguments: [batchID, row.day, row.topic, row.group, row.sentiment])
-                    increments[TallyIncrementKey(span: row.span, topic: row.topic, group: row.group, sentiment: row.sentiment), default: 0] += 1
-                }
-                let upsert = try db.cachedStatement(
-                    sql: """
-                    INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
-                    """
-                )
-                for (key, count) in increments {
-                    try upsert.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
-                }
-                return .accepted(BatchReceipt(
-                    clientBatchID: submission.clientBatchID, responseCount: resolved.count, receivedAt: timestamp,
-                    digest: digest.hexString
-                ))
-            }
-        } catch {
-            throw SurveyStore.classify(error, "cannot store the batch")
+        return PreparedBatch(
+            submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
+            rows: rows, increments: increments.map { ($0.key, $0.value) }
+        )
+    }
+
+    /// The writes of one batch, inside the caller's transaction or savepoint.
+    static func store(_ batch: PreparedBatch, in db: Database) throws -> IngestOutcome {
+        let submission = batch.submission
+        guard let collaborator = try Row.fetchOne(
+            db, sql: "SELECT unit_id, revoked_at FROM collaborators WHERE id = ?", arguments: [submission.collaboratorID]
+        ) else {
+            throw StoreError(.unknownCollaborator, "no collaborator has the id \(submission.collaboratorID)")
         }
+        guard (collaborator["revoked_at"] as String?) == nil else {
+            throw StoreError(.collaboratorRevoked, "collaborator \(submission.collaboratorID) has been revoked")
+        }
+        let unitID: Int64 = collaborator["unit_id"]
+        try db.cachedStatement(sql: """
+            INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (collaborator_id, client_batch_id) DO NOTHING
+            """).execute(arguments: [submission.collaboratorID, submission.clientBatchID, unitID, batch.digest, batch.timestamp, batch.rows.count])
+        guard db.changesCount == 1 else {
+            return try SurveyStore.existingBatch(db, submission: submission, digest: batch.digest)
+        }
+        let batchID = db.lastInsertedRowID
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES (?, ?, ?, ?, ?)"
+        )
+        for row in batch.rows {
+            try insert.execute(arguments: [batchID, row.day, row.topic, row.group, row.sentiment])
+        }
+        let upsert = try db.cachedStatement(
+            sql: """
+            INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
+            """
+        )
+        for (key, count) in batch.increments {
+            try upsert.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
+        }
+        return .accepted(BatchReceipt(
+            clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
+            digest: batch.digest.hexString
+        ))
     }
 
     static func existingBatch(_ db: Database, submission: BatchSubmission, digest: Data) throws -> IngestOutcome {
@@ -138,4 +161,111 @@ struct TallyIncrementKey: Hashable {
     var topic: Int64
     var group: Int64
     var sentiment: Int64
+}
+
+/// A batch ready to store: codes resolved to ids, tally increments summed.
+struct PreparedBatch: Sendable {
+    struct Row: Sendable {
+        var day: Int
+        var topic: Int64
+        var group: Int64
+        var sentiment: Int64
+    }
+
+    var submission: BatchSubmission
+    var digest: Data
+    var timestamp: String
+    var rows: [Row]
+    var increments: [(TallyIncrementKey, Int)]
+}
+
+/// Group commit: batches submitted while a transaction is being written wait, and are written
+/// together in the next one, each in its own savepoint; every caller resumes once the transaction
+/// holding its batch is durable.
+final class IngestQueue: Sendable {
+    private struct Waiting {
+        var batch: PreparedBatch
+        var continuation: CheckedContinuation<Result<IngestOutcome, StoreError>, Never>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var flushing = false
+        var batches = 0
+        var transactions = 0
+    }
+
+    /// Most batches and responses in one transaction (a bound on its size and on the wait).
+    static let maxBatches = 256
+    static let maxResponses = 50_000
+
+    private let state = Mutex(State())
+
+    /// Batches written and transactions used so far (batches ÷ transactions = the grouping).
+    var counts: (batches: Int, transactions: Int) { state.withLock { ($0.batches, $0.transactions) } }
+
+    func submit(_ batch: PreparedBatch, writer: DatabasePool) async -> Result<IngestOutcome, StoreError> {
+        await withCheckedContinuation { continuation in
+            let lead = state.withLock { state in
+                state.waiting.append(Waiting(batch: batch, continuation: continuation))
+                guard !state.flushing else { return false }
+                state.flushing = true
+                return true
+            }
+            if lead {
+                Task { await self.flush(writer) }
+            }
+        }
+    }
+
+    private func flush(_ writer: DatabasePool) async {
+        while let group = nextGroup() {
+            let results: [Result<IngestOutcome, StoreError>]
+            do {
+                results = try await writer.write { db in
+                    group.map { waiting in
+                        do {
+                            var outcome: IngestOutcome?
+                            try db.inSavepoint {
+                                outcome = try SurveyStore.store(waiting.batch, in: db)
+                                return .commit
+                            }
+                            guard let outcome else { return .failure(StoreError(.internalError, "no outcome")) }
+                            return .success(outcome)
+                        } catch {
+                            return .failure(SurveyStore.classify(error, "cannot store the batch"))
+                        }
+                    }
+                }
+            } catch {
+                // The transaction itself failed (disk full, I/O error): nothing of it is stored.
+                let failure = SurveyStore.classify(error, "cannot store the batch")
+                results = group.map { _ in .failure(failure) }
+            }
+            for (waiting, result) in zip(group, results) {
+                waiting.continuation.resume(returning: result)
+            }
+        }
+    }
+
+    /// The next batches to write together, or nil (and no longer flushing) when none wait.
+    private func nextGroup() -> [Waiting]? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.flushing = false
+                return nil
+            }
+            var count = 0, responses = 0
+            while count < state.waiting.count, count < IngestQueue.maxBatches,
+                  count == 0 || responses + state.waiting[count].batch.rows.count <= IngestQueue.maxResponses {
+                responses += state.waiting[count].batch.rows.count
+                count += 1
+            }
+            let group = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            state.batches += count
+            state.transactions += 1
+            return group
+        }
+    }
 }

@@ -12,6 +12,8 @@ public final class SurveyStore: Sendable {
     public let writer: DatabasePool
     let logger: Logger
     let codes = Mutex(CodeIndex())
+    /// Batches waiting for the next group commit.
+    let ingestQueue = IngestQueue()
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
@@ -23,6 +25,18 @@ public final class SurveyStore: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.label = "surveyd"
+        // A new database file is created 0640 (SQLite gives its -wal and -shm files the same
+        // mode): it holds token hashes and every response, so never readable by others.
+        let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        if created >= 0 {
+            fchmod(created, 0o640)
+            close(created)
+        } else if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let mode = attributes[.posixPermissions] as? Int, mode & 0o007 != 0 {
+            logger.warning("the database file is accessible to other users; restrict it with chmod o-rwx", metadata: [
+                "path": "\(path)", "mode": "\(String(mode, radix: 8))",
+            ])
+        }
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
         } catch {

@@ -126,6 +126,13 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
         config.databasePath = "/tmp/surveyd-config-test-\(getpid())/x/db.sqlite"
         config.summariesDirectory = "/tmp/surveyd-config-test-\(getpid())/summaries"
         try config.checkDirectories(file: "t.conf")
+        // Created folders are for the owner and its group only.
+        defer { try? FileManager.default.removeItem(atPath: "/tmp/surveyd-config-test-\(getpid())") }
+        try config.createDirectories(file: "t.conf")
+        for path in ["/tmp/surveyd-config-test-\(getpid())/x", config.summariesDirectory] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(mode == 0o750, "\(path): \(String(mode, radix: 8))")
+        }
     }
 
     @Test func overridesReplaceFileValues() throws {
@@ -135,5 +142,11 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
         #expect(config.summariesDirectory == "/srv/state/summaries")
         #expect(config.listen == [ListenAddress(host: "::1", port: 9000)])
         #expect(throws: ConfigurationError.self) { try config.apply(ConfigurationOverrides(listen: ["nope"]), file: "t.conf") }
+        // Plain text beyond loopback from the command line too, unless the file allows it.
+        let refused = #expect(throws: ConfigurationError.self) { try config.apply(ConfigurationOverrides(listen: ["0.0.0.0:7411"]), file: "t.conf") }
+        #expect(refused?.reason.contains("unencrypted") == true)
+        config.allowPlaintextOnNetwork = true
+        try config.apply(ConfigurationOverrides(listen: ["0.0.0.0:7411"]), file: "t.conf")
+        #expect(config.listen == [ListenAddress(host: "0.0.0.0", port: 7411)])
     }
 }

@@ -154,4 +154,59 @@ import Testing
         #expect(try Self.count(fixture.store, "responses") == 200)
         #expect(try Self.talliesMatchRecount(fixture.store))
     }
+
+    /// Batches that arrive together share one transaction (group commit), each in its own
+    /// savepoint: a revoked collaborator's batch and a conflicting one fail alone, the others are
+    /// stored whole, and the tallies still equal a recount.
+    @Test func concurrentBatchesShareTransactionsAndFailAlone() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = fixture.store
+        let (a, _) = try store.addCollaborator(unit: "U01", name: "A")
+        let (b, _) = try store.addCollaborator(unit: "U02", name: "B")
+        let (revoked, _) = try store.addCollaborator(unit: "U02", name: "R")
+        var generator = SeededGenerator(state: 11)
+        _ = try await store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "taken", responses: randomResponses(5, using: &generator)))
+        #expect(try store.revokeCollaborator(id: revoked.id))
+        var submissions: [BatchSubmission] = []
+        for index in 0..<120 {
+            let owner = index % 2 == 0 ? a.id : b.id
+            submissions.append(BatchSubmission(collaboratorID: owner, clientBatchID: "g\(index)", responses: randomResponses(1 + index % 30, using: &generator)))
+        }
+        submissions.append(BatchSubmission(collaboratorID: revoked.id, clientBatchID: "from-revoked", responses: randomResponses(3, using: &generator)))
+        submissions.append(BatchSubmission(collaboratorID: a.id, clientBatchID: "taken", responses: randomResponses(4, using: &generator)))
+        let before = store.groupCommitCounts
+        let outcomes = await withTaskGroup(of: (String, Result<IngestOutcome, StoreError>).self) { group in
+            for submission in submissions {
+                group.addTask {
+                    do throws(StoreError) {
+                        return (submission.clientBatchID, .success(try await store.ingest(submission)))
+                    } catch {
+                        return (submission.clientBatchID, .failure(error))
+                    }
+                }
+            }
+            var all: [String: Result<IngestOutcome, StoreError>] = [:]
+            for await (id, outcome) in group { all[id] = outcome }
+            return all
+        }
+        #expect(outcomes.count == 122)
+        for index in 0..<120 {
+            guard case let .success(.accepted(receipt))? = outcomes["g\(index)"] else {
+                Issue.record("g\(index): \(String(describing: outcomes["g\(index)"]))")
+                continue
+            }
+            #expect(receipt.responseCount == 1 + index % 30)
+        }
+        guard case let .failure(error)? = outcomes["from-revoked"] else { Issue.record("the revoked collaborator's batch was stored"); return }
+        #expect(error.code == .collaboratorRevoked)
+        guard case let .failure(conflict)? = outcomes["taken"] else { Issue.record("the conflicting batch was stored"); return }
+        #expect(conflict.code == .conflict)
+        let after = store.groupCommitCounts
+        #expect(after.batches - before.batches == 122)
+        #expect(after.transactions - before.transactions < 122, "no batches shared a transaction")
+        #expect(try Self.count(store, "batches") == 121)
+        #expect(try Self.count(store, "responses") == 5 + (0..<120).reduce(0) { $0 + 1 + $1 % 30 })
+        #expect(try Self.talliesMatchRecount(store))
+    }
 }

@@ -33,6 +33,18 @@ import Testing
         #expect(try again.collaborators().count == 1)
     }
 
+    /// The database holds token hashes and every response: its files are not for other users.
+    @Test func aNewDatabaseAndItsJournalAreNotReadableByOthers() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        _ = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        for suffix in ["", "-wal", "-shm"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: fixture.path + suffix)
+            let mode = try #require(attributes[.posixPermissions] as? Int)
+            #expect(mode == 0o640, "\(suffix): \(String(mode, radix: 8))")
+        }
+    }
+
     @Test func refusesADatabaseFromANewerVersion() throws {
         let fixture = try StoreFixture()
         defer { fixture.remove() }

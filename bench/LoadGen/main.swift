@@ -1,0 +1,113 @@
+// Load generator for surveyd: C connections, each authenticated as its own collaborator (of one
+// unit), sending B batches of K responses over one to three field days, pipelined two deep.
+// Prints one JSON line: accepted responses, responses per second and commit-reply latency
+// percentiles (HdrHistogram, microseconds).
+//
+//   loadgen --port P --credentials FILE --batches B --responses K [--window 2] [--seed N]
+// FILE: one collaborator per line, "ID TOKEN" (C = the number of lines).
+import Foundation
+import BenchSupport
+import Histogram
+import SurveyClient
+import SurveyModel
+import SurveyProtocol
+
+struct Options {
+    var port = 7411
+    var credentials = ""
+    var batches = 10
+    var responses = 100
+    var window = 2
+    var seed: UInt64 = 1
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.makeIterator()
+        while let name = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch name {
+            case "--port": port = Int(value) ?? port
+            case "--credentials": credentials = value
+            case "--batches": batches = Int(value) ?? batches
+            case "--responses": responses = Int(value) ?? responses
+            case "--window": window = max(1, Int(value) ?? window)
+            case "--seed": seed = UInt64(value) ?? seed
+            default: FileHandle.standardError.write(Data("loadgen: unknown option \(name)\n".utf8)); exit(64)
+            }
+        }
+    }
+}
+
+struct ConnectionResult: Sendable {
+    var accepted = 0
+    var refused = 0
+    var latencies: [UInt64] = []
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+let credentials = ((try? String(contentsOfFile: options.credentials, encoding: .utf8)) ?? "")
+    .split(separator: "\n").compactMap { line -> (Int64, String)? in
+        let parts = line.split(separator: " ")
+        guard parts.count == 2, let id = Int64(parts[0]) else { return nil }
+        return (id, String(parts[1]))
+    }
+guard !credentials.isEmpty else {
+    FileHandle.standardError.write(Data("loadgen: no credentials in '\(options.credentials)'\n".utf8))
+    exit(64)
+}
+let today = LocalDate(instant: Date(), in: TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt)
+let start = ContinuousClock.now
+let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group in
+    for (index, credential) in credentials.enumerated() {
+        group.addTask {
+            var generator = Workload.generator(seed: options.seed, connection: index)
+            var result = ConnectionResult()
+            try await ProtocolClient.withConnection(host: "127.0.0.1", port: options.port, timeout: .seconds(300)) { client in
+                let auth = try await client.command("AUTH \(credential.0) \(credential.1)")
+                guard auth.code == 235 else { throw ConnectionFailure("AUTH refused: \(auth.lines.joined())") }
+                var inFlight: [ContinuousClock.Instant] = []
+                func settleOne() async throws {
+                    let sent = inFlight.removeFirst()
+                    let go = try await client.readReply()
+                    let final = go.code == 354 ? try await client.readReply() : go
+                    if final.code == 250 {
+                        result.accepted += options.responses
+                        let elapsed = ContinuousClock.now - sent
+                        result.latencies.append(UInt64(elapsed.components.seconds) * 1_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000))
+                    } else {
+                        result.refused += 1
+                    }
+                }
+                for batch in 0..<options.batches {
+                    let id = Workload.batchID(seed: options.seed, connection: index, batch: batch)
+                    let lines = Workload.lines(id: id, Workload.responses(options.responses, today: today, generator: &generator))
+                    try await client.send(lines)
+                    inFlight.append(.now)
+                    if inFlight.count >= options.window { try await settleOne() }
+                }
+                while !inFlight.isEmpty { try await settleOne() }
+                _ = try? await client.command("QUIT")
+            }
+            return result
+        }
+    }
+    var all: [ConnectionResult] = []
+    for try await result in group { all.append(result) }
+    return all
+}
+let elapsed = ContinuousClock.now - start
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+for result in results {
+    for latency in result.latencies { _ = histogram.record(max(latency, 1)) }
+}
+let accepted = results.reduce(0) { $0 + $1.accepted }
+let refused = results.reduce(0) { $0 + $1.refused }
+let summary: [String: Any] = [
+    "connections": credentials.count, "batches_per_connection": options.batches, "responses_per_batch": options.responses,
+    "accepted_responses": accepted, "refused_batches": refused, "seconds": seconds,
+    "responses_per_second": Double(accepted) / seconds,
+    "p50_us": histogram.valueAtPercentile(50), "p99_us": histogram.valueAtPercentile(99),
+    "p999_us": histogram.valueAtPercentile(99.9), "max_us": histogram.max,
+]
+let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))

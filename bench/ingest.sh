@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Ingest benchmark, all in one go on this machine: surveyd under load (bench/LoadGen), the storage
+# ceiling (the same batches stored by surveyd's storage code, one transaction per batch, no network:
+# bench/IngestCeiling) and the Redis peer (redis-server with appendonly yes / appendfsync always,
+# HINCRBY + RPUSH per response, MULTI/EXEC per batch, C parallel `redis-cli --pipe`), for
+# K = 10, 100, 1000 responses per batch and C = 1, 16, 256 connections. Prints a Markdown table.
+#   bench/ingest.sh                 # every K × C
+#   KS="100" CS="16" bench/ingest.sh   # one cell
+#   TOTAL=60000                     # responses per run (at least one batch per connection)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+./scripts/setup >/dev/null
+if ! command -v redis-server >/dev/null 2>&1; then
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+for product in surveyd surveyctl loadgen ingest-ceiling; do
+    swift build -c release --product "$product" >/dev/null
+done
+bin=$(swift build -c release --show-bin-path)
+total=${TOTAL:-60000}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' \
+    config/surveyd.conf > "$work/surveyd.conf"
+
+echo "| K | C | batches | surveyd resp/s | ceiling resp/s | surveyd ÷ ceiling | Redis resp/s | surveyd ÷ Redis | ACK p50 / p99 / p99.9 ms | surveyd peak RSS | check |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for K in ${KS:-10 100 1000}; do
+    for C in ${CS:-1 16 256}; do
+        B=$(( total / (K * C) )); (( B < 1 )) && B=1
+        run="$work/k$K-c$C"; mkdir -p "$run/state"
+        # Collaborators, one per connection, spread over the 16 units.
+        python3 - "$bin/surveyctl" "$work/surveyd.conf" "$run/state" "$C" > "$run/credentials" <<'PY'
+import json, subprocess, sys
+surveyctl, config, state, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+units = [u["code"] for u in json.loads(subprocess.check_output([surveyctl, "units", "--config", config, "--state-dir", state, "--json"]))]
+for i in range(count):
+    out = json.loads(subprocess.check_output([surveyctl, "collaborator", "add", "--config", config, "--state-dir", state,
+                                              "--unit", units[i % len(units)], "--name", f"bench {i}", "--json"]))
+    print(out["collaborator"]["id"], out["token"])
+PY
+        port=$(free_port)
+        "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$run/state" --listen "127.0.0.1:$port" \
+            --log-target stderr --log-level warning 2> "$run/surveyd.log" &
+        pid=$!
+        wait_port "$port"
+        load=$("$bin/loadgen" --port "$port" --credentials "$run/credentials" --batches "$B" --responses "$K")
+        rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$pid/status")
+        kill -TERM "$pid"; wait "$pid" || true
+        accepted=$(json "$load" accepted_responses)
+        stored=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('SELECT COUNT(*) FROM responses').fetchone()[0], c.execute('SELECT COALESCE(SUM(count),0) FROM span_tallies').fetchone()[0])" "$run/state/surveyd.sqlite")
+        check="FAILED ($accepted acknowledged, stored/tallied: $stored)"
+        [[ "$stored" == "$accepted $accepted" && "$accepted" == "$(( C * B * K ))" ]] && check="ok"
+        # The ceiling: the same batches, same storage code, one transaction each, no network.
+        ceiling=$("$bin/ingest-ceiling" --config "$work/surveyd.conf" --database "$run/ceiling.sqlite" \
+            --connections "$C" --batches "$B" --responses "$K")
+        # The Redis peer.
+        rport=$(free_port); mkdir -p "$run/redis"
+        redis-server --port "$rport" --dir "$run/redis" --appendonly yes --appendfsync always --save "" \
+            --daemonize no --protected-mode no > "$run/redis.log" 2>&1 &
+        rpid=$!
+        wait_port "$rport"
+        python3 - "$run" "$C" "$B" "$K" <<'PY'
+import random, sys
+run, C, B, K = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+topics = ["DAIHOI", "CANBO", "KTXH", "YTE", "GIAODUC", "CDS", "DATDAI", "MOITRUONG"]
+groups, sentiments = ["CB", "DV", "ND"], ["DONGTINH", "PHANVAN", "KHONGDONGTINH"]
+def resp(*args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() for x in args))
+for c in range(C):
+    rng = random.Random(c)
+    unit = f"U{c % 16:02d}"
+    with open(f"{run}/redis-{c}.resp", "wb") as out:
+        for b in range(B):
+            out.write(resp("MULTI"))
+            start, days = rng.randint(2, 30), rng.randint(1, 3)
+            for _ in range(K):
+                day = f"2026-11-{(start - rng.randrange(days)) % 28 + 1:02d}"
+                t, g, s = rng.choice(topics), rng.choice(groups), rng.choice(sentiments)
+                out.write(resp("HINCRBY", f"tally:{unit}", f"{day}|{t}|{g}|{s}", "1"))
+                out.write(resp("RPUSH", f"responses:{unit}", f"{day} {t} {g} {s}"))
+            out.write(resp("EXEC"))
+PY
+        start=$(date +%s.%N)
+        for c in $(seq 0 $(( C - 1 ))); do redis-cli -p "$rport" --pipe < "$run/redis-$c.resp" > /dev/null & done
+        wait $(jobs -p | grep -v "^$rpid$") 2>/dev/null || true
+        end=$(date +%s.%N)
+        redis_rate=$(python3 -c "print(round($C * $B * $K / ($end - $start)))")
+        redis-cli -p "$rport" shutdown nosave > /dev/null 2>&1 || kill "$rpid"; wait "$rpid" 2>/dev/null || true
+        python3 - "$K" "$C" "$B" "$load" "$ceiling" "$redis_rate" "$rss" "$check" <<'PY'
+import json, sys
+K, C, B, load, ceiling, redis, rss, check = sys.argv[1:]
+load, ceiling, redis = json.loads(load), json.loads(ceiling), float(redis)
+s, c = load["responses_per_second"], ceiling["responses_per_second"]
+ms = lambda us: f"{us / 1000:.1f}"
+print(f"| {K} | {C} | {int(C) * int(B)} | {s:,.0f} | {c:,.0f} | {s / c:.2f}× | {redis:,.0f} | {s / redis:.2f}× | "
+      f"{ms(load['p50_us'])} / {ms(load['p99_us'])} / {ms(load['p999_us'])} | {rss} | {check} |")
+PY
+        rm -rf "$run"
+    done
+done
