@@ -70,7 +70,7 @@ PY
         python3 - "$run" "$C" "$B" "$K" <<'PY'
 import random, sys
 run, C, B, K = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-topics = ["DAIHOI", "CANBO", "KTXH", "YTE", "GIAODUC", "CDS", "DATDAI", "MOITRUONG"]
+topics = ["DAIHOI", "CANBO", "YTE", "GIAODUC", "TREEM", "KTXH", "CDS"]
 groups, sentiments = ["CB", "DV", "ND"], ["DONGTINH", "PHANVAN", "KHONGDONGTINH"]
 def resp(*args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() for x in args))

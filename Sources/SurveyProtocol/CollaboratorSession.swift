@@ -101,9 +101,8 @@ public struct CollaboratorSession: Sendable {
         let bytes: [UInt8]
         switch input {
         case .overlong:
-            if case .inBatch(let identity, var batch) = state {
-                batch.addUnreadable(reason: "line too long: more than \(context.limits.maxLineBytes) bytes")
-                state = .inBatch(identity, batch)
+            let limit = context.limits.maxLineBytes
+            if updateOpenBatch({ $0.addUnreadable(reason: "line too long: more than \(limit) bytes") }) {
                 return .none
             }
             return .reply(.lineTooLong(limit: context.limits.maxLineBytes))
@@ -112,16 +111,14 @@ public struct CollaboratorSession: Sendable {
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let offset = CollaboratorSession.firstInvalidUTF8Offset(bytes)
-            if case .inBatch(let identity, var batch) = state {
-                batch.addUnreadable(reason: "not valid UTF-8 (at byte \(offset + 1))")
-                state = .inBatch(identity, batch)
+            if updateOpenBatch({ $0.addUnreadable(reason: "not valid UTF-8 (at byte \(offset + 1))") }) {
                 return .none
             }
             return .reply(.invalidUTF8(offset: offset))
         }
         switch Command.parse(text) {
         case let .failure(error):
-            if case .inBatch(let identity, var batch) = state {
+            if case .inBatch = state {
                 // Inside a batch, an unreadable line is one of the batch's bad lines: the client
                 // expects no reply until COMMIT.
                 let reason: String
@@ -133,8 +130,7 @@ public struct CollaboratorSession: Sendable {
                     // client is waiting for its reply.
                     return .reply(.syntax(usage: usage))
                 }
-                batch.addUnreadable(reason: reason)
-                state = .inBatch(identity, batch)
+                _ = updateOpenBatch { $0.addUnreadable(reason: reason) }
                 return .none
             }
             switch error {
@@ -147,7 +143,23 @@ public struct CollaboratorSession: Sendable {
         }
     }
 
+    /// Applies `change` to the open batch in place; false when no batch is open. The state lets go
+    /// of the batch first, so that its responses are not copied on every line (which made a batch
+    /// of K lines cost K² copies).
+    private mutating func updateOpenBatch(_ change: (inout OpenBatch) -> Void) -> Bool {
+        guard case .inBatch(let identity, var batch) = state else { return false }
+        state = .closed
+        change(&batch)
+        state = .inBatch(identity, batch)
+        return true
+    }
+
     mutating func handle(_ command: Command, today: LocalDate) -> Action {
+        if case let .response(fields) = command, case .inBatch = state {
+            let validator = ResponseValidator(context: context, today: today)
+            _ = updateOpenBatch { $0.add(validator.validate(fields, line: $0.nextLineNumber)) }
+            return .none
+        }
         switch (command, state) {
         case (.quit, _):
             state = .closed
@@ -176,12 +188,6 @@ public struct CollaboratorSession: Sendable {
         case (.batch, .inBatch):
             return .reply(.badSequence("a batch is already open; COMMIT or ABORT it first"))
 
-        case let (.response(fields), .inBatch(identity, batch)):
-            var batch = batch
-            let validator = ResponseValidator(context: context, today: today)
-            batch.add(validator.validate(fields, line: batch.nextLineNumber))
-            state = .inBatch(identity, batch)
-            return .none
         case (.response, _):
             return .reply(.badSequence("response lines belong inside a batch: BATCH first"))
 

@@ -55,11 +55,21 @@ guard !credentials.isEmpty else {
     exit(64)
 }
 let today = LocalDate(instant: Date(), in: TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt)
+// Every batch's bytes are made before the clock starts: during the run the generator only writes
+// and reads, as `redis-cli --pipe` does for the Redis peer.
+let payloads: [[[UInt8]]] = credentials.indices.map { index in
+    var generator = Workload.generator(seed: options.seed, connection: index)
+    return (0..<options.batches).map { batch in
+        let id = Workload.batchID(seed: options.seed, connection: index, batch: batch)
+        return Array(Workload.lines(id: id, Workload.responses(options.responses, today: today, generator: &generator))
+            .map { $0 + "\r\n" }.joined().utf8)
+    }
+}
 let start = ContinuousClock.now
 let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group in
     for (index, credential) in credentials.enumerated() {
         group.addTask {
-            var generator = Workload.generator(seed: options.seed, connection: index)
+            let batches = payloads[index]
             var result = ConnectionResult()
             try await ProtocolClient.withConnection(host: "127.0.0.1", port: options.port, timeout: .seconds(300)) { client in
                 let auth = try await client.command("AUTH \(credential.0) \(credential.1)")
@@ -77,10 +87,8 @@ let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group
                         result.refused += 1
                     }
                 }
-                for batch in 0..<options.batches {
-                    let id = Workload.batchID(seed: options.seed, connection: index, batch: batch)
-                    let lines = Workload.lines(id: id, Workload.responses(options.responses, today: today, generator: &generator))
-                    try await client.send(lines)
+                for bytes in batches {
+                    try await client.sendRaw(bytes)
                     inFlight.append(.now)
                     if inFlight.count >= options.window { try await settleOne() }
                 }
