@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# surveyd's footprint, release build: resident memory idle and holding 1,000 open connections, and
+# the time from start to ready on a database of about 1 GB (generated here once, kept in
+# .build-bench/ for later runs). Prints a Markdown table.
+#   bench/footprint.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+./scripts/setup >/dev/null
+for product in surveyd surveyctl; do swift build -c release --product "$product" >/dev/null; done
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1500/' \
+    config/surveyd.conf > "$work/surveyd.conf"
+rss() { awk "/$2/ {printf \"%.1f MB\", \$2/1024}" "/proc/$1/status"; }
+
+# Memory: idle, then 1,000 connections that each read the greeting and stay open.
+port=$(free_port); mkdir -p "$work/state"
+"$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$work/state" --listen "127.0.0.1:$port" --log-target stderr --log-level warning 2>/dev/null &
+pid=$!
+sleep 2
+idle="$(rss "$pid" VmRSS), of which private (anonymous) $(rss "$pid" RssAnon)"
+python3 - "$port" <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for _ in range(1000):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.recv(200)
+    held.append(s)
+time.sleep(4)
+PY
+holder=$!
+sleep 3
+held=$(rss "$pid" VmRSS)
+wait "$holder"
+peak=$(rss "$pid" VmHWM)
+kill -TERM "$pid"; wait "$pid" || true
+
+# Start to ready on a large database.
+db=.build-bench/footprint-1g/surveyd.sqlite
+if [[ ! -f "$db" ]]; then
+    mkdir -p "$(dirname "$db")"
+    "$bin/surveyctl" units --config "$work/surveyd.conf" --database "$db" > /dev/null
+    python3 - "$db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO collaborators (unit_id, name, token_hash, created_at) VALUES (1, 'bench', zeroblob(32), '2026-01-01T00:00:00Z')")
+c.execute("""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299999)
+             INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count)
+             SELECT 1, 'b' || i, 1 + i % 16, randomblob(32), '2026-01-01T00:00:00Z', 100 FROM n""")
+c.execute("""WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999999)
+             INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id)
+             SELECT 1 + i / 100, 19000 + (i / 100) % 1800, 1 + i % 7, 1 + (i / 7) % 3, 1 + (i / 21) % 3 FROM n""")
+c.execute("""INSERT INTO span_tallies SELECT b.unit_id,
+             max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)),
+             r.topic_id, r.group_id, r.sentiment_id, COUNT(*) FROM responses r JOIN batches b ON b.id = r.batch_id GROUP BY 1, 2, 3, 4, 5""")
+c.commit()
+c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+PY
+fi
+size=$(du -m "$db" | cut -f1)
+mkdir -p "$work/big"; cp "$db" "$work/big/surveyd.sqlite"
+sync
+port=$(free_port)
+start=$(date +%s%N)
+"$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$work/big" --listen "127.0.0.1:$port" --log-target stderr --log-level info 2> "$work/big.log" &
+pid=$!
+until grep -q "\] ready" "$work/big.log"; do sleep 0.005; done
+ready=$(( ($(date +%s%N) - start) / 1000000 ))
+kill -TERM "$pid"; wait "$pid" || true
+
+echo "| measure | value |"
+echo "|---|---|"
+echo "| resident memory, idle | $idle |"
+echo "| resident memory holding 1,000 open connections | $held (peak $peak) |"
+echo "| start to ready, database of $size MB (30 M responses) | $ready ms |"
