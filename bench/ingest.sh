@@ -4,8 +4,9 @@
 # bench/IngestCeiling) and the Redis peer (redis-server with appendonly yes / appendfsync always,
 # HINCRBY + RPUSH per response, MULTI/EXEC per batch, C parallel `redis-cli --pipe`), for
 # K = 10, 100, 1000 responses per batch and C = 1, 16, 256 connections. Prints a Markdown table.
-#   bench/ingest.sh                 # every K × C
-#   KS="100" CS="16" bench/ingest.sh   # one cell
+#   bench/ingest.sh                            # every K × C, then the latency table
+#   KS="100" CS="16" LATENCY=0 bench/ingest.sh  # one cell
+#   KS="" LATENCY=1 RATES="1" bench/ingest.sh   # latency at one rate only
 #   TOTAL=60000                     # responses per run (at least one batch per connection)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +33,8 @@ sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per
 
 echo "| K | C | batches | surveyd resp/s | ceiling resp/s | surveyd ÷ ceiling | Redis resp/s | surveyd ÷ Redis | ACK p50 / p99 / p99.9 ms | surveyd peak RSS | check |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for K in ${KS:-10 100 1000}; do
-    for C in ${CS:-1 16 256}; do
+for K in ${KS-10 100 1000}; do
+    for C in ${CS-1 16 256}; do
         B=$(( total / (K * C) )); (( B < 1 )) && B=1
         run="$work/k$K-c$C"; mkdir -p "$run/state"
         # Collaborators, one per connection, spread over the 16 units.
@@ -106,3 +107,42 @@ PY
         rm -rf "$run"
     done
 done
+
+# Latency at a set arrival rate (open loop): C = 256 collaborators sending batches of 100 on a
+# schedule for about 10 s, at several rates; latency counts from each batch's scheduled time.
+if [[ "${LATENCY:-1}" == 1 ]]; then
+    echo
+    echo "| C | K | offered resp/s | accepted resp/s | ACK p50 / p99 / p99.9 / max ms | check |"
+    echo "|---|---|---|---|---|---|"
+    C=256; K=100
+    for rate in ${RATES:-0.5 1 2}; do
+        B=$(python3 -c "print(max(1, round(10 * $rate)))")
+        run="$work/rate-$rate"; mkdir -p "$run/state"
+        python3 - "$bin/surveyctl" "$work/surveyd.conf" "$run/state" "$C" > "$run/credentials" <<'PY'
+import json, subprocess, sys
+surveyctl, config, state, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+units = [u["code"] for u in json.loads(subprocess.check_output([surveyctl, "units", "--config", config, "--state-dir", state, "--json"]))]
+for i in range(count):
+    out = json.loads(subprocess.check_output([surveyctl, "collaborator", "add", "--config", config, "--state-dir", state,
+                                              "--unit", units[i % len(units)], "--name", f"bench {i}", "--json"]))
+    print(out["collaborator"]["id"], out["token"])
+PY
+        port=$(free_port)
+        "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$run/state" --listen "127.0.0.1:$port" \
+            --log-target stderr --log-level warning 2> "$run/surveyd.log" &
+        pid=$!
+        wait_port "$port"
+        load=$("$bin/loadgen" --port "$port" --credentials "$run/credentials" --batches "$B" --responses "$K" --rate "$rate")
+        kill -TERM "$pid"; wait "$pid" || true
+        stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM responses').fetchone()[0])" "$run/state/surveyd.sqlite")
+        python3 - "$C" "$K" "$rate" "$load" "$stored" <<'PY'
+import json, sys
+C, K, rate, load, stored = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5])
+ms = lambda us: f"{us / 1000:.1f}"
+check = "ok" if stored == load["accepted_responses"] == C * K * max(1, round(10 * rate)) else f"FAILED ({stored} stored)"
+print(f"| {C} | {K} | {C * K * rate:,.0f} | {load['responses_per_second']:,.0f} | "
+      f"{ms(load['p50_us'])} / {ms(load['p99_us'])} / {ms(load['p999_us'])} / {ms(load['max_us'])} | {check} |")
+PY
+        rm -rf "$run"
+    done
+fi

@@ -3,7 +3,10 @@
 // Prints one JSON line: accepted responses, responses per second and commit-reply latency
 // percentiles (HdrHistogram, microseconds).
 //
-//   loadgen --port P --credentials FILE --batches B --responses K [--window 2] [--seed N]
+//   loadgen --port P --credentials FILE --batches B --responses K [--window 2] [--seed N] [--rate R]
+// With --rate, each connection sends R batches a second on a fixed schedule (open loop) instead
+// of as fast as it can, and latency counts from each batch's scheduled time, so that a late reply
+// also delays (and is charged to) the batches behind it.
 // FILE: one collaborator per line, "ID TOKEN" (C = the number of lines).
 import Foundation
 import BenchSupport
@@ -19,6 +22,7 @@ struct Options {
     var responses = 100
     var window = 2
     var seed: UInt64 = 1
+    var rate: Double?
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -31,6 +35,7 @@ struct Options {
             case "--responses": responses = Int(value) ?? responses
             case "--window": window = max(1, Int(value) ?? window)
             case "--seed": seed = UInt64(value) ?? seed
+            case "--rate": rate = Double(value).flatMap { $0 > 0 ? $0 : nil }
             default: FileHandle.standardError.write(Data("loadgen: unknown option \(name)\n".utf8)); exit(64)
             }
         }
@@ -87,10 +92,23 @@ let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group
                         result.refused += 1
                     }
                 }
-                for bytes in batches {
-                    try await client.sendRaw(bytes)
-                    inFlight.append(.now)
-                    if inFlight.count >= options.window { try await settleOne() }
+                if let rate = options.rate {
+                    // Open loop: batch i is due at i / rate seconds (connections staggered).
+                    let interval = Duration.seconds(1 / rate)
+                    let first = start + interval * (Double(index) / Double(credentials.count))
+                    for (number, bytes) in batches.enumerated() {
+                        let due = first + interval * number
+                        if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+                        try await client.sendRaw(bytes)
+                        inFlight.append(due)
+                        try await settleOne()
+                    }
+                } else {
+                    for bytes in batches {
+                        try await client.sendRaw(bytes)
+                        inFlight.append(.now)
+                        if inFlight.count >= options.window { try await settleOne() }
+                    }
                 }
                 while !inFlight.isEmpty { try await settleOne() }
                 _ = try? await client.command("QUIT")
@@ -111,7 +129,7 @@ for result in results {
 let accepted = results.reduce(0) { $0 + $1.accepted }
 let refused = results.reduce(0) { $0 + $1.refused }
 let summary: [String: Any] = [
-    "connections": credentials.count, "batches_per_connection": options.batches, "responses_per_batch": options.responses,
+    "connections": credentials.count, "rate_per_connection": options.rate ?? 0, "batches_per_connection": options.batches, "responses_per_batch": options.responses,
     "accepted_responses": accepted, "refused_batches": refused, "seconds": seconds,
     "responses_per_second": Double(accepted) / seconds,
     "p50_us": histogram.valueAtPercentile(50), "p99_us": histogram.valueAtPercentile(99),
