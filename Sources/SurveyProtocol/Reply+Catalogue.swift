@@ -72,6 +72,10 @@ extension Reply {
         Reply(550, "5.6.1", "batch \(batchID) conflicts: already accepted with different content (\(Reply.responses(responses)), received \(receivedAt)); use a new batch id")
     }
 
+    public static func retracted(batchID: String, receivedAt: String) -> Reply {
+        Reply(550, "5.6.3", "batch \(batchID) (received \(receivedAt)) was retracted by an administrator and does not count; do not send it again")
+    }
+
     public static func batchTooLarge(declared: Int, limit: Int) -> Reply {
         Reply(552, "5.3.4", "batch too large: \(declared) responses declared, at most \(limit) allowed; split it")
     }

@@ -208,6 +208,9 @@ extension CollaboratorServer {
             case .conflict:
                 logger.warning("batch conflict")
                 return .conflict(responses: error.existing?.responseCount ?? 0, receivedAt: error.existing?.receivedAt ?? "?")
+            case .retracted:
+                logger.notice("retracted batch sent again")
+                return .retracted(receivedAt: error.existing?.receivedAt ?? "?")
             case .collaboratorRevoked, .unknownCollaborator:
                 logger.notice("revoked collaborator refused")
                 return .revoked

@@ -4,6 +4,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The same batch id was already accepted with different content.
         case conflict
+        /// The batch id belongs to a batch an administrator retracted: it does not count, and
+        /// re-sending it does not bring it back.
+        case retracted
         /// The collaborator has been revoked.
         case collaboratorRevoked
         /// No collaborator has this id.

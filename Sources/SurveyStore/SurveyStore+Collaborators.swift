@@ -14,7 +14,10 @@ extension SurveyStore {
 
     /// Adds a collaborator to a unit and returns it with its token, which is not stored and cannot
     /// be shown again.
-    public func addCollaborator(unit code: String, name: String, now: Date = Date()) throws(StoreError) -> (Collaborator, token: String) {
+    /// The action is recorded in the audit trail under `actor`.
+    public func addCollaborator(
+        unit code: String, name: String, actor: String = AuditActor.currentUser, now: Date = Date()
+    ) throws(StoreError) -> (Collaborator, token: String) {
         let token = CollaboratorToken.generate()
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
         guard !trimmed.isEmpty else { throw StoreError(.internalError, "the collaborator's name must not be empty") }
@@ -31,7 +34,12 @@ extension SurveyStore {
                 guard let row = try Row.fetchOne(db, sql: SurveyStore.collaboratorColumns + " WHERE c.id = ?", arguments: [id]) else {
                     throw StoreError(.internalError, "the new collaborator vanished")
                 }
-                return SurveyStore.collaborator(row)
+                let collaborator = SurveyStore.collaborator(row)
+                try SurveyStore.audit(
+                    db, actor: actor, action: .collaboratorAdded, subject: "collaborator:\(id)",
+                    details: "unit \(collaborator.unit), name \(collaborator.name)", now: now
+                )
+                return collaborator
             }
             return (collaborator, token)
         } catch {
@@ -68,7 +76,7 @@ extension SurveyStore {
     /// Revokes a collaborator: its token stops working at its next command. Returns false when it
     /// was already revoked.
     @discardableResult
-    public func revokeCollaborator(id: Int64, now: Date = Date()) throws(StoreError) -> Bool {
+    public func revokeCollaborator(id: Int64, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
         do {
             return try writer.write { db in
                 guard try Row.fetchOne(db, sql: "SELECT id FROM collaborators WHERE id = ?", arguments: [id]) != nil else {
@@ -78,7 +86,9 @@ extension SurveyStore {
                     sql: "UPDATE collaborators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                     arguments: [SurveyStore.timestamp(now), id]
                 )
-                return db.changesCount > 0
+                guard db.changesCount > 0 else { return false }
+                try SurveyStore.audit(db, actor: actor, action: .collaboratorRevoked, subject: "collaborator:\(id)", details: "", now: now)
+                return true
             }
         } catch {
             throw SurveyStore.classify(error, "cannot revoke the collaborator")

@@ -133,7 +133,7 @@ extension SurveyStore {
 
     static func existingBatch(_ db: Database, submission: BatchSubmission, digest: Data) throws -> IngestOutcome {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT digest, received_at, response_count FROM batches WHERE collaborator_id = ? AND client_batch_id = ?",
+            db, sql: "SELECT digest, received_at, response_count, state FROM batches WHERE collaborator_id = ? AND client_batch_id = ?",
             arguments: [submission.collaboratorID, submission.clientBatchID]
         ) else {
             throw StoreError(.internalError, "batch insert was ignored but no batch exists")
@@ -143,6 +143,12 @@ extension SurveyStore {
             clientBatchID: submission.clientBatchID, responseCount: row["response_count"], receivedAt: row["received_at"],
             digest: stored.hexString
         )
+        guard (row["state"] as String) != "retracted" else {
+            throw StoreError(
+                .retracted, "batch \(submission.clientBatchID) was retracted by an administrator; it does not count",
+                existing: receipt
+            )
+        }
         guard stored == digest else {
             throw StoreError(
                 .conflict, "batch \(submission.clientBatchID) was already accepted with different content",

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SurveyConfig
 import SurveyPublisher
+import SurveyStore
 
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,7 @@ struct PublishCommand: AsyncParsableCommand {
         )
         do {
             let report = try publisher.publish()
+            try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: "\(report.written.count) periods written to \(directory)")
             if json {
                 struct Output: Encodable { var directory: String; var written: [String]; var unchanged: Int }
                 return try printJSON(Output(directory: directory, written: report.written, unchanged: report.unchanged))

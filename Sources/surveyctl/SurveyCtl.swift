@@ -12,7 +12,10 @@ struct SurveyCtl: AsyncParsableCommand {
         commandName: "surveyctl",
         abstract: "Administer surveyd and submit survey batches.",
         discussion: "Exit status follows sysexits: 0 done, 64 usage, 65 data rejected, 66 no input, 69 unavailable, 73 cannot open the database, 75 temporary failure, 77 not permitted, 78 configuration.",
-        subcommands: [CollaboratorCommand.self, UnitsCommand.self, TopicsCommand.self, StatsCommand.self, PublishCommand.self, SubmitCommand.self]
+        subcommands: [
+            CollaboratorCommand.self, UnitsCommand.self, TopicsCommand.self, StatsCommand.self, PublishCommand.self, SubmitCommand.self,
+            BatchesCommand.self, BatchCommand.self, AuditCommand.self,
+        ]
     )
 }
 

@@ -152,6 +152,14 @@ final class DaemonSupervisor: Service, Sendable {
             store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
             minimumCellSize: configuration.minimumCellSize, logger: logger
         ))
+        do {
+            try store.recordAudit(
+                .configurationReloaded, actor: AuditActor.daemon,
+                details: "\(configuration.catalog.units.count) units, \(configuration.catalog.topics.count) topics"
+            )
+        } catch {
+            logger.error("database unavailable", metadata: ["error": "\(error)", "during": "audit of the reload"])
+        }
         logger.notice("configuration reloaded", metadata: [
             "units": "\(configuration.catalog.units.count)", "topics": "\(configuration.catalog.topics.count)",
         ])

@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import SurveyModel
+
+/// A stored batch as administrators see it.
+public struct BatchSummary: Sendable, Hashable, Codable {
+    /// The database id (what `surveyctl batch` commands take).
+    public var id: Int64
+    public var clientBatchID: String
+    public var unit: String
+    public var collaboratorID: Int64
+    public var receivedAt: String
+    public var responses: Int
+    /// `accepted` or `retracted`.
+    public var state: String
+}
+
+/// A batch with its responses and its history.
+public struct BatchDetail: Sendable, Codable {
+    public var batch: BatchSummary
+    public var responses: [Response]
+    public var history: [AuditEntry]
+}
+
+extension Response: Codable {
+    enum CodingKeys: String, CodingKey { case collectedOn, topic, group, sentiment }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            collectedOn: try container.decode(LocalDate.self, forKey: .collectedOn), topic: try container.decode(String.self, forKey: .topic),
+            group: try container.decode(String.self, forKey: .group), sentiment: try container.decode(String.self, forKey: .sentiment)
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(collectedOn, forKey: .collectedOn)
+        try container.encode(topic, forKey: .topic)
+        try container.encode(group, forKey: .group)
+        try container.encode(sentiment, forKey: .sentiment)
+    }
+}
+
+extension SurveyStore {
+    static let batchColumns = """
+        SELECT b.id, b.client_batch_id, u.code AS unit, b.collaborator_id, b.received_at, b.response_count, b.state
+        FROM batches b JOIN units u ON u.id = b.unit_id
+        """
+
+    static func batchSummary(_ row: Row) -> BatchSummary {
+        BatchSummary(
+            id: row["id"], clientBatchID: row["client_batch_id"], unit: row["unit"], collaboratorID: row["collaborator_id"],
+            receivedAt: row["received_at"], responses: row["response_count"], state: row["state"]
+        )
+    }
+
+    /// Batches, newest first, filtered by unit, collaborator and first reception time (UTC
+    /// timestamp or date prefix).
+    public func batches(unit: String? = nil, collaborator: Int64? = nil, since: String? = nil, limit: Int = 1000) throws(StoreError) -> [BatchSummary] {
+        do {
+            return try writer.read { db in
+                var conditions: [String] = []
+                var arguments: StatementArguments = []
+                if let unit { conditions.append("u.code = ? COLLATE NOCASE"); arguments += [unit] }
+                if let collaborator { conditions.append("b.collaborator_id = ?"); arguments += [collaborator] }
+                if let since { conditions.append("b.received_at >= ?"); arguments += [since] }
+                let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+                arguments += [limit]
+                return try Row.fetchAll(db, sql: SurveyStore.batchColumns + filter + " ORDER BY b.id DESC LIMIT ?", arguments: arguments)
+                    .map(SurveyStore.batchSummary)
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot list batches")
+        }
+    }
+
+    /// One batch with its responses and history, or nil.
+    public func batchDetail(id: Int64) throws(StoreError) -> BatchDetail? {
+        do {
+            return try writer.read { db -> BatchDetail? in
+                guard let row = try Row.fetchOne(db, sql: SurveyStore.batchColumns + " WHERE b.id = ?", arguments: [id]) else { return nil }
+                let responses = try Row.fetchAll(db, sql: """
+                    SELECT r.collected_on, t.code AS topic, g.code AS grp, s.code AS sentiment
+                    FROM responses r JOIN topics t ON t.id = r.topic_id JOIN respondent_groups g ON g.id = r.group_id
+                    JOIN sentiments s ON s.id = r.sentiment_id WHERE r.batch_id = ? ORDER BY r.id
+                    """, arguments: [id]).map { row in
+                    Response(collectedOn: LocalDate(dayNumber: row["collected_on"]), topic: row["topic"], group: row["grp"], sentiment: row["sentiment"])
+                }
+                return BatchDetail(batch: SurveyStore.batchSummary(row), responses: responses, history: [])
+            }.map { detail in
+                var detail = detail
+                detail.history = try auditTrail(subject: "batch:\(id)")
+                return detail
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the batch")
+        }
+    }
+
+    /// Retracts a batch: its tally increments are removed and it is marked retracted (its
+    /// responses are kept), in one transaction with its audit row. False when it was already
+    /// retracted. A retracted batch re-sent by its collaborator is refused (``StoreError/Code/retracted``).
+    public func retractBatch(id: Int64, reason: String, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw StoreError(.internalError, "give the reason for the retraction") }
+        return try changeBatchState(id: id, from: "accepted", to: "retracted", sign: -1, action: .batchRetracted, details: reason, actor: actor, now: now)
+    }
+
+    /// Undoes a retraction: the batch counts again. False when it was not retracted.
+    public func restoreBatch(id: Int64, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
+        try changeBatchState(id: id, from: "retracted", to: "accepted", sign: 1, action: .batchRestored, details: "", actor: actor, now: now)
+    }
+
+    private func changeBatchState(
+        id: Int64, from: String, to: String, sign: Int, action: AuditAction, details: String, actor: String, now: Date
+    ) throws(StoreError) -> Bool {
+        do {
+            return try writer.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT unit_id, state FROM batches WHERE id = ?", arguments: [id]) else {
+                    throw StoreError(.notFound, "no batch has the id \(id) (see `surveyctl batches`)")
+                }
+                guard (row["state"] as String) == from else { return false }
+                let unitID: Int64 = row["unit_id"]
+                var increments: [TallyIncrementKey: Int] = [:]
+                for response in try Row.fetchAll(db, sql: "SELECT collected_on, topic_id, group_id, sentiment_id FROM responses WHERE batch_id = ?", arguments: [id]) {
+                    let span = LocalDate(dayNumber: response["collected_on"]).tallySpanStart.dayNumber
+                    increments[TallyIncrementKey(span: span, topic: response["topic_id"], group: response["group_id"], sentiment: response["sentiment_id"]), default: 0] += 1
+                }
+                // Adding goes through the same upsert as ingest; removing updates rows that must exist
+                // (the CHECK count >= 0 would refuse a negative insert candidate).
+                let statement = try db.cachedStatement(sql: sign > 0 ? """
+                    INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
+                    """ : """
+                    UPDATE span_tallies SET count = count - ?6
+                    WHERE unit_id = ?1 AND span_start = ?2 AND topic_id = ?3 AND group_id = ?4 AND sentiment_id = ?5
+                    """)
+                for (key, count) in increments {
+                    try statement.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
+                    guard db.changesCount == 1 else {
+                        throw StoreError(.internalError, "batch \(id)'s tallies are missing; run an integrity check")
+                    }
+                }
+                try db.execute(sql: "UPDATE batches SET state = ? WHERE id = ?", arguments: [to, id])
+                try SurveyStore.audit(db, actor: actor, action: action, subject: "batch:\(id)", details: details, now: now)
+                return true
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot change the batch")
+        }
+    }
+}
