@@ -34,7 +34,10 @@ install: build
 	sed 's|/usr/local/bin/|$(BINDIR)/|g; s|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyd.service \
 		> $(DESTDIR)$(UNITDIR)/surveyd.service
 	sed 's|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyd.socket > $(DESTDIR)$(UNITDIR)/surveyd.socket
-	chmod 0644 $(DESTDIR)$(UNITDIR)/surveyd.service $(DESTDIR)$(UNITDIR)/surveyd.socket
+	sed 's|/usr/local/bin/|$(BINDIR)/|g; s|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyd-backup.service \
+		> $(DESTDIR)$(UNITDIR)/surveyd-backup.service
+	install -m 0644 systemd/surveyd-backup.timer $(DESTDIR)$(UNITDIR)/surveyd-backup.timer
+	chmod 0644 $(DESTDIR)$(UNITDIR)/surveyd.service $(DESTDIR)$(UNITDIR)/surveyd.socket $(DESTDIR)$(UNITDIR)/surveyd-backup.service
 	install -m 0644 systemd/surveyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/surveyd.conf
 	install -m 0644 systemd/surveyd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/surveyd.conf
 	install -m 0644 systemd/surveyd.catalog $(DESTDIR)$(CATALOGDIR)/surveyd.catalog
@@ -48,10 +51,10 @@ install: build
 
 uninstall:
 	-@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
-		systemctl disable --now surveyd.service surveyd.socket; fi
+		systemctl disable --now surveyd.service surveyd.socket surveyd-backup.timer; fi
 	rm -f $(DESTDIR)$(BINDIR)/surveyd $(DESTDIR)$(BINDIR)/surveyctl $(DESTDIR)$(UNITDIR)/surveyd.service \
 		$(DESTDIR)$(UNITDIR)/surveyd.socket $(DESTDIR)$(SYSUSERSDIR)/surveyd.conf $(DESTDIR)$(TMPFILESDIR)/surveyd.conf \
-		$(DESTDIR)$(CATALOGDIR)/surveyd.catalog
+		$(DESTDIR)$(CATALOGDIR)/surveyd.catalog $(DESTDIR)$(UNITDIR)/surveyd-backup.service $(DESTDIR)$(UNITDIR)/surveyd-backup.timer
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "kept /etc/surveyd and /var/lib/surveyd (configuration and data)"
 

@@ -153,3 +153,53 @@ extension SurveyStore {
         }
     }
 }
+
+/// One accepted response as exported.
+public struct ExportedResponse: Sendable {
+    public var collectedOn: LocalDate
+    public var unit: String
+    public var topic: String
+    public var group: String
+    public var sentiment: String
+    public var batch: String
+    public var receivedAt: String
+}
+
+extension SurveyStore {
+    /// Calls `body` for each response of an accepted batch collected between `first` and `last`
+    /// (optionally one unit's), in one read transaction, one row at a time; returns the count.
+    @discardableResult
+    public func forEachExportedResponse(
+        from first: LocalDate, to last: LocalDate, unit: String? = nil, _ body: (ExportedResponse) -> Void
+    ) throws(StoreError) -> Int {
+        do {
+            return try writer.read { db in
+                let unitFilter = unit == nil ? "" : " AND u.code = ? COLLATE NOCASE"
+                var arguments: StatementArguments = [first.dayNumber, last.dayNumber]
+                if let unit { arguments += [unit] }
+                // Codes are read once; rows carry ids.
+                func codes(_ table: String) throws -> [Int64: String] {
+                    Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, code FROM \(table)").map { ($0["id"] as Int64, $0["code"] as String) })
+                }
+                let topics = try codes("topics"), groups = try codes("respondent_groups"), sentiments = try codes("sentiments")
+                let cursor = try Row.fetchCursor(db, sql: """
+                    SELECT r.collected_on, u.code AS unit, r.topic_id, r.group_id, r.sentiment_id, b.client_batch_id, b.received_at
+                    FROM responses r JOIN batches b ON b.id = r.batch_id JOIN units u ON u.id = b.unit_id
+                    WHERE b.state = 'accepted' AND r.collected_on BETWEEN ? AND ?\(unitFilter)
+                    ORDER BY r.id
+                    """, arguments: arguments)
+                var count = 0
+                while let row = try cursor.next() {
+                    body(ExportedResponse(
+                        collectedOn: LocalDate(dayNumber: row[0]), unit: row[1], topic: topics[row[2]] ?? "?", group: groups[row[3]] ?? "?",
+                        sentiment: sentiments[row[4]] ?? "?", batch: row[5], receivedAt: row[6]
+                    ))
+                    count += 1
+                }
+                return count
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot export")
+        }
+    }
+}

@@ -14,7 +14,7 @@ struct SurveyCtl: AsyncParsableCommand {
         discussion: "Exit status follows sysexits: 0 done, 64 usage, 65 data rejected, 66 no input, 69 unavailable, 73 cannot open the database, 75 temporary failure, 77 not permitted, 78 configuration.",
         subcommands: [
             CollaboratorCommand.self, UnitsCommand.self, TopicsCommand.self, StatsCommand.self, PublishCommand.self, SubmitCommand.self,
-            BatchesCommand.self, BatchCommand.self, AuditCommand.self,
+            BatchesCommand.self, BatchCommand.self, AuditCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 }

@@ -103,6 +103,12 @@ struct Surveyd: AsyncParsableCommand {
         }
 
         logger.info("started", metadata: ["version": "\(surveydVersion)", "config": "\(config)", "database": "\(configuration.databasePath)"])
+        // One daemon per database, and no restore underneath it (released when the process ends).
+        guard let databaseLock = DatabaseLock(databasePath: configuration.databasePath) else {
+            logger.critical("database error", metadata: ["error": "another surveyd (or a restore) is using \(configuration.databasePath)"])
+            Surveyd.fail("surveyd: another surveyd (or surveyctl restore) is using \(configuration.databasePath)")
+            throw ExitCode(75)
+        }
         let store: SurveyStore
         do {
             store = try SurveyStore(path: configuration.databasePath, logger: logger)
@@ -162,6 +168,7 @@ struct Surveyd: AsyncParsableCommand {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(70)
         }
+        withExtendedLifetime(databaseLock) {}
         logger.info("stopped")
     }
 

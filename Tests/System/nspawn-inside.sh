@@ -39,6 +39,14 @@ done
 [[ "$(systemctl show -P StatusText surveyd.service)" == *"1 batches accepted today"* ]] || fail "status not updated"
 journal_has verbose "SURVEY_UNIT=TPTN" || fail "no SURVEY_UNIT field in the journal"
 
+step "nightly backup unit"
+systemctl start surveyd-backup.service || { journalctl -u surveyd-backup --no-pager -n 20 >&2; fail "surveyd-backup.service"; }
+backup=$(ls /var/lib/surveyd/backups/surveyd-*.sqlite 2>/dev/null | head -1)
+[[ -n "$backup" ]] || fail "no backup file"
+[[ "$(stat -c %U:%a "$backup")" == "surveyd:640" ]] || fail "backup owner/mode: $(stat -c %U:%a "$backup")"
+runuser -u surveyd -- surveyctl audit | grep -q "backup_made" || fail "no audit row for the backup"
+systemctl list-unit-files surveyd-backup.timer | grep -q surveyd-backup.timer || fail "timer not installed"
+
 step "reload"
 systemctl reload surveyd.service || fail "reload"
 for _ in $(seq 30); do journal_has short "configuration reloaded" && break; sleep 0.2; done
