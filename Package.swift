@@ -109,6 +109,7 @@ let package = Package(
         .executableTarget(
             name: "surveyctl",
             dependencies: [
+                "SystemdSupport",
                 "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient", "SurveyPublisher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

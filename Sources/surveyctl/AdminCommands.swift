@@ -21,6 +21,7 @@ struct CollaboratorCommand: AsyncParsableCommand {
             let (_, store) = try options.open()
             do {
                 let (collaborator, token) = try store.addCollaborator(unit: unit, name: name)
+                AuditJournal.announce(.collaboratorAdded, subject: "collaborator:\(collaborator.id)", details: "unit \(collaborator.unit)")
                 if json {
                     struct Added: Encodable { var collaborator: Collaborator; var token: String }
                     try printJSON(Added(collaborator: collaborator, token: token))
@@ -64,6 +65,7 @@ struct CollaboratorCommand: AsyncParsableCommand {
             let (_, store) = try options.open()
             do {
                 if try store.revokeCollaborator(id: id) {
+                    AuditJournal.announce(.collaboratorRevoked, subject: "collaborator:\(id)")
                     print("revoked collaborator \(id)")
                 } else {
                     print("collaborator \(id) was already revoked; nothing changed")

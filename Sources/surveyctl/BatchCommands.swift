@@ -80,6 +80,7 @@ struct BatchCommand: AsyncParsableCommand {
                     print("batch \(id) was already retracted; nothing changed")
                     return
                 }
+                AuditJournal.announce(.batchRetracted, subject: "batch:\(id)", details: reason)
                 print("retracted batch \(id): it no longer counts")
                 try republish(configuration, store, options)
             } catch {
@@ -100,6 +101,7 @@ struct BatchCommand: AsyncParsableCommand {
                     print("batch \(id) is not retracted; nothing changed")
                     return
                 }
+                AuditJournal.announce(.batchRestored, subject: "batch:\(id)")
                 print("restored batch \(id): it counts again")
                 try republish(configuration, store, options)
             } catch {

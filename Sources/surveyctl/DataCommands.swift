@@ -18,6 +18,7 @@ struct BackupCommand: AsyncParsableCommand {
         let (_, store) = try options.open()
         do {
             let report = try store.backup(to: path)
+            AuditJournal.announce(.backupMade, details: path)
             if json { return try printJSON(report) }
             print("backed up to \(report.path): \(report.bytes) bytes, \(report.batches) batches, \(report.responses) responses; verified (integrity, tallies = recount)")
         } catch {
@@ -47,6 +48,7 @@ struct RestoreCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         do {
             let (report, aside) = try SurveyStore.restore(from: path, to: configuration.databasePath, logger: logger)
+            AuditJournal.announce(.databaseRestored, details: "from \(path)")
             print("restored \(configuration.databasePath) from \(path): \(report.batches) batches, \(report.responses) responses")
             if let aside { print("the previous database is kept as \(aside)") }
         } catch {

@@ -26,6 +26,7 @@ struct PublishCommand: AsyncParsableCommand {
         do {
             let report = try publisher.publish()
             try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: "\(report.written.count) periods written to \(directory)")
+            AuditJournal.announce(.publishForced, details: "\(report.written.count) periods written")
             if json {
                 struct Output: Encodable { var directory: String; var written: [String]; var unchanged: Int }
                 return try printJSON(Output(directory: directory, written: report.written, unchanged: report.unchanged))

@@ -49,6 +49,7 @@ wait "$daemon"
 journalctl --sync 2>/dev/null || true
 journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=surveyd > "$work/all.json"
 journalctl -D /run/log/journal -o json SURVEY_UNIT=VN > "$work/unit.json"
+journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=surveyctl > "$work/surveyctl.json"
 kill "$journald"
 # Nothing went to standard error: everything went to the journal.
 [[ ! -s "$work/stderr.log" ]] || { echo "surveyd wrote to stderr:"; cat "$work/stderr.log"; exit 1; } >&2
@@ -56,7 +57,7 @@ INNER
 chmod +x "$work/inner.sh"
 unshare --mount --propagation private --pid --fork --mount-proc --uts --ipc --net "$work/inner.sh" "$bin" "$repo" "$work"
 
-python3 - "$work/all.json" "$work/unit.json" <<'CHECK'
+python3 - "$work/all.json" "$work/unit.json" "$work/surveyctl.json" <<'CHECK'
 import json, sys
 entries = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 by_id = {}
@@ -83,5 +84,9 @@ for message_id, name in [("86c110abe581429b86f95d6da577592c", "started"), ("1e6e
 assert all(e.get("SYSLOG_IDENTIFIER") == "surveyd" for e in entries)
 unit = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
 assert unit and all(e["SURVEY_UNIT"] == "VN" for e in unit), "filtering by SURVEY_UNIT found nothing"
+admin = [json.loads(line) for line in open(sys.argv[3]) if line.strip()]
+added = [e for e in admin if e.get("MESSAGE_ID") == "5f1e735cc4c64d53aef7136afd9b68ca"]
+assert added and added[0]["SURVEY_ACTION"] == "collaborator_added" and added[0]["SURVEY_SUBJECT"] == "collaborator:1", admin
+assert added[0]["SURVEY_ACTOR"] and added[0]["PRIORITY"] == "5", added[0]
 print(f"journald: {len(entries)} entries; batch accepted and authentication failed carry their MESSAGE_ID and SURVEY_* fields")
 CHECK
