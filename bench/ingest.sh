@@ -26,6 +26,18 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# Adds N collaborators (spread over the 16 units) to the state folder; prints "ID TOKEN" lines.
+credentials() {
+    python3 - "$bin/surveyctl" "$work/surveyd.conf" "$1" "$2" <<'PY'
+import json, subprocess, sys
+surveyctl, config, state, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+units = [u["code"] for u in json.loads(subprocess.check_output([surveyctl, "units", "--config", config, "--state-dir", state, "--json"]))]
+for i in range(count):
+    out = json.loads(subprocess.check_output([surveyctl, "collaborator", "add", "--config", config, "--state-dir", state,
+                                              "--unit", units[i % len(units)], "--name", f"bench {i}", "--json"]))
+    print(out["collaborator"]["id"], out["token"])
+PY
+}
 json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' \
@@ -38,15 +50,7 @@ for K in ${KS-10 100 1000}; do
         B=$(( total / (K * C) )); (( B < 1 )) && B=1
         run="$work/k$K-c$C"; mkdir -p "$run/state"
         # Collaborators, one per connection, spread over the 16 units.
-        python3 - "$bin/surveyctl" "$work/surveyd.conf" "$run/state" "$C" > "$run/credentials" <<'PY'
-import json, subprocess, sys
-surveyctl, config, state, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-units = [u["code"] for u in json.loads(subprocess.check_output([surveyctl, "units", "--config", config, "--state-dir", state, "--json"]))]
-for i in range(count):
-    out = json.loads(subprocess.check_output([surveyctl, "collaborator", "add", "--config", config, "--state-dir", state,
-                                              "--unit", units[i % len(units)], "--name", f"bench {i}", "--json"]))
-    print(out["collaborator"]["id"], out["token"])
-PY
+        credentials "$run/state" "$C" > "$run/credentials"
         port=$(free_port)
         "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$run/state" --listen "127.0.0.1:$port" \
             --log-target stderr --log-level warning 2> "$run/surveyd.log" &
@@ -118,15 +122,7 @@ if [[ "${LATENCY:-1}" == 1 ]]; then
     for rate in ${RATES:-0.5 1 2}; do
         B=$(python3 -c "print(max(1, round(10 * $rate)))")
         run="$work/rate-$rate"; mkdir -p "$run/state"
-        python3 - "$bin/surveyctl" "$work/surveyd.conf" "$run/state" "$C" > "$run/credentials" <<'PY'
-import json, subprocess, sys
-surveyctl, config, state, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-units = [u["code"] for u in json.loads(subprocess.check_output([surveyctl, "units", "--config", config, "--state-dir", state, "--json"]))]
-for i in range(count):
-    out = json.loads(subprocess.check_output([surveyctl, "collaborator", "add", "--config", config, "--state-dir", state,
-                                              "--unit", units[i % len(units)], "--name", f"bench {i}", "--json"]))
-    print(out["collaborator"]["id"], out["token"])
-PY
+        credentials "$run/state" "$C" > "$run/credentials"
         port=$(free_port)
         "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$run/state" --listen "127.0.0.1:$port" \
             --log-target stderr --log-level warning 2> "$run/surveyd.log" &

@@ -36,14 +36,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Argument(help: "A file made by `surveyctl backup`.") var path: String
 
     func run() async throws {
-        var configuration: Configuration
-        do {
-            configuration = try Configuration.load(path: options.config)
-            try configuration.apply(ConfigurationOverrides(databasePath: options.database, stateDirectory: options.stateDir), file: options.config)
-        } catch {
-            printError("configuration error: \(error)")
-            throw ExitCode(78)
-        }
+        let configuration = try options.loadConfiguration(creatingDirectories: false)
         var logger = Logger(label: "surveyctl")
         logger.logLevel = .warning
         do {

@@ -30,17 +30,22 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "State folder: DIR/surveyd.sqlite (as for surveyd --state-dir).")
     var stateDir: String?
 
-    /// Loads the configuration, opens the database (migrating it) and synchronises reference data.
-    func open() throws -> (Configuration, SurveyStore) {
-        var configuration: Configuration
+    /// Loads the configuration with the command line's paths applied (exit 78 on error).
+    func loadConfiguration(creatingDirectories: Bool = true) throws -> Configuration {
         do {
-            configuration = try Configuration.load(path: config)
+            var configuration = try Configuration.load(path: config)
             try configuration.apply(ConfigurationOverrides(databasePath: database, stateDirectory: stateDir), file: config)
-            try configuration.createDirectories(file: config)
+            if creatingDirectories { try configuration.createDirectories(file: config) }
+            return configuration
         } catch {
             printError("configuration error: \(error)")
             throw ExitCode(78)
         }
+    }
+
+    /// Loads the configuration, opens the database (migrating it) and synchronises reference data.
+    func open() throws -> (Configuration, SurveyStore) {
+        let configuration = try loadConfiguration()
         var logger = Logger(label: "surveyctl")
         logger.logLevel = .warning
         do {

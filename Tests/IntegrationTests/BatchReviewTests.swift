@@ -8,16 +8,6 @@ import Testing
 
 /// Retracting and restoring batches, and the audit trail, against the real daemon and surveyctl.
 @Suite struct BatchReviewTests {
-    static func submit(_ daemon: Daemon, _ collaborator: (id: Int64, token: String), _ id: String, _ lines: [String]) async throws -> Reply {
-        try await daemon.connect { client in
-            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
-            try await client.send(batchLines(id, lines))
-            let go = try await client.readReply()
-            guard go.code == 354 else { return go }
-            return try await client.readReply()
-        }
-    }
-
     @Test(.timeLimit(.minutes(2))) func retractAndRestoreChangeTheTalliesAndRaiseRevisions() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
@@ -25,8 +15,8 @@ import Testing
         // Dates within this month, so that both batches fall in the same month's summary.
         let day = today.day > 1 ? today.adding(days: -1) : today
         let lines = { (count: Int, seed: Int) in (0..<count).map { "R \(day) CDS \(["CB", "DV", "ND"][($0 + seed) % 3]) \(["DONGTINH", "KHONGDONGTINH"][$0 % 2])" } }
-        #expect(try await Self.submit(daemon, collaborator, "b1", lines(10, 0)).code == 250)
-        #expect(try await Self.submit(daemon, collaborator, "b2", lines(5, 1)).code == 250)
+        #expect(try await daemon.submit(collaborator, "b1", lines(10, 0)).code == 250)
+        #expect(try await daemon.submit(collaborator, "b2", lines(5, 1)).code == 250)
         let options = daemon.storeOptions
         #expect(try await run("surveyctl", ["publish"] + options).status == 0)
         let month = Period.containing(day, kind: .month).identifier
@@ -55,7 +45,7 @@ import Testing
         #expect(again.stdout.contains("already retracted"))
 
         // The collaborator re-sends it: refused with the documented reply, nothing changes.
-        let resent = try await Self.submit(daemon, collaborator, "b1", lines(10, 0))
+        let resent = try await daemon.submit(collaborator, "b1", lines(10, 0))
         #expect(resent.code == 550 && resent.status == "5.6.3", "\(resent)")
         #expect(resent.lines[0].contains("retracted by an administrator"))
         #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 5)

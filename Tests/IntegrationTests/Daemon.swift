@@ -189,6 +189,18 @@ final class Daemon: @unchecked Sendable {
             """) == 0
     }
 
+    /// Sends one batch on a fresh connection (AUTH, BATCH, lines, COMMIT); the reply to COMMIT, or
+    /// to BATCH when it was refused.
+    func submit(_ collaborator: (id: Int64, token: String), _ id: String, _ lines: [String]) async throws -> Reply {
+        try await connect { client in
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+            try await client.send(batchLines(id, lines))
+            let go = try await client.readReply()
+            guard go.code == 354 else { return go }
+            return try await client.readReply()
+        }
+    }
+
     /// Opens a protocol connection to the daemon.
     func connect<T>(timeout: Duration = .seconds(30), _ body: (ProtocolClient) async throws -> T) async throws -> T {
         try await ProtocolClient.withConnection(host: "127.0.0.1", port: port, timeout: timeout, body)

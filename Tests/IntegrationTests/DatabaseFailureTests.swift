@@ -8,17 +8,6 @@ import Testing
 /// error is logged per episode, other commands are served, surveyd recovers by itself, nothing
 /// acknowledged is lost and nothing is corrupted.
 @Suite(.serialized) struct DatabaseFailureTests {
-    /// Sends one batch on a fresh connection; the COMMIT reply.
-    static func submit(_ daemon: Daemon, _ collaborator: (id: Int64, token: String), _ id: String, _ lines: [String]) async throws -> Reply {
-        try await daemon.connect { client in
-            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
-            try await client.send(batchLines(id, lines))
-            let go = try await client.readReply()
-            guard go.code == 354 else { return go }
-            return try await client.readReply()
-        }
-    }
-
     static func occurrences(_ text: String, in log: String) -> Int {
         log.components(separatedBy: text).count - 1
     }
@@ -27,13 +16,13 @@ import Testing
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
         try await daemon.start()
-        #expect(try await Self.submit(daemon, collaborator, "before", responseLines(3)).code == 250)
+        #expect(try await daemon.submit(collaborator, "before", responseLines(3)).code == 250)
 
         let lock = try await DatabaseWriteLock.take(daemon.databasePath)
 
         // Two batches while locked: both get 451 after the busy timeout; one error is logged.
         for id in ["locked-1", "locked-2"] {
-            #expect(try await Self.submit(daemon, collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
+            #expect(try await daemon.submit(collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
         }
         // Other commands are served at once meanwhile.
         let start = ContinuousClock.now
@@ -45,7 +34,7 @@ import Testing
         lock.release()
 
         // Recovery by itself: the same batch is accepted, once.
-        #expect(try await Self.submit(daemon, collaborator, "locked-1", responseLines(4, seed: 7)).code == 250)
+        #expect(try await daemon.submit(collaborator, "locked-1", responseLines(4, seed: 7)).code == 250)
         let log = daemon.log()
         #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
         #expect(Self.occurrences("database available again", in: log) == 1)
@@ -66,12 +55,12 @@ import Testing
         defer { _ = umount2(daemon.stateDirectory, Int32(MNT_DETACH)) }
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
         try await daemon.start()
-        #expect(try await Self.submit(daemon, collaborator, "before", responseLines(5)).code == 250)
+        #expect(try await daemon.submit(collaborator, "before", responseLines(5)).code == 250)
         #expect(await daemon.reload(waitingFor: "publish done"))
         let summary = "\(daemon.stateDirectory)/summaries/index.json"
         let published = try Data(contentsOf: URL(fileURLWithPath: summary))
         // New data that the next publication will want to write.
-        #expect(try await Self.submit(daemon, collaborator, "unpublished", responseLines(6, seed: 11)).code == 250)
+        #expect(try await daemon.submit(collaborator, "unpublished", responseLines(6, seed: 11)).code == 250)
 
         // Fill the file system.
         let filler = "\(daemon.stateDirectory)/filler"
@@ -82,8 +71,8 @@ import Testing
         close(fd)
 
         let big = responseLines(5000, seed: 3)
-        #expect(try await Self.submit(daemon, collaborator, "full", big) == .storageUnavailable)
-        #expect(try await Self.submit(daemon, collaborator, "full", big) == .storageUnavailable)
+        #expect(try await daemon.submit(collaborator, "full", big) == .storageUnavailable)
+        #expect(try await daemon.submit(collaborator, "full", big) == .storageUnavailable)
         try await daemon.connect { (client) async throws -> Void in
             #expect(try await client.command("PING").code == 250)
         }
@@ -92,7 +81,7 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: summary)) == published)
 
         unlink(filler)
-        #expect(try await Self.submit(daemon, collaborator, "full", big).code == 250)
+        #expect(try await daemon.submit(collaborator, "full", big).code == 250)
         let log = daemon.log()
         #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
         #expect(Self.occurrences("database available again", in: log) == 1)
