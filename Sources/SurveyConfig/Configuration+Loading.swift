@@ -5,7 +5,7 @@ import Yams
 extension Configuration {
     /// Every top-level key the file may hold.
     static let topLevelKeys: Set<String> = [
-        "listen", "allow_plaintext_on_network", "tls", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
+        "listen", "allow_plaintext_on_network", "tls", "review", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
         "units", "topics", "groups", "sentiments",
     ]
 
@@ -183,6 +183,7 @@ struct ConfigurationReader {
         }
         if let node = top["limits"] { try readLimits(node, into: &config) }
         config.catalog = try readCatalog(top, root: root)
+        if let node = top["review"] { config.hold = try readHold(node, catalog: config.catalog) }
         return config
     }
 
@@ -198,6 +199,22 @@ struct ConfigurationReader {
             addresses.append(address)
         }
         return addresses
+    }
+
+    /// `review: { hold: all | [UNIT, …] }`; the codes must be configured units.
+    func readHold(_ node: Node, catalog: Catalog) throws(ConfigurationError) -> HoldPolicy {
+        let values = try entries(node, key: "review", allowed: ["hold"])
+        guard let hold = values["hold"] else { return .none }
+        if case let .scalar(scalar) = hold, scalar.string == "all" { return .all }
+        var codes: Set<String> = []
+        for (offset, item) in try sequence(hold, "review.hold").enumerated() {
+            let code = try string(item, "review.hold[\(offset)]")
+            guard let unit = catalog.unit(code) else {
+                throw fail("review.hold[\(offset)]", item, "'\(code)' is not a configured unit (or write hold: all)")
+            }
+            codes.insert(unit.code)
+        }
+        return codes.isEmpty ? .none : .units(codes)
     }
 
     /// `tls:` with `listen`, `certificate` and `key`; the files must be readable.

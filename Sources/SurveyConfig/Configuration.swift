@@ -28,6 +28,8 @@ public struct Configuration: Sendable {
     public var dateWindow = DateWindow()
     /// Protocol limits.
     public var limits = ProtocolLimits()
+    /// Units whose new batches wait for an administrator's approval before they count.
+    public var hold: HoldPolicy = .none
     /// Units, topics, groups and the sentiment scale.
     public var catalog = Catalog(units: [], topics: [], groups: [], sentiments: [])
 

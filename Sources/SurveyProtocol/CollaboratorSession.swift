@@ -54,6 +54,8 @@ public struct CollaboratorSession: Sendable {
         /// Stored now or earlier with identical content: the same receipt either way.
         case stored(responses: Int, receivedAt: String)
         case conflict(responses: Int, receivedAt: String)
+        /// Stored durably but held for an administrator's approval (`review.hold`).
+        case held(responses: Int, receivedAt: String)
         /// The batch id belongs to a batch an administrator retracted.
         case retracted(receivedAt: String)
         case revoked
@@ -248,6 +250,8 @@ public struct CollaboratorSession: Sendable {
             return .reply(.accepted(batchID: batchID, responses: responses, receivedAt: receivedAt))
         case let .conflict(responses, receivedAt):
             return .reply(.conflict(batchID: batchID, responses: responses, receivedAt: receivedAt))
+        case let .held(responses, receivedAt):
+            return .reply(.heldForReview(batchID: batchID, responses: responses, receivedAt: receivedAt))
         case let .retracted(receivedAt):
             return .reply(.retracted(batchID: batchID, receivedAt: receivedAt))
         case .revoked:

@@ -72,6 +72,10 @@ extension Reply {
         Reply(550, "5.6.1", "batch \(batchID) conflicts: already accepted with different content (\(Reply.responses(responses)), received \(receivedAt)); use a new batch id")
     }
 
+    public static func heldForReview(batchID: String, responses: Int, receivedAt: String) -> Reply {
+        Reply(250, "2.6.4", "batch \(batchID) held for review: \(Reply.responses(responses)), received \(receivedAt); it counts once an administrator approves it")
+    }
+
     public static func retracted(batchID: String, receivedAt: String) -> Reply {
         Reply(550, "5.6.3", "batch \(batchID) (received \(receivedAt)) was retracted by an administrator and does not count; do not send it again")
     }

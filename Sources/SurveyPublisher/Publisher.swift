@@ -132,12 +132,14 @@ public struct Publisher: Sendable {
     /// `index.json` and `index.html`, rewritten only when their content changes.
     func writeIndex(_ records: some Sequence<PublicationRecord>) throws {
         let all = Array(records)
-        let index = SummaryIndex(title: title, granularities: kinds.map { kind in
+        var index = SummaryIndex(title: title, granularities: kinds.map { kind in
             let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
             return SummaryIndex.Granularity(kind: kind, periods: entries.sorted { $0.1 > $1.1 }.map { record, _ in
                 .init(period: record.period, responses: record.responses, revision: record.revision, dataThrough: record.dataThrough, path: "\(kind.rawValue)/\(record.period)")
             })
         })
+        let waiting = try store.awaitingApproval()
+        if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(), to: "\(directory)/index.html")
     }

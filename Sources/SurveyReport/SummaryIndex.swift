@@ -30,9 +30,22 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         }
     }
 
+    /// Batches held for review (`review.hold`): stored but not counted in any summary yet.
+    public struct Awaiting: Codable, Sendable, Equatable {
+        public var batches: Int
+        public var responses: Int
+
+        public init(batches: Int, responses: Int) {
+            self.batches = batches
+            self.responses = responses
+        }
+    }
+
     public var schema = "surveyd.index/1"
     public var title: String
     public var granularities: [Granularity]
+    /// Present when batches wait for approval.
+    public var awaitingApproval: Awaiting?
 
     public init(title: String, granularities: [Granularity]) {
         self.title = title
@@ -63,6 +76,10 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             }
             body += "</tbody></table></section>"
         }
-        return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + body).utf8)
+        var note = ""
+        if let waiting = awaitingApproval, waiting.batches > 0 {
+            note = "<p class=\"note\">\(waiting.batches) lô (\(waiting.responses) ý kiến) đang chờ duyệt và chưa được tính trong các số liệu dưới đây.</p>"
+        }
+        return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + note + body).utf8)
     }
 }

@@ -201,7 +201,10 @@ extension CollaboratorServer {
             case .duplicate:
                 logger.info("duplicate batch")
             }
-            return .stored(responses: outcome.receipt.responseCount, receivedAt: outcome.receipt.receivedAt)
+            let receipt = outcome.receipt
+            return receipt.held
+                ? .held(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
+                : .stored(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
         } catch {
             if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger) }
             switch error.code {

@@ -7,6 +7,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case collaboratorRevoked = "collaborator_revoked"
     case batchRetracted = "batch_retracted"
     case batchRestored = "batch_restored"
+    case batchApproved = "batch_approved"
     case configurationReloaded = "configuration_reloaded"
     case publishForced = "publish_forced"
     case backupMade = "backup_made"

@@ -11,7 +11,7 @@ public struct BatchSummary: Sendable, Hashable, Codable {
     public var collaboratorID: Int64
     public var receivedAt: String
     public var responses: Int
-    /// `accepted` or `retracted`.
+    /// `accepted`, `received` (held for review, not counted yet) or `retracted`.
     public var state: String
 }
 
@@ -44,7 +44,8 @@ extension Response: Codable {
 
 extension SurveyStore {
     static let batchColumns = """
-        SELECT b.id, b.client_batch_id, u.code AS unit, b.collaborator_id, b.received_at, b.response_count, b.state
+        SELECT b.id, b.client_batch_id, u.code AS unit, b.collaborator_id, b.received_at, b.response_count,
+               CASE WHEN b.held = 1 AND b.state = 'accepted' THEN 'received' ELSE b.state END AS state
         FROM batches b JOIN units u ON u.id = b.unit_id
         """
 
@@ -109,20 +110,51 @@ extension SurveyStore {
         return try changeBatchState(id: id, from: "accepted", to: "retracted", sign: -1, action: .batchRetracted, details: reason, actor: actor, now: now)
     }
 
+    /// Approves a batch held for review: it counts from now on. False when it was not waiting.
+    public func approveBatch(id: Int64, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
+        try changeBatchState(id: id, from: "accepted", to: "accepted", sign: 1, action: .batchApproved, details: "", actor: actor, now: now, approving: true)
+    }
+
+    /// Held batches and their responses (waiting for approval, not counted).
+    public func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int) {
+        do {
+            return try writer.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(response_count), 0) FROM batches WHERE held = 1 AND state = 'accepted'")
+                return (row?[0] ?? 0, row?[1] ?? 0)
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot count the batches awaiting approval")
+        }
+    }
+
     /// Undoes a retraction: the batch counts again. False when it was not retracted.
     public func restoreBatch(id: Int64, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
         try changeBatchState(id: id, from: "retracted", to: "accepted", sign: 1, action: .batchRestored, details: "", actor: actor, now: now)
     }
 
+    /// Moves a batch from state `from` to `to` and adds (`sign` 1) or removes (-1) its tally
+    /// increments, unless it is held for review (it was never counted). `approving` instead clears
+    /// the hold of an accepted batch and adds its increments.
     private func changeBatchState(
-        id: Int64, from: String, to: String, sign: Int, action: AuditAction, details: String, actor: String, now: Date
+        id: Int64, from: String, to: String, sign: Int, action: AuditAction, details: String, actor: String, now: Date,
+        approving: Bool = false
     ) throws(StoreError) -> Bool {
         do {
             return try writer.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT unit_id, state FROM batches WHERE id = ?", arguments: [id]) else {
+                guard let row = try Row.fetchOne(db, sql: "SELECT unit_id, state, held FROM batches WHERE id = ?", arguments: [id]) else {
                     throw StoreError(.notFound, "no batch has the id \(id) (see `surveyctl batches`)")
                 }
                 guard (row["state"] as String) == from else { return false }
+                let held: Bool = row["held"]
+                if approving {
+                    guard held else { return false }
+                    try db.execute(sql: "UPDATE batches SET held = 0 WHERE id = ?", arguments: [id])
+                } else if held {
+                    // Never counted: only the state changes.
+                    try db.execute(sql: "UPDATE batches SET state = ? WHERE id = ?", arguments: [to, id])
+                    try SurveyStore.audit(db, actor: actor, action: action, subject: "batch:\(id)", details: details, now: now)
+                    return true
+                }
                 let unitID: Int64 = row["unit_id"]
                 var increments: [TallyIncrementKey: Int] = [:]
                 for response in try Row.fetchAll(db, sql: "SELECT collected_on, topic_id, group_id, sentiment_id FROM responses WHERE batch_id = ?", arguments: [id]) {
@@ -185,7 +217,7 @@ extension SurveyStore {
                 let cursor = try Row.fetchCursor(db, sql: """
                     SELECT r.collected_on, u.code AS unit, r.topic_id, r.group_id, r.sentiment_id, b.client_batch_id, b.received_at
                     FROM responses r JOIN batches b ON b.id = r.batch_id JOIN units u ON u.id = b.unit_id
-                    WHERE b.state = 'accepted' AND r.collected_on BETWEEN ? AND ?\(unitFilter)
+                    WHERE b.state = 'accepted' AND b.held = 0 AND r.collected_on BETWEEN ? AND ?\(unitFilter)
                     ORDER BY r.id
                     """, arguments: arguments)
                 var count = 0

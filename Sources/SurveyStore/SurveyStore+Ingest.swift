@@ -12,6 +12,8 @@ public struct BatchReceipt: Sendable, Hashable, Codable {
     public var receivedAt: String
     /// Hex SHA-256 of the batch's canonical content.
     public var digest: String
+    /// Stored but held for review: not counted until approved.
+    public var held: Bool = false
 }
 
 /// The result of ingesting a batch.
@@ -63,6 +65,11 @@ extension SurveyStore {
     /// Batches stored through ``ingest(_:receivedAt:)`` and the transactions that held them.
     public var groupCommitCounts: (batches: Int, transactions: Int) { ingestQueue.counts }
 
+    /// Sets which units' new batches wait for approval (at start and on reload).
+    public func setHold(_ policy: HoldPolicy) {
+        hold.withLock { $0 = policy }
+    }
+
     /// Resolves codes to ids and sums the tally increments, outside the write lock.
     func prepare(_ submission: BatchSubmission, receivedAt: Date) throws(StoreError) -> PreparedBatch {
         guard !submission.responses.isEmpty else {
@@ -83,9 +90,15 @@ extension SurveyStore {
             let span = response.collectedOn.tallySpanStart.dayNumber
             increments[TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment), default: 0] += 1
         }
+        let heldUnits: Set<Int64>?
+        switch hold.withLock({ $0 }) {
+        case .none: heldUnits = []
+        case .all: heldUnits = nil
+        case let .units(units): heldUnits = Set(units.compactMap { codes.units[Catalog.key($0)] })
+        }
         return PreparedBatch(
             submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
-            rows: rows, increments: increments.map { ($0.key, $0.value) }
+            rows: rows, increments: increments.map { ($0.key, $0.value) }, heldUnits: heldUnits
         )
     }
 
@@ -101,11 +114,12 @@ extension SurveyStore {
             throw StoreError(.collaboratorRevoked, "collaborator \(submission.collaboratorID) has been revoked")
         }
         let unitID: Int64 = collaborator["unit_id"]
+        let held = batch.heldUnits.map { $0.contains(unitID) } ?? true
         try db.cachedStatement(sql: """
-            INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count, held)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (collaborator_id, client_batch_id) DO NOTHING
-            """).execute(arguments: [submission.collaboratorID, submission.clientBatchID, unitID, batch.digest, batch.timestamp, batch.rows.count])
+            """).execute(arguments: [submission.collaboratorID, submission.clientBatchID, unitID, batch.digest, batch.timestamp, batch.rows.count, held])
         guard db.changesCount == 1 else {
             return try SurveyStore.existingBatch(db, submission: submission, digest: batch.digest)
         }
@@ -116,6 +130,12 @@ extension SurveyStore {
         for row in batch.rows {
             try insert.execute(arguments: [batchID, row.day, row.topic, row.group, row.sentiment])
         }
+        let receipt = BatchReceipt(
+            clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
+            digest: batch.digest.hexString, held: held
+        )
+        // A held batch counts only once approved.
+        guard !held else { return .accepted(receipt) }
         let upsert = try db.cachedStatement(
             sql: """
             INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
@@ -125,15 +145,12 @@ extension SurveyStore {
         for (key, count) in batch.increments {
             try upsert.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
         }
-        return .accepted(BatchReceipt(
-            clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
-            digest: batch.digest.hexString
-        ))
+        return .accepted(receipt)
     }
 
     static func existingBatch(_ db: Database, submission: BatchSubmission, digest: Data) throws -> IngestOutcome {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT digest, received_at, response_count, state FROM batches WHERE collaborator_id = ? AND client_batch_id = ?",
+            db, sql: "SELECT digest, received_at, response_count, state, held FROM batches WHERE collaborator_id = ? AND client_batch_id = ?",
             arguments: [submission.collaboratorID, submission.clientBatchID]
         ) else {
             throw StoreError(.internalError, "batch insert was ignored but no batch exists")
@@ -141,7 +158,7 @@ extension SurveyStore {
         let stored: Data = row["digest"]
         let receipt = BatchReceipt(
             clientBatchID: submission.clientBatchID, responseCount: row["response_count"], receivedAt: row["received_at"],
-            digest: stored.hexString
+            digest: stored.hexString, held: row["held"]
         )
         guard (row["state"] as String) != "retracted" else {
             throw StoreError(
@@ -183,6 +200,8 @@ struct PreparedBatch: Sendable {
     var timestamp: String
     var rows: [Row]
     var increments: [(TallyIncrementKey, Int)]
+    /// Units whose batches are held for review (nil: all).
+    var heldUnits: Set<Int64>?
 }
 
 /// Group commit: batches submitted while a transaction is being written wait, and are written

@@ -14,6 +14,8 @@ public final class SurveyStore: Sendable {
     let codes = Mutex(CodeIndex())
     /// Batches waiting for the next group commit.
     let ingestQueue = IngestQueue()
+    /// The policy for holding new batches for review.
+    let hold = Mutex(HoldPolicy.none)
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///

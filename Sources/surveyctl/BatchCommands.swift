@@ -32,7 +32,7 @@ struct BatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Show, retract or restore one batch (by the ID that `surveyctl batches` lists).",
-        subcommands: [Show.self, Retract.self, Restore.self]
+        subcommands: [Show.self, Retract.self, Restore.self, Approve.self]
     )
 
     struct Show: AsyncParsableCommand {
@@ -103,6 +103,29 @@ struct BatchCommand: AsyncParsableCommand {
                 }
                 AuditJournal.announce(.batchRestored, subject: "batch:\(id)")
                 print("restored batch \(id): it counts again")
+                try republish(configuration, store, options)
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a batch held for review (review.hold): it counts from now on; the summaries are republished."
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "Batch ID.") var id: Int64
+
+        func run() async throws {
+            let (configuration, store) = try options.open()
+            do {
+                guard try store.approveBatch(id: id) else {
+                    print("batch \(id) is not waiting for approval; nothing changed")
+                    return
+                }
+                AuditJournal.announce(.batchApproved, subject: "batch:\(id)")
+                print("approved batch \(id): it counts now")
                 try republish(configuration, store, options)
             } catch {
                 throw fail(error)

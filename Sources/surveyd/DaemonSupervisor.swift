@@ -138,6 +138,7 @@ final class DaemonSupervisor: Service, Sendable {
                 try holder.reload(certificatePath: tls.certificatePath, keyPath: tls.keyPath)
             }
             try store.synchronize(configuration.catalog)
+            store.setHold(configuration.hold)
         } catch {
             logger.error("configuration reload failed", metadata: ["error": "\(error)"])
             await publisher.publishOnce(.reload)

@@ -113,6 +113,7 @@ struct Surveyd: AsyncParsableCommand {
         do {
             store = try SurveyStore(path: configuration.databasePath, logger: logger)
             try store.synchronize(configuration.catalog)
+            store.setHold(configuration.hold)
         } catch {
             logger.critical("database error", metadata: ["error": "\(error)"])
             Surveyd.fail("surveyd: \(error)")

@@ -86,4 +86,49 @@ import Testing
         }
         #expect(try daemon.count("SELECT COUNT(*) FROM audit_log") == entries.count)
     }
+
+    /// With `review.hold`, new batches from the held unit are stored but not counted until
+    /// approved; the index says how many wait; other units count at once.
+    @Test(.timeLimit(.minutes(2))) func heldBatchesCountOnlyOnceApproved() async throws {
+        let daemon = try Daemon(replacing: ["# review:\n#   hold: [TPTN, DH]": "review:\n  hold: [TPTN]"])
+        let collaborators = try daemon.addCollaborators(units: ["TPTN", "DH"])
+        try await daemon.start()
+        let lines = responseLines(6)
+        let held = try await daemon.submit(collaborators[0], "h1", lines)
+        #expect(held.code == 250 && held.status == "2.6.4", "\(held)")
+        #expect(held.lines[0].contains("held for review"))
+        #expect(try await daemon.submit(collaborators[0], "h1", lines) == held, "a retry gets the same reply")
+        #expect(try await daemon.submit(collaborators[1], "d1", responseLines(4)).status == "2.6.0")
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 10)
+        #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 4, "the held batch does not count")
+        #expect(try daemon.talliesMatchRecount())
+
+        let options = daemon.storeOptions
+        #expect(try await run("surveyctl", ["publish"] + options).status == 0)
+        let indexPath = "\(daemon.stateDirectory)/summaries/index.json"
+        let index = try JSONDecoder().decode(SummaryIndexProbe.self, from: Data(contentsOf: URL(fileURLWithPath: indexPath)))
+        #expect(index.awaiting_approval?.batches == 1 && index.awaiting_approval?.responses == 6)
+        #expect(try String(contentsOfFile: "\(daemon.stateDirectory)/summaries/index.html", encoding: .utf8).contains("1 lô (6 ý kiến) đang chờ duyệt"))
+
+        let listed = try await run("surveyctl", ["batches", "--json"] + options)
+        let batches = try JSONDecoder().decode([BatchSummary].self, from: Data(listed.stdout.utf8))
+        let id = try #require(batches.first { $0.clientBatchID == "h1" }).id
+        #expect(batches.first { $0.clientBatchID == "h1" }?.state == "received")
+        let approved = try await run("surveyctl", ["batch", "approve", "\(id)"] + options)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        #expect(approved.stdout.contains("approved batch \(id)"))
+        #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 10)
+        #expect(try daemon.talliesMatchRecount())
+        let after = try JSONDecoder().decode(SummaryIndexProbe.self, from: Data(contentsOf: URL(fileURLWithPath: indexPath)))
+        #expect(after.awaiting_approval == nil)
+        #expect(try await run("surveyctl", ["batch", "approve", "\(id)"] + options).stdout.contains("not waiting for approval"))
+        #expect(try daemon.count("SELECT COUNT(*) FROM audit_log WHERE action = 'batch_approved' AND subject = 'batch:\(id)'") == 1)
+        #expect(await daemon.stop() == 0)
+    }
+}
+
+/// The part of index.json these tests read.
+struct SummaryIndexProbe: Decodable {
+    struct Awaiting: Decodable { var batches: Int; var responses: Int }
+    var awaiting_approval: Awaiting?
 }

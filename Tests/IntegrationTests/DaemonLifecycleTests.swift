@@ -77,7 +77,7 @@ import Testing
 
     static let badConfigs: [BadConfig] = [
         BadConfig(name: "syntax error", replace: "publish:\n", with: "publish: [\n", expected: "syntax error"),
-        BadConfig(name: "unknown key", replace: "time_zone: Asia/Ho_Chi_Minh", with: "timezone: Asia/Ho_Chi_Minh", expected: ":27: timezone: unknown key"),
+        BadConfig(name: "unknown key", replace: "time_zone: Asia/Ho_Chi_Minh", with: "timezone: Asia/Ho_Chi_Minh", expected: ":\(exampleLine(of: "time_zone: Asia/Ho_Chi_Minh")): timezone: unknown key"),
         BadConfig(name: "duplicate code", replace: "{ code: TPSC,", with: "{ code: TPTN,", expected: "units[1].code: duplicate code 'TPTN'"),
         BadConfig(name: "empty unit list", replace: "units:\n", with: "units: []\nunused_units:\n", expected: "unused_units: unknown key"),
         BadConfig(name: "unknown time zone", replace: "time_zone: Asia/Ho_Chi_Minh", with: "time_zone: Asia/Saigon_City", expected: "time_zone: unknown time zone 'Asia/Saigon_City'"),

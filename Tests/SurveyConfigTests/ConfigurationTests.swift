@@ -73,6 +73,7 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
         BadCase(name: "plain text beyond loopback", text: "listen:\n  - 127.0.0.1:7411\n  - 0.0.0.0:7411\n", key: "listen[1]", line: 3, reason: "would carry tokens unencrypted"),
         BadCase(name: "TLS without a key", text: "tls:\n  listen: [0.0.0.0:7412]\n  certificate: /etc/hostname\n", key: "tls.key", line: 2, reason: "required"),
         BadCase(name: "TLS certificate unreadable", text: "tls:\n  listen: [0.0.0.0:7412]\n  certificate: /nonexistent.pem\n  key: /etc/hostname\n", key: "tls.certificate", line: 3, reason: "cannot read /nonexistent.pem"),
+        BadCase(name: "hold for an unknown unit", text: "review:\n  hold: [U01, NOWHERE]\n", key: "review.hold[1]", line: 2, reason: "'NOWHERE' is not a configured unit"),
         BadCase(name: "no listener at all", text: "listen: []\n", key: "listen", line: 1, reason: "at least one address"),
     ]
 

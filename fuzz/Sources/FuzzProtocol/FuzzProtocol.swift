@@ -91,7 +91,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 check(submission)
                 let outcomes: [CollaboratorSession.CommitOutcome] = [
                     .stored(responses: submission.responses.count, receivedAt: "2026-11-22T10:00:00Z"),
-                    .conflict(responses: 1, receivedAt: "2026-11-22T09:00:00Z"), .retracted(receivedAt: "2026-11-21T08:00:00Z"), .unavailable, .revoked,
+                    .conflict(responses: 1, receivedAt: "2026-11-22T09:00:00Z"), .retracted(receivedAt: "2026-11-21T08:00:00Z"), .held(responses: 3, receivedAt: "2026-11-22T10:00:00Z"), .unavailable, .revoked,
                 ]
                 action = session.commitFinished(outcomes[(submission.clientBatchID.utf8.count + step) % outcomes.count])
                 continue
