@@ -150,6 +150,19 @@ import Testing
 }
 
 @Suite struct CollaboratorTests {
+    @Test func collaboratorChangesAreAudited() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (added, _) = try fixture.store.addCollaborator(unit: "U01", name: "Nguyễn Văn An", actor: "admin1")
+        #expect(try fixture.store.revokeCollaborator(id: added.id, actor: "admin2"))
+        #expect(try !fixture.store.revokeCollaborator(id: added.id, actor: "admin2"), "a second revocation changes nothing")
+        let trail = try fixture.store.auditTrail()
+        #expect(trail.map(\.action) == [.collaboratorAdded, .collaboratorRevoked])
+        #expect(trail.map(\.actor) == ["admin1", "admin2"])
+        #expect(trail.allSatisfy { $0.subject == "collaborator:\(added.id)" })
+        #expect(trail[0].details.contains("Nguyễn Văn An"))
+    }
+
     @Test func tokensAuthenticateAndRevocationStopsThem() async throws {
         let fixture = try StoreFixture()
         defer { fixture.remove() }
