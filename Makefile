@@ -14,7 +14,7 @@ DOCDIR = $(PREFIX)/share/doc/surveyd
 SYSCONFDIR ?= /etc
 BINPATH = $(shell $(SWIFT) build -c $(BUILD) --show-bin-path 2>/dev/null || echo .build/$(BUILD))
 
-.PHONY: all build test install uninstall check-units
+.PHONY: all build test install uninstall check-units deb
 
 all: build
 
@@ -57,6 +57,11 @@ uninstall:
 		$(DESTDIR)$(CATALOGDIR)/surveyd.catalog $(DESTDIR)$(UNITDIR)/surveyd-backup.service $(DESTDIR)$(UNITDIR)/surveyd-backup.timer
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "kept /etc/surveyd and /var/lib/surveyd (configuration and data)"
+
+# The Debian package (bookworm, amd64): .build-deb/surveyd_VERSION_amd64.deb. VERSION defaults to
+# the binaries' version.
+deb:
+	./scripts/build-deb $(VERSION)
 
 # Static checks of the unit files (CI runs them): no output on stderr, exposure at most 2.0.
 check-units:

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The Debian package end to end: builds it (three versions of the same binaries), checks it with
+# lintian (no errors), and runs Tests/System/deb-inside.sh in a bookworm container under a real
+# systemd, without any Swift toolchain: install, use, upgrade twice (one over a database of
+# schema version 3), remove, purge.
+# Usage: Tests/System/deb-e2e.sh   (as root; the release build takes several minutes the first time)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+payload=$(mktemp -d /tmp/surveyd-deb-XXXXXX)
+trap 'rm -rf "$payload"' EXIT
+for version in 0.1.0 0.1.1 0.1.2; do
+    cp "$(scripts/build-deb "$version")" "$payload/"
+done
+lintian --fail-on error "$payload/surveyd_0.1.0_amd64.deb" > "$payload/lintian.txt" 2>&1 \
+    || { cat "$payload/lintian.txt" >&2; echo "deb-e2e: lintian reported errors" >&2; exit 1; }
+echo "deb-e2e: lintian: $(grep -c '^E:' "$payload/lintian.txt" || true) errors, $(grep -c '^W:' "$payload/lintian.txt" || true) warnings"
+# A database of schema version 3 (migrations 0001–0003 only), with one batch.
+python3 - "$payload/old.sqlite" migrations <<'PY'
+import sqlite3, sys, os
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+for name in ["0001_initial", "0002_publications", "0003_tally_spans"]:
+    db.executescript(open(os.path.join(sys.argv[2], name + ".sql"), encoding="utf-8").read())
+    db.execute("INSERT INTO grdb_migrations VALUES (?)", (name,))
+db.execute("INSERT INTO units (code, name) VALUES ('TPTN', 'Thành phố Thái Nguyên')")
+db.execute("INSERT INTO collaborators (unit_id, name, token_hash, created_at) VALUES (1, 'old', zeroblob(32), '2025-01-01T00:00:00Z')")
+db.execute("INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count) VALUES (1, 'old-batch', 1, zeroblob(32), '2025-01-01T00:00:00Z', 1)")
+db.commit()
+PY
+Tests/System/in-container.sh Tests/System/deb-inside.sh "$payload"
