@@ -51,14 +51,12 @@ let package = Package(
         .target(
             name: "SurveyPublisher",
             dependencies: [
-                "CPosix", "SurveyModel", "SurveyReport", "SurveyStore",
+                "SurveyModel", "SurveyReport", "SurveyStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // POSIX calls that Swift's Glibc module does not declare (syncfs).
-        .target(name: "CPosix"),
         // libsystemd (readiness, watchdog, socket activation, journal): pkg-config libsystemd.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // A small Swift layer over libsystemd, with no surveyd logic.

@@ -1,4 +1,3 @@
-import CPosix
 import Foundation
 import Synchronization
 
@@ -112,21 +111,20 @@ public enum AtomicFile {
     }
 }
 
-/// Many files replaced together with two flushes of the file system instead of two per file: each
-/// file is first written to a temporary file beside its target (``stage(_:to:mode:)``); then
-/// ``commit(beforeRename:)`` flushes the file system (syncfs), renames every temporary file over
-/// its target and flushes again. A reader sees each file whole, old or new; a crash before the
-/// renames leaves only old files and temporary ones that the next publish removes.
+/// Many files replaced together: each is written to a temporary file beside its target and
+/// flushed (``stage(_:to:mode:)``, safe from several threads); ``commit(beforeRename:)`` then renames
+/// every temporary file over its target and flushes each folder once. A reader sees each file
+/// whole, old or new; a crash before the renames leaves only old files and temporary ones that the
+/// next publish removes.
+///
+/// Flushes are per file and per folder, never of the whole file system (`syncfs` was tried: on a
+/// disk shared with other work it waits for everyone's dirty data, for seconds).
 public final class AtomicBatch: Sendable {
-    private let root: String
     private let staged = Mutex<[(temporary: String, path: String)]>([])
 
-    /// `root` is a folder on the file system that holds every file of the batch.
-    public init(root: String) {
-        self.root = root
-    }
+    public init() {}
 
-    /// Writes `data` to a temporary file beside `path`; safe to call from several threads.
+    /// Writes `data` to a temporary file beside `path` and flushes it.
     public func stage(_ data: Data, to path: String, mode: mode_t = 0o640) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = "\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent)\(AtomicFile.temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -137,14 +135,13 @@ public final class AtomicBatch: Sendable {
         guard AtomicFile.writeAll(data, to: fd) else {
             throw PublishError(path: temporary, operation: "write", errno: errno)
         }
-        guard fchmod(fd, mode) == 0 else { throw PublishError(path: temporary, operation: "set the mode of", errno: errno) }
+        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else { throw PublishError(path: temporary, operation: "flush", errno: errno) }
     }
 
-    /// Makes the staged files durable, puts them in place, and makes the renames durable.
+    /// Puts the staged (already durable) files in place and makes the renames durable.
     public func commit(beforeRename: () throws -> Void = {}) throws {
         let files = staged.withLock { $0 }
         guard !files.isEmpty else { return }
-        try flush()
         try beforeRename()
         for (index, file) in files.enumerated() where rename(file.temporary, file.path) != 0 {
             let code = errno
@@ -152,7 +149,15 @@ public final class AtomicBatch: Sendable {
             throw PublishError(path: file.path, operation: "replace", errno: code)
         }
         staged.withLock { $0 = [] }
-        try flush()
+        // Each folder once, several at a time (the file system groups concurrent journal commits).
+        let folders = Array(Set(files.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().path }))
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: min(8, folders.count)) { worker in
+            for index in stride(from: worker, to: folders.count, by: min(8, folders.count)) {
+                do { try AtomicFile.syncDirectory(folders[index]) } catch { failure.withLock { $0 = $0 ?? error } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// Removes the staged files that were not committed.
@@ -162,12 +167,5 @@ public final class AtomicBatch: Sendable {
             return list
         }
         for file in files { unlink(file.temporary) }
-    }
-
-    private func flush() throws {
-        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw PublishError(path: root, operation: "open", errno: errno) }
-        defer { close(fd) }
-        guard surveyd_syncfs(fd) == 0 else { throw PublishError(path: root, operation: "flush the file system of", errno: errno) }
     }
 }

@@ -94,14 +94,14 @@ public struct Publisher: Sendable {
         return report
     }
 
-    /// Renders the jobs' files, spread over the cores, and replaces them all in one atomic batch
-    /// (two file-system flushes in all, not two per file).
+    /// Renders and flushes the jobs' files, spread over the cores, then puts them all in place and
+    /// flushes each folder once.
     /// Returns the time spent rendering and flushing.
     func render(_ jobs: [Job], beforeRename: () throws -> Void = {}) throws -> (render: Duration, flush: Duration) {
         guard !jobs.isEmpty else { return (.zero, .zero) }
         let clock = ContinuousClock()
         let start = clock.now
-        let batch = AtomicBatch(root: directory)
+        let batch = AtomicBatch()
         defer { batch.discard() }
         let builder = SummaryBuilder(minimumCellSize: minimumCellSize)
         let directory = self.directory

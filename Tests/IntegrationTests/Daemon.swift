@@ -208,8 +208,14 @@ final class Daemon: @unchecked Sendable {
     }
 
     /// Opens a protocol connection to the daemon.
+    /// A transport failure carries the end of the daemon's log, to tell a hang from a crash.
     func connect<T>(timeout: Duration = .seconds(30), _ body: (ProtocolClient) async throws -> T) async throws -> T {
-        try await ProtocolClient.withConnection(host: "127.0.0.1", port: port, timeout: timeout, body)
+        do {
+            return try await ProtocolClient.withConnection(host: "127.0.0.1", port: port, timeout: timeout, body)
+        } catch let error as ConnectionFailure {
+            print("connection to surveyd failed: \(error)\n--- end of the daemon's log ---\n\(log().suffix(4000))")
+            throw error
+        }
     }
 }
 

@@ -163,7 +163,7 @@ final class PublishFixture {
         let names = ["summary.json", "summary.csv", "report.html"]
         let before = try names.map { try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\($0)")) }
         struct Crash: Error {}
-        let batch = AtomicBatch(root: fixture.summaries)
+        let batch = AtomicBatch()
         for name in names { try batch.stage(Data("new \(name)".utf8), to: "\(folder)/\(name)") }
         #expect(throws: Crash.self) { try batch.commit { throw Crash() } }
         // No discard(): as after a crash, the temporary files stay.
@@ -174,7 +174,7 @@ final class PublishFixture {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }.isEmpty)
 
         // Committed, every file is replaced, with its mode.
-        let again = AtomicBatch(root: fixture.summaries)
+        let again = AtomicBatch()
         for name in names { try again.stage(Data("new \(name)".utf8), to: "\(folder)/\(name)") }
         try again.commit()
         again.discard()

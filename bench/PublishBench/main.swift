@@ -89,7 +89,7 @@ let floorStart = clock.now
 var floorBytes = 0, floorFiles = 0
 do {
     let source = "\(directory)/summaries", target = "\(directory)/floor"
-    let batch = AtomicBatch(root: directory)
+    let batch = AtomicBatch()
     for kind in ["week", "month", "quarter", "year"] {
         for period in (try? FileManager.default.contentsOfDirectory(atPath: "\(source)/\(kind)")) ?? [] {
             try FileManager.default.createDirectory(atPath: "\(target)/\(kind)/\(period)", withIntermediateDirectories: true)
