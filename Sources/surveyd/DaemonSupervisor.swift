@@ -23,14 +23,18 @@ final class DaemonSupervisor: Service, Sendable {
     let store: SurveyStore
     let logger: Logger
     let reload: @Sendable () throws -> Configuration
+    /// SIGHUP, trapped before the server says READY=1, so that a reload asked for right after
+    /// readiness is never lost (nor, worse, kills the daemon by the signal's default action).
+    let reloadSignals: UnixSignalsSequence
     let group: any EventLoopGroup
     private let provenAt = Mutex<ContinuousClock.Instant>(.now)
     private let probing = Mutex(false)
 
     init(
         server: CollaboratorServer, publisher: PublisherService, store: SurveyStore, logger: Logger,
-        group: any EventLoopGroup, reload: @escaping @Sendable () throws -> Configuration
+        group: any EventLoopGroup, reloadSignals: UnixSignalsSequence, reload: @escaping @Sendable () throws -> Configuration
     ) {
+        self.reloadSignals = reloadSignals
         self.server = server
         self.publisher = publisher
         self.store = store
@@ -121,7 +125,7 @@ final class DaemonSupervisor: Service, Sendable {
     }
 
     func reloadOnSignal() async {
-        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+        for await _ in reloadSignals {
             await reloadNow()
         }
     }

@@ -10,6 +10,7 @@ import SurveyServer
 import SurveyStore
 import NIOPosix
 import SystemdSupport
+import UnixSignals
 
 /// The surveyd daemon: collects survey batches from collaborators and keeps tallies in SQLite.
 @main
@@ -124,6 +125,8 @@ struct Surveyd: AsyncParsableCommand {
             catalog: configuration.catalog, dateWindow: configuration.dateWindow,
             timeZone: configuration.timeZone, limits: configuration.limits
         )
+        // Trap SIGHUP now, before anything can announce readiness.
+        let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
         let notifier = SystemdNotifier()
         let inherited = SocketActivation.listeningSockets()
         let server = CollaboratorServer(
@@ -146,7 +149,8 @@ struct Surveyd: AsyncParsableCommand {
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )
         let supervisor = DaemonSupervisor(
-            server: server, publisher: publisher, store: store, logger: logger, group: MultiThreadedEventLoopGroup.singleton
+            server: server, publisher: publisher, store: store, logger: logger, group: MultiThreadedEventLoopGroup.singleton,
+            reloadSignals: reloadSignals
         ) { [self] () throws -> Configuration in
             try loadConfiguration()
         }

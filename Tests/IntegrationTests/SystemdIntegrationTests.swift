@@ -26,22 +26,28 @@ final class NotifySocket: @unchecked Sendable {
         guard bound == 0 else { throw DaemonError("cannot bind \(path)") }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let thread = Thread { [fd, inbox] in
+        // The reader thread owns the descriptor and closes it itself once told to stop: closing it
+        // from deinit let a later socket reuse the number while this thread still read from it,
+        // and steal that test's notifications.
+        let thread = Thread { [fd, inbox, stop] in
             var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
+            while !stop.isSet {
                 let count = recv(fd, &buffer, buffer.count, 0)
                 if count > 0 {
                     inbox.append(String(decoding: buffer[0..<count], as: UTF8.self))
                 } else if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
-                    return
+                    break
                 }
             }
+            close(fd)
         }
         thread.start()
         reader = thread
     }
 
-    deinit { close(fd) }
+    private let stop = StopFlag()
+
+    deinit { stop.set() }
 
     var received: [String] { inbox.all }
 
