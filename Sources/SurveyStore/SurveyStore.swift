@@ -42,7 +42,8 @@ public final class SurveyStore: Sendable {
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StoreError(.cannotOpen, "cannot open the database \(path)", cause: error)
+            let reason = (error as? DatabaseError)?.resultCode == .SQLITE_READONLY ? ": the database file is read-only" : ""
+            throw StoreError(.cannotOpen, "cannot open the database \(path)\(reason)", cause: error)
         }
         do {
             // GRDB's pool sets synchronous=NORMAL with WAL; an acknowledged batch must survive a
@@ -114,12 +115,16 @@ public final class SurveyStore: Sendable {
     static func classify(_ error: any Error, _ message: String, file: String = #fileID, line: Int = #line) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError {
-            switch error.resultCode {
-            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN,
-                 .SQLITE_PROTOCOL, .SQLITE_NOMEM, .SQLITE_INTERRUPT:
-                return StoreError(.unavailable, "the database is temporarily unavailable", cause: error, file: file, line: line)
-            default:
-                break
+            let reason: String? = switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: "the database is locked by another process"
+            case .SQLITE_FULL: "the disk holding the database is full"
+            case .SQLITE_READONLY: "the database file is read-only"
+            case .SQLITE_IOERR, .SQLITE_CANTOPEN: "the database file cannot be read or written"
+            case .SQLITE_PROTOCOL, .SQLITE_NOMEM, .SQLITE_INTERRUPT: "the database is temporarily unavailable"
+            default: nil
+            }
+            if let reason {
+                return StoreError(.unavailable, reason, cause: error, file: file, line: line)
             }
         }
         return StoreError(.internalError, message, cause: error, file: file, line: line)

@@ -4,7 +4,7 @@ import SurveyClient
 import SurveyProtocol
 import Testing
 
-/// The database locked by another process, and the disk full: batches get a 4xx (try later), one
+/// The database locked by another process, its files made read-only, and the disk full: batches get a 4xx (try later), one
 /// error is logged per episode, other commands are served, surveyd recovers by itself, nothing
 /// acknowledged is lost and nothing is corrupted.
 @Suite(.serialized) struct DatabaseFailureTests {
@@ -42,6 +42,74 @@ import Testing
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 7)
         #expect(try daemon.talliesMatchRecount())
         #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// The database and its write-ahead log made read-only under the running daemon. `chattr +i`
+    /// is used because root (the test) ignores file modes, and ext4 refuses writes through
+    /// descriptors that were opened before the flag was set: exactly what a daemon with an open
+    /// database sees. Batches get 451, other commands are served, one error is logged, and the
+    /// same batch is accepted once the flag is cleared.
+    @Test(.timeLimit(.minutes(2))) func theDatabaseFilesMadeReadOnly() async throws {
+        let daemon = try Daemon()
+        let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
+        try await daemon.start()
+        #expect(try await daemon.submit(collaborator, "before", responseLines(3)).code == 250)
+
+        let files = [daemon.databasePath, daemon.databasePath + "-wal"]
+        let set = try await run("/usr/bin/chattr", ["+i"] + files)
+        try #require(set.status == 0, "chattr +i needs root and ext4, xfs or btrfs: \(set.stderr)")
+        var cleared = false
+        defer { if !cleared { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/chattr"), arguments: ["-i"] + files) } }
+        // Even root cannot open it for writing now.
+        #expect(open(daemon.databasePath, O_WRONLY) == -1 && errno == EPERM)
+
+        for id in ["readonly-1", "readonly-2"] {
+            #expect(try await daemon.submit(collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
+        }
+        let start = ContinuousClock.now
+        try await daemon.connect { (client) async throws -> Void in
+            #expect(try await client.command("PING").code == 250)
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+
+        let unset = try await run("/usr/bin/chattr", ["-i"] + files)
+        try #require(unset.status == 0, "\(unset.stderr)")
+        cleared = true
+        #expect(try await daemon.submit(collaborator, "readonly-1", responseLines(4, seed: 7)).code == 250)
+        #expect(try await daemon.submit(collaborator, "after", responseLines(2, seed: 9)).code == 250)
+        let log = daemon.log()
+        #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
+        #expect(log.contains("the database file cannot be read or written") || log.contains("the database file is read-only"))
+        #expect(Self.occurrences("database available again", in: log) == 1)
+        #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 3)
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 9)
+        #expect(try daemon.talliesMatchRecount())
+        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// Started on a database file that cannot be written: surveyd exits 73 (systemd restarts it,
+    /// `Restart=on-failure`) saying why, and starts normally once the file is writable again.
+    @Test(.timeLimit(.minutes(2))) func startingOnAReadOnlyDatabase() async throws {
+        let daemon = try Daemon()
+        let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
+        let files = [daemon.databasePath]
+        let set = try await run("/usr/bin/chattr", ["+i"] + files)
+        try #require(set.status == 0, "chattr +i needs root and ext4, xfs or btrfs: \(set.stderr)")
+        var cleared = false
+        defer { if !cleared { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/chattr"), arguments: ["-i"] + files) } }
+        let arguments = ["--config", daemon.configPath, "--state-dir", daemon.stateDirectory, "--listen", "127.0.0.1:\(daemon.port)"]
+        let refused = try await run("surveyd", arguments, timeout: 20)
+        #expect(refused.status == 73)
+        #expect(refused.stderr.contains("the database file is read-only"), "\(refused.stderr)")
+
+        let unset = try await run("/usr/bin/chattr", ["-i"] + files)
+        try #require(unset.status == 0, "\(unset.stderr)")
+        cleared = true
+        try await daemon.start()
+        #expect(try await daemon.submit(collaborator, "after", responseLines(2)).code == 250)
         #expect(await daemon.stop() == 0)
     }
 
