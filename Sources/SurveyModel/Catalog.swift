@@ -79,6 +79,9 @@ public struct Catalog: Sendable {
     private let topicIndex: [String: Int]
     private let groupIndex: [String: Int]
     private let sentimentIndex: [String: Int]
+    private let topicShortIndex: [ShortCode: Int]
+    private let groupShortIndex: [ShortCode: Int]
+    private let sentimentShortIndex: [ShortCode: Int]
 
     public init(units: [SurveyUnit], topics: [Topic], groups: [RespondentGroup], sentiments: [Sentiment]) {
         self.units = units
@@ -89,6 +92,33 @@ public struct Catalog: Sendable {
         topicIndex = Catalog.index(topics.map(\.code))
         groupIndex = Catalog.index(groups.map(\.code))
         sentimentIndex = Catalog.index(sentiments.map(\.code))
+        topicShortIndex = Catalog.shortIndex(topicIndex)
+        groupShortIndex = Catalog.shortIndex(groupIndex)
+        sentimentShortIndex = Catalog.shortIndex(sentimentIndex)
+    }
+
+    /// The entries of `index` whose key is a ``ShortCode``; the others are found by ``topic(_:)``
+    /// and the like only.
+    private static func shortIndex(_ index: [String: Int]) -> [ShortCode: Int] {
+        var short: [ShortCode: Int] = [:]
+        for (key, offset) in index {
+            let bytes = Array(key.utf8)
+            if let code = bytes.withUnsafeBufferPointer({ ShortCode(uppercasing: $0) }) { short[code] = offset }
+        }
+        return short
+    }
+
+    /// The topic whose code is `code` (bytes, any ASCII case), if the code is a ``ShortCode``.
+    public func topic(short code: ShortCode) -> Topic? {
+        topicShortIndex[code].map { topics[$0] }
+    }
+
+    public func group(short code: ShortCode) -> RespondentGroup? {
+        groupShortIndex[code].map { groups[$0] }
+    }
+
+    public func sentiment(short code: ShortCode) -> Sentiment? {
+        sentimentShortIndex[code].map { sentiments[$0] }
     }
 
     /// The key under which codes are compared: ASCII upper case, so `gd-dt` matches `GD-DT`.
@@ -118,5 +148,26 @@ public struct Catalog: Sendable {
 
     public func sentiment(_ code: some StringProtocol) -> Sentiment? {
         sentimentIndex[Catalog.key(code)].map { sentiments[$0] }
+    }
+}
+
+/// A code of 1–16 printable ASCII bytes, upper-cased and packed into two words: a dictionary key
+/// made from a line's bytes without a string (the protocol's fast path for response lines).
+public struct ShortCode: Hashable, Sendable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    /// Nil unless `bytes` is 1–16 bytes of printable ASCII (`!` to `~`).
+    public init?(uppercasing bytes: UnsafeBufferPointer<UInt8>) {
+        guard (1...16).contains(bytes.count) else { return nil }
+        for (index, byte) in bytes.enumerated() {
+            guard byte >= 0x21, byte <= 0x7E else { return nil }
+            let upper = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+            if index < 8 {
+                low |= UInt64(upper) << (8 * UInt64(index))
+            } else {
+                high |= UInt64(upper) << (8 * UInt64(index - 8))
+            }
+        }
     }
 }

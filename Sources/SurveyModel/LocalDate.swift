@@ -25,6 +25,12 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses the ISO 8601 form `YYYY-MM-DD`; nil for anything else, including impossible days.
     public init?(iso string: some StringProtocol) {
         let bytes = Array(string.utf8)
+        guard let date = bytes.withUnsafeBufferPointer({ LocalDate(isoBytes: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses `YYYY-MM-DD` from UTF-8 bytes; nil for anything else, including impossible days.
+    public init?(isoBytes bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else {
             return nil
         }
@@ -84,6 +90,26 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String {
         let (y, m, d) = components
         return "\(LocalDate.pad(y, 4))-\(LocalDate.pad(m, 2))-\(LocalDate.pad(d, 2))"
+    }
+
+    /// Appends `YYYY-MM-DD` (the bytes of ``description``) without making a string.
+    public func appendISO(to bytes: inout [UInt8]) {
+        let (y, m, d) = components
+        guard (0...9999).contains(y) else {
+            bytes.append(contentsOf: description.utf8)
+            return
+        }
+        let zero = UInt8(ascii: "0")
+        bytes.append(zero + UInt8(y / 1000))
+        bytes.append(zero + UInt8(y / 100 % 10))
+        bytes.append(zero + UInt8(y / 10 % 10))
+        bytes.append(zero + UInt8(y % 10))
+        bytes.append(UInt8(ascii: "-"))
+        bytes.append(zero + UInt8(m / 10))
+        bytes.append(zero + UInt8(m % 10))
+        bytes.append(UInt8(ascii: "-"))
+        bytes.append(zero + UInt8(d / 10))
+        bytes.append(zero + UInt8(d % 10))
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {

@@ -37,6 +37,23 @@ public struct BatchSubmission: Hashable, Sendable {
     }
 
     /// The canonical content whose digest identifies the batch: one canonical line per response.
+    /// The UTF-8 bytes of ``canonicalContent``, made without intermediate strings.
+    public var canonicalBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(responses.count * 40)
+        for response in responses {
+            response.collectedOn.appendISO(to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: response.topic.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: response.group.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: response.sentiment.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return bytes
+    }
+
     public var canonicalContent: String {
         var text = ""
         text.reserveCapacity(responses.count * 32)

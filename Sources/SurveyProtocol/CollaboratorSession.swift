@@ -111,7 +111,12 @@ public struct CollaboratorSession: Sendable {
             }
             return .reply(.lineTooLong(limit: context.limits.maxLineBytes))
         case let .line(line):
-            bytes = line
+            if case .inBatch = state, Command.isResponseLine(line),
+               let response = ResponseValidator(context: context, today: today).fastResponse(line) {
+                _ = updateOpenBatch { $0.add(.success(response)) }
+                return .none
+            }
+            bytes = Array(line)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let offset = CollaboratorSession.firstInvalidUTF8Offset(bytes)

@@ -30,9 +30,11 @@ public enum Command: Equatable, Sendable {
     public static let maxTokenBytes = 128
 
     /// Whether `line` is a response line (`R …`), without decoding it.
-    public static func isResponseLine(_ line: [UInt8]) -> Bool {
-        line.count >= 2 && (line[0] == UInt8(ascii: "R") || line[0] == UInt8(ascii: "r"))
-            && (line[1] == UInt8(ascii: " ") || line[1] == UInt8(ascii: "\t"))
+    public static func isResponseLine(_ line: some Collection<UInt8>) -> Bool {
+        var bytes = line.makeIterator()
+        guard let first = bytes.next(), let second = bytes.next() else { return false }
+        return (first == UInt8(ascii: "R") || first == UInt8(ascii: "r"))
+            && (second == UInt8(ascii: " ") || second == UInt8(ascii: "\t"))
     }
 
     /// Parses one line of text (already known to be valid UTF-8, line end removed).

@@ -1,7 +1,8 @@
 /// One framed unit of input: a complete line (without its LF or CRLF), or the notice that a line
 /// exceeded the limit and was discarded.
 public enum FramedLine: Equatable, Sendable {
-    case line([UInt8])
+    /// A line's bytes: a slice of a buffer shared by the lines framed together.
+    case line(ArraySlice<UInt8>)
     /// A line longer than the limit; its bytes were dropped up to and including its LF.
     case overlong
 }
@@ -28,33 +29,54 @@ public struct LineFramer: Sendable {
     public var hasPartialLine: Bool { !pending.isEmpty || discarding }
 
     /// Consumes `bytes` and returns the lines completed by them, in order.
+    ///
+    /// The lines are slices of one new buffer holding all of them (one allocation per call, not
+    /// one per line).
     public mutating func push<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [FramedLine] {
-        var lines: [FramedLine] = []
-        var start = bytes.startIndex
-        while start != bytes.endIndex {
-            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
-            let end = newline ?? bytes.endIndex
-            if !discarding {
-                let chunk = bytes[start..<end]
-                // Allow one extra byte for the CR of a CRLF line end.
-                if pending.count + chunk.count > maxLineBytes + 1 {
-                    discarding = true
-                    pending.removeAll(keepingCapacity: true)
-                } else {
-                    pending.append(contentsOf: chunk)
-                }
-            }
-            guard let newline else { break }
-            if discarding {
-                lines.append(.overlong)
-                discarding = false
-            } else {
-                if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
-                lines.append(pending.count > maxLineBytes ? .overlong : .line(pending))
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = bytes.index(after: newline)
+        if let lines = bytes.withContiguousStorageIfAvailable({ push(contiguous: $0) }) {
+            return lines
         }
-        return lines
+        return Array(bytes).withUnsafeBufferPointer { push(contiguous: $0) }
+    }
+
+    private mutating func push(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [FramedLine] {
+        var storage: [UInt8] = []
+        var spans: [Range<Int>?] = []
+        var start = 0
+        while start < bytes.count {
+            let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
+            let chunk = UnsafeBufferPointer(rebasing: bytes[start..<(newline ?? bytes.count)])
+            guard let newline else {
+                // A partial line: keep it, unless it is already over the limit (one extra byte
+                // for the CR of a CRLF line end).
+                if !discarding {
+                    if pending.count + chunk.count > maxLineBytes + 1 {
+                        discarding = true
+                        pending.removeAll(keepingCapacity: true)
+                    } else {
+                        pending.append(contentsOf: chunk)
+                    }
+                }
+                break
+            }
+            if discarding || pending.count + chunk.count > maxLineBytes + 1 {
+                spans.append(nil)
+                discarding = false
+                pending.removeAll(keepingCapacity: true)
+            } else {
+                if storage.isEmpty { storage.reserveCapacity(pending.count + bytes.count - start) }
+                let lineStart = storage.count
+                if !pending.isEmpty {
+                    storage.append(contentsOf: pending)
+                    pending.removeAll(keepingCapacity: true)
+                }
+                storage.append(contentsOf: chunk)
+                var lineEnd = storage.count
+                if lineEnd > lineStart, storage[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                spans.append(lineEnd - lineStart > maxLineBytes ? nil : lineStart..<lineEnd)
+            }
+            start = newline + 1
+        }
+        return spans.map { span in span.map { .line(storage[$0]) } ?? .overlong }
     }
 }

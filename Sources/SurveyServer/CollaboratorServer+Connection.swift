@@ -51,8 +51,9 @@ extension CollaboratorServer {
                     }
                 }
                 await send(Reply.greeting(limits: session.context.limits))
+                var today = TodayCache(timeZone: session.context.timeZone)
                 eventLoop: for try await event in inbound {
-                    let line: FramedLine
+                    let lines: [FramedLine]
                     switch event {
                     case .idleTimeout:
                         logger.info("idle timeout")
@@ -66,39 +67,41 @@ extension CollaboratorServer {
                         }
                         continue eventLoop
                     case let .framed(framed):
-                        line = framed
+                        lines = framed
                     }
-                    var action: CollaboratorSession.Action
-                    if let id = session.collaboratorToVerify(before: line), !(await isActive(id, logger: logger)) {
-                        logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
-                        action = session.collaboratorRevoked()
-                    } else {
-                        action = session.receive(line, today: LocalDate(instant: Date(), in: session.context.timeZone))
-                    }
-                    while true {
-                        switch action {
-                        case .none:
-                            break
-                        case let .reply(reply):
-                            if reply.code == 554 || reply.code == 552 {
-                                logger.notice("batch rejected", metadata: ["reason": "\(reply.lines[0])"])
-                            }
-                            await send(reply)
-                        case let .replyAndClose(reply):
-                            await send(reply)
-                            break eventLoop
-                        case let .authenticate(id, token):
-                            action = session.authenticationFinished(await authenticate(id: id, token: token, peer: peer, logger: &logger))
-                            continue
-                        case let .commit(submission):
-                            action = session.commitFinished(await commit(submission, logger: logger))
-                            continue
+                    for line in lines {
+                        var action: CollaboratorSession.Action
+                        if let id = session.collaboratorToVerify(before: line), !(await isActive(id, logger: logger)) {
+                            logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
+                            action = session.collaboratorRevoked()
+                        } else {
+                            action = session.receive(line, today: today.now())
                         }
-                        break
-                    }
-                    if drainRequested && !session.isInBatch {
-                        await send(Reply.shuttingDown)
-                        break eventLoop
+                        while true {
+                            switch action {
+                            case .none:
+                                break
+                            case let .reply(reply):
+                                if reply.code == 554 || reply.code == 552 {
+                                    logger.notice("batch rejected", metadata: ["reason": "\(reply.lines[0])"])
+                                }
+                                await send(reply)
+                            case let .replyAndClose(reply):
+                                await send(reply)
+                                break eventLoop
+                            case let .authenticate(id, token):
+                                action = session.authenticationFinished(await authenticate(id: id, token: token, peer: peer, logger: &logger))
+                                continue
+                            case let .commit(submission):
+                                action = session.commitFinished(await commit(submission, logger: logger))
+                                continue
+                            }
+                            break
+                        }
+                        if drainRequested && !session.isInBatch {
+                            await send(Reply.shuttingDown)
+                            break eventLoop
+                        }
                     }
                 }
                 if case let .inBatch(_, batch) = session.state {
@@ -222,5 +225,27 @@ extension CollaboratorServer {
                 return .unavailable
             }
         }
+    }
+}
+
+/// Today's date in the provincial time zone, worked out again only when the second changes: the
+/// time zone's offset costs more than the rest of a response line.
+struct TodayCache {
+    let timeZone: TimeZone
+    private var second = Int.min
+    private var date = LocalDate(dayNumber: 0)
+
+    init(timeZone: TimeZone) {
+        self.timeZone = timeZone
+    }
+
+    mutating func now() -> LocalDate {
+        let instant = Date()
+        let current = Int(instant.timeIntervalSince1970.rounded(.down))
+        if current != second {
+            second = current
+            date = LocalDate(instant: instant, in: timeZone)
+        }
+        return date
     }
 }

@@ -2,7 +2,8 @@ import SurveyProtocol
 
 /// What a connection's loop receives from its channel pipeline.
 enum InboundEvent: Sendable {
-    case framed(FramedLine)
+    /// The lines completed by one read, in order (never empty).
+    case framed([FramedLine])
     /// No complete line for the idle timeout.
     case idleTimeout
     /// The server is shutting down.

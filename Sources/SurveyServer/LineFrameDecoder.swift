@@ -15,8 +15,11 @@ final class LineFrameDecoder: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        for line in framer.push(buffer.readableBytesView) {
-            context.fireChannelRead(wrapInboundOut(.framed(line)))
+        // One event per read, not per line: the pipeline and the connection's async sequence
+        // are crossed once for all the lines a read completes.
+        let lines = framer.push(buffer.readableBytesView)
+        if !lines.isEmpty {
+            context.fireChannelRead(wrapInboundOut(.framed(lines)))
         }
     }
 }

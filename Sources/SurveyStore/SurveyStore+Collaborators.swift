@@ -122,7 +122,7 @@ extension SurveyStore {
     public func isActive(collaboratorID: Int64) async throws(StoreError) -> Bool {
         do {
             return try await writer.read { db in
-                try Bool.fetchOne(db, sql: "SELECT revoked_at IS NULL FROM collaborators WHERE id = ?", arguments: [collaboratorID]) ?? false
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT revoked_at IS NULL FROM collaborators WHERE id = ?"), arguments: [collaboratorID]) ?? false
             }
         } catch {
             throw SurveyStore.classify(error, "cannot check the collaborator")

@@ -33,7 +33,7 @@ public enum IngestOutcome: Sendable, Hashable {
 extension SurveyStore {
     /// SHA-256 of a batch's canonical content.
     public static func digest(of submission: BatchSubmission) -> Data {
-        Data(SHA256.hash(data: Data(submission.canonicalContent.utf8)))
+        Data(SHA256.hash(data: submission.canonicalBytes))
     }
 
     /// Stores a validated batch and its tally increments durably, or nothing, and returns once it
@@ -80,9 +80,10 @@ extension SurveyStore {
         rows.reserveCapacity(submission.responses.count)
         var increments: [TallyIncrementKey: Int] = [:]
         for response in submission.responses {
-            guard let topic = codes.topics[Catalog.key(response.topic)],
-                  let group = codes.groups[Catalog.key(response.group)],
-                  let sentiment = codes.sentiments[Catalog.key(response.sentiment)]
+            // Responses carry the configured spelling, usually the key itself: try it first.
+            guard let topic = codes.topics[response.topic] ?? codes.topics[Catalog.key(response.topic)],
+                  let group = codes.groups[response.group] ?? codes.groups[Catalog.key(response.group)],
+                  let sentiment = codes.sentiments[response.sentiment] ?? codes.sentiments[Catalog.key(response.sentiment)]
             else {
                 throw StoreError(.unknownCode, "the batch refers to a topic, group or sentiment that is not configured: \(response.canonicalLine)")
             }
@@ -103,17 +104,19 @@ extension SurveyStore {
     }
 
     /// The writes of one batch, inside the caller's transaction or savepoint.
+    ///
+    /// The per-response statements bind their integers through SQLite's C interface: GRDB's
+    /// `StatementArguments` box every value, which cost more than the inserts themselves.
     static func store(_ batch: PreparedBatch, in db: Database) throws -> IngestOutcome {
         let submission = batch.submission
-        guard let collaborator = try Row.fetchOne(
-            db, sql: "SELECT unit_id, revoked_at FROM collaborators WHERE id = ?", arguments: [submission.collaboratorID]
-        ) else {
+        let lookup = try db.cachedStatement(sql: "SELECT unit_id, revoked_at IS NOT NULL FROM collaborators WHERE id = ?")
+        let collaborator = try RawStatement(lookup, db).row(submission.collaboratorID)
+        guard let (unitID, revoked) = collaborator else {
             throw StoreError(.unknownCollaborator, "no collaborator has the id \(submission.collaboratorID)")
         }
-        guard (collaborator["revoked_at"] as String?) == nil else {
+        guard revoked == 0 else {
             throw StoreError(.collaboratorRevoked, "collaborator \(submission.collaboratorID) has been revoked")
         }
-        let unitID: Int64 = collaborator["unit_id"]
         let held = batch.heldUnits.map { $0.contains(unitID) } ?? true
         try db.cachedStatement(sql: """
             INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count, held)
@@ -124,11 +127,11 @@ extension SurveyStore {
             return try SurveyStore.existingBatch(db, submission: submission, digest: batch.digest)
         }
         let batchID = db.lastInsertedRowID
-        let insert = try db.cachedStatement(
+        let insert = try RawStatement(db.cachedStatement(
             sql: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES (?, ?, ?, ?, ?)"
-        )
+        ), db)
         for row in batch.rows {
-            try insert.execute(arguments: [batchID, row.day, row.topic, row.group, row.sentiment])
+            try insert.run(batchID, Int64(row.day), row.topic, row.group, row.sentiment)
         }
         let receipt = BatchReceipt(
             clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
@@ -136,14 +139,14 @@ extension SurveyStore {
         )
         // A held batch counts only once approved.
         guard !held else { return .accepted(receipt) }
-        let upsert = try db.cachedStatement(
+        let upsert = try RawStatement(db.cachedStatement(
             sql: """
             INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
             """
-        )
+        ), db)
         for (key, count) in batch.increments {
-            try upsert.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
+            try upsert.run(unitID, Int64(key.span), key.topic, key.group, key.sentiment, Int64(count))
         }
         return .accepted(receipt)
     }

@@ -31,5 +31,18 @@ import Testing
             Response(collectedOn: date.adding(days: 1), topic: "T2", group: "G", sentiment: "S"),
         ])
         #expect(batch.canonicalContent == "2026-11-20 T G S\n2026-11-21 T2 G S\n")
+        #expect(batch.canonicalBytes == Array(batch.canonicalContent.utf8))
+    }
+
+    /// The digest of a batch is made from `canonicalBytes`: it must equal the string form for
+    /// every date (a retry after an upgrade must get the same digest) and any code, Vietnamese too.
+    @Test func canonicalBytesEqualTheStringForEveryDate() {
+        var responses: [Response] = []
+        for day in stride(from: -1000, through: 2_932_896, by: 997) {
+            responses.append(Response(collectedOn: LocalDate(dayNumber: day), topic: "Đất-đai", group: "ND", sentiment: "ĐỒNG_TÌNH"))
+        }
+        responses.append(Response(collectedOn: LocalDate(dayNumber: 2_932_896), topic: "T", group: "G", sentiment: "S"))
+        let batch = BatchSubmission(collaboratorID: 1, clientBatchID: "b", responses: responses)
+        #expect(batch.canonicalBytes == Array(batch.canonicalContent.utf8))
     }
 }

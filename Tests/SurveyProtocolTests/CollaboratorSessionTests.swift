@@ -30,7 +30,7 @@ import Testing
     }()
     let identity = CollaboratorSession.Identity(collaboratorID: 7, unit: "TPTN")
 
-    func line(_ text: String) -> FramedLine { .line(Array(text.utf8)) }
+    func line(_ text: String) -> FramedLine { .line(ArraySlice(text.utf8)) }
 
     func authenticated() -> CollaboratorSession {
         var session = CollaboratorSession(context: Self.context)

@@ -3,12 +3,12 @@ import Testing
 
 @Suite struct LineFramerTests {
     func lines(_ text: String) -> [FramedLine] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { .line(Array($0.utf8)) }
+        text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { .line(ArraySlice($0.utf8)) }
     }
 
     @Test func manyLinesInOneBuffer() {
         var framer = LineFramer(maxLineBytes: 16)
-        #expect(framer.push(Array("PING\r\nHELP\nQUIT\r\n".utf8)) == [.line(Array("PING".utf8)), .line(Array("HELP".utf8)), .line(Array("QUIT".utf8))])
+        #expect(framer.push(Array("PING\r\nHELP\nQUIT\r\n".utf8)) == [.line(ArraySlice("PING".utf8)), .line(ArraySlice("HELP".utf8)), .line(ArraySlice("QUIT".utf8))])
         #expect(!framer.hasPartialLine)
     }
 
@@ -34,12 +34,12 @@ import Testing
         }
         #expect(out.isEmpty)
         out += framer.push(Array("xx\nPING\n".utf8))
-        #expect(out == [.overlong, .line(Array("PING".utf8))])
+        #expect(out == [.overlong, .line(ArraySlice("PING".utf8))])
     }
 
     @Test func limitIsExclusiveOfTheLineEnd() {
         var framer = LineFramer(maxLineBytes: 4)
-        #expect(framer.push(Array("ABCD\r\nABCD\nABCDE\nABCDE\r\n".utf8)) == [.line(Array("ABCD".utf8)), .line(Array("ABCD".utf8)), .overlong, .overlong])
+        #expect(framer.push(Array("ABCD\r\nABCD\nABCDE\nABCDE\r\n".utf8)) == [.line(ArraySlice("ABCD".utf8)), .line(ArraySlice("ABCD".utf8)), .overlong, .overlong])
     }
 
     @Test func partialLineIsKeptAcrossPushes() {
@@ -47,6 +47,6 @@ import Testing
         #expect(framer.push(Array("PI".utf8)).isEmpty)
         #expect(framer.hasPartialLine)
         #expect(framer.push(Array("NG\r".utf8)).isEmpty)
-        #expect(framer.push(Array("\n".utf8)) == [.line(Array("PING".utf8))])
+        #expect(framer.push(Array("\n".utf8)) == [.line(ArraySlice("PING".utf8))])
     }
 }

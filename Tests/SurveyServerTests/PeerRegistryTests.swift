@@ -51,8 +51,14 @@ import Testing
         var lines: [String] = []
         while let event = try channel.readInbound(as: InboundEvent.self) {
             switch event {
-            case let .framed(.line(bytes)): lines.append(String(decoding: bytes, as: UTF8.self))
-            case .framed(.overlong): lines.append("<overlong>")
+            case let .framed(framed):
+                for line in framed {
+                    if case let .line(bytes) = line {
+                        lines.append(String(decoding: bytes, as: UTF8.self))
+                    } else {
+                        lines.append("<overlong>")
+                    }
+                }
             case .idleTimeout: lines.append("<idle>")
             case .drain: lines.append("<drain>")
             }
