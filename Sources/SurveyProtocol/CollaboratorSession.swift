@@ -87,10 +87,15 @@ public struct CollaboratorSession: Sendable {
     }
 
     /// The collaborator whose revocation must be checked before `line` is handled: every command
-    /// but a response line, once authenticated. Nil when no check is needed.
+    /// but a response line and the COMMIT of an open batch (the store checks again inside the
+    /// transaction that would store it, and the reply is the same), once authenticated. Nil when
+    /// no check is needed.
     public func collaboratorToVerify(before line: FramedLine) -> Int64? {
         guard let identity else { return nil }
-        if case let .line(bytes) = line, Command.isResponseLine(bytes) { return nil }
+        if case let .line(bytes) = line {
+            if Command.isResponseLine(bytes) { return nil }
+            if case .inBatch = state, Command.isCommitLine(bytes) { return nil }
+        }
         return identity.collaboratorID
     }
 

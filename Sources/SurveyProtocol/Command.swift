@@ -37,6 +37,13 @@ public enum Command: Equatable, Sendable {
             && (second == UInt8(ascii: " ") || second == UInt8(ascii: "\t"))
     }
 
+    /// Whether `line` is `COMMIT` (any case, blanks around it allowed), without decoding it.
+    public static func isCommitLine(_ line: some Collection<UInt8>) -> Bool {
+        let word = line.drop { $0 == 0x20 || $0 == 0x09 }.prefix { $0 != 0x20 && $0 != 0x09 }
+        return word.count == 6 && zip(word, "COMMIT".utf8).allSatisfy { $0 & 0xDF == $1 }
+            && line.drop { $0 == 0x20 || $0 == 0x09 }.dropFirst(6).allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+
     /// Parses one line of text (already known to be valid UTF-8, line end removed).
     public static func parse(_ line: String) -> Result<Command, CommandError> {
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

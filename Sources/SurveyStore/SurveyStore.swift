@@ -50,6 +50,7 @@ public final class SurveyStore: Sendable {
             // power cut, so the writer connection goes back to FULL.
             try writer.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SurveyStore.writerCheckpointPages)")
             }
         } catch {
             throw StoreError(.cannotOpen, "cannot configure the database \(path)", cause: error)

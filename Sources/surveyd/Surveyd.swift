@@ -158,7 +158,10 @@ struct Surveyd: AsyncParsableCommand {
         // stops, then the server drains.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: publisher), .init(service: supervisor)],
+                services: [
+                    .init(service: CheckpointService(store: store)), .init(service: server), .init(service: publisher),
+                    .init(service: supervisor),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

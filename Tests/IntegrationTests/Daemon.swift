@@ -181,9 +181,12 @@ final class Daemon: @unchecked Sendable {
         try database().read { try Int.fetchOne($0, sql: sql) ?? -1 }
     }
 
-    /// Whether the span tallies equal a recount of the stored responses.
+    /// Whether the span tallies equal a recount of the counted responses, and every reference
+    /// holds (ingest writes with foreign keys unenforced: `PRAGMA foreign_key_check` must be empty).
     func talliesMatchRecount() throws -> Bool {
-        try count("""
+        let dangling = try database().read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        guard dangling.isEmpty else { return false }
+        return try count("""
             WITH recount AS (
                 SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
                 FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' AND b.held = 0 GROUP BY 1, 2, 3, 4, 5)

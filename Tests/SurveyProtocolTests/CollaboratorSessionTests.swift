@@ -164,8 +164,12 @@ import Testing
         var session = authenticated()
         #expect(session.collaboratorToVerify(before: line("PING")) == 7)
         #expect(session.collaboratorToVerify(before: line("R 2026-11-20 CDS ND DONGTINH")) == nil)
+        // COMMIT outside a batch is checked; inside one the store checks, in the transaction.
+        #expect(session.collaboratorToVerify(before: line("COMMIT")) == 7)
         _ = session.receive(line("BATCH b1 1"), today: Self.today)
         _ = session.receive(line("R 2026-11-20 CDS ND DONGTINH"), today: Self.today)
+        #expect(session.collaboratorToVerify(before: line("commit ")) == nil)
+        #expect(session.collaboratorToVerify(before: line("ABORT")) == 7)
         _ = session.receive(line("COMMIT"), today: Self.today)
         #expect(session.commitFinished(.unavailable) == .reply(.storageUnavailable))
         _ = session.receive(line("BATCH b1 1"), today: Self.today)

@@ -40,6 +40,12 @@ import Testing
         #expect(!Command.isResponseLine(Array("RCPT".utf8)))
         #expect(!Command.isResponseLine(Array("R".utf8)))
     }
+
+    /// Exactly the lines that parse as COMMIT.
+    @Test(arguments: ["COMMIT", "commit", " CoMmIt\t", "COMMIT x", "COMMITS", "COMMI", "", "C0MMIT", "R COMMIT"])
+    func commitLineDetectionMatchesTheParser(_ text: String) {
+        #expect(Command.isCommitLine(Array(text.utf8)) == (Command.parse(text) == .success(.commit)))
+    }
 }
 
 @Suite struct ReplyTests {

@@ -7,8 +7,13 @@ import Testing
 
 @Suite struct IngestTests {
     /// Tallies recounted from the responses of accepted batches, compared with the stored ones.
+    /// Also checks that every reference holds (ingest runs with foreign keys unenforced) and that
+    /// the writer's enforcement is back on for every other write.
     static func talliesMatchRecount(_ store: SurveyStore) throws -> Bool {
-        try store.writer.read { db in
+        let enforced = try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") }
+        guard enforced == 1 else { return false }
+        return try store.writer.read { db in
+            guard try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty else { return false }
             let mismatches = try Int.fetchOne(db, sql: """
                 WITH recount AS (
                     SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
@@ -29,6 +34,44 @@ import Testing
 
     static func count(_ store: SurveyStore, _ table: String) throws -> Int {
         try store.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }
+    }
+
+    /// The writer leaves checkpoints to `runCheckpoints`: the database file itself grows with
+    /// the batches only while that runs (the writer's own threshold is far away), and the data
+    /// read back afterwards is whole.
+    @Test func checkpointsRunFromTheirOwnConnection() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        var generator = SeededGenerator(state: 7)
+        func fileSize() throws -> Int {
+            try FileManager.default.attributesOfItem(atPath: fixture.path)[.size] as? Int ?? -1
+        }
+        func ingest(_ range: Range<Int>) async throws {
+            for index in range {
+                _ = try await fixture.store.ingest(BatchSubmission(
+                    collaboratorID: a.id, clientBatchID: "b\(index)", responses: randomResponses(100, using: &generator)
+                ))
+            }
+        }
+        // Without the checkpointer the batches stay in the write-ahead log.
+        _ = try await fixture.store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        let empty = try fileSize()
+        try await ingest(0..<20)
+        #expect(try fileSize() == empty)
+        // With it, they reach the database file while the writer goes on.
+        let checkpoints = Task { await fixture.store.runCheckpoints(every: .milliseconds(20)) }
+        defer { checkpoints.cancel() }
+        try await ingest(20..<40)
+        var grown = false
+        for _ in 0..<100 where !grown {
+            try await Task.sleep(for: .milliseconds(20))
+            grown = try fileSize() > empty + 40 * 1024
+        }
+        let size = try fileSize()
+        #expect(grown, "the database file is still \(size) bytes")
+        #expect(try Self.count(fixture.store, "responses") == 4000)
+        #expect(try Self.talliesMatchRecount(fixture.store))
     }
 
     @Test func tenThousandResponsesInAHundredBatches() async throws {

@@ -42,6 +42,8 @@ let work: [[BatchSubmission]] = (0..<connections).map { index in
         )
     }
 }
+// Checkpoints from their own connection, as in surveyd.
+let checkpoints = Task { await store.runCheckpoints() }
 let start = ContinuousClock.now
 if mode == "group" {
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -58,6 +60,7 @@ if mode == "group" {
     }
 }
 let elapsed = ContinuousClock.now - start
+checkpoints.cancel()
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 let total = connections * batches * responses
 print("{\"mode\":\"\(mode)\",\"accepted_responses\":\(total),\"seconds\":\(seconds),\"responses_per_second\":\(Double(total) / seconds)}")

@@ -71,6 +71,15 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     require(framer.bufferedByteCount <= context.limits.maxLineBytes + 2, "framer holds \(framer.bufferedByteCount) bytes")
     var step = 0
     for line in lines {
+        // The byte-level reading of response lines accepts only what the general path accepts,
+        // with the same result.
+        if case let .line(bytes) = line, let fast = ResponseValidator(context: context, today: today).fastResponse(bytes) {
+            let general: Result<Response, LineError>? = String(validating: Array(bytes), as: UTF8.self).flatMap { text in
+                guard case let .success(.response(fields)) = Command.parse(text) else { return nil }
+                return ResponseValidator(context: context, today: today).validate(fields, line: 1)
+            }
+            require(general == .success(fast), "fast path differs from the general path: \(Array(bytes))")
+        }
         var action = session.receive(line, today: today)
         // Follow-up actions: the store's answer is chosen by the input, deterministically.
         while true {
