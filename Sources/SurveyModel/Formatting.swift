@@ -9,8 +9,25 @@ extension Duration {
 
 extension Date {
     /// UTC time as stored and shown by surveyd: `2026-11-22T10:00:00Z`.
+    ///
+    /// Worked out by arithmetic (seconds rounded down), not by a format style: it is made for
+    /// every batch stored.
     public var utcTimestamp: String {
-        formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        let seconds = Int(timeIntervalSince1970.rounded(.down))
+        let (days, time) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let day = time < 0 ? days - 1 : days
+        let second = time < 0 ? time + 86_400 : time
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        LocalDate(dayNumber: day).appendISO(to: &bytes)
+        let zero = UInt8(ascii: "0")
+        for (index, value) in [second / 3600, second / 60 % 60, second % 60].enumerated() {
+            bytes.append(index == 0 ? UInt8(ascii: "T") : UInt8(ascii: ":"))
+            bytes.append(zero + UInt8(value / 10))
+            bytes.append(zero + UInt8(value % 10))
+        }
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

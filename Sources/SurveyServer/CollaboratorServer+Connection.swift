@@ -41,14 +41,28 @@ extension CollaboratorServer {
                 // A peer that stops reading (or hangs up right after COMMIT) must not stop the
                 // input it already sent from being processed: a failed write only mutes replies.
                 var outputOpen = true
-                func send(_ reply: Reply) async {
+                // Replies to the lines of one read go out together: one write for the 250 of a
+                // batch and the 354 of the next when a client pipelines. They are flushed before
+                // anything that waits (AUTH, COMMIT) and after the last line of each read.
+                var output = ByteBuffer()
+                func flush() async {
+                    guard output.readableBytes > 0 else { return }
+                    let buffer = output
+                    output = ByteBuffer()
                     guard outputOpen else { return }
                     do {
-                        try await outbound.write(ByteBuffer(string: reply.encoded))
+                        try await outbound.write(buffer)
                     } catch {
                         outputOpen = false
                         logger.debug("cannot send a reply; the peer has gone", metadata: ["error": "\(error)"])
                     }
+                }
+                func queue(_ reply: Reply) {
+                    output.writeString(reply.encoded)
+                }
+                func send(_ reply: Reply) async {
+                    queue(reply)
+                    await flush()
                 }
                 await send(Reply.greeting(limits: session.context.limits))
                 var today = TodayCache(timeZone: session.context.timeZone)
@@ -85,14 +99,16 @@ extension CollaboratorServer {
                                 if reply.code == 554 || reply.code == 552 {
                                     logger.notice("batch rejected", metadata: ["reason": "\(reply.lines[0])"])
                                 }
-                                await send(reply)
+                                queue(reply)
                             case let .replyAndClose(reply):
                                 await send(reply)
                                 break eventLoop
                             case let .authenticate(id, token):
+                                await flush()
                                 action = session.authenticationFinished(await authenticate(id: id, token: token, peer: peer, logger: &logger))
                                 continue
                             case let .commit(submission):
+                                await flush()
                                 action = session.commitFinished(await commit(submission, logger: logger))
                                 continue
                             }
@@ -103,7 +119,9 @@ extension CollaboratorServer {
                             break eventLoop
                         }
                     }
+                    await flush()
                 }
+                await flush()
                 if case let .inBatch(_, batch) = session.state {
                     logger.notice("connection closed inside a batch; nothing stored", metadata: ["batch": "\(batch.id)", "lines": "\(batch.receivedCount)"])
                 }

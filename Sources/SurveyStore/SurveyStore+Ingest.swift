@@ -78,18 +78,28 @@ extension SurveyStore {
         let codes = self.codes.withLock { $0 }
         var rows: [PreparedBatch.Row] = []
         rows.reserveCapacity(submission.responses.count)
-        var increments: [TallyIncrementKey: Int] = [:]
+        var keys: [TallyIncrementKey] = []
+        keys.reserveCapacity(submission.responses.count)
+        var topics = CodeMemo(codes.topics), groups = CodeMemo(codes.groups), sentiments = CodeMemo(codes.sentiments)
         for response in submission.responses {
-            // Responses carry the configured spelling, usually the key itself: try it first.
-            guard let topic = codes.topics[response.topic] ?? codes.topics[Catalog.key(response.topic)],
-                  let group = codes.groups[response.group] ?? codes.groups[Catalog.key(response.group)],
-                  let sentiment = codes.sentiments[response.sentiment] ?? codes.sentiments[Catalog.key(response.sentiment)]
+            guard let topic = topics.id(response.topic), let group = groups.id(response.group),
+                  let sentiment = sentiments.id(response.sentiment)
             else {
                 throw StoreError(.unknownCode, "the batch refers to a topic, group or sentiment that is not configured: \(response.canonicalLine)")
             }
             rows.append(.init(day: response.collectedOn.dayNumber, topic: topic, group: group, sentiment: sentiment))
             let span = response.collectedOn.tallySpanStart.dayNumber
-            increments[TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment), default: 0] += 1
+            keys.append(TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment))
+        }
+        // Summed per cell by sorting (no hashing), which also writes the cells in key order.
+        keys.sort()
+        var increments: [(TallyIncrementKey, Int)] = []
+        for key in keys {
+            if let last = increments.last, last.0 == key {
+                increments[increments.count - 1].1 += 1
+            } else {
+                increments.append((key, 1))
+            }
         }
         let heldUnits: Set<Int64>?
         switch hold.withLock({ $0 }) {
@@ -99,7 +109,7 @@ extension SurveyStore {
         }
         return PreparedBatch(
             submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
-            rows: rows, increments: increments.map { ($0.key, $0.value) }, heldUnits: heldUnits
+            rows: rows, increments: increments, heldUnits: heldUnits
         )
     }
 
@@ -201,12 +211,41 @@ extension SurveyStore {
 
 /// One tally cell of a batch's unit, by database ids: the increments of a batch are summed per
 /// cell before the upserts.
-struct TallyIncrementKey: Hashable {
+struct TallyIncrementKey: Hashable, Comparable {
     /// Day number of the tally span's first day (``LocalDate/tallySpanStart``).
     var span: Int
     var topic: Int64
     var group: Int64
     var sentiment: Int64
+
+    static func < (lhs: TallyIncrementKey, rhs: TallyIncrementKey) -> Bool {
+        (lhs.span, lhs.topic, lhs.group, lhs.sentiment) < (rhs.span, rhs.topic, rhs.group, rhs.sentiment)
+    }
+}
+
+/// Ids of the few codes a batch uses, remembered while it is prepared: comparing a response's
+/// code with the last ones seen is cheaper than hashing it (they are the catalogue's own strings).
+struct CodeMemo {
+    private let index: [String: Int64]
+    private var codes: [String] = []
+    private var ids: [Int64] = []
+
+    init(_ index: [String: Int64]) {
+        self.index = index
+    }
+
+    mutating func id(_ code: String) -> Int64? {
+        for position in codes.indices where codes[position] == code {
+            return ids[position]
+        }
+        // Responses carry the configured spelling, usually the key itself: try it first.
+        guard let id = index[code] ?? index[Catalog.key(code)] else { return nil }
+        if codes.count < 32 {
+            codes.append(code)
+            ids.append(id)
+        }
+        return id
+    }
 }
 
 /// A batch ready to store: codes resolved to ids, tally increments summed.

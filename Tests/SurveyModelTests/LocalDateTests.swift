@@ -3,6 +3,20 @@ import SurveyModel
 import Testing
 
 @Suite struct LocalDateTests {
+    /// The arithmetic UTC timestamp equals Foundation's ISO 8601 format for any instant, before
+    /// and after 1970, and at the edges of days.
+    @Test func utcTimestampsMatchFoundationsFormat() {
+        let style = Date.ISO8601FormatStyle.iso8601.year().month().day().dateSeparator(.dash)
+            .time(includingFractionalSeconds: false).timeZone(separator: .omitted)
+        var generator = SystemRandomNumberGenerator()
+        var instants: [Double] = [0, -1, -0.5, 86_399.999, 86_400, 1_795_000_000, -86_401, 253_402_300_799]
+        for _ in 0..<2000 { instants.append(Double.random(in: -2_000_000_000...4_000_000_000, using: &generator)) }
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(date.utcTimestamp == date.formatted(style), "\(seconds)")
+        }
+    }
+
     @Test(arguments: [
         ("1970-01-01", 0), ("1970-01-02", 1), ("1969-12-31", -1), ("2000-03-01", 11_017), ("2026-11-22", 20_779),
     ])
