@@ -213,8 +213,9 @@ extension CollaboratorServer {
         do {
             let outcome = try await store.ingest(submission)
             databaseSucceeded(logger)
-            let elapsed = ContinuousClock.now - start
-            logger[metadataKey: "duration_ms"] = "\(elapsed.wholeMilliseconds)"
+            if logger.logLevel <= .info {
+                logger[metadataKey: "duration_ms"] = "\((ContinuousClock.now - start).wholeMilliseconds)"
+            }
             switch outcome {
             case .accepted:
                 counters.batchAccepted()

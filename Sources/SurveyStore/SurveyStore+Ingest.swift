@@ -310,16 +310,21 @@ final class IngestQueue: Sendable {
             let results: [Result<IngestOutcome, StoreError>]
             do {
                 results = try await SurveyStore.ingestTransaction(writer) { db in
-                    group.map { waiting in
+                    // A savepoint per batch, through cached statements (GRDB's inSavepoint
+                    // compiles its SQL every time). If undoing a batch fails, the transaction
+                    // fails as a whole and no batch of it is stored.
+                    let savepoint = try db.cachedStatement(sql: "SAVEPOINT batch")
+                    let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT batch")
+                    let undo = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT batch")
+                    return try group.map { waiting -> Result<IngestOutcome, StoreError> in
+                        try savepoint.execute()
                         do {
-                            var outcome: IngestOutcome?
-                            try db.inSavepoint {
-                                outcome = try SurveyStore.store(waiting.batch, in: db)
-                                return .commit
-                            }
-                            guard let outcome else { return .failure(StoreError(.internalError, "no outcome")) }
+                            let outcome = try SurveyStore.store(waiting.batch, in: db)
+                            try release.execute()
                             return .success(outcome)
                         } catch {
+                            try undo.execute()
+                            try release.execute()
                             return .failure(SurveyStore.classify(error, "cannot store the batch"))
                         }
                     }
