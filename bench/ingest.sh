@@ -8,6 +8,7 @@
 #   KS="100" CS="16" LATENCY=0 bench/ingest.sh  # one cell
 #   KS="" LATENCY=1 RATES="1" bench/ingest.sh   # latency at one rate only
 #   TOTAL=60000                     # responses per run (at least one batch per connection)
+#   REPEAT=3                        # runs per cell; the table shows medians
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -43,36 +44,35 @@ json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]]
 sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' \
     config/surveyd.conf > "$work/surveyd.conf"
 
-echo "| K | C | batches | surveyd resp/s | ceiling resp/s | surveyd ÷ ceiling | Redis resp/s | surveyd ÷ Redis | ACK p50 / p99 / p99.9 ms | surveyd peak RSS | check |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for K in ${KS-10 100 1000}; do
-    for C in ${CS-1 16 256}; do
-        B=$(( total / (K * C) )); (( B < 1 )) && B=1
-        run="$work/k$K-c$C"; mkdir -p "$run/state"
-        # Collaborators, one per connection, spread over the 16 units.
-        credentials "$run/state" "$C" > "$run/credentials"
-        port=$(free_port)
-        "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$run/state" --listen "127.0.0.1:$port" \
-            --log-target stderr --log-level warning 2> "$run/surveyd.log" &
-        pid=$!
-        wait_port "$port"
-        load=$("$bin/loadgen" --port "$port" --credentials "$run/credentials" --batches "$B" --responses "$K")
-        rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$pid/status")
-        kill -TERM "$pid"; wait "$pid" || true
-        accepted=$(json "$load" accepted_responses)
-        stored=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('SELECT COUNT(*) FROM responses').fetchone()[0], c.execute('SELECT COALESCE(SUM(count),0) FROM span_tallies').fetchone()[0])" "$run/state/surveyd.sqlite")
-        check="FAILED ($accepted acknowledged, stored/tallied: $stored)"
-        [[ "$stored" == "$accepted $accepted" && "$accepted" == "$(( C * B * K ))" ]] && check="ok"
-        # The ceiling: the same batches, same storage code, one transaction each, no network.
-        ceiling=$("$bin/ingest-ceiling" --config "$work/surveyd.conf" --database "$run/ceiling.sqlite" \
-            --connections "$C" --batches "$B" --responses "$K")
-        # The Redis peer.
-        rport=$(free_port); mkdir -p "$run/redis"
-        redis-server --port "$rport" --dir "$run/redis" --appendonly yes --appendfsync always --save "" \
-            --daemonize no --protected-mode no > "$run/redis.log" 2>&1 &
-        rpid=$!
-        wait_port "$rport"
-        python3 - "$run" "$C" "$B" "$K" <<'PY'
+# One run of the three systems for a cell; prints one JSON line.
+cell() {
+    local K=$1 C=$2 B=$3 run=$4
+    rm -rf "$run"; mkdir -p "$run/state"
+    # Collaborators, one per connection, spread over the 16 units.
+    credentials "$run/state" "$C" > "$run/credentials"
+    local port pid load rss accepted stored check ceiling rport rpid start end redis_rate
+    port=$(free_port)
+    "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$run/state" --listen "127.0.0.1:$port" \
+        --log-target stderr --log-level warning 2> "$run/surveyd.log" &
+    pid=$!
+    wait_port "$port"
+    load=$("$bin/loadgen" --port "$port" --credentials "$run/credentials" --batches "$B" --responses "$K")
+    rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+    kill -TERM "$pid"; wait "$pid" || true
+    accepted=$(json "$load" accepted_responses)
+    stored=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('SELECT COUNT(*) FROM responses').fetchone()[0], c.execute('SELECT COALESCE(SUM(count),0) FROM span_tallies').fetchone()[0])" "$run/state/surveyd.sqlite")
+    check="FAILED ($accepted acknowledged, stored/tallied: $stored)"
+    [[ "$stored" == "$accepted $accepted" && "$accepted" == "$(( C * B * K ))" ]] && check="ok"
+    # The ceiling: the same batches, same storage code, one transaction each, no network.
+    ceiling=$("$bin/ingest-ceiling" --config "$work/surveyd.conf" --database "$run/ceiling.sqlite" \
+        --connections "$C" --batches "$B" --responses "$K")
+    # The Redis peer.
+    rport=$(free_port); mkdir -p "$run/redis"
+    redis-server --port "$rport" --dir "$run/redis" --appendonly yes --appendfsync always --save "" \
+        --daemonize no --protected-mode no > "$run/redis.log" 2>&1 &
+    rpid=$!
+    wait_port "$rport"
+    python3 - "$run" "$C" "$B" "$K" <<'PY'
 import random, sys
 run, C, B, K = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 topics = ["DAIHOI", "CANBO", "YTE", "GIAODUC", "TREEM", "KTXH", "CDS"]
@@ -93,22 +93,44 @@ for c in range(C):
                 out.write(resp("RPUSH", f"responses:{unit}", f"{day} {t} {g} {s}"))
             out.write(resp("EXEC"))
 PY
-        start=$(date +%s.%N)
-        for c in $(seq 0 $(( C - 1 ))); do redis-cli -p "$rport" --pipe < "$run/redis-$c.resp" > /dev/null & done
-        wait $(jobs -p | grep -v "^$rpid$") 2>/dev/null || true
-        end=$(date +%s.%N)
-        redis_rate=$(python3 -c "print(round($C * $B * $K / ($end - $start)))")
-        redis-cli -p "$rport" shutdown nosave > /dev/null 2>&1 || kill "$rpid"; wait "$rpid" 2>/dev/null || true
-        python3 - "$K" "$C" "$B" "$load" "$ceiling" "$redis_rate" "$rss" "$check" <<'PY'
-import json, sys
-K, C, B, load, ceiling, redis, rss, check = sys.argv[1:]
-load, ceiling, redis = json.loads(load), json.loads(ceiling), float(redis)
-s, c = load["responses_per_second"], ceiling["responses_per_second"]
+    start=$(date +%s.%N)
+    local pipes=()
+    for c in $(seq 0 $(( C - 1 ))); do redis-cli -p "$rport" --pipe < "$run/redis-$c.resp" > /dev/null & pipes+=($!); done
+    wait "${pipes[@]}" 2>/dev/null || true
+    end=$(date +%s.%N)
+    redis_rate=$(python3 -c "print(round($C * $B * $K / ($end - $start)))")
+    redis-cli -p "$rport" shutdown nosave > /dev/null 2>&1 || kill "$rpid"; wait "$rpid" 2>/dev/null || true
+    python3 -c "import json,sys; print(json.dumps({'load': json.loads(sys.argv[1]), 'ceiling': json.loads(sys.argv[2]), 'redis': float(sys.argv[3]), 'rss': int(sys.argv[4]), 'check': sys.argv[5]}))" \
+        "$load" "$ceiling" "$redis_rate" "$rss" "$check"
+    rm -rf "$run"
+}
+
+repeat=${REPEAT:-1}
+echo "| K | C | batches | surveyd resp/s | ceiling resp/s | surveyd ÷ ceiling | Redis resp/s | surveyd ÷ Redis | ACK p50 / p99 / p99.9 ms | surveyd peak RSS | check |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for K in ${KS-10 100 1000}; do
+    for C in ${CS-1 16 256}; do
+        B=$(( total / (K * C) )); (( B < 1 )) && B=1
+        results="$work/results-k$K-c$C"; : > "$results"
+        for _ in $(seq "$repeat"); do cell "$K" "$C" "$B" "$work/k$K-c$C" >> "$results"; done
+        # With REPEAT > 1, each figure is the median of the runs (latency: of the median run).
+        python3 - "$K" "$C" "$B" "$results" <<'PY'
+import json, statistics, sys
+K, C, B, path = sys.argv[1:]
+runs = [json.loads(line) for line in open(path)]
+median = lambda values: statistics.median(values)
+s = median([r["load"]["responses_per_second"] for r in runs])
+c = median([r["ceiling"]["responses_per_second"] for r in runs])
+redis = median([r["redis"] for r in runs])
+load = sorted(runs, key=lambda r: r["load"]["responses_per_second"])[len(runs) // 2]["load"]
+rss = max(r["rss"] for r in runs)
+checks = {r["check"] for r in runs}
+check = "ok" if checks == {"ok"} else "; ".join(sorted(checks - {"ok"}))
 ms = lambda us: f"{us / 1000:.1f}"
-print(f"| {K} | {C} | {int(C) * int(B)} | {s:,.0f} | {c:,.0f} | {s / c:.2f}× | {redis:,.0f} | {s / redis:.2f}× | "
-      f"{ms(load['p50_us'])} / {ms(load['p99_us'])} / {ms(load['p999_us'])} | {rss} | {check} |")
+runs_note = f" (median of {len(runs)})" if len(runs) > 1 else ""
+print(f"| {K} | {C} | {int(C) * int(B)} | {s:,.0f}{runs_note} | {c:,.0f} | {s / c:.2f}× | {redis:,.0f} | {s / redis:.2f}× | "
+      f"{ms(load['p50_us'])} / {ms(load['p99_us'])} / {ms(load['p999_us'])} | {rss} MB | {check} |")
 PY
-        rm -rf "$run"
     done
 done
 

@@ -157,11 +157,15 @@ extension SurveyStore {
             return try SurveyStore.existingBatch(db, submission: submission, digest: batch.digest)
         }
         let batchID = db.lastInsertedRowID
-        let insert = try RawStatement(db.cachedStatement(
-            sql: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES (?, ?, ?, ?, ?)"
-        ), db)
-        for row in batch.rows {
-            try insert.run(batchID, Int64(row.day), row.topic, row.group, row.sentiment)
+        let rows = batch.rows
+        try SurveyStore.responseInsert.run(db, rows: rows.count) { index, column in
+            switch column {
+            case 0: batchID
+            case 1: Int64(rows[index].day)
+            case 2: rows[index].topic
+            case 3: rows[index].group
+            default: rows[index].sentiment
+            }
         }
         let receipt = BatchReceipt(
             clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
@@ -169,17 +173,28 @@ extension SurveyStore {
         )
         // A held batch counts only once approved.
         guard !held else { return .accepted(receipt) }
-        let upsert = try RawStatement(db.cachedStatement(
-            sql: """
-            INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
-            """
-        ), db)
-        for (key, count) in batch.increments {
-            try upsert.run(unitID, Int64(key.span), key.topic, key.group, key.sentiment, Int64(count))
+        let increments = batch.increments
+        try SurveyStore.tallyUpsert.run(db, rows: increments.count) { index, column in
+            let (key, count) = increments[index]
+            return switch column {
+            case 0: unitID
+            case 1: Int64(key.span)
+            case 2: key.topic
+            case 3: key.group
+            case 4: key.sentiment
+            default: Int64(count)
+            }
         }
         return .accepted(receipt)
     }
+
+    static let responseInsert = MultiRowInsert(
+        head: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES", columns: 5
+    )
+    static let tallyUpsert = MultiRowInsert(
+        head: "INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES", columns: 6,
+        tail: "ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count"
+    )
 
     static func existingBatch(_ db: Database, submission: BatchSubmission, digest: Data) throws -> IngestOutcome {
         guard let row = try Row.fetchOne(
