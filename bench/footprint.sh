@@ -44,16 +44,27 @@ db=$(bench/large-db.sh)
 size=$(du -m "$db" | cut -f1)
 mkdir -p "$work/big"; cp "$db" "$work/big/surveyd.sqlite"
 sync
-port=$(free_port)
-start=$(date +%s%N)
-"$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$work/big" --listen "127.0.0.1:$port" --log-target stderr --log-level info 2> "$work/big.log" &
-pid=$!
-until grep -q "\] ready" "$work/big.log"; do sleep 0.005; done
-ready=$(( ($(date +%s%N) - start) / 1000000 ))
-kill -TERM "$pid"; wait "$pid" || true
+# Milliseconds from start to ready; the log is kept in $work/big-$1.log.
+start_to_ready() {
+    local port start pid
+    port=$(free_port)
+    start=$(date +%s%N)
+    "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$work/big" --listen "127.0.0.1:$port" --log-target stderr --log-level info 2> "$work/big-$1.log" &
+    pid=$!
+    until grep -q "\] ready" "$work/big-$1.log"; do sleep 0.005; done
+    echo $(( ($(date +%s%N) - start) / 1000000 ))
+    kill -TERM "$pid"; wait "$pid" || true
+}
+# The cached database may predate newer migrations: the first start applies them (an upgrade),
+# the second is an ordinary start.
+first=$(start_to_ready first)
+migrations=$(grep -o "migrations=[^ ]*" "$work/big-first.log" | cut -d= -f2 || true)
+ready=$(start_to_ready second)
 
 echo "| measure | value |"
 echo "|---|---|"
 echo "| resident memory, idle | $idle |"
 echo "| resident memory holding 1,000 open connections | $held (peak $peak) |"
 echo "| start to ready, database of $size MB (30 M responses) | $ready ms |"
+[[ -n "$migrations" ]] && echo "| first start after an upgrade, applying $migrations to it | $first ms |"
+true
