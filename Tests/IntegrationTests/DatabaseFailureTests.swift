@@ -12,6 +12,31 @@ import Testing
         log.components(separatedBy: text).count - 1
     }
 
+    /// While the database is unusable: two batches get 451, and other commands are served at once.
+    static func batchesRefusedOthersServed(_ daemon: Daemon, _ collaborator: (id: Int64, token: String), ids: [String]) async throws {
+        for id in ids {
+            #expect(try await daemon.submit(collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
+        }
+        let start = ContinuousClock.now
+        try await daemon.connect { (client) async throws -> Void in
+            #expect(try await client.command("PING").code == 250)
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    /// After recovery: one error and one recovery notice were logged for the episode, the
+    /// database holds exactly these counts, and nothing is corrupted.
+    static func recoveredIntact(_ daemon: Daemon, batches: Int, responses: Int) throws {
+        let log = daemon.log()
+        #expect(occurrences("database unavailable", in: log) == 1, "\(log)")
+        #expect(occurrences("database available again", in: log) == 1)
+        #expect(try daemon.count("SELECT COUNT(*) FROM batches") == batches)
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == responses)
+        #expect(try daemon.talliesMatchRecount())
+        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+    }
+
     @Test(.timeLimit(.minutes(2))) func aDatabaseLockedByAnotherProcess() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
@@ -21,27 +46,12 @@ import Testing
         let lock = try await DatabaseWriteLock.take(daemon.databasePath)
 
         // Two batches while locked: both get 451 after the busy timeout; one error is logged.
-        for id in ["locked-1", "locked-2"] {
-            #expect(try await daemon.submit(collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
-        }
-        // Other commands are served at once meanwhile.
-        let start = ContinuousClock.now
-        try await daemon.connect { (client) async throws -> Void in
-            #expect(try await client.command("PING").code == 250)
-            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
-        }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        try await Self.batchesRefusedOthersServed(daemon, collaborator, ids: ["locked-1", "locked-2"])
         lock.release()
 
         // Recovery by itself: the same batch is accepted, once.
         #expect(try await daemon.submit(collaborator, "locked-1", responseLines(4, seed: 7)).code == 250)
-        let log = daemon.log()
-        #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
-        #expect(Self.occurrences("database available again", in: log) == 1)
-        #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 2)
-        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 7)
-        #expect(try daemon.talliesMatchRecount())
-        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        try Self.recoveredIntact(daemon, batches: 2, responses: 7)
         #expect(await daemon.stop() == 0)
     }
 
@@ -64,15 +74,7 @@ import Testing
         // Even root cannot open it for writing now.
         #expect(open(daemon.databasePath, O_WRONLY) == -1 && errno == EPERM)
 
-        for id in ["readonly-1", "readonly-2"] {
-            #expect(try await daemon.submit(collaborator, id, responseLines(4, seed: 7)) == .storageUnavailable)
-        }
-        let start = ContinuousClock.now
-        try await daemon.connect { (client) async throws -> Void in
-            #expect(try await client.command("PING").code == 250)
-            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
-        }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        try await Self.batchesRefusedOthersServed(daemon, collaborator, ids: ["readonly-1", "readonly-2"])
 
         let unset = try await run("/usr/bin/chattr", ["-i"] + files)
         try #require(unset.status == 0, "\(unset.stderr)")
@@ -80,13 +82,8 @@ import Testing
         #expect(try await daemon.submit(collaborator, "readonly-1", responseLines(4, seed: 7)).code == 250)
         #expect(try await daemon.submit(collaborator, "after", responseLines(2, seed: 9)).code == 250)
         let log = daemon.log()
-        #expect(Self.occurrences("database unavailable", in: log) == 1, "\(log)")
         #expect(log.contains("the database file cannot be read or written") || log.contains("the database file is read-only"))
-        #expect(Self.occurrences("database available again", in: log) == 1)
-        #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 3)
-        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 9)
-        #expect(try daemon.talliesMatchRecount())
-        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        try Self.recoveredIntact(daemon, batches: 3, responses: 9)
         #expect(await daemon.stop() == 0)
     }
 
