@@ -87,14 +87,17 @@ public struct CollaboratorSession: Sendable {
     }
 
     /// The collaborator whose revocation must be checked before `line` is handled: every command
-    /// but a response line and the COMMIT of an open batch (the store checks again inside the
-    /// transaction that would store it, and the reply is the same), once authenticated. Nil when
-    /// no check is needed.
+    /// but a response line, and but the COMMIT of a batch that will go to the store (complete and
+    /// without errors: the store checks inside the transaction that would store it, and the reply
+    /// is the same), once authenticated. Nil when no check is needed.
     public func collaboratorToVerify(before line: FramedLine) -> Int64? {
         guard let identity else { return nil }
         if case let .line(bytes) = line {
             if Command.isResponseLine(bytes) { return nil }
-            if case .inBatch = state, Command.isCommitLine(bytes) { return nil }
+            if case let .inBatch(_, batch) = state, batch.errors.isEmpty, batch.receivedCount == batch.declaredCount,
+               Command.isCommitLine(bytes) {
+                return nil
+            }
         }
         return identity.collaboratorID
     }

@@ -337,10 +337,16 @@ final class IngestQueue: Sendable {
                             let outcome = try SurveyStore.store(waiting.batch, in: db)
                             try release.execute()
                             return .success(outcome)
-                        } catch {
-                            try undo.execute()
-                            try release.execute()
-                            return .failure(SurveyStore.classify(error, "cannot store the batch"))
+                        } catch let failure {
+                            do {
+                                try undo.execute()
+                                try release.execute()
+                            } catch {
+                                // SQLite rolled the whole transaction back (disk full, I/O
+                                // error): report the cause, not the failed undo.
+                                throw failure
+                            }
+                            return .failure(SurveyStore.classify(failure, "cannot store the batch"))
                         }
                     }
                 }

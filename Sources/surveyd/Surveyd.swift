@@ -159,7 +159,10 @@ struct Surveyd: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: CheckpointService(store: store)), .init(service: server), .init(service: publisher),
+                    // If its connection cannot be opened it hands checkpoints back to the writer
+                    // and ends: the daemon goes on.
+                    .init(service: CheckpointService(store: store), successTerminationBehavior: .ignore),
+                    .init(service: server), .init(service: publisher),
                     .init(service: supervisor),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -170,6 +170,16 @@ import Testing
         _ = session.receive(line("R 2026-11-20 CDS ND DONGTINH"), today: Self.today)
         #expect(session.collaboratorToVerify(before: line("commit ")) == nil)
         #expect(session.collaboratorToVerify(before: line("ABORT")) == 7)
+        // A batch that will not reach the store (incomplete, or with errors) is checked at
+        // COMMIT as before, so a revoked collaborator gets the revocation, not the rejection.
+        var incomplete = authenticated()
+        _ = incomplete.receive(line("BATCH b2 2"), today: Self.today)
+        _ = incomplete.receive(line("R 2026-11-20 CDS ND DONGTINH"), today: Self.today)
+        #expect(incomplete.collaboratorToVerify(before: line("COMMIT")) == 7)
+        var wrong = authenticated()
+        _ = wrong.receive(line("BATCH b3 1"), today: Self.today)
+        _ = wrong.receive(line("R 2026-11-20 NOPE ND DONGTINH"), today: Self.today)
+        #expect(wrong.collaboratorToVerify(before: line("COMMIT")) == 7)
         _ = session.receive(line("COMMIT"), today: Self.today)
         #expect(session.commitFinished(.unavailable) == .reply(.storageUnavailable))
         _ = session.receive(line("BATCH b1 1"), today: Self.today)

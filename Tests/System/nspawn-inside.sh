@@ -51,7 +51,9 @@ step "reload"
 systemctl reload surveyd.service || fail "reload"
 for _ in $(seq 30); do journal_has short "configuration reloaded" && break; sleep 0.2; done
 journal_has short "configuration reloaded" || fail "no reload in the journal"
-[[ $(systemctl is-active surveyd.service) == active ]] || fail "not active after reload"
+# RELOADING=1 keeps the unit "reloading" until READY=1, which follows the republication.
+for _ in $(seq 50); do [[ $(systemctl is-active surveyd.service) == active ]] && break; sleep 0.2; done
+[[ $(systemctl is-active surveyd.service) == active ]] || fail "not active after reload ($(systemctl is-active surveyd.service))"
 
 step "the watchdog fires when the daemon stops answering"
 mkdir -p /run/systemd/system/surveyd.service.d
