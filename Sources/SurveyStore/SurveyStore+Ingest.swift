@@ -139,12 +139,14 @@ extension SurveyStore {
     /// `StatementArguments` box every value, which cost more than the inserts themselves.
     static func store(_ batch: PreparedBatch, in db: Database) throws -> IngestOutcome {
         let submission = batch.submission
-        let lookup = try db.cachedStatement(sql: "SELECT unit_id, revoked_at IS NOT NULL FROM collaborators WHERE id = ?")
-        let collaborator = try RawStatement(lookup, db).row(submission.collaboratorID)
-        guard let (unitID, revoked) = collaborator else {
+        guard let collaborator = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT unit_id, revoked_at IS NOT NULL AS revoked FROM collaborators WHERE id = ?"),
+            arguments: [submission.collaboratorID]
+        ) else {
             throw StoreError(.unknownCollaborator, "no collaborator has the id \(submission.collaboratorID)")
         }
-        guard revoked == 0 else {
+        let unitID: Int64 = collaborator["unit_id"]
+        guard !(collaborator["revoked"] as Bool) else {
             throw StoreError(.collaboratorRevoked, "collaborator \(submission.collaboratorID) has been revoked")
         }
         let held = batch.heldUnits.map { $0.contains(unitID) } ?? true

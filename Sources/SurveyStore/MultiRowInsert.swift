@@ -1,43 +1,6 @@
 import GRDB
 import GRDBSQLite
 
-/// A cached GRDB query run through SQLite's C interface with integer arguments only: the ingest
-/// hot path, where boxing each value into `StatementArguments` cost more than the query. Errors
-/// become GRDB's `DatabaseError`, as if GRDB had run the statement.
-struct RawStatement {
-    private let statement: Statement
-    private let db: Database
-
-    init(_ statement: Statement, _ db: Database) {
-        self.statement = statement
-        self.db = db
-    }
-
-    /// The first row's first two integer columns, or nil when there is no row.
-    func row(_ values: Int64...) throws -> (Int64, Int64)? {
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        for (index, value) in values.enumerated() {
-            sqlite3_bind_int64(handle, Int32(index + 1), value)
-        }
-        defer { sqlite3_reset(handle) }
-        switch sqlite3_step(handle) {
-        case SQLITE_ROW: return (sqlite3_column_int64(handle, 0), sqlite3_column_int64(handle, 1))
-        case SQLITE_DONE: return nil
-        default: throw RawStatement.failure(statement, db)
-        }
-    }
-
-    /// The error of the last step of `statement`, as GRDB reports it; resets the statement.
-    static func failure(_ statement: Statement, _ db: Database) -> DatabaseError {
-        let connection = db.sqliteConnection
-        let code = sqlite3_extended_errcode(connection)
-        let message = sqlite3_errmsg(connection).map { String(cString: $0) }
-        sqlite3_reset(statement.sqliteStatement)
-        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-    }
-}
-
 /// An INSERT of many rows of integers, written as statements of up to ``chunk`` rows each
 /// (`VALUES (…), (…), …`): one statement run per chunk instead of per row, which is where the
 /// time of a small insert goes. The statements are GRDB's cached statements.
@@ -70,9 +33,18 @@ struct MultiRowInsert: Sendable {
                 }
             }
             let code = sqlite3_step(handle)
-            guard code == SQLITE_DONE else { throw RawStatement.failure(statement, db) }
+            guard code == SQLITE_DONE else { throw MultiRowInsert.failure(statement, db) }
             sqlite3_reset(handle)
             start += count
         }
+    }
+
+    /// The error of the last step of `statement`, as GRDB would report it; resets the statement.
+    private static func failure(_ statement: Statement, _ db: Database) -> DatabaseError {
+        let connection = db.sqliteConnection
+        let code = sqlite3_extended_errcode(connection)
+        let message = sqlite3_errmsg(connection).map { String(cString: $0) }
+        sqlite3_reset(statement.sqliteStatement)
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 }
