@@ -26,6 +26,7 @@ extension SurveyStore {
         } catch {
             logger.warning("cannot open a connection for checkpoints; the writer makes them", metadata: ["error": "\(error)"])
             try? await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+            try? await ingestConnection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
             return
         }
         var failing = false

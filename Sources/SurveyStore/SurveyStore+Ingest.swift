@@ -48,7 +48,7 @@ extension SurveyStore {
     /// Uniqueness is enforced by the database's unique index, not by a prior lookup.
     public func ingest(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
         let prepared = try prepare(submission, receivedAt: receivedAt)
-        return try await ingestQueue.submit(prepared, writer: writer).get()
+        return try await ingestQueue.submit(prepared, connection: ingestConnection).get()
     }
 
     /// Stores one batch in a transaction of its own, as ``ingest(_:receivedAt:)`` did before group
@@ -56,7 +56,7 @@ extension SurveyStore {
     public func ingestAlone(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
         let prepared = try prepare(submission, receivedAt: receivedAt)
         do {
-            return try await SurveyStore.ingestTransaction(writer) { db in try SurveyStore.store(prepared, in: db) }
+            return try await SurveyStore.ingestTransaction(ingestConnection) { db in try SurveyStore.store(prepared, in: db) }
         } catch {
             throw SurveyStore.classify(error, "cannot store the batch")
         }
@@ -113,24 +113,9 @@ extension SurveyStore {
         )
     }
 
-    /// Runs `body` in a transaction of its own without foreign-key enforcement, which costs a
-    /// lookup in each parent table for every response row and tally cell (four each). The ingest
-    /// writes only ids it just read from those tables in the same transaction or resolved from
-    /// reference rows that are never deleted (only deactivated), so the references hold by
-    /// construction; `PRAGMA foreign_key_check` in the tests confirms it after every load.
-    static func ingestTransaction<T: Sendable>(_ writer: DatabasePool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.writeWithoutTransaction { db in
-            // The pragma cannot change inside a transaction, and is restored whatever happens.
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-            var result: T?
-            try db.inTransaction {
-                result = try body(db)
-                return .commit
-            }
-            guard let result else { throw StoreError(.internalError, "the ingest transaction returned nothing") }
-            return result
-        }
+    /// Runs `body` in a transaction of its own on the ingest connection.
+    static func ingestTransaction<T: Sendable>(_ connection: DatabaseQueue, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await connection.write(body)
     }
 
     /// The writes of one batch, inside the caller's transaction or savepoint.
@@ -308,7 +293,7 @@ final class IngestQueue: Sendable {
     /// Batches written and transactions used so far (batches ÷ transactions = the grouping).
     var counts: (batches: Int, transactions: Int) { state.withLock { ($0.batches, $0.transactions) } }
 
-    func submit(_ batch: PreparedBatch, writer: DatabasePool) async -> Result<IngestOutcome, StoreError> {
+    func submit(_ batch: PreparedBatch, connection: DatabaseQueue) async -> Result<IngestOutcome, StoreError> {
         await withCheckedContinuation { continuation in
             let lead = state.withLock { state in
                 state.waiting.append(Waiting(batch: batch, continuation: continuation))
@@ -317,16 +302,16 @@ final class IngestQueue: Sendable {
                 return true
             }
             if lead {
-                Task { await self.flush(writer) }
+                Task { await self.flush(connection) }
             }
         }
     }
 
-    private func flush(_ writer: DatabasePool) async {
+    private func flush(_ connection: DatabaseQueue) async {
         while let group = nextGroup() {
             let results: [Result<IngestOutcome, StoreError>]
             do {
-                results = try await SurveyStore.ingestTransaction(writer) { db in
+                results = try await SurveyStore.ingestTransaction(connection) { db in
                     // A savepoint per batch, through cached statements (GRDB's inSavepoint
                     // compiles its SQL every time). If undoing a batch fails, the transaction
                     // fails as a whole and no batch of it is stored.

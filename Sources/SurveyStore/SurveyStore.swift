@@ -10,6 +10,8 @@ import Synchronization
 public final class SurveyStore: Sendable {
     /// The GRDB pool: one serialised writer, concurrent readers.
     public let writer: DatabasePool
+    /// The connection that writes ingested batches (see ``openIngestConnection(path:)``).
+    let ingestConnection: DatabaseQueue
     let logger: Logger
     let codes = Mutex(CodeIndex())
     /// Batches waiting for the next group commit.
@@ -55,6 +57,11 @@ public final class SurveyStore: Sendable {
         } catch {
             throw StoreError(.cannotOpen, "cannot configure the database \(path)", cause: error)
         }
+        do {
+            ingestConnection = try SurveyStore.openIngestConnection(path: path)
+        } catch {
+            throw StoreError(.cannotOpen, "cannot open the ingest connection to \(path)", cause: error)
+        }
         let migrator = Migrations.migrator()
         let superseded: Bool
         do {
@@ -81,9 +88,41 @@ public final class SurveyStore: Sendable {
         }
     }
 
-    /// The `PRAGMA synchronous` level of the writer connection (2 = FULL).
-    public func synchronousLevel() throws -> Int {
-        try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    /// Opens the connection that writes ingested batches, beside the pool's writer (SQLite
+    /// serialises the two; other writes are rare administrative ones).
+    ///
+    /// It is opened without foreign-key enforcement, which would cost a lookup in each parent
+    /// table for every response row and tally cell (four each). The ingest writes only ids it
+    /// just read from those tables in the same transaction or resolved from reference rows that
+    /// are never deleted (only deactivated), so the references hold by construction;
+    /// `PRAGMA foreign_key_check` in the tests confirms it after every load. The setting is the
+    /// connection's for good: switching it per transaction made SQLite recompile every cached
+    /// statement each time. Every other write goes through the pool's writer, with enforcement.
+    static func openIngestConnection(path: String) throws -> DatabaseQueue {
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = false
+        configuration.label = "surveyd.ingest"
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        try connection.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SurveyStore.writerCheckpointPages)")
+        }
+        return connection
+    }
+
+    /// The `PRAGMA synchronous` level of the writer and of the ingest connection (2 = FULL).
+    public func synchronousLevels() throws -> (writer: Int, ingest: Int) {
+        let writerLevel = try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        let ingestLevel = try ingestConnection.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        return (writerLevel, ingestLevel)
+    }
+
+    /// Returns once both writing connections have run a statement: neither is stuck (the
+    /// watchdog's proof of life).
+    public func probeWriters() async throws {
+        try await writer.writeWithoutTransaction { db in try db.execute(sql: "SELECT 1") }
+        try await ingestConnection.writeWithoutTransaction { db in try db.execute(sql: "SELECT 1") }
     }
 
     /// Names of the migrations recorded in the database, in order.

@@ -116,7 +116,7 @@ final class DaemonSupervisor: Service, Sendable {
                 for loop in group.makeIterator() {
                     try await loop.submit {}.get()
                 }
-                try await store.writer.writeWithoutTransaction { db in try db.execute(sql: "SELECT 1") }
+                try await store.probeWriters()
                 provenAt.withLock { $0 = .now }
             } catch {
                 // Not proven alive: the next ping is withheld.

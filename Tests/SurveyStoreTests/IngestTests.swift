@@ -7,8 +7,8 @@ import Testing
 
 @Suite struct IngestTests {
     /// Tallies recounted from the responses of accepted batches, compared with the stored ones.
-    /// Also checks that every reference holds (ingest runs with foreign keys unenforced) and that
-    /// the writer's enforcement is back on for every other write.
+    /// Also checks that every reference holds (the ingest connection runs with foreign keys
+    /// unenforced) and that the writer, which makes every other write, enforces them.
     static func talliesMatchRecount(_ store: SurveyStore) throws -> Bool {
         let enforced = try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") }
         guard enforced == 1 else { return false }
@@ -147,10 +147,11 @@ import Testing
         let fixture = try StoreFixture()
         defer { fixture.remove() }
         let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
-        // A trigger that fails on the 30th response simulates a failure midway through the batch.
+        // A trigger that fails on the 30th response simulates a failure midway through the batch
+        // (in the main schema, so that the ingest connection sees it too).
         try await fixture.store.writer.write { db in
             try db.execute(sql: """
-                CREATE TEMP TRIGGER fail_midway BEFORE INSERT ON responses
+                CREATE TRIGGER fail_midway BEFORE INSERT ON responses
                 WHEN (SELECT COUNT(*) FROM responses) >= 29
                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END
                 """)
@@ -161,7 +162,7 @@ import Testing
         for table in ["batches", "responses", "span_tallies"] {
             #expect(try Self.count(fixture.store, table) == 0, "\(table)")
         }
-        try await fixture.store.writer.write { try $0.execute(sql: "DROP TRIGGER temp.fail_midway") }
+        try await fixture.store.writer.write { try $0.execute(sql: "DROP TRIGGER fail_midway") }
         guard case .accepted = try await fixture.store.ingest(batch) else {
             Issue.record("the batch should be accepted once the failure is gone")
             return
