@@ -98,6 +98,9 @@ public final class SurveyStore: Sendable {
     /// `PRAGMA foreign_key_check` in the tests confirms it after every load. The setting is the
     /// connection's for good: switching it per transaction made SQLite recompile every cached
     /// statement each time. Every other write goes through the pool's writer, with enforcement.
+    ///
+    /// `temp_store = MEMORY` keeps the per-batch savepoints' journals in memory: SQLite otherwise
+    /// spills one past 64 KB to a temporary file, created, written and deleted in every group.
     static func openIngestConnection(path: String) throws -> DatabaseQueue {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
@@ -107,6 +110,7 @@ public final class SurveyStore: Sendable {
         try connection.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SurveyStore.writerCheckpointPages)")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return connection
     }
