@@ -48,15 +48,26 @@ extension SurveyStore {
     /// Uniqueness is enforced by the database's unique index, not by a prior lookup.
     public func ingest(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
         let prepared = try prepare(submission, receivedAt: receivedAt)
-        return try await ingestQueue.submit(prepared, connection: ingestConnection).get()
+        return try await ingestQueue.submit(prepared, connection: ingestConnection, flusher: logFlusher).get()
     }
 
-    /// Stores one batch in a transaction of its own, as ``ingest(_:receivedAt:)`` did before group
-    /// commit: the reference ("ceiling") of the ingest benchmark.
+    /// Stores one batch in a transaction of its own and flushes the log before the next one, as
+    /// ``ingest(_:receivedAt:)`` did before group commit (what `synchronous=FULL` does): the
+    /// reference ("ceiling") of the ingest benchmark.
     public func ingestAlone(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
         let prepared = try prepare(submission, receivedAt: receivedAt)
+        let flusher = logFlusher
         do {
-            return try await SurveyStore.ingestTransaction(ingestConnection) { db in try SurveyStore.store(prepared, in: db) }
+            return try await ingestConnection.writeWithoutTransaction { db in
+                var outcome: IngestOutcome?
+                try db.inTransaction {
+                    outcome = try SurveyStore.store(prepared, in: db)
+                    return .commit
+                }
+                try flusher.flushNow()
+                guard let outcome else { throw StoreError(.internalError, "the ingest transaction returned nothing") }
+                return outcome
+            }
         } catch {
             throw SurveyStore.classify(error, "cannot store the batch")
         }
@@ -293,7 +304,7 @@ final class IngestQueue: Sendable {
     /// Batches written and transactions used so far (batches ÷ transactions = the grouping).
     var counts: (batches: Int, transactions: Int) { state.withLock { ($0.batches, $0.transactions) } }
 
-    func submit(_ batch: PreparedBatch, connection: DatabaseQueue) async -> Result<IngestOutcome, StoreError> {
+    func submit(_ batch: PreparedBatch, connection: DatabaseQueue, flusher: LogFlusher) async -> Result<IngestOutcome, StoreError> {
         await withCheckedContinuation { continuation in
             let lead = state.withLock { state in
                 state.waiting.append(Waiting(batch: batch, continuation: continuation))
@@ -302,12 +313,15 @@ final class IngestQueue: Sendable {
                 return true
             }
             if lead {
-                Task { await self.flush(connection) }
+                Task { await self.flush(connection, flusher: flusher) }
             }
         }
     }
 
-    private func flush(_ connection: DatabaseQueue) async {
+    /// Writes groups while batches wait. A group's batches are answered after the log flush that
+    /// follows its commit (every answer, duplicates too: the first copy of a batch may be in the
+    /// previous group, still being flushed), while the next group is written.
+    private func flush(_ connection: DatabaseQueue, flusher: LogFlusher) async {
         while let group = nextGroup() {
             let results: [Result<IngestOutcome, StoreError>]
             do {
@@ -340,10 +354,17 @@ final class IngestQueue: Sendable {
             } catch {
                 // The transaction itself failed (disk full, I/O error): nothing of it is stored.
                 let failure = SurveyStore.classify(error, "cannot store the batch")
-                results = group.map { _ in .failure(failure) }
+                for waiting in group {
+                    waiting.continuation.resume(returning: .failure(failure))
+                }
+                continue
             }
-            for (waiting, result) in zip(group, results) {
-                waiting.continuation.resume(returning: result)
+            flusher.afterNextFlush { error in
+                for (waiting, result) in zip(group, results) {
+                    // Not known to be on disk: the client retries, and a retry finds the batch
+                    // (answered as a duplicate once a flush succeeds) or stores it.
+                    waiting.continuation.resume(returning: error.map { .failure($0) } ?? result)
+                }
             }
         }
     }

@@ -5,13 +5,16 @@ import SurveyModel
 import Synchronization
 
 /// The SQLite store of surveyd: one `DatabasePool` per process, opened in WAL mode with
-/// `synchronous=FULL`, migrated on open. Each write method is one transaction that keeps the
-/// store's invariants (responses and their tallies change together, or not at all).
+/// `synchronous=FULL` and migrated on open, plus the connection that writes ingested batches.
+/// Each write method is one transaction that keeps the store's invariants (responses and their
+/// tallies change together, or not at all), durable before it returns.
 public final class SurveyStore: Sendable {
     /// The GRDB pool: one serialised writer, concurrent readers.
     public let writer: DatabasePool
     /// The connection that writes ingested batches (see ``openIngestConnection(path:)``).
     let ingestConnection: DatabaseQueue
+    /// Makes the ingest connection's commits durable before they are acknowledged.
+    let logFlusher: LogFlusher
     let logger: Logger
     let codes = Mutex(CodeIndex())
     /// Batches waiting for the next group commit.
@@ -59,6 +62,7 @@ public final class SurveyStore: Sendable {
         }
         do {
             ingestConnection = try SurveyStore.openIngestConnection(path: path)
+            logFlusher = LogFlusher(databasePath: path)
         } catch {
             throw StoreError(.cannotOpen, "cannot open the ingest connection to \(path)", cause: error)
         }
@@ -101,6 +105,10 @@ public final class SurveyStore: Sendable {
     ///
     /// `temp_store = MEMORY` keeps the per-batch savepoints' journals in memory: SQLite otherwise
     /// spills one past 64 KB to a temporary file, created, written and deleted in every group.
+    ///
+    /// It commits with `synchronous = NORMAL` (the log is written, not flushed): ``LogFlusher``
+    /// flushes it before any batch of the transaction is acknowledged, while the connection
+    /// already writes the next group.
     static func openIngestConnection(path: String) throws -> DatabaseQueue {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
@@ -108,14 +116,15 @@ public final class SurveyStore: Sendable {
         configuration.label = "surveyd.ingest"
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         try connection.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SurveyStore.writerCheckpointPages)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return connection
     }
 
-    /// The `PRAGMA synchronous` level of the writer and of the ingest connection (2 = FULL).
+    /// The `PRAGMA synchronous` level of the writer and of the ingest connection (2 = FULL; the
+    /// ingest connection's is 1 = NORMAL, its log flushed by ``LogFlusher``).
     public func synchronousLevels() throws -> (writer: Int, ingest: Int) {
         let writerLevel = try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
         let ingestLevel = try ingestConnection.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }

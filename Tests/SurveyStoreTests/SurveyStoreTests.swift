@@ -22,7 +22,7 @@ import Testing
         let fixture = try StoreFixture()
         defer { fixture.remove() }
         #expect(try fixture.store.appliedMigrations() == Migrations.all.map(\.name))
-        #expect(try fixture.store.synchronousLevels() == (writer: 2, ingest: 2)) // FULL
+        #expect(try fixture.store.synchronousLevels() == (writer: 2, ingest: 1)) // FULL; NORMAL and LogFlusher
         let mode = try fixture.store.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let foreignKeys = try fixture.store.writer.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") }
