@@ -47,6 +47,8 @@ extension SurveyStore {
     /// first receipt and changes nothing; with other content it throws ``StoreError/Code/conflict``.
     /// Uniqueness is enforced by the database's unique index, not by a prior lookup.
     public func ingest(_ submission: BatchSubmission, receivedAt: Date = Date()) async throws(StoreError) -> IngestOutcome {
+        // After a failed flush nothing more is acknowledged (the daemon is stopping).
+        if let failure = logFlusher.failure { throw failure }
         let prepared = try prepare(submission, receivedAt: receivedAt)
         return try await ingestQueue.submit(prepared, connection: ingestConnection, flusher: logFlusher).get()
     }
@@ -361,8 +363,8 @@ final class IngestQueue: Sendable {
             }
             flusher.afterNextFlush { error in
                 for (waiting, result) in zip(group, results) {
-                    // Not known to be on disk: the client retries, and a retry finds the batch
-                    // (answered as a duplicate once a flush succeeds) or stores it.
+                    // Not known to be on disk: refused (451), and no later batch is acknowledged
+                    // before the restart has copied the log into the database file.
                     waiting.continuation.resume(returning: error.map { .failure($0) } ?? result)
                 }
             }

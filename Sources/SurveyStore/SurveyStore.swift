@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 import SurveyModel
 import Synchronization
@@ -26,7 +27,12 @@ public final class SurveyStore: Sendable {
     ///
     /// - Throws: ``StoreError`` with ``StoreError/Code/schemaTooNew`` when the file was written by a
     ///   newer surveyd, ``StoreError/Code/cannotOpen`` when it cannot be opened or migrated.
-    public init(path: String, logger: Logger) throws(StoreError) {
+    public convenience init(path: String, logger: Logger) throws(StoreError) {
+        try self.init(path: path, logger: logger, logSync: { fdatasync($0) })
+    }
+
+    /// `logSync` flushes the write-ahead log (`fdatasync`; a stand-in in the tests).
+    init(path: String, logger: Logger, logSync: @escaping @Sendable (Int32) -> Int32) throws(StoreError) {
         self.logger = logger
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
@@ -62,10 +68,18 @@ public final class SurveyStore: Sendable {
         }
         do {
             ingestConnection = try SurveyStore.openIngestConnection(path: path)
-            logFlusher = LogFlusher(databasePath: path)
         } catch {
             throw StoreError(.cannotOpen, "cannot open the ingest connection to \(path)", cause: error)
         }
+        // The log's name as SQLite has it (it follows symbolic links to the database).
+        let logPath = ingestConnection.inDatabase { db -> String? in
+            guard let name = sqlite3_db_filename(db.sqliteConnection, "main"), let wal = sqlite3_filename_wal(name) else { return nil }
+            return String(cString: wal)
+        }
+        guard let logPath else {
+            throw StoreError(.cannotOpen, "cannot find the write-ahead log of \(path)")
+        }
+        logFlusher = try LogFlusher(path: logPath, sync: logSync)
         let migrator = Migrations.migrator()
         let superseded: Bool
         do {
@@ -131,11 +145,33 @@ public final class SurveyStore: Sendable {
         return (writerLevel, ingestLevel)
     }
 
-    /// Returns once both writing connections have run a statement: neither is stuck (the
-    /// watchdog's proof of life).
+    /// Returns once both writing connections have run a statement and the write-ahead log has been
+    /// flushed: none of them is stuck (the watchdog's proof of life).
     public func probeWriters() async throws {
         try await writer.writeWithoutTransaction { db in try db.execute(sql: "SELECT 1") }
         try await ingestConnection.writeWithoutTransaction { db in try db.execute(sql: "SELECT 1") }
+        let flusher = logFlusher
+        let failure: StoreError? = await withCheckedContinuation { continuation in
+            flusher.afterNextFlush { continuation.resume(returning: $0) }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Returns the error once flushing the write-ahead log has failed, after which no batch is
+    /// acknowledged any more (see ``LogFlusher``), or nil when the task is cancelled first.
+    public func logFlushFailure() async -> StoreError? {
+        await logFlusher.waitForFailure()
+    }
+
+    /// Copies whatever the write-ahead log holds into the database file and flushes it, at start-up
+    /// before serving: after a crash (or a failed flush) the log may hold commits that reached only
+    /// the page cache. Returns the number of log frames found. Empty after a clean stop.
+    public func checkpointLeftoverLog() throws(StoreError) -> Int {
+        do {
+            return try writer.writeWithoutTransaction { db in try db.checkpoint(.full).walFrameCount }
+        } catch {
+            throw SurveyStore.classify(error, "cannot copy the write-ahead log into the database")
+        }
     }
 
     /// Names of the migrations recorded in the database, in order.

@@ -120,6 +120,16 @@ struct Surveyd: AsyncParsableCommand {
             Surveyd.fail("surveyd: \(error)")
             throw ExitCode(error.code == .schemaTooNew ? 65 : 73)
         }
+        // Commits that reached only the page cache before a crash are made durable before anything
+        // is acknowledged again (a retry of such a batch is answered as a duplicate).
+        do {
+            let frames = try store.checkpointLeftoverLog()
+            if frames > 0 {
+                logger.info("write-ahead log copied into the database", metadata: ["frames": "\(frames)"])
+            }
+        } catch {
+            logger.warning("cannot copy the write-ahead log into the database at start-up; the checkpoints will", metadata: ["error": "\(error)"])
+        }
 
         let context = SessionContext(
             catalog: configuration.catalog, dateWindow: configuration.dateWindow,
@@ -162,6 +172,7 @@ struct Surveyd: AsyncParsableCommand {
                     // If its connection cannot be opened it hands checkpoints back to the writer
                     // and ends: the daemon goes on.
                     .init(service: CheckpointService(store: store), successTerminationBehavior: .ignore),
+                    .init(service: LogFlushWatchService(store: store, logger: logger)),
                     .init(service: server), .init(service: publisher),
                     .init(service: supervisor),
                 ],
@@ -175,6 +186,10 @@ struct Surveyd: AsyncParsableCommand {
             logger.critical("cannot listen", metadata: ["error": "\(error)"])
             Surveyd.fail("surveyd: \(error)")
             throw ExitCode(69)
+        } catch let error as StoreError {
+            // A failed flush of the write-ahead log (logged by LogFlushWatchService).
+            Surveyd.fail("surveyd: \(error)")
+            throw ExitCode(74)
         } catch {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(70)

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import Logging
 import SurveyModel
 @testable import SurveyStore
 import Synchronization
@@ -23,12 +24,12 @@ private final class Shared<Value: Sendable>: Sendable {
 
 @Suite struct LogFlusherTests {
     /// A folder holding an empty `db-wal` file for the flusher to open.
-    private static func logFile() throws -> (directory: URL, database: String) {
+    private static func logFile() throws -> (directory: URL, log: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-flush-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = directory.appendingPathComponent("db").path
-        #expect(FileManager.default.createFile(atPath: database + "-wal", contents: Data()))
-        return (directory, database)
+        let log = directory.appendingPathComponent("db-wal").path
+        #expect(FileManager.default.createFile(atPath: log, contents: Data()))
+        return (directory, log)
     }
 
     /// Polls `condition` for up to five seconds.
@@ -41,11 +42,11 @@ private final class Shared<Value: Sendable>: Sendable {
     }
 
     @Test func aCompletionWaitsForAFlushThatStartedAfterIt() async throws {
-        let (directory, database) = try Self.logFile()
+        let (directory, log) = try Self.logFile()
         defer { try? FileManager.default.removeItem(at: directory) }
         let door = Door()
         let started = Shared(0)
-        let flusher = LogFlusher(databasePath: database) { _ in
+        let flusher = try LogFlusher(path: log) { _ in
             started.update { $0 += 1 }
             door.wait()
             return 0
@@ -66,10 +67,10 @@ private final class Shared<Value: Sendable>: Sendable {
     }
 
     @Test func oneFlushServesEveryCompletionWaitingForIt() async throws {
-        let (directory, database) = try Self.logFile()
+        let (directory, log) = try Self.logFile()
         defer { try? FileManager.default.removeItem(at: directory) }
         let door = Door()
-        let flusher = LogFlusher(databasePath: database) { _ in
+        let flusher = try LogFlusher(path: log) { _ in
             door.wait()
             return 0
         }
@@ -83,13 +84,19 @@ private final class Shared<Value: Sendable>: Sendable {
         #expect(flusher.flushes <= 2)
     }
 
-    @Test func aFailedFlushIsReportedToEveryoneWaiting() async throws {
-        let (directory, database) = try Self.logFile()
+    /// Linux reports a write-back error once: a flush that fails is final, even if the next
+    /// `fdatasync` would succeed.
+    @Test func aFailedFlushIsFinal() async throws {
+        let (directory, log) = try Self.logFile()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let flusher = LogFlusher(databasePath: database) { _ in
+        let calls = Shared(0)
+        let flusher = try LogFlusher(path: log) { _ in
+            calls.update { $0 += 1 }
+            guard calls.current == 1 else { return 0 }
             errno = EIO
             return -1
         }
+        let failed = Task { await flusher.waitForFailure() }
         let errors = Shared<[StoreError?]>([])
         for _ in 0..<3 {
             flusher.afterNextFlush { error in errors.update { $0.append(error) } }
@@ -97,34 +104,42 @@ private final class Shared<Value: Sendable>: Sendable {
         #expect(try await Self.eventually { errors.current.count == 3 })
         for error in errors.current {
             #expect(error?.code == .unavailable)
-            #expect(error?.message == "the database file cannot be read or written")
+            #expect(error?.message == "the write-ahead log could not be flushed to disk")
         }
-        #expect(flusher.flushes == 0)
+        #expect(await failed.value?.message == "the write-ahead log could not be flushed to disk")
+        #expect(flusher.failure != nil)
+        flusher.afterNextFlush { error in errors.update { $0.append(error) } }
+        #expect(try await Self.eventually { errors.current.count == 4 })
+        #expect(errors.current.last??.code == .unavailable, "no flush succeeds after a failed one")
         #expect(throws: StoreError.self) { try flusher.flushNow() }
+        #expect(calls.current == 1, "fdatasync is not called again")
+        #expect(flusher.flushes == 0)
     }
 
-    @Test func aReplacedLogIsReopened() async throws {
-        let (directory, database) = try Self.logFile()
+    @Test func waitingForAFailureEndsWithTheTask() async throws {
+        let (directory, log) = try Self.logFile()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let inodes = Shared<[UInt]>([])
-        let flusher = LogFlusher(databasePath: database) { descriptor in
-            var status = stat()
-            fstat(descriptor, &status)
-            let inode = UInt(status.st_ino); inodes.update { $0.append(inode) }
-            return 0
+        let flusher = try LogFlusher(path: log) { _ in 0 }
+        let waiting = Task { await flusher.waitForFailure() }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        #expect(await waiting.value == nil)
+    }
+
+    @Test func aRemovedLogStopsTheFlushes() async throws {
+        let (directory, log) = try Self.logFile()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let flusher = try LogFlusher(path: log) { fdatasync($0) }
+        try flusher.flushNow()
+        #expect(flusher.flushes == 1)
+        try FileManager.default.removeItem(atPath: log)
+        #expect(FileManager.default.createFile(atPath: log, contents: Data("x".utf8)))
+        #expect {
+            try flusher.flushNow()
+        } throws: { error in
+            (error as? StoreError)?.message == "the write-ahead log \(log) was removed or replaced under surveyd"
         }
-        try flusher.flushNow()
-        try flusher.flushNow()
-        try FileManager.default.removeItem(atPath: database + "-wal")
-        #expect(throws: StoreError.self) { try flusher.flushNow() }
-        #expect(FileManager.default.createFile(atPath: database + "-wal", contents: Data("x".utf8)))
-        try flusher.flushNow()
-        var status = stat()
-        #expect(stat(database + "-wal", &status) == 0)
-        let seen = inodes.current
-        #expect(seen.count == 3)
-        #expect(seen[0] == seen[1])
-        #expect(seen[2] == UInt(status.st_ino), "the new file is the one flushed")
+        #expect(throws: StoreError.self) { try LogFlusher(path: log + ".missing") }
     }
 
     /// Through the store: a batch is committed (a reader sees it) but not answered until the log
@@ -134,7 +149,12 @@ private final class Shared<Value: Sendable>: Sendable {
         defer { fixture.remove() }
         let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
         let door = Door()
-        let flusher = LogFlusher(databasePath: fixture.path) { descriptor in
+        let reader = try DatabaseQueue(path: fixture.path)
+        let visibleAtFlush = Shared<[Int]>([])
+        let flusher = try LogFlusher(path: fixture.path + "-wal") { descriptor in
+            // The flush must start after the commit: the batch is already there for a reader.
+            let batches = (try? reader.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM batches") }) ?? -1
+            visibleAtFlush.update { $0.append(batches) }
             door.wait()
             return fdatasync(descriptor)
         }
@@ -157,6 +177,105 @@ private final class Shared<Value: Sendable>: Sendable {
             return
         }
         #expect(flusher.flushes == 1)
+        #expect(visibleAtFlush.current == [1])
+    }
+
+    /// A retry of a batch whose first copy is committed but not yet flushed waits for that flush.
+    @Test func aDuplicateWaitsForTheFlushOfItsOriginal() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        let door = Door()
+        let flusher = try LogFlusher(path: fixture.path + "-wal") { descriptor in
+            door.wait()
+            return fdatasync(descriptor)
+        }
+        var generator = SeededGenerator(state: 5)
+        let batch = BatchSubmission(collaboratorID: a.id, clientBatchID: "b", responses: randomResponses(20, using: &generator))
+        let store = fixture.store
+        let answers = Shared<[String]>([])
+        let prepared = try store.prepare(batch, receivedAt: Date())
+        let first = Task {
+            let result = await store.ingestQueue.submit(prepared, connection: store.ingestConnection, flusher: flusher)
+            answers.update { $0.append("first") }
+            return result
+        }
+        #expect(try await Self.eventually { (try? IngestTests.count(store, "batches")) == 1 })
+        let again = try store.prepare(batch, receivedAt: Date())
+        let second = Task {
+            let result = await store.ingestQueue.submit(again, connection: store.ingestConnection, flusher: flusher)
+            answers.update { $0.append("second") }
+            return result
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(answers.current.isEmpty, "a retry was answered before its original was flushed")
+        door.open(3)
+        guard case .success(.accepted) = await first.value, case .success(.duplicate) = await second.value else {
+            Issue.record("expected the first copy accepted and the retry answered as a duplicate")
+            return
+        }
+        #expect(try IngestTests.count(store, "batches") == 1)
+    }
+
+    /// Through the store: after a failed flush nothing more is acknowledged; a restart copies the
+    /// log into the database and the refused batch, sent again, is a duplicate.
+    @Test func aStoreWhoseFlushFailedRefusesEverythingUntilReopened() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-flushfail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("surveyd.sqlite").path
+        let failing = Shared(false)
+        let store = try SurveyStore(path: path, logger: Logger(label: "test")) { descriptor in
+            guard failing.current else { return fdatasync(descriptor) }
+            errno = EIO
+            return -1
+        }
+        try store.synchronize(StoreFixture.catalog)
+        let (a, _) = try store.addCollaborator(unit: "U01", name: "A")
+        var generator = SeededGenerator(state: 6)
+        let stored = BatchSubmission(collaboratorID: a.id, clientBatchID: "ok", responses: randomResponses(10, using: &generator))
+        guard case .accepted = try await store.ingest(stored) else {
+            Issue.record("the first batch should be accepted")
+            return
+        }
+        try await store.probeWriters()
+        failing.update { $0 = true }
+        let failure = Task { await store.logFlushFailure() }
+        let refused = BatchSubmission(collaboratorID: a.id, clientBatchID: "refused", responses: randomResponses(10, using: &generator))
+        await #expect(throws: StoreError.self) { try await store.ingest(refused) }
+        #expect(await failure.value?.code == .unavailable)
+        failing.update { $0 = false }
+        let later = BatchSubmission(collaboratorID: a.id, clientBatchID: "later", responses: randomResponses(10, using: &generator))
+        await #expect(throws: StoreError.self) { try await store.ingest(later) }
+        await #expect(throws: StoreError.self) { try await store.probeWriters() }
+        // "Restarted": the committed but unflushed batch is in the log, copied into the database.
+        let reopened = try SurveyStore(path: path, logger: Logger(label: "test"))
+        #expect(try reopened.checkpointLeftoverLog() > 0)
+        guard case .duplicate = try await reopened.ingest(refused) else {
+            Issue.record("the refused batch was committed before the flush failed: a retry is a duplicate")
+            return
+        }
+        guard case .accepted = try await reopened.ingest(later) else {
+            Issue.record("a batch refused before its transaction is stored on retry")
+            return
+        }
+        #expect(try IngestTests.talliesMatchRecount(reopened))
+    }
+
+    /// SQLite follows a symbolic link to the database and names the log beside the real file.
+    @Test func theLogOfASymlinkedDatabaseIsTheRealOne() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-link-\(UUID().uuidString)")
+        let real = directory.appendingPathComponent("real")
+        try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let target = real.appendingPathComponent("x.sqlite").path
+        #expect(FileManager.default.createFile(atPath: target, contents: Data()))
+        let link = directory.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let store = try SurveyStore(path: link, logger: Logger(label: "test"))
+        #expect(store.logFlusher.path == target + "-wal")
+        #expect(FileManager.default.fileExists(atPath: target + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: link + "-wal"))
     }
 
     @Test func theIngestConnectionLeavesFlushingToTheFlusher() async throws {
