@@ -120,7 +120,7 @@ public struct CollaboratorSession: Sendable {
             return .reply(.lineTooLong(limit: context.limits.maxLineBytes))
         case let .line(line):
             if case .inBatch = state, Command.isResponseLine(line),
-               let response = ResponseValidator(context: context, today: today).fastResponse(line) {
+               let response = ResponseValidator.fastResponse(line, context: context, today: today) {
                 _ = updateOpenBatch { $0.add(.success(response)) }
                 return .none
             }

@@ -56,6 +56,12 @@ public struct ResponseValidator: Sendable {
     /// and says what is wrong. Handles the common case only, printable ASCII fields of at most 16
     /// bytes separated by spaces or tabs, and accepts exactly what the general path accepts.
     public func fastResponse(_ line: ArraySlice<UInt8>) -> Response? {
+        ResponseValidator.fastResponse(line, context: context, today: today)
+    }
+
+    /// ``fastResponse(_:)`` without making a validator: the session's context is read in place
+    /// (a validator per line copied it, a dozen reference counts each time).
+    public static func fastResponse(_ line: ArraySlice<UInt8>, context: borrowing SessionContext, today: LocalDate) -> Response? {
         line.withUnsafeBufferPointer { bytes -> Response? in
             // The starts and ends of the five fields: R, date, topic, group, sentiment.
             var starts = (0, 0, 0, 0, 0), ends = (0, 0, 0, 0, 0)

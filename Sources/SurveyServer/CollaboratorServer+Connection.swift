@@ -85,7 +85,7 @@ extension CollaboratorServer {
                     }
                     for line in lines {
                         var action: CollaboratorSession.Action
-                        if let id = session.collaboratorToVerify(before: line), !(await isActive(id, logger: logger)) {
+                        if let id = session.collaboratorToVerify(before: line), !isActive(id, logger: logger) {
                             logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
                             action = session.collaboratorRevoked()
                         } else {
@@ -138,9 +138,9 @@ extension CollaboratorServer {
         logger.debug("connection closed")
     }
 
-    private func isActive(_ id: Int64, logger: Logger) async -> Bool {
+    private func isActive(_ id: Int64, logger: Logger) -> Bool {
         do {
-            return try await store.isActive(collaboratorID: id)
+            return try store.isActive(collaboratorID: id)
         } catch {
             // Let the command through: COMMIT checks revocation again inside its transaction.
             databaseFailed(error, logger)
@@ -206,16 +206,14 @@ extension CollaboratorServer {
     }
 
     private func commit(_ submission: BatchSubmission, logger: Logger) async -> CollaboratorSession.CommitOutcome {
-        var logger = logger
-        logger[metadataKey: "batch"] = "\(submission.clientBatchID)"
-        logger[metadataKey: "responses"] = "\(submission.responses.count)"
+        // The batch's metadata is built only for entries that are logged (swift-log evaluates the
+        // metadata argument lazily); setting it on the logger cost every batch, logged or not.
+        var logger = BatchLogger(logger, batch: submission.clientBatchID, responses: submission.responses.count)
         let start = ContinuousClock.now
         do {
             let outcome = try await store.ingest(submission)
-            databaseSucceeded(logger)
-            if logger.logLevel <= .info {
-                logger[metadataKey: "duration_ms"] = "\((ContinuousClock.now - start).wholeMilliseconds)"
-            }
+            databaseSucceeded(logger.base)
+            logger.duration = ContinuousClock.now - start
             switch outcome {
             case .accepted:
                 counters.batchAccepted()
@@ -228,7 +226,7 @@ extension CollaboratorServer {
                 ? .held(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
                 : .stored(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
         } catch {
-            if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger) }
+            if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger.base) }
             switch error.code {
             case .conflict:
                 logger.warning("batch conflict")
@@ -240,11 +238,43 @@ extension CollaboratorServer {
                 logger.notice("revoked collaborator refused")
                 return .revoked
             default:
-                databaseFailed(error, logger)
+                databaseFailed(error, logger.full)
                 return .unavailable
             }
         }
     }
+}
+
+/// The entries about one batch: its id, its response count and, once stored, how long that took,
+/// added to an entry only when it is logged.
+struct BatchLogger {
+    let base: Logger
+    let batch: String
+    let responses: Int
+    var duration: Duration?
+
+    init(_ base: Logger, batch: String, responses: Int) {
+        self.base = base
+        self.batch = batch
+        self.responses = responses
+    }
+
+    var metadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["batch": "\(batch)", "responses": "\(responses)"]
+        if let duration { metadata["duration_ms"] = "\(duration.wholeMilliseconds)" }
+        return metadata
+    }
+
+    /// The base logger with the batch's metadata set, for entries logged elsewhere.
+    var full: Logger {
+        var logger = base
+        for (key, value) in metadata { logger[metadataKey: key] = value }
+        return logger
+    }
+
+    func info(_ message: Logger.Message) { base.info(message, metadata: metadata) }
+    func notice(_ message: Logger.Message) { base.notice(message, metadata: metadata) }
+    func warning(_ message: Logger.Message) { base.warning(message, metadata: metadata) }
 }
 
 /// Today's date in the provincial time zone, worked out again only when the second changes: the

@@ -16,6 +16,9 @@ public final class SurveyStore: Sendable {
     let ingestConnection: DatabaseQueue
     /// Makes the ingest connection's commits durable before they are acknowledged.
     let logFlusher: LogFlusher
+    /// A connection that only reads, for the per-command revocation check
+    /// (``isActive(collaboratorID:)``).
+    let checkConnection: DatabaseQueue
     let logger: Logger
     let codes = Mutex(CodeIndex())
     /// Batches waiting for the next group commit.
@@ -80,6 +83,19 @@ public final class SurveyStore: Sendable {
             throw StoreError(.cannotOpen, "cannot find the write-ahead log of \(path)")
         }
         logFlusher = try LogFlusher(path: logPath, sync: logSync)
+        do {
+            // Opened for writing but refusing writes (query_only). With a connection opened
+            // read-only (SQLITE_OPEN_READONLY) beside the others, a large batch was stored on a
+            // full disk where it is otherwise refused (DatabaseFailureTests.aFullDisk); why was
+            // not found, so this connection is opened like the others.
+            var configuration = GRDB.Configuration()
+            configuration.busyMode = .timeout(1)
+            configuration.label = "surveyd.check"
+            checkConnection = try DatabaseQueue(path: path, configuration: configuration)
+            try checkConnection.inDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
+        } catch {
+            throw StoreError(.cannotOpen, "cannot open a read-only connection to \(path)", cause: error)
+        }
         let migrator = Migrations.migrator()
         let superseded: Bool
         do {

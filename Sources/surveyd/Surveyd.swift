@@ -195,7 +195,8 @@ struct Surveyd: AsyncParsableCommand {
             throw ExitCode(70)
         }
         withExtendedLifetime(databaseLock) {}
-        logger.info("stopped")
+        let grouping = store.groupCommitCounts
+        logger.info("stopped", metadata: ["batches_stored": "\(grouping.batches)", "ingest_transactions": "\(grouping.transactions)"])
     }
 
     static func fail(_ message: String) {

@@ -142,6 +142,26 @@ import Testing
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 5)
     }
 
+    /// The check before each command reads the database as it is now: a revocation made by
+    /// surveyctl (another process) while a session is idle is seen at its next command.
+    @Test func revocationIsSeenAtTheNextPingOfAnOpenSession() async throws {
+        let daemon = try Daemon()
+        let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
+        try await daemon.start()
+        try await daemon.connect { client in
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+            #expect(try await client.command("PING").code == 250)
+            #expect(try await client.command("BATCH r1 1").code == 354)
+            try await client.send(responseLines(1))
+            #expect(try await client.command("COMMIT").code == 250)
+            let revoke = try await run("surveyctl", ["collaborator", "revoke", String(collaborator.id)] + daemon.storeOptions)
+            #expect(revoke.status == 0, "\(revoke.stderr)")
+            #expect(try await client.command("PING") == .revoked)
+        }
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 1)
+        #expect(daemon.log().contains("revoked collaborator refused"))
+    }
+
     @Test func revokedCollaboratorIsRefusedAtItsNextCommand() async throws {
         let daemon = try Daemon()
         let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]

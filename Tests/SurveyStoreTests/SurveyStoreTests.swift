@@ -181,7 +181,7 @@ import Testing
         #expect(try fixture.store.revokeCollaborator(id: collaborator.id))
         #expect(try !fixture.store.revokeCollaborator(id: collaborator.id))
         #expect(try await fixture.store.authenticate(id: collaborator.id, token: token) == .revoked)
-        #expect(try await !fixture.store.isActive(collaboratorID: collaborator.id))
+        #expect(try !fixture.store.isActive(collaboratorID: collaborator.id))
         #expect((#expect(throws: StoreError.self) { try fixture.store.revokeCollaborator(id: 42) })?.code == .notFound)
     }
 
