@@ -1,5 +1,8 @@
 // Load generator for surveyd: C connections, each authenticated as its own collaborator (of one
-// unit), sending B batches of K responses over one to three field days, pipelined two deep.
+// unit), sending B batches of K responses over one to three field days, pipelined two deep. Each
+// connection is a blocking socket on a thread of its own (as each `redis-cli --pipe` of the Redis
+// peer is a process of its own), so that the generator takes little of the CPU it shares with
+// the server.
 // Prints one JSON line: accepted responses, responses per second and commit-reply latency
 // percentiles (HdrHistogram, microseconds).
 //
@@ -11,7 +14,6 @@
 import Foundation
 import BenchSupport
 import Histogram
-import SurveyClient
 import SurveyModel
 import SurveyProtocol
 
@@ -70,56 +72,80 @@ let payloads: [[[UInt8]]] = credentials.indices.map { index in
             .map { $0 + "\r\n" }.joined().utf8)
     }
 }
-let start = ContinuousClock.now
-let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group in
-    for (index, credential) in credentials.enumerated() {
-        group.addTask {
-            let batches = payloads[index]
-            var result = ConnectionResult()
-            try await ProtocolClient.withConnection(host: "127.0.0.1", port: options.port, timeout: .seconds(300)) { client in
-                let auth = try await client.command("AUTH \(credential.0) \(credential.1)")
-                guard auth.code == 235 else { throw ConnectionFailure("AUTH refused: \(auth.lines.joined())") }
-                var inFlight: [ContinuousClock.Instant] = []
-                func settleOne() async throws {
-                    let sent = inFlight.removeFirst()
-                    let go = try await client.readReply()
-                    let final = go.code == 354 ? try await client.readReply() : go
-                    if final.code == 250 {
-                        result.accepted += options.responses
-                        let elapsed = ContinuousClock.now - sent
-                        result.latencies.append(UInt64(elapsed.components.seconds) * 1_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000))
-                    } else {
-                        result.refused += 1
-                    }
-                }
-                if let rate = options.rate {
-                    // Open loop: batch i is due at i / rate seconds (connections staggered).
-                    let interval = Duration.seconds(1 / rate)
-                    let first = start + interval * (Double(index) / Double(credentials.count))
-                    for (number, bytes) in batches.enumerated() {
-                        let due = first + interval * number
-                        if due > .now { try await Task.sleep(until: due, clock: .continuous) }
-                        try await client.sendRaw(bytes)
-                        inFlight.append(due)
-                        try await settleOne()
-                    }
-                } else {
-                    for bytes in batches {
-                        try await client.sendRaw(bytes)
-                        inFlight.append(.now)
-                        if inFlight.count >= options.window { try await settleOne() }
-                    }
-                }
-                while !inFlight.isEmpty { try await settleOne() }
-                _ = try? await client.command("QUIT")
+// One thread and one blocking socket per connection, as redis-cli --pipe is one process per
+// connection for the Redis peer: the generator's own cost stays small beside the server's.
+struct Driver: Sendable {
+    let options: Options
+    let payloads: [[[UInt8]]]
+    let connections: Int
+
+    /// One connection: authenticate, send the batches (pipelined, or on a schedule), count replies.
+    func drive(index: Int, credential: (Int64, String), start: ContinuousClock.Instant) throws -> ConnectionResult {
+        let batches = payloads[index]
+        var result = ConnectionResult()
+        let client = try BlockingConnection(port: options.port)
+        try client.send(Array("AUTH \(credential.0) \(credential.1)\r\n".utf8))
+        guard try client.readReply() == 235 else { throw BlockingConnection.Failure(description: "AUTH refused") }
+        var inFlight: [ContinuousClock.Instant] = []
+        func settleOne() throws {
+            let sent = inFlight.removeFirst()
+            let go = try client.readReply()
+            let final = go == 354 ? try client.readReply() : go
+            if final == 250 {
+                result.accepted += options.responses
+                let elapsed = ContinuousClock.now - sent
+                result.latencies.append(UInt64(elapsed.components.seconds) * 1_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000))
+            } else {
+                result.refused += 1
             }
-            return result
         }
+        if let rate = options.rate {
+            // Open loop: batch i is due at i / rate seconds (connections staggered).
+            let interval = Duration.seconds(1 / rate)
+            let first = start + interval * (Double(index) / Double(connections))
+            for (number, bytes) in batches.enumerated() {
+                let due = first + interval * number
+                let wait = due - .now
+                if wait > .zero {
+                    var pause = timespec(tv_sec: Int(wait.components.seconds), tv_nsec: Int(wait.components.attoseconds / 1_000_000_000))
+                    nanosleep(&pause, nil)
+                }
+                try client.send(bytes)
+                inFlight.append(due)
+                try settleOne()
+            }
+        } else {
+            for bytes in batches {
+                try client.send(bytes)
+                inFlight.append(.now)
+                if inFlight.count >= options.window { try settleOne() }
+            }
+        }
+        while !inFlight.isEmpty { try settleOne() }
+        try? client.send(Array("QUIT\r\n".utf8))
+        return result
     }
-    var all: [ConnectionResult] = []
-    for try await result in group { all.append(result) }
-    return all
 }
+
+final class Outcomes: @unchecked Sendable {
+    // Written by each thread at its own index before `done` is signalled, read after all are.
+    var results: [Result<ConnectionResult, any Error>]
+    init(count: Int) { results = Array(repeating: .success(ConnectionResult()), count: count) }
+}
+let outcomes = Outcomes(count: credentials.count)
+let driver = Driver(options: options, payloads: payloads, connections: credentials.count)
+let done = DispatchSemaphore(value: 0)
+let start = ContinuousClock.now
+for (index, credential) in credentials.enumerated() {
+    let thread = Thread {
+        outcomes.results[index] = Result { try driver.drive(index: index, credential: credential, start: start) }
+        done.signal()
+    }
+    thread.stackSize = 256 * 1024
+    thread.start()
+}
+for _ in credentials { done.wait() }
+let results = try outcomes.results.map { try $0.get() }
 let elapsed = ContinuousClock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
