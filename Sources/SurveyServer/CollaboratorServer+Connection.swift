@@ -160,9 +160,10 @@ extension CollaboratorServer {
 
     /// Logs the end of a failure episode. Only writes end one: reads go on working in WAL mode
     /// while writes fail (a locked writer, a full disk).
-    private func databaseSucceeded(_ logger: Logger) {
+    /// `logger` is made only when an episode ends.
+    private func databaseSucceeded(_ logger: @autoclosure () -> Logger) {
         if let episode = databaseHealth.succeeded() {
-            logger.notice("database available again", metadata: [
+            logger().notice("database available again", metadata: [
                 "failures": "\(episode.failures)", "episode_ms": "\(episode.duration.wholeMilliseconds)",
             ])
         }
@@ -212,7 +213,7 @@ extension CollaboratorServer {
         let start = ContinuousClock.now
         do {
             let outcome = try await store.ingest(submission)
-            databaseSucceeded(logger.base)
+            databaseSucceeded(logger.full)
             logger.duration = ContinuousClock.now - start
             switch outcome {
             case .accepted:
@@ -226,7 +227,7 @@ extension CollaboratorServer {
                 ? .held(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
                 : .stored(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
         } catch {
-            if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger.base) }
+            if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger.full) }
             switch error.code {
             case .conflict:
                 logger.warning("batch conflict")
@@ -272,9 +273,19 @@ struct BatchLogger {
         return logger
     }
 
-    func info(_ message: Logger.Message) { base.info(message, metadata: metadata) }
-    func notice(_ message: Logger.Message) { base.notice(message, metadata: metadata) }
-    func warning(_ message: Logger.Message) { base.warning(message, metadata: metadata) }
+    // The caller's file, function and line are passed on, so that the journal's CODE_LINE and
+    // CODE_FUNC point at the entry, not here.
+    func info(_ message: Logger.Message, file: String = #fileID, function: String = #function, line: UInt = #line) {
+        base.info(message, metadata: metadata, file: file, function: function, line: line)
+    }
+
+    func notice(_ message: Logger.Message, file: String = #fileID, function: String = #function, line: UInt = #line) {
+        base.notice(message, metadata: metadata, file: file, function: function, line: line)
+    }
+
+    func warning(_ message: Logger.Message, file: String = #fileID, function: String = #function, line: UInt = #line) {
+        base.warning(message, metadata: metadata, file: file, function: function, line: line)
+    }
 }
 
 /// Today's date in the provincial time zone, worked out again only when the second changes: the

@@ -120,8 +120,9 @@ extension SurveyStore {
 
     /// Whether the collaborator exists and is not revoked: the check before each command of a
     /// session (once per batch). Read on the caller's thread through a connection of its own
-    /// that only reads: one indexed row of a small, cached table takes microseconds, less than
-    /// handing the read to the pool's threads and back.
+    /// that only reads and never waits for a lock (a busy database throws at once): one indexed
+    /// row of a small table, from the page cache, takes microseconds, less than handing the read
+    /// to the pool's threads and back.
     public func isActive(collaboratorID: Int64) throws(StoreError) -> Bool {
         do {
             // One statement in autocommit mode is its own read transaction (GRDB's `read` would

@@ -89,7 +89,10 @@ public final class SurveyStore: Sendable {
             // full disk where it is otherwise refused (DatabaseFailureTests.aFullDisk); why was
             // not found, so this connection is opened like the others.
             var configuration = GRDB.Configuration()
-            configuration.busyMode = .timeout(1)
+            // Runs on the sessions' threads, so it never waits for a lock: a busy database
+            // (another process holding it exclusively, recovery after a crash) lets the command
+            // through, and COMMIT checks again in its transaction.
+            configuration.busyMode = .immediateError
             configuration.label = "surveyd.check"
             checkConnection = try DatabaseQueue(path: path, configuration: configuration)
             try checkConnection.inDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }

@@ -196,7 +196,7 @@ struct Surveyd: AsyncParsableCommand {
         }
         withExtendedLifetime(databaseLock) {}
         let grouping = store.groupCommitCounts
-        logger.info("stopped", metadata: ["batches_stored": "\(grouping.batches)", "ingest_transactions": "\(grouping.transactions)"])
+        logger.info("stopped", metadata: ["ingest_batches": "\(grouping.batches)", "ingest_transactions": "\(grouping.transactions)"])
     }
 
     static func fail(_ message: String) {

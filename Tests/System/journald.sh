@@ -76,6 +76,8 @@ assert accepted["SURVEY_BATCH"].startswith("csv-"), accepted
 assert accepted["SURVEY_COLLABORATOR"] == "1", accepted
 assert accepted["SURVEY_PEER"] == "127.0.0.1", accepted
 assert "SURVEY_DURATION_MS" in accepted and accepted["CODE_FILE"] and accepted["CODE_LINE"] and accepted["CODE_FUNC"]
+# The entry's own place in the code, not a logging helper's.
+assert accepted["CODE_FILE"].endswith("CollaboratorServer+Connection.swift") and accepted["CODE_FUNC"].startswith("commit("), accepted
 failed = one("feeec64f1a644dc1b124606023332298", "authentication failed")
 assert failed["PRIORITY"] == "4" and failed["SURVEY_PEER"] == "127.0.0.1" and failed["SURVEY_COLLABORATOR"] == "1", failed
 for message_id, name in [("86c110abe581429b86f95d6da577592c", "started"), ("1e6ea45f52284f82b5c84ddd97e0fdf5", "ready"),

@@ -26,25 +26,29 @@ final class BlockingConnection {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
+        // (deinit closes the socket if this initialiser throws.)
         guard connected == 0 else {
-            close(socket)
             throw Failure(description: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
         }
         var one: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        // A silent server fails the run after five minutes instead of hanging it.
+        var timeout = timeval(tv_sec: 300, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         buffer.reserveCapacity(64 * 1024)
         guard try readReply() == 220 else { throw Failure(description: "no greeting") }
     }
 
     deinit {
-        close(socket)
+        if socket >= 0 { close(socket) }
     }
 
     /// Writes all of `bytes`.
     func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
-            let written = bytes.withUnsafeBytes { write(socket, $0.baseAddress! + sent, bytes.count - sent) }
+            // MSG_NOSIGNAL: a server that closes the connection is an error here, not SIGPIPE.
+            let written = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
             guard written > 0 else { throw Failure(description: "connection lost while sending: errno \(errno)") }
             sent += written
         }
