@@ -172,7 +172,8 @@ struct Surveyd: AsyncParsableCommand {
                     // If its connection cannot be opened it hands checkpoints back to the writer
                     // and ends: the daemon goes on.
                     .init(service: CheckpointService(store: store), successTerminationBehavior: .ignore),
-                    .init(service: LogFlushWatchService(store: store, logger: logger)),
+                    // A failed log flush stops the daemon gracefully: connections are told.
+                    .init(service: LogFlushWatchService(store: store, logger: logger), failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: server), .init(service: publisher),
                     .init(service: supervisor),
                 ],

@@ -110,6 +110,45 @@ import Testing
         #expect(await daemon.stop() == 0)
     }
 
+    /// A flush of the write-ahead log that fails (`fdatasync` returns EIO on the `-wal` file,
+    /// through an LD_PRELOAD shim, Tests/System/fail-fdatasync.c): the batch waiting for it is not
+    /// acknowledged, surveyd logs a critical database error and exits 74. Restarted, it copies the
+    /// log into the database before serving, and the batch sent again is answered as stored
+    /// (it had been committed), once.
+    @Test(.timeLimit(.minutes(2))) func aFailedLogFlushStopsTheDaemon() async throws {
+        let daemon = try Daemon()
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("System/fail-fdatasync.c").path
+        let shim = daemon.directory.appendingPathComponent("fail-fdatasync.so").path
+        let compiled = try await run("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O1", "-o", shim, source, "-ldl"])
+        try #require(compiled.status == 0, "cannot build the shim: \(compiled.stderr)")
+        let flag = daemon.directory.appendingPathComponent("fail-flush").path
+        let collaborator = try daemon.addCollaborators(units: ["PL"])[0]
+        try await daemon.start(environment: ["LD_PRELOAD": shim, "SURVEYD_TEST_FAIL_FLUSH": flag])
+        #expect(try await daemon.submit(collaborator, "before", responseLines(3)).code == 250)
+
+        #expect(FileManager.default.createFile(atPath: flag, contents: nil))
+        let lost = responseLines(4, seed: 5)
+        // Not acknowledged: 451, or the connection closed by the stopping daemon.
+        let reply = try? await daemon.submit(collaborator, "flush-failed", lost)
+        #expect(reply == nil || reply == .storageUnavailable, "\(String(describing: reply))")
+        #expect(await daemon.stop(signal: 0, timeout: 30) == 74)
+        let log = daemon.log()
+        #expect(log.contains("critical surveyd"), "\(log)")
+        #expect(log.contains("the write-ahead log could not be flushed to disk"))
+
+        try FileManager.default.removeItem(atPath: flag)
+        try await daemon.start()
+        #expect(daemon.log().contains("write-ahead log copied into the database"), "\(daemon.log())")
+        #expect(try await daemon.submit(collaborator, "flush-failed", lost).code == 250)
+        #expect(try await daemon.submit(collaborator, "after", responseLines(2, seed: 9)).code == 250)
+        #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 3)
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 9)
+        #expect(try daemon.talliesMatchRecount())
+        #expect(try daemon.string("PRAGMA integrity_check") == "ok")
+        #expect(await daemon.stop() == 0)
+    }
+
     /// The state folder on a small tmpfs, filled up: batches get 451 and publishing fails leaving
     /// the previous summary files; once space is freed, the same batch is accepted.
     @Test(.timeLimit(.minutes(2))) func aFullDisk() async throws {
