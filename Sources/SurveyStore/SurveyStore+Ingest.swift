@@ -126,11 +126,6 @@ extension SurveyStore {
         )
     }
 
-    /// Runs `body` in a transaction of its own on the ingest connection.
-    static func ingestTransaction<T: Sendable>(_ connection: DatabaseQueue, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await connection.write(body)
-    }
-
     /// The writes of one batch, inside the caller's transaction or savepoint.
     ///
     /// The per-response statements bind their integers through SQLite's C interface: GRDB's
@@ -327,7 +322,7 @@ final class IngestQueue: Sendable {
         while let group = nextGroup() {
             let results: [Result<IngestOutcome, StoreError>]
             do {
-                results = try await SurveyStore.ingestTransaction(connection) { db in
+                results = try await connection.write { db in
                     // A savepoint per batch, through cached statements (GRDB's inSavepoint
                     // compiles its SQL every time). If undoing a batch fails, the transaction
                     // fails as a whole and no batch of it is stored.

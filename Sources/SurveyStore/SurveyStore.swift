@@ -97,7 +97,7 @@ public final class SurveyStore: Sendable {
             checkConnection = try DatabaseQueue(path: path, configuration: configuration)
             try checkConnection.inDatabase { db in try db.execute(sql: "PRAGMA query_only = 1") }
         } catch {
-            throw StoreError(.cannotOpen, "cannot open a read-only connection to \(path)", cause: error)
+            throw StoreError(.cannotOpen, "cannot open the revocation-check connection to \(path)", cause: error)
         }
         let migrator = Migrations.migrator()
         let superseded: Bool
