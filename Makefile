@@ -18,10 +18,16 @@ BINPATH = $(shell $(SWIFT) build -c $(BUILD) --show-bin-path 2>/dev/null || echo
 
 all: build
 
+# Release binaries are built as they ship (scripts/build-release: runtime linked statically, functions
+# in start-up order).
 build:
 ifndef SKIP_BUILD
+ifeq ($(BUILD),release)
+	./scripts/build-release surveyd surveyctl >/dev/null
+else
 	$(SWIFT) build -c $(BUILD) --product surveyd
 	$(SWIFT) build -c $(BUILD) --product surveyctl
+endif
 endif
 
 test:

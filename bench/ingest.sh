@@ -17,10 +17,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
     sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
 fi
-for product in surveyd surveyctl loadgen ingest-ceiling; do
-    swift build -c release --product "$product" >/dev/null
-done
-bin=$(swift build -c release --show-bin-path)
+bin=$(scripts/build-release surveyd surveyctl loadgen ingest-ceiling)
 total=${TOTAL:-60000}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

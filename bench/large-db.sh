@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bin=$(swift build -c release --show-bin-path)
-[[ -x "$bin/surveyctl" ]] || swift build -c release --product surveyctl >/dev/null
+bin=$(scripts/build-release surveyctl)
 db=.build-bench/footprint-1g/surveyd.sqlite
 if [[ ! -f "$db" ]]; then
     mkdir -p "$(dirname "$db")"
