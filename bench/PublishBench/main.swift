@@ -1,7 +1,7 @@
 // Publish benchmark: five years of daily tallies for 16 units × 20 topics × 3 groups × 3
 // sentiments, then every period published (weeks, months, quarters, years).
 //
-// Run: swift build -c release --product publish-bench && .build/release/publish-bench [DIR]
+// Run: scripts/build-release publish-bench && .build/release/publish-bench [DIR]
 import Foundation
 import GRDB
 import Logging
