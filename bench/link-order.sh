@@ -3,8 +3,8 @@
 # function that runs while surveyd starts, serves collaborators under load, refuses a bad batch,
 # reloads, publishes and stops, and while surveyctl does an administrator's and a collaborator's
 # commands. They are recorded under valgrind (callgrind) from a release build; the symbols that are
-# in the binaries are kept, sorted by name. Run it again after large changes to the code (about
-# 3 minutes), then bench/footprint.sh. A stale list still works: functions it does not name are
+# in the binaries are kept, sorted by name. Run it again after large changes to the code (half a
+# minute once the release build is there), then bench/footprint.sh. A stale list still works: functions it does not name are
 # linked after the ones it does.
 #   bench/link-order.sh
 set -euo pipefail
