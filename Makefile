@@ -18,8 +18,8 @@ BINPATH = $(shell $(SWIFT) build -c $(BUILD) --show-bin-path 2>/dev/null || echo
 
 all: build
 
-# Release binaries are built as they ship (scripts/build-release: runtime linked statically, functions
-# in start-up order).
+# Release binaries are built as they ship (scripts/build-release: runtime linked statically, the
+# functions that start and serve first).
 build:
 ifndef SKIP_BUILD
 ifeq ($(BUILD),release)

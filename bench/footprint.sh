@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # surveyd's footprint, release build: resident memory idle and holding 1,000 open connections, and
 # the time from start to ready on a database of about 1 GB (generated here once, kept in
-# .build-bench/ for later runs). Prints a Markdown table.
+# .build-bench/ for later runs). Prints a Markdown table. The memory is measured with surveyd
+# started as the service starts it (bench/service-like.sh: socket activation, TLS, notifications
+# with the watchdog, the journal), 2 s after READY=1 and its first publication.
 #   bench/footprint.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,15 +12,14 @@ source scripts/env.sh
 bin=$(scripts/build-release surveyd surveyctl)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1500/' \
-    config/surveyd.conf > "$work/surveyd.conf"
+source bench/service-like.sh
+service_config "$work" 's/max_connections: 512/max_connections: 2000/; s/max_connections_per_peer: 64/max_connections_per_peer: 1500/'
 rss() { awk "/$2/ {printf \"%.1f MB\", \$2/1024}" "/proc/$1/status"; }
 
 # Memory: idle, then 1,000 connections that each read the greeting and stay open.
 port=$(free_port); mkdir -p "$work/state"
-"$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$work/state" --listen "127.0.0.1:$port" --log-target stderr --log-level warning 2>/dev/null &
-pid=$!
+service_start "$work" "$port" "$bin/surveyd" --config "$work/surveyd.conf" --state-dir "$work/state" --log-target journal
+pid=$SERVICE_PID
 sleep 2
 idle="$(rss "$pid" VmRSS), of which private (anonymous) $(rss "$pid" RssAnon)"
 python3 - "$port" <<'PY' &
