@@ -2,28 +2,37 @@ import Foundation
 import SurveyModel
 import SurveyReport
 import SurveyStore
-import Synchronization
 
 /// The tallies of every period of the wanted granularities, read in one pass over the span
 /// tallies (each span lies inside one period of every kind). Span starts map to period slots
 /// through a table built once, so a row costs a few array additions.
+///
+/// Everything is read from one ``PublicationSnapshot``, so the span range and the tallies agree;
+/// still, every index that comes from the database is checked, and a row that fits no slot stops
+/// the publication with ``PublishInputError`` instead of trapping.
 struct PeriodCubes {
     let empty: TallyCube
     private var cubes: [Period: TallyCube] = [:]
 
-    init(store: SurveyStore, dimensions: SummaryDimensions, kinds: [PeriodKind]) throws {
+    init(snapshot: borrowing PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind]) throws {
         empty = TallyCube(
             units: dimensions.units.map(\.unit), topics: dimensions.topics.map(\.topic),
             groups: dimensions.groups.map(\.group), sentiments: dimensions.sentiments.map(\.sentiment)
         )
-        guard let range = try store.spanRange() else { return }
-        func lookup(_ ids: [Int64]) -> [Int] {
-            var table = Array(repeating: -1, count: Int(ids.max() ?? 0) + 1)
-            for (index, id) in ids.enumerated() { table[Int(id)] = index }
+        guard let range = try snapshot.spanRange() else { return }
+        guard PeriodCubes.plausibleDays.contains(range.lowerBound), PeriodCubes.plausibleDays.contains(range.upperBound) else {
+            throw PublishInputError.implausibleSpans(range)
+        }
+        func lookup(_ ids: [Int64]) throws -> [Int] {
+            // Ids are SQLite rowids of reference rows: small. A table this size is a surprise.
+            guard let largest = ids.max() else { return [] }
+            guard largest >= 0, largest < 1 << 24 else { throw PublishInputError.referenceIDOutOfRange(largest) }
+            var table = Array(repeating: -1, count: Int(largest) + 1)
+            for (index, id) in ids.enumerated() where id >= 0 { table[Int(id)] = index }
             return table
         }
-        let units = lookup(dimensions.units.map(\.id)), topics = lookup(dimensions.topics.map(\.id))
-        let groups = lookup(dimensions.groups.map(\.id)), sentiments = lookup(dimensions.sentiments.map(\.id))
+        let units = try lookup(dimensions.units.map(\.id)), topics = try lookup(dimensions.topics.map(\.id))
+        let groups = try lookup(dimensions.groups.map(\.id)), sentiments = try lookup(dimensions.sentiments.map(\.id))
         let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
         let size = empty.counts.count
 
@@ -58,48 +67,32 @@ struct PeriodCubes {
             for k in 0..<kinds.count { blockOfDay.append(blockStart[k][slotOfDay[k][offset]]) }
         }
         let kindCount = kinds.count
-        let dayBlocks = blockOfDay
-        // Readers share the work by unit id (the pool reads concurrently), each into its own buffer.
-        let ids = dimensions.units.map(\.id).sorted()
-        let readers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ids.count))
-        let parts = (0..<readers).map { part -> ClosedRange<Int64>? in
-            let slice = ids[(ids.count * part / readers)..<(ids.count * (part + 1) / readers)]
-            guard let low = slice.first, let high = slice.last else { return nil }
-            return low...high
-        }
-        let results = Mutex<[Result<[Int], StoreError>]>([])
-        let total = blocks * size
-        DispatchQueue.concurrentPerform(iterations: readers) { part in
-            guard let unitRange = parts[part] else { return }
-            var buffer = [Int](repeating: 0, count: total)
-            let outcome = buffer.withUnsafeMutableBufferPointer { counts in
-                Result { () throws(StoreError) -> Void in
-                    try store.forEachSpanTally(units: unitRange) { unitID, day, topicID, groupID, sentimentID, count in
-                        guard count > 0, let u = units[safe: Int(unitID)], u >= 0, let tt = topics[safe: Int(topicID)], tt >= 0,
-                              let gg = groups[safe: Int(groupID)], gg >= 0, let ss = sentiments[safe: Int(sentimentID)], ss >= 0
-                        else { return }
-                        let index = ((u * t + tt) * g + gg) * s + ss
-                        let row = (day - first) * kindCount
-                        for k in 0..<kindCount {
-                            counts[dayBlocks[row + k] + index] += count
-                        }
-                    }
+        var merged = [Int](repeating: 0, count: blocks * size)
+        var surprise: PublishInputError?
+        try merged.withUnsafeMutableBufferPointer { counts in
+            try snapshot.forEachSpanTally { unitID, day, topicID, groupID, sentimentID, count in
+                guard surprise == nil, count > 0 else { return }
+                guard range.contains(day) else {
+                    surprise = .spanOutsideRange(day: day, range: range)
+                    return
+                }
+                // Rows of codes that are not summarised (inactive and unused) are skipped.
+                guard let u = units[safe: Int(unitID)], u >= 0, let tt = topics[safe: Int(topicID)], tt >= 0,
+                      let gg = groups[safe: Int(groupID)], gg >= 0, let ss = sentiments[safe: Int(sentimentID)], ss >= 0
+                else { return }
+                let index = ((u * t + tt) * g + gg) * s + ss
+                let row = (day - first) * kindCount
+                for k in 0..<kindCount {
+                    counts[blockOfDay[row + k] + index] += count
                 }
             }
-            results.withLock { $0.append(outcome.map { buffer }) }
         }
-        var merged = [Int](repeating: 0, count: total)
-        for outcome in results.withLock({ $0 }) {
-            let part = try outcome.get()
-            for index in 0..<total where part[index] != 0 { merged[index] += part[index] }
-        }
-        var flat: [[[Int]]] = []
+        if let surprise { throw surprise }
         for (k, list) in periods.enumerated() {
-            flat.append(list.indices.map { Array(merged[blockStart[k][$0]..<blockStart[k][$0] + size]) })
-        }
-        for (k, list) in periods.enumerated() {
-            for (slot, period) in list.enumerated() where flat[k][slot].contains(where: { $0 != 0 }) {
-                cubes[period] = TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: flat[k][slot])
+            for (slot, period) in list.enumerated() {
+                let block = merged[blockStart[k][slot]..<blockStart[k][slot] + size]
+                guard block.contains(where: { $0 != 0 }) else { continue }
+                cubes[period] = TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: Array(block))
             }
         }
     }
@@ -111,6 +104,28 @@ struct PeriodCubes {
 
     func cube(_ period: Period) -> TallyCube {
         cubes[period] ?? empty
+    }
+
+    /// Collection days surveyd can have stored (1900…2199): a span start outside is corrupt data.
+    static let plausibleDays = -25_567...84_005
+}
+
+/// The database held something a publication cannot place: the publication stops, the previous
+/// files stay, and the error is logged (never a trap).
+enum PublishInputError: Error, CustomStringConvertible {
+    case spanOutsideRange(day: Int, range: ClosedRange<Int>)
+    case implausibleSpans(ClosedRange<Int>)
+    case referenceIDOutOfRange(Int64)
+
+    var description: String {
+        switch self {
+        case let .spanOutsideRange(day, range):
+            "a tally span (day \(day)) lies outside the range read in the same transaction (\(range.lowerBound)…\(range.upperBound))"
+        case let .implausibleSpans(range):
+            "the tally spans run from day \(range.lowerBound) to day \(range.upperBound), outside the years 1900–2199"
+        case let .referenceIDOutOfRange(id):
+            "a reference row has the id \(id), outside the expected range"
+        }
     }
 }
 

@@ -50,16 +50,30 @@ public struct Publisher: Sendable {
     }
 
     /// Publishes what changed since the last publication.
-    public func publish(now: Date = Date()) throws -> Report {
+    ///
+    /// Takes the folder's ``PublishLock`` first (waiting at most `lockTimeout` for another
+    /// publication), then reads everything it uses from one ``PublicationSnapshot``: each period's
+    /// files describe one state of the database, and include every batch committed before the
+    /// publication started.
+    public func publish(now: Date = Date(), lockTimeout: Duration = .seconds(60)) throws -> Report {
         var report = Report()
         try AtomicFile.makeDirectory(directory)
+        let lock = try PublishLock.acquire(directory: directory, timeout: lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
         report.leftoversRemoved = AtomicFile.removeLeftovers(below: directory)
         let clock = ContinuousClock()
         let readStart = clock.now
-        let dimensions = try store.summaryDimensions()
-        let cubes = try PeriodCubes(store: store, dimensions: dimensions, kinds: kinds)
+        let kinds = self.kinds
+        let (cubes, records, waiting) = try store.withPublicationSnapshot { snapshot in
+            let dimensions = try snapshot.summaryDimensions()
+            return (
+                try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds),
+                try snapshot.publications(),
+                try snapshot.awaitingApproval()
+            )
+        }
         report.readTime = clock.now - readStart
-        var published = Dictionary(uniqueKeysWithValues: try store.publications().map { ("\($0.kind.rawValue)/\($0.period)", $0) })
+        var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []
         for kind in kinds {
@@ -90,7 +104,7 @@ public struct Publisher: Sendable {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
             report.written.append("\(job.record.kind.rawValue)/\(job.record.period)")
         }
-        try writeIndex(published.values)
+        try writeIndex(published.values, awaiting: waiting)
         return report
     }
 
@@ -130,7 +144,7 @@ public struct Publisher: Sendable {
     }
 
     /// `index.json` and `index.html`, rewritten only when their content changes.
-    func writeIndex(_ records: some Sequence<PublicationRecord>) throws {
+    func writeIndex(_ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int)) throws {
         let all = Array(records)
         var index = SummaryIndex(title: title, granularities: kinds.map { kind in
             let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
@@ -138,7 +152,6 @@ public struct Publisher: Sendable {
                 .init(period: record.period, responses: record.responses, revision: record.revision, dataThrough: record.dataThrough, path: "\(kind.rawValue)/\(record.period)")
             })
         })
-        let waiting = try store.awaitingApproval()
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(), to: "\(directory)/index.html")

@@ -107,36 +107,24 @@ extension SurveyStore {
     public func retractBatch(id: Int64, reason: String, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw StoreError(.internalError, "give the reason for the retraction") }
-        return try changeBatchState(id: id, from: "accepted", to: "retracted", sign: -1, action: .batchRetracted, details: reason, actor: actor, now: now)
+        return try changeBatchState(id: id, from: "accepted", to: "retracted", change: .remove, action: .batchRetracted, details: reason, actor: actor, now: now)
     }
 
     /// Approves a batch held for review: it counts from now on. False when it was not waiting.
     public func approveBatch(id: Int64, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
-        try changeBatchState(id: id, from: "accepted", to: "accepted", sign: 1, action: .batchApproved, details: "", actor: actor, now: now, approving: true)
-    }
-
-    /// Held batches and their responses (waiting for approval, not counted).
-    public func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int) {
-        do {
-            return try writer.read { db in
-                let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(response_count), 0) FROM batches WHERE held = 1 AND state = 'accepted'")
-                return (row?[0] ?? 0, row?[1] ?? 0)
-            }
-        } catch {
-            throw SurveyStore.classify(error, "cannot count the batches awaiting approval")
-        }
+        try changeBatchState(id: id, from: "accepted", to: "accepted", change: .add, action: .batchApproved, details: "", actor: actor, now: now, approving: true)
     }
 
     /// Undoes a retraction: the batch counts again. False when it was not retracted.
     public func restoreBatch(id: Int64, actor: String = AuditActor.currentUser, now: Date = Date()) throws(StoreError) -> Bool {
-        try changeBatchState(id: id, from: "retracted", to: "accepted", sign: 1, action: .batchRestored, details: "", actor: actor, now: now)
+        try changeBatchState(id: id, from: "retracted", to: "accepted", change: .add, action: .batchRestored, details: "", actor: actor, now: now)
     }
 
-    /// Moves a batch from state `from` to `to` and adds (`sign` 1) or removes (-1) its tally
+    /// Moves a batch from state `from` to `to` and adds or removes its tally
     /// increments, unless it is held for review (it was never counted). `approving` instead clears
     /// the hold of an accepted batch and adds its increments.
     private func changeBatchState(
-        id: Int64, from: String, to: String, sign: Int, action: AuditAction, details: String, actor: String, now: Date,
+        id: Int64, from: String, to: String, change: TallyChange, action: AuditAction, details: String, actor: String, now: Date,
         approving: Bool = false
     ) throws(StoreError) -> Bool {
         do {
@@ -156,26 +144,13 @@ extension SurveyStore {
                     return true
                 }
                 let unitID: Int64 = row["unit_id"]
-                var increments: [TallyIncrementKey: Int] = [:]
-                for response in try Row.fetchAll(db, sql: "SELECT collected_on, topic_id, group_id, sentiment_id FROM responses WHERE batch_id = ?", arguments: [id]) {
-                    let span = LocalDate(dayNumber: response["collected_on"]).tallySpanStart.dayNumber
-                    increments[TallyIncrementKey(span: span, topic: response["topic_id"], group: response["group_id"], sentiment: response["sentiment_id"]), default: 0] += 1
+                let keys = try Row.fetchAll(db, sql: "SELECT collected_on, topic_id, group_id, sentiment_id FROM responses WHERE batch_id = ?", arguments: [id]).map { response in
+                    TallyIncrementKey(
+                        span: LocalDate(dayNumber: response["collected_on"]).tallySpanStart.dayNumber,
+                        topic: response["topic_id"], group: response["group_id"], sentiment: response["sentiment_id"]
+                    )
                 }
-                // Adding goes through the same upsert as ingest; removing updates rows that must exist
-                // (the CHECK count >= 0 would refuse a negative insert candidate).
-                let statement = try db.cachedStatement(sql: sign > 0 ? """
-                    INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count
-                    """ : """
-                    UPDATE span_tallies SET count = count - ?6
-                    WHERE unit_id = ?1 AND span_start = ?2 AND topic_id = ?3 AND group_id = ?4 AND sentiment_id = ?5
-                    """)
-                for (key, count) in increments {
-                    try statement.execute(arguments: [unitID, key.span, key.topic, key.group, key.sentiment, count])
-                    guard db.changesCount == 1 else {
-                        throw StoreError(.internalError, "batch \(id)'s tallies are missing; run an integrity check")
-                    }
-                }
+                try SurveyStore.changeTallies(change, unitID: unitID, TallyIncrementKey.summed(keys), in: db)
                 try db.execute(sql: "UPDATE batches SET state = ? WHERE id = ?", arguments: [to, id])
                 try SurveyStore.audit(db, actor: actor, action: action, subject: "batch:\(id)", details: details, now: now)
                 return true

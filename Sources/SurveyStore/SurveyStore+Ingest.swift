@@ -104,16 +104,7 @@ extension SurveyStore {
             let span = response.collectedOn.tallySpanStart.dayNumber
             keys.append(TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment))
         }
-        // Summed per cell by sorting (no hashing), which also writes the cells in key order.
-        keys.sort()
-        var increments: [(TallyIncrementKey, Int)] = []
-        for key in keys {
-            if let last = increments.last, last.0 == key {
-                increments[increments.count - 1].1 += 1
-            } else {
-                increments.append((key, 1))
-            }
-        }
+        let increments = TallyIncrementKey.summed(keys)
         let heldUnits: Set<Int64>?
         switch hold.withLock({ $0 }) {
         case .none: heldUnits = []
@@ -168,29 +159,13 @@ extension SurveyStore {
         )
         // A held batch counts only once approved.
         guard !held else { return .accepted(receipt) }
-        let increments = batch.increments
-        try SurveyStore.tallyUpsert.run(db, rows: increments.count) { index, column in
-            let (key, count) = increments[index]
-            return switch column {
-            case 0: unitID
-            case 1: Int64(key.span)
-            case 2: key.topic
-            case 3: key.group
-            case 4: key.sentiment
-            default: Int64(count)
-            }
-        }
+        try SurveyStore.changeTallies(.add, unitID: unitID, batch.increments, in: db)
         return .accepted(receipt)
     }
 
     static let responseInsert = MultiRowInsert(
         head: "INSERT INTO responses (batch_id, collected_on, topic_id, group_id, sentiment_id) VALUES", columns: 5
     )
-    static let tallyUpsert = MultiRowInsert(
-        head: "INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES", columns: 6,
-        tail: "ON CONFLICT (unit_id, span_start, topic_id, group_id, sentiment_id) DO UPDATE SET count = count + excluded.count"
-    )
-
     static func existingBatch(_ db: Database, submission: BatchSubmission, digest: Data) throws -> IngestOutcome {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT digest, received_at, response_count, state, held FROM batches WHERE collaborator_id = ? AND client_batch_id = ?",
@@ -216,20 +191,6 @@ extension SurveyStore {
             )
         }
         return .duplicate(receipt)
-    }
-}
-
-/// One tally cell of a batch's unit, by database ids: the increments of a batch are summed per
-/// cell before the upserts.
-struct TallyIncrementKey: Hashable, Comparable {
-    /// Day number of the tally span's first day (``LocalDate/tallySpanStart``).
-    var span: Int
-    var topic: Int64
-    var group: Int64
-    var sentiment: Int64
-
-    static func < (lhs: TallyIncrementKey, rhs: TallyIncrementKey) -> Bool {
-        (lhs.span, lhs.topic, lhs.group, lhs.sentiment) < (rhs.span, rhs.topic, rhs.group, rhs.sentiment)
     }
 }
 

@@ -30,50 +30,52 @@ public struct SummaryDimensions: Sendable {
     public var sentiments: [(id: Int64, sentiment: Sentiment)]
 }
 
-extension SurveyStore {
+/// Everything one publication reads, seen through one read transaction: the reference data, the
+/// range of tally spans, the tallies, the previous publications and the batches awaiting approval
+/// all describe the same state of the database, whatever ingest commits meanwhile.
+///
+/// It lives only inside ``SurveyStore/withPublicationSnapshot(_:)``. (GRDB's
+/// `DatabaseSnapshotPool`, which would let several readers share the view, needs SQLite's
+/// `SQLITE_ENABLE_SNAPSHOT`, which GRDB turns off on Linux and Debian's libsqlite3 is built
+/// without: the view is one connection's transaction.)
+public struct PublicationSnapshot: ~Copyable {
+    let db: Database
+
     /// Active reference rows, plus inactive units and topics that still have tallies.
     public func summaryDimensions() throws(StoreError) -> SummaryDimensions {
         do {
-            return try writer.read { db in
-                let used = "active = 1 OR id IN (SELECT DISTINCT %@ FROM span_tallies)"
-                let units = try Row.fetchAll(db, sql: "SELECT id, code, name FROM units WHERE \(used.replacingOccurrences(of: "%@", with: "unit_id")) ORDER BY id")
-                    .map { (id: $0["id"] as Int64, unit: SurveyUnit(code: $0["code"], name: $0["name"])) }
-                let topics = try Row.fetchAll(db, sql: "SELECT id, code, title FROM topics WHERE \(used.replacingOccurrences(of: "%@", with: "topic_id")) ORDER BY id")
-                    .map { (id: $0["id"] as Int64, topic: Topic(code: $0["code"], title: $0["title"])) }
-                let groups = try Row.fetchAll(db, sql: "SELECT id, code, name FROM respondent_groups WHERE \(used.replacingOccurrences(of: "%@", with: "group_id")) ORDER BY id")
-                    .map { (id: $0["id"] as Int64, group: RespondentGroup(code: $0["code"], name: $0["name"])) }
-                let sentiments = try Row.fetchAll(db, sql: "SELECT id, code, label, polarity FROM sentiments WHERE \(used.replacingOccurrences(of: "%@", with: "sentiment_id")) ORDER BY id")
-                    .map { (id: $0["id"] as Int64, sentiment: Sentiment(code: $0["code"], label: $0["label"], polarity: Polarity(rawValue: $0["polarity"]) ?? .neutral)) }
-                return SummaryDimensions(units: units, topics: topics, groups: groups, sentiments: sentiments)
-            }
+            let used = "active = 1 OR id IN (SELECT DISTINCT %@ FROM span_tallies)"
+            let units = try Row.fetchAll(db, sql: "SELECT id, code, name FROM units WHERE \(used.replacingOccurrences(of: "%@", with: "unit_id")) ORDER BY id")
+                .map { (id: $0["id"] as Int64, unit: SurveyUnit(code: $0["code"], name: $0["name"])) }
+            let topics = try Row.fetchAll(db, sql: "SELECT id, code, title FROM topics WHERE \(used.replacingOccurrences(of: "%@", with: "topic_id")) ORDER BY id")
+                .map { (id: $0["id"] as Int64, topic: Topic(code: $0["code"], title: $0["title"])) }
+            let groups = try Row.fetchAll(db, sql: "SELECT id, code, name FROM respondent_groups WHERE \(used.replacingOccurrences(of: "%@", with: "group_id")) ORDER BY id")
+                .map { (id: $0["id"] as Int64, group: RespondentGroup(code: $0["code"], name: $0["name"])) }
+            let sentiments = try Row.fetchAll(db, sql: "SELECT id, code, label, polarity FROM sentiments WHERE \(used.replacingOccurrences(of: "%@", with: "sentiment_id")) ORDER BY id")
+                .map { (id: $0["id"] as Int64, sentiment: Sentiment(code: $0["code"], label: $0["label"], polarity: Polarity(rawValue: $0["polarity"]) ?? .neutral)) }
+            return SummaryDimensions(units: units, topics: topics, groups: groups, sentiments: sentiments)
         } catch {
             throw SurveyStore.classify(error, "cannot read the reference data")
         }
     }
 
     /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count)` for every span tally
-    /// (see ``LocalDate/tallySpanStart``), in one read transaction (a consistent snapshot), as fast
-    /// as SQLite can step.
-    ///
-    /// - Parameter units: only these unit ids (several readers can share the work).
-    public func forEachSpanTally(units: ClosedRange<Int64>? = nil, _ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+    /// (see ``LocalDate/tallySpanStart``), as fast as SQLite can step.
+    public func forEachSpanTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
         do {
-            try writer.read { db in
-                let filter = units.map { " WHERE unit_id BETWEEN \($0.lowerBound) AND \($0.upperBound)" } ?? ""
-                let statement = try db.makeStatement(sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies" + filter)
-                let handle = statement.sqliteStatement
-                while true {
-                    let code = sqlite3_step(handle)
-                    if code == SQLITE_DONE { break }
-                    guard code == SQLITE_ROW else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                    }
-                    body(
-                        sqlite3_column_int64(handle, 0), Int(sqlite3_column_int64(handle, 1)), sqlite3_column_int64(handle, 2),
-                        sqlite3_column_int64(handle, 3), sqlite3_column_int64(handle, 4), Int(sqlite3_column_int64(handle, 5))
-                    )
+            let statement = try db.makeStatement(sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies")
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                 }
-                sqlite3_reset(handle)
+                body(
+                    sqlite3_column_int64(handle, 0), Int(sqlite3_column_int64(handle, 1)), sqlite3_column_int64(handle, 2),
+                    sqlite3_column_int64(handle, 3), sqlite3_column_int64(handle, 4), Int(sqlite3_column_int64(handle, 5))
+                )
             }
         } catch {
             throw SurveyStore.classify(error, "cannot read the tallies")
@@ -83,11 +85,9 @@ extension SurveyStore {
     /// The first and last span start that have tallies, or nil when there are none.
     public func spanRange() throws(StoreError) -> ClosedRange<Int>? {
         do {
-            return try writer.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT MIN(span_start), MAX(span_start) FROM span_tallies"),
-                      let low = row[0] as Int?, let high = row[1] as Int?, low <= high else { return nil }
-                return low...high
-            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT MIN(span_start), MAX(span_start) FROM span_tallies"),
+                  let low = row[0] as Int?, let high = row[1] as Int?, low <= high else { return nil }
+            return low...high
         } catch {
             throw SurveyStore.classify(error, "cannot read the tallies")
         }
@@ -96,15 +96,48 @@ extension SurveyStore {
     /// Every published period.
     public func publications() throws(StoreError) -> [PublicationRecord] {
         do {
-            return try writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT kind, period, revision, digest, responses, data_through FROM publications").compactMap { row in
-                    guard let kind = PeriodKind(rawValue: row["kind"]) else { return nil }
-                    return PublicationRecord(kind: kind, period: row["period"], revision: row["revision"], digest: row["digest"], responses: row["responses"], dataThrough: row["data_through"])
-                }
+            return try Row.fetchAll(db, sql: "SELECT kind, period, revision, digest, responses, data_through FROM publications").compactMap { row in
+                guard let kind = PeriodKind(rawValue: row["kind"]) else { return nil }
+                return PublicationRecord(kind: kind, period: row["period"], revision: row["revision"], digest: row["digest"], responses: row["responses"], dataThrough: row["data_through"])
             }
         } catch {
             throw SurveyStore.classify(error, "cannot read publications")
         }
+    }
+
+    /// Batches (and their responses) held for an administrator's approval.
+    public func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int) {
+        do {
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(response_count), 0) FROM batches WHERE held = 1 AND state = 'accepted'")
+            return (row?[0] ?? 0, row?[1] ?? 0)
+        } catch {
+            throw SurveyStore.classify(error, "cannot count the batches awaiting approval")
+        }
+    }
+}
+
+extension SurveyStore {
+    /// Runs `body` with a view of the database that no concurrent commit changes (one read
+    /// transaction). Everything a publication uses is read through it.
+    public func withPublicationSnapshot<T>(_ body: (borrowing PublicationSnapshot) throws -> T) throws -> T {
+        do {
+            return try writer.read { db in try body(PublicationSnapshot(db: db)) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the database")
+        }
+    }
+
+    /// Calls `body` for every span tally, in one read transaction (tests and tools; a publication
+    /// reads through ``withPublicationSnapshot(_:)``).
+    public func forEachSpanTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws {
+        try withPublicationSnapshot { try $0.forEachSpanTally(body) }
+    }
+
+    /// Every published period.
+    public func publications() throws -> [PublicationRecord] {
+        try withPublicationSnapshot { try $0.publications() }
     }
 
     /// Records that these periods have been published (their files are written), in one

@@ -12,6 +12,8 @@ struct PublishCommand: AsyncParsableCommand {
     )
     @OptionGroup var options: StoreOptions
     @Option(help: "Summaries folder (overrides the configuration).") var summariesDir: String?
+    @Option(help: "Seconds to wait for a publication already running on the folder (the daemon's) to end; then exit 75.")
+    var wait: Int = 60
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -24,7 +26,7 @@ struct PublishCommand: AsyncParsableCommand {
             minimumCellSize: configuration.minimumCellSize, logger: logger
         )
         do {
-            let report = try publisher.publish()
+            let report = try publisher.publish(lockTimeout: .seconds(max(0, wait)))
             try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: "\(report.written.count) periods written to \(directory)")
             AuditJournal.announce(.publishForced, details: "\(report.written.count) periods written")
             if json {

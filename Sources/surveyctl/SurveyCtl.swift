@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SurveyConfig
+import SurveyPublisher
 import SurveyStore
 
 /// surveyctl: administration of surveyd (collaborators, reference data, statistics) and batch
@@ -67,6 +68,8 @@ func printError(_ message: String) {
 /// Maps an error to a message and an exit status.
 func fail(_ error: any Error) -> ExitCode {
     printError("\(error)")
+    // Another publication holds the summaries folder: temporary.
+    if error is PublishBusyError { return ExitCode(75) }
     guard let error = error as? StoreError else { return ExitCode(74) }
     switch error.code {
     case .notFound, .unknownCode: return ExitCode(65)

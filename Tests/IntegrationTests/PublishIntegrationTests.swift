@@ -32,7 +32,7 @@ import Testing
         let month = Period.containing(today, kind: .month).identifier
         let summaryPath = "\(daemon.stateDirectory)/summaries/month/\(month)/summary.json"
         kill(try #require(daemon.process).processIdentifier, SIGHUP)
-        try await waitFor { daemon.log().contains("reason=signal") }
+        try await waitFor { daemon.log().contains("reason=reload") }
         #expect(daemon.log().contains("publish done"))
         let published = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: summaryPath)))
         let expected = try daemon.count("SELECT COUNT(*) FROM response_details WHERE substr(collected_on, 1, 7) = '\(month)'")
