@@ -144,11 +144,13 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["MigrationEmbedder"]
         ),
-        .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel"]),
+        // Test helpers shared by the test targets (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel", "TestSupport"]),
         .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),
-        .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol"]),
+        .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol", "TestSupport"]),
         .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
-        .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport"], exclude: ["Golden"]),
+        .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport", "TestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "SurveyServerTests",
             dependencies: [
@@ -164,12 +166,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SurveyStoreTests",
-            dependencies: ["SurveyStore", "SurveyConfig", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SurveyStore", "SurveyConfig", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "surveyd", "surveyctl", "SurveyStore", "SurveyModel", "SurveyProtocol", "SurveyClient", "SurveyConfig",
+                "surveyd", "surveyctl", "SurveyStore", "SurveyModel", "SurveyProtocol", "SurveyClient", "SurveyConfig", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -4,6 +4,7 @@ import SurveyClient
 import SurveyProtocol
 import Synchronization
 import Testing
+import TestSupport
 
 /// What the clients of the crash test sent and were told, across every daemon restart.
 final class CrashLedger: Sendable {
@@ -43,7 +44,7 @@ final class CrashLedger: Sendable {
         let collaborators = try daemon.addCollaborators(units: units + units)
         let ledger = CrashLedger(count: collaborators.count)
         let port = daemon.port
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator.forTest()
 
         for round in 0...kills {
             try await daemon.start()

@@ -2,6 +2,7 @@ import Foundation
 import SurveyClient
 import SurveyProtocol
 import Testing
+import TestSupport
 
 @Suite struct HostileClientTests {
     /// A good client authenticates and commits a batch within `limit`.
@@ -27,7 +28,7 @@ import Testing
             #expect(try await client.readReply() == .lineTooLong(limit: 1024))
             try await client.sendRaw([0x41, 0xC3, 0x28, 0x0A])
             #expect(try await client.readReply() == .invalidUTF8(offset: 1))
-            var generator = SystemRandomNumberGenerator()
+            var generator = SeededGenerator.forTest()
             var garbage = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }.filter { $0 != 0x0A }
             garbage.append(0x0A)
             try await client.sendRaw(garbage)

@@ -1,6 +1,7 @@
 import Foundation
 import SurveyModel
 import Testing
+import TestSupport
 
 @Suite struct LocalDateTests {
     /// The arithmetic UTC timestamp equals Foundation's ISO 8601 format for any instant, before
@@ -8,7 +9,7 @@ import Testing
     @Test func utcTimestampsMatchFoundationsFormat() {
         let style = Date.ISO8601FormatStyle.iso8601.year().month().day().dateSeparator(.dash)
             .time(includingFractionalSeconds: false).timeZone(separator: .omitted)
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator.forTest()
         var instants: [Double] = [0, -1, -0.5, 86_399.999, 86_400, 1_795_000_000, -86_401, 253_402_300_799]
         for _ in 0..<2000 { instants.append(Double.random(in: -2_000_000_000...4_000_000_000, using: &generator)) }
         for seconds in instants {

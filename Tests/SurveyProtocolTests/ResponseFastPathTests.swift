@@ -1,6 +1,7 @@
 import SurveyModel
 import SurveyProtocol
 import Testing
+import TestSupport
 
 /// The byte-level reading of response lines must accept exactly what the general path accepts,
 /// with the same result; whatever it declines goes to the general path, which explains the error.
@@ -52,7 +53,7 @@ import Testing
     /// fast path never accepts what the general path refuses, never differs in the result, and
     /// takes every plain ASCII line that the general path accepts.
     @Test func agreesWithTheGeneralPathOnRandomLines() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator.forTest()
         let verbs = ["R", "r", "RR", ""], separators = [" ", "\t", "  ", " \t"]
         let dates = ["2026-11-20", "2026-11-23", "2026-11-24", "2026-10-23", "2026-10-22", "2026-02-29", "2024-02-29", "2026-13-01", "x"]
         let topics = ["CDS", "cds", "COVID", "covid", "CDSX", "", "Đ"], groups = ["ND", "cb", "XX", "nd"]

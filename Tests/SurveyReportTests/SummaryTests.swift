@@ -2,6 +2,7 @@ import Foundation
 import SurveyModel
 import SurveyReport
 import Testing
+import TestSupport
 
 @Suite struct SummaryTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
@@ -41,7 +42,7 @@ import Testing
     /// must still come out as JSONEncoder writes it.
     @Test func fastJSONNumbersMatchJSONEncoder() throws {
         var summary = SummaryFixture.summary
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator.forTest()
         var values: [Double] = [0, -0.0, 0.01, -0.01, 0.1, 99.99, 100, -100, 12.5, 1e-7, 123456.78, 1e15 + 0.5, 3.14159, -2.675, 0.295, 1.005]
         for _ in 0..<2000 { values.append(Double(Int.random(in: -10_000_000...10_000_000, using: &generator)) / 100) }
         for _ in 0..<500 { values.append(Double.random(in: -1000...1000, using: &generator)) }

@@ -4,6 +4,7 @@ import Logging
 import SurveyModel
 import SurveyStore
 import Testing
+import TestSupport
 
 @Suite struct IngestTests {
     /// Tallies recounted from the responses of accepted batches, compared with the stored ones.

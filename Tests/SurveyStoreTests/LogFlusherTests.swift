@@ -6,6 +6,7 @@ import SurveyModel
 @testable import SurveyStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A door that `sync` stand-ins wait at until the test opens it.
 private final class Door: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SurveyModel
 import SurveyStore
+import TestSupport
 
 /// A store in a fresh temporary directory with a small catalogue.
 struct StoreFixture {
@@ -29,19 +30,6 @@ struct StoreFixture {
 
     func remove() {
         try? FileManager.default.removeItem(at: directory)
-    }
-}
-
-/// A deterministic pseudo-random generator (SplitMix64), so failures can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
