@@ -85,15 +85,20 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw PublishError(path: directory, operation: "flush", errno: errno) }
     }
 
-    /// Creates a folder (and parents) with `mode`.
+    /// Creates a folder (and missing parents) with `mode` (less the umask), and flushes each new folder's entry in
+    /// its parent, so that a power cut cannot take away a folder whose files were flushed (a file's
+    /// `fsync` makes its own entry durable only in file systems that journal it, such as ext4).
     static func makeDirectory(_ path: String, mode: mode_t = 0o750) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(mode)])
-        } catch {
-            throw PublishError(path: path, operation: "create folder", errno: EIO)
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectory(parent, mode: mode) }
+        guard mkdir(path, mode) == 0 || errno == EEXIST else {
+            throw PublishError(path: path, operation: "create folder", errno: errno)
         }
+        // No chmod: the umask can only narrow 0750, and a setgid bit inherited from the parent
+        // (docs/SUMMARIES.md) must stay.
+        try syncDirectory(parent.isEmpty ? "." : parent)
     }
 
     /// Removes temporary files left by an interrupted publish below `root`; returns how many.
