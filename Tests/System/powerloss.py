@@ -25,8 +25,8 @@ empty; the start-up publication succeeded and every published period has its fil
 clients re-send their unanswered batch (same id and content: it must get `250`, stored once) and
 their last acknowledged one (it must get the identical `250`). At the end the unanswered batches
 are settled and exactly the acknowledged batches are stored, and `surveyctl publish` succeeds.
-Right after each cut, before surveyd republishes, it also counts the periods that index.json links
-to but whose files the cut removed (printed as a note, not a failure: see docs/RELIABILITY.md).
+Right after each cut, before surveyd restarts, every period that index.json links to must have its
+files, whole (what an administrator opening index.html finds).
 """
 import collections
 import json
@@ -319,15 +319,15 @@ def tail(path, lines=40):
 
 
 def missing_summaries(summaries):
-    """Periods that index.json links to but whose summary.json is not there (what an administrator
-    opening index.html finds); index.json itself must be whole when present."""
+    """Periods that index.json links to whose files are not there, or not whole (what an
+    administrator opening index.html would find); index.json itself must be whole when present."""
     try:
         with open(os.path.join(summaries, "index.json"), encoding="utf-8") as file:
             index = json.load(file)
     except FileNotFoundError:
         return []
     except ValueError as error:
-        raise Failure(f"index.json is not whole after the cut: {error}")
+        return [f"index.json is not whole: {error}"]
     paths, todo = [], [index]
     while todo:
         item = todo.pop()
@@ -337,7 +337,22 @@ def missing_summaries(summaries):
             todo.extend(item.values())
         elif isinstance(item, list):
             todo.extend(item)
-    return [path for path in paths if not os.path.isfile(os.path.join(summaries, path, "summary.json"))]
+    missing = []
+    for path in sorted(paths):
+        names = [name for name in ("summary.json", "summary.csv", "report.html") if not os.path.isfile(os.path.join(summaries, path, name))]
+        if names:
+            missing.append(f"{path}: no {', '.join(names)}")
+            continue
+        try:
+            with open(os.path.join(summaries, path, "summary.json"), encoding="utf-8") as file:
+                json.load(file)
+        except ValueError as error:
+            missing.append(f"{path}/summary.json is not whole: {error}")
+    return missing
+
+
+def plural(count, noun):
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def free_port():
@@ -502,7 +517,7 @@ def main():
     crashes = 0
     pages_lost = collections.Counter()     # file name -> unflushed pages the cuts dropped
     entries_lost = collections.Counter()   # directory -> cuts that dropped unflushed entries in it
-    unlinked = collections.Counter()       # cuts after which index.json linked to missing periods
+    summaries_checked = [0]                # cuts after which the linked summaries were all there
     try:
         fs.mount()
         os.makedirs(state)
@@ -521,12 +536,13 @@ def main():
             daemon.kill()
             fs.unmount()
             fs.mount()
-            # Before surveyd republishes: what the summaries folder shows right after the cut.
+            kinds[f"{where}/{mode}"] += 1
+            # Before surveyd republishes: the summaries as an administrator finds them after the cut.
             missing = missing_summaries(checker.summaries)
             if missing:
-                unlinked["cuts"] += 1
-                unlinked["periods"] += len(missing)
-            kinds[f"{where}/{mode}"] += 1
+                raise Failure(f"right after cut {cuts + 1} ({mode}), before surveyd restarts, index.json links to periods "
+                              f"whose files the cut took away:\n  " + "\n  ".join(missing[:20]))
+            summaries_checked[0] += 1
             for path, pages in cut["files"].items():
                 pages_lost[os.path.basename(path)] += pages["dirty_pages_lost"]
             entries_lost.update(cut["directories_with_entries_lost"])
@@ -615,14 +631,11 @@ def main():
         f"{checker.unanswered_stored} unanswered batches were found stored (whole) and {checker.unanswered_missing} not at all")
     log(f"{checker.checks} checks after restarts: {checker.batches_checked} stored batches and {checker.responses_checked} responses "
         f"compared with what was sent, {checker.acknowledged_checked} acknowledgements looked up; tallies equal a recount, "
-        f"integrity ok, summaries republished")
+        f"integrity ok, summaries republished; right after each of the {summaries_checked[0]} cuts every period index.json "
+        f"links to had its files, whole")
     log("unflushed 4 KiB pages the cuts dropped: " + ", ".join(f"{name} {count}" for name, count in pages_lost.most_common()))
     if entries_lost:
         log("cuts that dropped unflushed directory entries: " + ", ".join(f"{path} {count}" for path, count in sorted(entries_lost.items())))
-    if unlinked:
-        log(f"note: after {unlinked['cuts']} cuts, index.json linked to {unlinked['periods']} periods whose folder the cut had removed "
-            f"(surveyd flushes a new period folder's files and the folder, not the folder's own entry in its parent); "
-            f"the start-up publication put them back each time")
     log(f"passed in {elapsed:.0f} s (seed {seed})")
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -3,7 +3,7 @@
 # flushed (Tests/System/lazyfs.py), cut at random moments under load from many clients; after each
 # cut surveyd restarts on what survived and every acknowledged batch must be there, once, whole.
 # See the docstring of Tests/System/powerloss.py and docs/RELIABILITY.md.
-# Usage: Tests/System/powerloss.sh BIN_DIR   (as root; about 2 minutes)
+# Usage: Tests/System/powerloss.sh BIN_DIR   (as root; about 1.5 minutes on two cores)
 # Environment: SEED (replay a run's choices), POWERLOSS_CUTS (default 50), POWERLOSS_CLIENTS (12).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
