@@ -154,8 +154,12 @@ public final class AtomicBatch: Sendable {
             throw PublishError(path: file.path, operation: "replace", errno: code)
         }
         staged.withLock { $0 = [] }
-        // Each folder once, several at a time (the file system groups concurrent journal commits).
-        let folders = Array(Set(files.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().path }))
+        // Each folder once, several at a time (the file system groups concurrent journal commits),
+        // and each folder's parent: a folder made by a publication that crashed before flushing
+        // its entry (``AtomicFile/makeDirectory(_:mode:)`` flushes it right after `mkdir`) is
+        // made durable by the next publication that writes into it.
+        let parents = Set(files.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().path })
+        let folders = Array(parents.union(parents.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }))
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: min(8, folders.count)) { worker in
             for index in stride(from: worker, to: folders.count, by: min(8, folders.count)) {
