@@ -15,7 +15,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 json() { python3 -c "import json,sys; print(round(json.loads(sys.argv[1])[sys.argv[2]]))" "$1" "$2"; }
 mkdir -p "$work/state"
 cp "$db" "$work/state/surveyd.sqlite"
-sed -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' config/surveyd.conf > "$work/surveyd.conf"
+sed -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' -e 's/max_unauthenticated: 128/max_unauthenticated: 2000/' \
+    -e 's/early_drop_start: 64/early_drop_start: 2000/' config/surveyd.conf > "$work/surveyd.conf"
 options=(--config "$work/surveyd.conf" --state-dir "$work/state")
 for i in $(seq 16); do
     "$bin/surveyctl" collaborator add --unit TPTN --name "bench $i" --json "${options[@]}" \

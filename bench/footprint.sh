@@ -13,7 +13,7 @@ bin=$(scripts/build-release surveyd surveyctl)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 source bench/service-like.sh
-service_config "$work" 's/max_connections: 512/max_connections: 2000/; s/max_connections_per_peer: 64/max_connections_per_peer: 1500/'
+service_config "$work" 's/max_connections: 512/max_connections: 2000/; s/max_connections_per_peer: 64/max_connections_per_peer: 1500/; s/max_unauthenticated: 128/max_unauthenticated: 2000/; s/early_drop_start: 64/early_drop_start: 2000/'
 rss() { awk "/$2/ {printf \"%.1f MB\", \$2/1024}" "/proc/$1/status"; }
 
 # Memory: idle, then 1,000 connections that each read the greeting and stay open.

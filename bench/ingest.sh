@@ -38,7 +38,9 @@ PY
 }
 json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
+# Every connection opens at once from one address: room for all of them to wait for AUTH.
 sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' \
+    -e 's/max_unauthenticated: 128/max_unauthenticated: 2000/' -e 's/early_drop_start: 64/early_drop_start: 2000/' \
     config/surveyd.conf > "$work/surveyd.conf"
 
 # One run of the three systems for a cell; prints one JSON line.

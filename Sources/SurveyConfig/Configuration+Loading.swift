@@ -271,12 +271,26 @@ struct ConfigurationReader {
             ("auth_failure_window_seconds", 1...86_400, \.authFailureWindowSeconds),
             ("auth_lockout_failures", 1...100_000, \.authLockoutFailures),
             ("drain_timeout_seconds", 0...3_600, \.drainTimeoutSeconds),
+            ("login_grace_seconds", 1...3_600, \.loginGraceSeconds),
+            ("max_unauthenticated", 1...100_000, \.maxUnauthenticated),
+            ("early_drop_start", 0...100_000, \.earlyDropStart),
+            ("early_drop_percent", 0...100, \.earlyDropPercent),
         ]
         let values = try entries(node, key: "limits", allowed: Set(fields.map(\.0)))
         for (name, range, path) in fields {
             if let value = values[name] {
                 config.limits[keyPath: path] = try integer(value, "limits.\(name)", range)
             }
+        }
+        if values["early_drop_start"] == nil {
+            // Unless set, early drop starts at half the cap (64 of 128 by default).
+            config.limits.earlyDropStart = config.limits.maxUnauthenticated / 2
+        }
+        if config.limits.earlyDropStart > config.limits.maxUnauthenticated {
+            throw fail(
+                "limits.early_drop_start", values["early_drop_start"] ?? node,
+                "must be at most limits.max_unauthenticated (\(config.limits.maxUnauthenticated)); equal means no early drop"
+            )
         }
     }
 

@@ -32,6 +32,12 @@ public struct BatchErrors: Equatable, Sendable {
 
     public init() {}
 
+    /// Errors found elsewhere (the store, at COMMIT): `listed` in order, `total` in all.
+    public init(listing listed: [LineError], total: Int) {
+        self.listed = Array(listed.prefix(BatchErrors.maximumListed))
+        self.total = max(total, listed.count)
+    }
+
     public var isEmpty: Bool { total == 0 }
 
     public mutating func append(_ error: LineError) {

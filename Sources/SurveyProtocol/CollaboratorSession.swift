@@ -47,10 +47,12 @@ public struct CollaboratorSession: Sendable {
         case unavailable
         /// The peer address is locked out after too many failures: refused without a check.
         case lockedOut
+        /// The credentials are good but the server has no place for another session.
+        case overCapacity
     }
 
     /// The outcome of storing a batch.
-    public enum CommitOutcome: Sendable {
+    public enum CommitOutcome: Sendable, Equatable {
         /// Stored now or earlier with identical content: the same receipt either way.
         case stored(responses: Int, receivedAt: String)
         case conflict(responses: Int, receivedAt: String)
@@ -59,15 +61,31 @@ public struct CollaboratorSession: Sendable {
         /// The batch id belongs to a batch an administrator retracted.
         case retracted(receivedAt: String)
         case revoked
+        /// The configuration in force refuses lines of the batch (a reload dropped a code it
+        /// uses since its BATCH): permanent, `554 5.6.0` naming the lines.
+        case rejected(BatchErrors)
+        /// The storage failed: temporary, `451`.
         case unavailable
     }
 
     public private(set) var state: State = .awaitingAuthentication
     public private(set) var failedAuthentications = 0
-    public let context: SessionContext
+    /// The configuration lines are validated against: the one in force when the session started,
+    /// replaced through ``adopt(_:)`` between batches.
+    public private(set) var context: SessionContext
 
     public init(context: SessionContext) {
         self.context = context
+    }
+
+    /// Takes the configuration now in force (after a reload) for the lines to come, unless a batch
+    /// is open: a batch is validated against the one configuration its BATCH found, never a mix.
+    /// Returns whether it was taken.
+    @discardableResult
+    public mutating func adopt(_ context: SessionContext) -> Bool {
+        guard !isInBatch else { return false }
+        self.context = context
+        return true
     }
 
     /// The authenticated collaborator, if any.
@@ -243,6 +261,9 @@ public struct CollaboratorSession: Sendable {
         case .lockedOut:
             state = .closed
             return .replyAndClose(.lockedOut)
+        case .overCapacity:
+            state = .closed
+            return .replyAndClose(.tooManyConnections)
         case .rejected:
             failedAuthentications += 1
             if failedAuthentications >= context.limits.maxAuthFailuresPerConnection {
@@ -270,6 +291,8 @@ public struct CollaboratorSession: Sendable {
         case .revoked:
             state = .closed
             return .replyAndClose(.revoked)
+        case let .rejected(errors):
+            return .reply(.rejected(batchID: batchID, errors: errors))
         case .unavailable:
             return .reply(.storageUnavailable)
         }

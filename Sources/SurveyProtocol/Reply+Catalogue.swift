@@ -27,6 +27,15 @@ extension Reply {
     public static let tooManyConnections = Reply(421, "4.3.2", "too many connections, try again later")
     public static let tooManyConnectionsFromPeer = Reply(421, "4.3.2", "too many connections from your address, try again later")
     public static let idleTimeout = Reply(421, "4.4.2", "idle timeout, closing")
+    /// Instead of the greeting, or to a waiting connection displaced by a newer one: the places for
+    /// connections that have not authenticated yet are taken.
+    public static let tooManyUnauthenticated = Reply(421, "4.3.2", "too many connections waiting to authenticate, try again later")
+
+    /// No successful AUTH within the login grace time after the connection was accepted.
+    public static func loginTimeout(seconds: Int) -> Reply {
+        Reply(421, "4.4.2", "no successful AUTH within \(seconds == 1 ? "1 second" : "\(seconds) seconds") of connecting, closing")
+    }
+
     public static let shuttingDown = Reply(421, "4.3.0", "server shutting down, try again later")
     public static let tooManyAuthFailures = Reply(421, "4.7.0", "too many failed authentications, closing")
     public static let lockedOut = Reply(421, "4.7.1", "too many failed authentications from your address, try again later")

@@ -12,27 +12,42 @@ extension CollaboratorServer {
         let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
         var logger = self.logger
         logger[metadataKey: "peer"] = "\(peer)"
+        let place: ConnectionAdmission.ID
         switch peers.admit(peer) {
-        case .admitted:
-            break
-        case let refusal:
-            if peers.shouldLogRefusal(peer) {
-                logger.warning("connection limit reached", metadata: ["reason": "\(refusal == .tooManyFromPeer ? "per-peer limit" : "total limit")"])
+        case let .admitted(id, displaced):
+            place = id
+            if let displaced {
+                connections.displace(displaced.id)
+                if peers.shouldLogRefusal(displaced.peer) {
+                    logger.warning("connection limit reached", metadata: [
+                        "reason": "unauthenticated limit: displaced the oldest waiting connection of the address holding the most",
+                        "displaced_peer": "\(displaced.peer)",
+                    ])
+                }
             }
-            let reply: Reply = refusal == .tooManyFromPeer ? .tooManyConnectionsFromPeer : .tooManyConnections
+        case let .refused(refusal):
+            let (reply, reason): (Reply, String) = switch refusal {
+            case .tooManyConnections: (.tooManyConnections, "total limit")
+            case .tooManyFromPeer: (.tooManyConnectionsFromPeer, "per-peer limit")
+            case .tooManyUnauthenticated: (.tooManyUnauthenticated, "unauthenticated limit")
+            case .earlyDrop: (.tooManyUnauthenticated, "unauthenticated early drop")
+            }
+            if peers.shouldLogRefusal(peer) {
+                logger.warning("connection limit reached", metadata: ["reason": "\(reason)"])
+            }
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(string: reply.encoded))
             }
             return
         }
-        defer { peers.release(peer) }
-        guard let key = connections.insert(connection.channel) else {
+        defer { peers.release(place) }
+        guard connections.insert(connection.channel, key: place) else {
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(string: Reply.shuttingDown.encoded))
             }
             return
         }
-        defer { connections.remove(key) }
+        defer { connections.remove(place) }
         logger.debug("connection opened")
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -80,10 +95,26 @@ extension CollaboratorServer {
                             break eventLoop
                         }
                         continue eventLoop
+                    case .loginTimeout:
+                        // Raced with a successful AUTH: the deadline no longer applies.
+                        guard session.identity == nil else { continue eventLoop }
+                        if peers.shouldLogRefusal(peer) { logger.info("login grace time over") }
+                        await send(Reply.loginTimeout(seconds: session.context.limits.loginGraceSeconds))
+                        break eventLoop
+                    case .displaced:
+                        guard session.identity == nil else { continue eventLoop }
+                        await send(Reply.tooManyUnauthenticated)
+                        break eventLoop
                     case let .framed(framed):
                         lines = framed
                     }
                     for line in lines {
+                        // Between batches the session takes the configuration in force, so a
+                        // batch is validated against the one its BATCH found (docs/PROTOCOL.md §6.3).
+                        if !session.isInBatch {
+                            session.adopt(context.current)
+                            if today.timeZone != session.context.timeZone { today = TodayCache(timeZone: session.context.timeZone) }
+                        }
                         var action: CollaboratorSession.Action
                         if let id = session.collaboratorToVerify(before: line), !isActive(id, logger: logger) {
                             logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
@@ -105,7 +136,18 @@ extension CollaboratorServer {
                                 break eventLoop
                             case let .authenticate(id, token):
                                 await flush()
-                                action = session.authenticationFinished(await authenticate(id: id, token: token, peer: peer, logger: &logger))
+                                var outcome = await authenticate(id: id, token: token, peer: peer, logger: &logger)
+                                if case .accepted = outcome {
+                                    if peers.authenticated(place) {
+                                        connection.channel.triggerUserOutboundEvent(LoginCompleted(), promise: nil)
+                                    } else {
+                                        if peers.shouldLogRefusal(peer) {
+                                            logger.warning("connection limit reached", metadata: ["reason": "total limit, or displaced before AUTH"])
+                                        }
+                                        outcome = .overCapacity
+                                    }
+                                }
+                                action = session.authenticationFinished(outcome)
                                 continue
                             case let .commit(submission):
                                 await flush()
@@ -212,7 +254,7 @@ extension CollaboratorServer {
         var logger = BatchLogger(logger, batch: submission.clientBatchID, responses: submission.responses.count)
         let start = ContinuousClock.now
         do {
-            let outcome = try await store.ingest(submission)
+            let outcome = try await store.ingest(submission, receivedAt: Date())
             databaseSucceeded(logger.full)
             logger.duration = ContinuousClock.now - start
             switch outcome {
@@ -227,20 +269,22 @@ extension CollaboratorServer {
                 ? .held(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
                 : .stored(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
         } catch {
-            if error.code != .unavailable && error.code != .internalError { databaseSucceeded(logger.full) }
-            switch error.code {
-            case .conflict:
-                logger.warning("batch conflict")
-                return .conflict(responses: error.existing?.responseCount ?? 0, receivedAt: error.existing?.receivedAt ?? "?")
-            case .retracted:
-                logger.notice("retracted batch sent again")
-                return .retracted(receivedAt: error.existing?.receivedAt ?? "?")
-            case .collaboratorRevoked, .unknownCollaborator:
-                logger.notice("revoked collaborator refused")
-                return .revoked
-            default:
+            switch CommitRefusal(error) {
+            case .storageFailure:
                 databaseFailed(error, logger.full)
                 return .unavailable
+            case let .answered(outcome):
+                databaseSucceeded(logger.full)
+                switch outcome {
+                case .conflict: logger.warning("batch conflict")
+                case .retracted: logger.notice("retracted batch sent again")
+                case .revoked: logger.notice("revoked collaborator refused")
+                case .rejected:
+                    // The loop logs the 554 itself, with its count, as for every rejection.
+                    logger.notice("batch uses codes the configuration in force no longer has")
+                case .stored, .held, .unavailable: break
+                }
+                return outcome
             }
         }
     }

@@ -37,7 +37,7 @@ public final class CollaboratorServer: Service, Sendable {
     }
 
     public let settings: Settings
-    let store: SurveyStore
+    let store: any BatchStore
     let logger: Logger
     let group: any EventLoopGroup
     let peers: PeerRegistry
@@ -53,7 +53,7 @@ public final class CollaboratorServer: Service, Sendable {
 
     /// - Parameter onReady: called once every address is bound, with the bound addresses.
     public init(
-        settings: Settings, store: SurveyStore, logger: Logger,
+        settings: Settings, store: any BatchStore, logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onReady: @escaping @Sendable ([SocketAddress]) -> Void = { _ in }
     ) {
@@ -66,7 +66,7 @@ public final class CollaboratorServer: Service, Sendable {
         counters = ServerCounters(timeZone: settings.context.timeZone)
         let limits = settings.context.limits
         peers = PeerRegistry(
-            maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer,
+            limits: ConnectionAdmission.Limits(limits),
             maxFailuresPerPeer: limits.maxAuthFailuresPerPeer, lockoutFailures: limits.authLockoutFailures, failureWindow: .seconds(limits.authFailureWindowSeconds)
         )
     }
@@ -84,19 +84,7 @@ public final class CollaboratorServer: Service, Sendable {
         let makeInitializer = { (secure: Bool) -> @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<InboundEvent, ByteBuffer>> in
             { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if secure, let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
-                    // After the framer, so only complete lines count as activity.
-                    try channel.pipeline.syncOperations.addHandler(
-                        IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))
-                    )
-                    try channel.pipeline.syncOperations.addHandler(SessionEventBridge())
-                    return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
-                        wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
-                    )
+                    try CollaboratorServer.sessionChannel(channel, limits: limits, tls: secure ? tls?.current : nil)
                 }
             }
         }
@@ -157,6 +145,26 @@ public final class CollaboratorServer: Service, Sendable {
             }
         }
         logger.info("server stopped")
+    }
+
+    /// Sets up an accepted channel for a session (on its event loop): TLS if `tls` is given, the
+    /// login deadline, line framing, the idle timeout, and the bridge to the connection's loop.
+    static func sessionChannel(_ channel: any Channel, limits: ProtocolLimits, tls: NIOSSLContext?) throws -> NIOAsyncChannel<InboundEvent, ByteBuffer> {
+        let pipeline = channel.pipeline.syncOperations
+        if let tls {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+        }
+        // After the TLS handler, so that it sees the handshake end; the deadline covers the
+        // handshake all the same (it runs from the moment the handler is added).
+        try pipeline.addHandler(LoginDeadlineHandler(grace: .seconds(Int64(limits.loginGraceSeconds)), secure: tls != nil))
+        try pipeline.addHandler(LineFrameDecoder(maxLineBytes: limits.maxLineBytes))
+        // After the framer, so only complete lines count as activity.
+        try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
+        try pipeline.addHandler(SessionEventBridge())
+        return try NIOAsyncChannel<InboundEvent, ByteBuffer>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
+        )
     }
 
     private func accept(on listener: NIOAsyncChannel<NIOAsyncChannel<InboundEvent, ByteBuffer>, Never>) async throws {

@@ -24,8 +24,8 @@ final class LineFrameDecoder: ChannelInboundHandler {
     }
 }
 
-/// Turns the idle timeout (measured on complete lines: it sits after the framer) and the server's
-/// drain request into events of the connection's loop.
+/// Turns the idle timeout (measured on complete lines: it sits after the framer), the login
+/// deadline, and the server's drain and displacement requests into events of the connection's loop.
 final class SessionEventBridge: ChannelInboundHandler {
     typealias InboundIn = InboundEvent
     typealias InboundOut = InboundEvent
@@ -40,6 +40,12 @@ final class SessionEventBridge: ChannelInboundHandler {
             }
         } else if event is DrainRequest {
             deliver(.drain, context: context)
+        } else if event is LoginDeadlineExpired || event is DisplaceRequest {
+            if context.channel.isWritable {
+                deliver(event is DisplaceRequest ? .displaced : .loginTimeout, context: context)
+            } else {
+                context.close(promise: nil)
+            }
         } else {
             context.fireUserInboundEventTriggered(event)
         }

@@ -1,48 +1,56 @@
 import Foundation
 import Synchronization
 
-/// Connection counts and failed authentications per peer address, shared by all connections.
+/// Connection places (see ``ConnectionAdmission``) and failed authentications per peer address,
+/// shared by all connections.
 final class PeerRegistry: Sendable {
     private struct State {
-        var total = 0
-        var perPeer: [String: Int] = [:]
+        var admission: ConnectionAdmission
         var failures: [String: [ContinuousClock.Instant]] = [:]
         var failureTotals: [String: Int] = [:]
         var lastRefusalLog: [String: ContinuousClock.Instant] = [:]
         var lockedOut: Set<String> = []
     }
 
-    private let state = Mutex(State())
-    let maxConnections: Int
-    let maxConnectionsPerPeer: Int
+    private let state: Mutex<State>
+    let limits: ConnectionAdmission.Limits
     let failureWindow: Duration
     let maxFailuresPerPeer: Int
     let lockoutFailures: Int
 
-    init(maxConnections: Int, maxConnectionsPerPeer: Int, maxFailuresPerPeer: Int, lockoutFailures: Int = .max, failureWindow: Duration) {
+    init(limits: ConnectionAdmission.Limits, maxFailuresPerPeer: Int, lockoutFailures: Int = .max, failureWindow: Duration) {
+        self.limits = limits
+        state = Mutex(State(admission: ConnectionAdmission(limits: limits)))
         self.lockoutFailures = lockoutFailures
-        self.maxConnections = maxConnections
-        self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.maxFailuresPerPeer = maxFailuresPerPeer
         self.failureWindow = failureWindow
     }
 
-    enum Admission: Equatable {
-        case admitted
-        case tooManyConnections
-        case tooManyFromPeer
+    /// Gives a new connection from `peer` a place among those waiting to authenticate, or says why
+    /// not; the early-drop draw uses the system's random source.
+    func admit(_ peer: String) -> ConnectionAdmission.Decision {
+        var random = SystemRandomNumberGenerator()
+        return state.withLock { $0.admission.admit(peer, random: &random) }
     }
 
-    /// Counts a new connection in, or says why it must be turned away.
-    func admit(_ peer: String) -> Admission {
-        state.withLock { state in
-            if state.total >= maxConnections { return .tooManyConnections }
-            if state.perPeer[peer, default: 0] >= maxConnectionsPerPeer { return .tooManyFromPeer }
-            state.total += 1
-            state.perPeer[peer, default: 0] += 1
-            return .admitted
-        }
+    /// Moves an authenticated connection to the authenticated pool; false if it must close (it was
+    /// displaced, or every authenticated place is taken).
+    func authenticated(_ id: ConnectionAdmission.ID) -> Bool {
+        state.withLock { $0.admission.authenticate(id) }
     }
+
+    /// Frees a connection's place when it closes.
+    func release(_ id: ConnectionAdmission.ID) {
+        state.withLock { $0.admission.release(id) }
+    }
+
+    /// Open connections holding a place, and of them those not yet authenticated.
+    var connectionCounts: (total: Int, unauthenticated: Int) {
+        state.withLock { ($0.admission.count, $0.admission.unauthenticatedCount) }
+    }
+
+    /// Open connections holding a place.
+    var connectionCount: Int { state.withLock { $0.admission.count } }
 
     /// Whether to log a refused connection from `peer`: at most one entry per peer every ten
     /// seconds, so a flood of connections cannot flood the journal.
@@ -54,18 +62,6 @@ final class PeerRegistry: Sendable {
             return true
         }
     }
-
-    /// Counts a connection out.
-    func release(_ peer: String) {
-        state.withLock { state in
-            state.total -= 1
-            let remaining = state.perPeer[peer, default: 1] - 1
-            state.perPeer[peer] = remaining > 0 ? remaining : nil
-        }
-    }
-
-    /// Open connections in total.
-    var connectionCount: Int { state.withLock { $0.total } }
 
     /// Records a failed authentication and returns how long to wait before answering it: the delay
     /// doubles with each recent failure from the peer, from 100 ms up to 2 s (reached at the latest

@@ -3,8 +3,8 @@ import SurveyModel
 import SurveyProtocol
 import Synchronization
 
-/// The session context that new connections use; replaced when the configuration is reloaded
-/// (open connections keep the one they started with).
+/// The session context in force; replaced when the configuration is reloaded. Sessions take it
+/// between batches (an open batch keeps the one its BATCH found).
 public final class SessionContextHolder: Sendable {
     private let value: Mutex<SessionContext>
 

@@ -9,6 +9,14 @@ public struct Collaborator: Sendable, Hashable, Codable {
     public var createdAt: String
     public var revokedAt: String?
 
+    public init(id: Int64, unit: String, name: String, createdAt: String, revokedAt: String? = nil) {
+        self.id = id
+        self.unit = unit
+        self.name = name
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+
     public var isRevoked: Bool { revokedAt != nil }
 }
 

@@ -1,7 +1,7 @@
 /// An error from the store: what kind of failure, a message for people, the cause, and where.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, in terms a caller can act on.
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
         /// The same batch id was already accepted with different content.
         case conflict
         /// The batch id belongs to a batch an administrator retracted: it does not count, and
@@ -11,7 +11,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case collaboratorRevoked
         /// No collaborator has this id.
         case unknownCollaborator
-        /// A unit, topic, group or sentiment code is not in the (active) configuration.
+        /// A unit, topic, group or sentiment code is not in the (active) configuration. From
+        /// ``SurveyStore/ingest(_:receivedAt:)``, ``StoreError/problems`` names the lines.
         case unknownCode
         /// The database was written by a newer surveyd.
         case schemaTooNew
@@ -25,8 +26,29 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case internalError
     }
 
+    /// A response of a batch that the configuration in force refuses: its 1-based line within the
+    /// batch (line 1 is the first response), the field (`topic`, `group` or `sentiment`) and the
+    /// reason, in the words of docs/PROTOCOL.md §6.3 (`unknown topic 'CDX'`).
+    public struct LineProblem: Sendable, Hashable {
+        public var line: Int
+        public var field: String
+        public var reason: String
+
+        public init(line: Int, field: String, reason: String) {
+            self.line = line
+            self.field = field
+            self.reason = reason
+        }
+    }
+
     public var code: Code
     public var message: String
+    /// For ``Code/unknownCode`` from an ingest: the first ``maximumProblems`` bad lines, in order.
+    public var problems: [LineProblem] = []
+    /// For ``Code/unknownCode`` from an ingest: how many lines are bad in all.
+    public var problemCount = 0
+    /// Most problems listed in ``problems``.
+    public static let maximumProblems = 100
     /// The batch already stored under the same id, for ``Code/conflict``.
     public var existing: BatchReceipt?
     /// Description of the underlying error, if any.

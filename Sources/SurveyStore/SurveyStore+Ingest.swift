@@ -14,6 +14,14 @@ public struct BatchReceipt: Sendable, Hashable, Codable {
     public var digest: String
     /// Stored but held for review: not counted until approved.
     public var held: Bool = false
+
+    public init(clientBatchID: String, responseCount: Int, receivedAt: String, digest: String, held: Bool = false) {
+        self.clientBatchID = clientBatchID
+        self.responseCount = responseCount
+        self.receivedAt = receivedAt
+        self.digest = digest
+        self.held = held
+    }
 }
 
 /// The result of ingesting a batch.
@@ -94,15 +102,32 @@ extension SurveyStore {
         var keys: [TallyIncrementKey] = []
         keys.reserveCapacity(submission.responses.count)
         var topics = CodeMemo(codes.topics), groups = CodeMemo(codes.groups), sentiments = CodeMemo(codes.sentiments)
-        for response in submission.responses {
+        // The session validated the batch against the configuration in force at its BATCH; a
+        // reload since may have dropped a code. Every such line is named, as the session would.
+        var problems: [StoreError.LineProblem] = []
+        var problemCount = 0
+        for (offset, response) in submission.responses.enumerated() {
             guard let topic = topics.id(response.topic), let group = groups.id(response.group),
                   let sentiment = sentiments.id(response.sentiment)
             else {
-                throw StoreError(.unknownCode, "the batch refers to a topic, group or sentiment that is not configured: \(response.canonicalLine)")
+                problemCount += 1
+                if problems.count < StoreError.maximumProblems {
+                    problems.append(SurveyStore.problem(response, line: offset + 1, topics: &topics, groups: &groups))
+                }
+                continue
             }
+            guard problemCount == 0 else { continue }
             rows.append(.init(day: response.collectedOn.dayNumber, topic: topic, group: group, sentiment: sentiment))
             let span = response.collectedOn.tallySpanStart.dayNumber
             keys.append(TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment))
+        }
+        if problemCount > 0 {
+            var error = StoreError(
+                .unknownCode, "the batch refers to a topic, group or sentiment that the configuration in force does not have"
+            )
+            error.problems = problems
+            error.problemCount = problemCount
+            throw error
         }
         let increments = TallyIncrementKey.summed(keys)
         let heldUnits: Set<Int64>?
@@ -115,6 +140,18 @@ extension SurveyStore {
             submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
             rows: rows, increments: increments, heldUnits: heldUnits
         )
+    }
+
+    /// The first unknown code of a response, as docs/PROTOCOL.md §6.3 words it (topic, then group,
+    /// then sentiment). Codes come from the configuration, so they need no escaping.
+    static func problem(_ response: Response, line: Int, topics: inout CodeMemo, groups: inout CodeMemo) -> StoreError.LineProblem {
+        if topics.id(response.topic) == nil {
+            return .init(line: line, field: "topic", reason: "unknown topic '\(response.topic)'")
+        }
+        if groups.id(response.group) == nil {
+            return .init(line: line, field: "group", reason: "unknown respondent group '\(response.group)'")
+        }
+        return .init(line: line, field: "sentiment", reason: "unknown sentiment '\(response.sentiment)'")
     }
 
     /// The writes of one batch, inside the caller's transaction or savepoint.

@@ -91,6 +91,35 @@ import TestSupport
         }
     }
 
+    /// A connection that does not authenticate within the login grace time gets `421 4.4.2` and is
+    /// closed, whether it is silent or keeps sending PING (which resets the idle timeout, not this
+    /// deadline).
+    @Test(.timeLimit(.minutes(1))) func theLoginGraceTimeClosesUnauthenticatedConnections() async throws {
+        let daemon = try Daemon(replacing: ["login_grace_seconds: 20": "login_grace_seconds: 2"])
+        try await daemon.start()
+        let silent = try #require(RawConnection(from: "127.0.0.5", to: daemon.port, timeout: 10))
+        let chatty = try #require(RawConnection(from: "127.0.0.6", to: daemon.port, timeout: 10))
+        let start = ContinuousClock.now
+        #expect(silent.readLine()?.hasPrefix("220") == true)
+        #expect(chatty.readLine()?.hasPrefix("220") == true)
+        var pongs = 0
+        while ContinuousClock.now - start < .milliseconds(1500) {
+            #expect(chatty.send(Array("PING\r\n".utf8)))
+            if chatty.readLine() == "250 2.0.0 pong" { pongs += 1 }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(pongs >= 5)
+        let reply = "421 4.4.2 " + Reply.loginTimeout(seconds: 2).lines[0]
+        #expect(silent.readLine() == reply)
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(5), "closed after \(elapsed)")
+        #expect(silent.readLine() == nil, "closed after the reply")
+        var last: String?
+        while let line = chatty.readLine() { last = line }
+        #expect(last == reply)
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test func connectionLimitsPerPeer() async throws {
         let daemon = try Daemon(replacing: ["max_connections_per_peer: 64": "max_connections_per_peer: 2"])
         try await daemon.start()

@@ -242,7 +242,12 @@ import Testing
     }
 
     @Test func twoHundredConcurrentClientsTenBatchesEach() async throws {
-        let daemon = try Daemon(replacing: ["max_connections_per_peer: 64": "max_connections_per_peer: 400"])
+        // 200 connections open at once from one address: room for all of them to wait for AUTH
+        // (by default, early drop would refuse some from the 65th waiting one on).
+        let daemon = try Daemon(replacing: [
+            "max_connections_per_peer: 64": "max_connections_per_peer: 400",
+            "max_unauthenticated: 128": "max_unauthenticated: 400", "early_drop_start: 64": "early_drop_start: 400",
+        ])
         let units = ["TPTN", "TPSC", "TXPY", "DH", "PL", "DHY", "VN", "DT", "PB", "KCQ", "KDN", "QS", "CA", "DHTN", "BVTW", "BDBP"]
         let collaborators = try daemon.addCollaborators(units: (0..<200).map { units[$0 % 16] })
         try await daemon.start()

@@ -36,14 +36,14 @@ struct TestCertificates {
 
 @Suite struct TLSTests {
     /// A daemon with plain text on loopback (from the test harness) and TLS on another port.
-    static func start() async throws -> (Daemon, TestCertificates, tlsPort: Int, (id: Int64, token: String)) {
+    static func start(replacing extra: [String: String] = [:]) async throws -> (Daemon, TestCertificates, tlsPort: Int, (id: Int64, token: String)) {
         let tlsPort = freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-certs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = try await TestCertificates.make(in: directory)
         let daemon = try Daemon(replacing: [
             Self.commentedTLS: "tls:\n  listen: [\"127.0.0.1:\(tlsPort)\"]\n  certificate: \(certificates.certificateFile)\n  key: \(certificates.keyFile)",
-        ])
+        ].merging(extra) { $1 })
         let collaborator = try daemon.addCollaborators(units: ["TPTN"])[0]
         try await daemon.start()
         return (daemon, certificates, tlsPort, collaborator)
@@ -161,6 +161,27 @@ struct TestCertificates {
         }
         await #expect(throws: TLSFailure.self) {
             try await ProtocolClient.withConnection(host: "127.0.0.1", port: tlsPort, tls: ClientTLS(caFile: certificates.caFile)) { (_) async throws -> Void in }
+        }
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// The login grace time covers the TLS handshake: a client that starts a handshake and stalls
+    /// is closed at the deadline (no reply can reach it), while a client that completes the
+    /// handshake in time is served.
+    @Test(.timeLimit(.minutes(2))) func aStalledHandshakeIsClosedAtTheLoginGraceTime() async throws {
+        let (daemon, certificates, tlsPort, collaborator) = try await Self.start(replacing: ["login_grace_seconds: 20": "login_grace_seconds: 2"])
+        defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+        let stalled = try #require(RawConnection(from: "127.0.0.4", to: tlsPort, timeout: 10))
+        // The first bytes of a TLS record holding a ClientHello, and no more.
+        #expect(stalled.send([0x16, 0x03, 0x01, 0x00, 0xC8, 0x01]))
+        let start = ContinuousClock.now
+        #expect(stalled.readLine() == nil)
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed >= .milliseconds(1800) && elapsed < .seconds(6), "closed after \(elapsed)")
+        try await ProtocolClient.withConnection(host: "127.0.0.1", port: tlsPort, tls: ClientTLS(caFile: certificates.caFile)) { (client) async throws -> Void in
+            #expect(try await client.command("AUTH \(collaborator.id) \(collaborator.token)").code == 235)
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await client.command("PING") == .pong, "an authenticated session outlives the grace time")
         }
         #expect(await daemon.stop() == 0)
     }

@@ -67,6 +67,9 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
         BadCase(name: "bad listen address", text: "listen: [\"localhost\"]\n", key: "listen[0]", line: 1, reason: "HOST:PORT"),
         BadCase(name: "bad period", text: "publish: { periods: [fortnight] }\n", key: "publish.periods[0]", line: 1, reason: "week, month"),
         BadCase(name: "limit out of range", text: "limits: { max_line_bytes: 5 }\n", key: "limits.max_line_bytes", line: 1, reason: "between 128"),
+        BadCase(name: "early drop past the unauthenticated cap", text: "limits:\n  max_unauthenticated: 10\n  early_drop_start: 11\n", key: "limits.early_drop_start", line: 3, reason: "at most limits.max_unauthenticated (10)"),
+        BadCase(name: "early drop percent out of range", text: "limits: { early_drop_percent: 101 }\n", key: "limits.early_drop_percent", line: 1, reason: "between 0"),
+        BadCase(name: "login grace out of range", text: "limits: { login_grace_seconds: 0 }\n", key: "limits.login_grace_seconds", line: 1, reason: "between 1"),
         BadCase(name: "bad code characters", text: "units:\n  - { code: \"U 01\", name: A }\n", key: "units[0].code", line: 2, reason: "a code is"),
         BadCase(name: "topic ends before it starts", text: "topics:\n  - { code: T, title: A, active_from: 2026-05-01, active_to: 2026-04-01 }\n", key: "topics[0].active_to", line: 2, reason: "before it starts"),
         BadCase(name: "duplicate key", text: "time_zone: UTC\ntime_zone: UTC\n", key: "time_zone", line: 2, reason: "twice"),
@@ -104,6 +107,13 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
             if keep { lines.append(line) }
         }
         return "\n" + lines.joined(separator: "\n")
+    }
+
+    @Test func earlyDropStartsAtHalfTheUnauthenticatedCapUnlessSet() throws {
+        let halved = try Configuration.parse(minimal + "\nlimits:\n  max_unauthenticated: 32\n", file: "t.conf")
+        #expect(halved.limits.maxUnauthenticated == 32 && halved.limits.earlyDropStart == 16)
+        let set = try Configuration.parse(minimal + "\nlimits:\n  max_unauthenticated: 32\n  early_drop_start: 32\n  login_grace_seconds: 5\n", file: "t.conf")
+        #expect(set.limits.earlyDropStart == 32 && set.limits.loginGraceSeconds == 5)
     }
 
     @Test func missingFileIsAConfigurationError() {

@@ -199,4 +199,62 @@ import Testing
         _ = fresh.receive(line("AUTH 7 secret"), today: Self.today)
         #expect(fresh.authenticationFinished(.revoked) == .replyAndClose(.revoked))
     }
+    /// A reload between batches applies from the next BATCH; a batch open during the reload is
+    /// validated against the configuration its BATCH found, never a mix of two.
+    @Test func aReloadAppliesFromTheNextBatchOnly() {
+        var reduced = Self.context
+        reduced.catalog = Catalog(
+            units: Self.context.catalog.units, topics: [Topic(code: "YTE", title: "Y tế")],
+            groups: Self.context.catalog.groups, sentiments: Self.context.catalog.sentiments
+        )
+        var session = authenticated()
+        _ = session.receive(line("BATCH b1 2"), today: Self.today)
+        _ = session.receive(line("R 2026-11-20 CDS ND DONGTINH"), today: Self.today)
+        // Refused while the batch is open: the second line is still checked against the old list.
+        let takenInBatch = session.adopt(reduced)
+        #expect(!takenInBatch)
+        #expect(session.receive(line("R 2026-11-20 CDS CB DONGTINH"), today: Self.today) == .none)
+        guard case let .commit(submission) = session.receive(line("COMMIT"), today: Self.today) else {
+            Issue.record("the batch should go to the store")
+            return
+        }
+        #expect(submission.responses.map(\.topic) == ["CDS", "CDS"])
+        // The store, under the new configuration, refuses it line by line: 554, permanent.
+        let errors = BatchErrors(listing: [
+            LineError(line: 1, field: "topic", reason: "unknown topic 'CDS'"), LineError(line: 2, field: "topic", reason: "unknown topic 'CDS'"),
+        ], total: 2)
+        let reply = session.commitFinished(.rejected(errors))
+        #expect(reply == .reply(.rejected(batchID: "b1", errors: errors)))
+        #expect(Reply.rejected(batchID: "b1", errors: errors).encoded == """
+            554-5.6.0 batch b1 rejected: 2 bad lines; nothing stored\r
+            554-5.6.0 line 1: topic: unknown topic 'CDS'\r
+            554-5.6.0 line 2: topic: unknown topic 'CDS'\r
+            554 5.6.0 end of errors\r
+
+            """)
+        // Between batches the new configuration is taken: CDS is now unknown at once, YTE valid.
+        let takenBetween = session.adopt(reduced)
+        #expect(takenBetween)
+        _ = session.receive(line("BATCH b2 2"), today: Self.today)
+        _ = session.receive(line("R 2026-11-20 CDS ND DONGTINH"), today: Self.today)
+        _ = session.receive(line("R 2026-11-20 YTE ND DONGTINH"), today: Self.today)
+        guard case let .reply(rejection) = session.receive(line("COMMIT"), today: Self.today) else {
+            Issue.record("the batch should be rejected by the session")
+            return
+        }
+        #expect(rejection.lines == ["batch b2 rejected: 1 bad line; nothing stored", "line 1: topic: unknown topic 'CDS'", "end of errors"])
+    }
+
+    @Test func storeErrorsBeyondTheListedOnesAreCounted() {
+        let listed = (1...25).map { LineError(line: $0, field: "group", reason: "unknown respondent group 'X'") }
+        let errors = BatchErrors(listing: listed, total: 300)
+        #expect(errors.listed.count == BatchErrors.maximumListed && errors.total == 300)
+        #expect(Reply.rejected(batchID: "b", errors: errors).lines.suffix(2) == ["… and 280 more", "end of errors"])
+    }
+
+    @Test func aSessionWithNoPlaceLeftIsClosed() {
+        var session = CollaboratorSession(context: Self.context)
+        _ = session.receive(line("AUTH 7 secret"), today: Self.today)
+        #expect(session.authenticationFinished(.overCapacity) == .replyAndClose(.tooManyConnections))
+    }
 }

@@ -5,18 +5,6 @@ import SurveyProtocol
 import Testing
 
 @Suite struct PeerRegistryTests {
-    @Test func connectionsAreLimitedInTotalAndPerPeer() {
-        let registry = PeerRegistry(maxConnections: 3, maxConnectionsPerPeer: 2, maxFailuresPerPeer: 10, failureWindow: .seconds(60))
-        #expect(registry.admit("10.0.0.1") == .admitted)
-        #expect(registry.admit("10.0.0.1") == .admitted)
-        #expect(registry.admit("10.0.0.1") == .tooManyFromPeer)
-        #expect(registry.admit("10.0.0.2") == .admitted)
-        #expect(registry.admit("10.0.0.3") == .tooManyConnections)
-        registry.release("10.0.0.1")
-        #expect(registry.connectionCount == 2)
-        #expect(registry.admit("10.0.0.3") == .admitted)
-    }
-
     @Test func failureDelaysDoubleUpToTwoSeconds() {
         #expect((1...8).map { PeerRegistry.delay(afterFailures: $0, limit: 10) } == [
             .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800),
@@ -26,7 +14,10 @@ import Testing
     }
 
     @Test func failuresAreCountedInTheWindowAndLogsAreRateLimited() {
-        let registry = PeerRegistry(maxConnections: 10, maxConnectionsPerPeer: 10, maxFailuresPerPeer: 100, failureWindow: .seconds(60))
+        let registry = PeerRegistry(
+            limits: .init(maxAuthenticated: 10, maxUnauthenticated: 10, maxPerPeer: 10, earlyDropStart: 10, earlyDropPercent: 0),
+            maxFailuresPerPeer: 100, failureWindow: .seconds(60)
+        )
         let start = ContinuousClock.now
         let logged = (0..<60).map { registry.recordFailure("p", now: start + .milliseconds($0)).log }
         #expect(logged.prefix(5).allSatisfy { $0 })
@@ -61,6 +52,8 @@ import Testing
                 }
             case .idleTimeout: lines.append("<idle>")
             case .drain: lines.append("<drain>")
+            case .loginTimeout: lines.append("<login>")
+            case .displaced: lines.append("<displaced>")
             }
         }
         #expect(lines == ["PING", "HELP", "<overlong>"])

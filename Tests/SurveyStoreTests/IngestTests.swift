@@ -139,9 +139,65 @@ import TestSupport
             try await fixture.store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "bad", responses: responses))
         }
         #expect(error?.code == .unknownCode)
+        #expect(error?.problems == [.init(line: 38, field: "topic", reason: "unknown topic 'NOPE'")])
+        #expect(error?.problemCount == 1)
         for table in ["batches", "responses", "span_tallies"] {
             #expect(try Self.count(fixture.store, table) == 0, "\(table)")
         }
+    }
+
+    /// A reload that drops codes while a batch is open: the store refuses the batch at COMMIT and
+    /// names every line (1-based, as the protocol numbers them) with the first unknown field, in
+    /// the protocol's words; nothing is stored. Codes it still has are accepted afterwards.
+    @Test func codesDroppedByAReloadAreRefusedLineByLine() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        let day = LocalDate(iso: "2026-11-20")!
+        let responses = [
+            Response(collectedOn: day, topic: "CDS", group: "ND", sentiment: "DT"),
+            Response(collectedOn: day, topic: "YTE", group: "CB", sentiment: "DT"),
+            Response(collectedOn: day, topic: "YTE", group: "ND", sentiment: "PV"),
+            Response(collectedOn: day, topic: "GD", group: "DV", sentiment: "DT"),
+        ]
+        let old = StoreFixture.catalog
+        try fixture.store.synchronize(Catalog(
+            units: old.units, topics: old.topics.filter { $0.code != "YTE" }, groups: old.groups.filter { $0.code != "ND" },
+            sentiments: old.sentiments
+        ))
+        let error = await #expect(throws: StoreError.self) {
+            try await fixture.store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "reload", responses: responses))
+        }
+        #expect(error?.code == .unknownCode)
+        #expect(error?.problems == [
+            .init(line: 1, field: "group", reason: "unknown respondent group 'ND'"),
+            .init(line: 2, field: "topic", reason: "unknown topic 'YTE'"),
+            .init(line: 3, field: "topic", reason: "unknown topic 'YTE'"),
+        ])
+        #expect(error?.problemCount == 3)
+        #expect(error?.isTemporary == false)
+        for table in ["batches", "responses", "span_tallies"] {
+            #expect(try Self.count(fixture.store, table) == 0, "\(table)")
+        }
+        let kept = BatchSubmission(collaboratorID: a.id, clientBatchID: "reload-2", responses: [responses[3]])
+        guard case .accepted = try await fixture.store.ingest(kept) else {
+            Issue.record("a batch with codes still configured should be stored")
+            return
+        }
+    }
+
+    @Test func theListOfBadLinesIsBounded() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let (a, _) = try fixture.store.addCollaborator(unit: "U01", name: "A")
+        let day = LocalDate(iso: "2026-11-20")!
+        let responses = Array(repeating: Response(collectedOn: day, topic: "GONE", group: "ND", sentiment: "DT"), count: 1000)
+        let error = await #expect(throws: StoreError.self) {
+            try await fixture.store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "many", responses: responses))
+        }
+        #expect(error?.problems.count == StoreError.maximumProblems)
+        #expect(error?.problems.last?.line == StoreError.maximumProblems)
+        #expect(error?.problemCount == 1000)
     }
 
     @Test func aFailureInsideTheTransactionRollsEverythingBack() async throws {

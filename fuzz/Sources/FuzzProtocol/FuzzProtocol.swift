@@ -92,7 +92,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             case let .authenticate(id, token):
                 require(!token.isEmpty, "empty token passed to the store")
                 let outcomes: [CollaboratorSession.AuthenticationOutcome] = [
-                    .accepted(.init(collaboratorID: id, unit: "TPTN")), .rejected, .unavailable, .revoked, .lockedOut,
+                    .accepted(.init(collaboratorID: id, unit: "TPTN")), .rejected, .unavailable, .revoked, .lockedOut, .overCapacity,
                 ]
                 action = session.authenticationFinished(outcomes[(token.utf8.count + step) % outcomes.count])
                 continue
@@ -101,6 +101,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 let outcomes: [CollaboratorSession.CommitOutcome] = [
                     .stored(responses: submission.responses.count, receivedAt: "2026-11-22T10:00:00Z"),
                     .conflict(responses: 1, receivedAt: "2026-11-22T09:00:00Z"), .retracted(receivedAt: "2026-11-21T08:00:00Z"), .held(responses: 3, receivedAt: "2026-11-22T10:00:00Z"), .unavailable, .revoked,
+                    .rejected(BatchErrors(listing: [LineError(line: 1, field: "topic", reason: "unknown topic 'CDS'")], total: 1)),
                 ]
                 action = session.commitFinished(outcomes[(submission.clientBatchID.utf8.count + step) % outcomes.count])
                 continue
