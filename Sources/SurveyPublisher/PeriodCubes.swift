@@ -14,7 +14,7 @@ struct PeriodCubes {
     let empty: TallyCube
     private var cubes: [Period: TallyCube] = [:]
 
-    init(snapshot: borrowing PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind]) throws {
+    init(snapshot: PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind]) throws {
         empty = TallyCube(
             units: dimensions.units.map(\.unit), topics: dimensions.topics.map(\.topic),
             groups: dimensions.groups.map(\.group), sentiments: dimensions.sentiments.map(\.sentiment)

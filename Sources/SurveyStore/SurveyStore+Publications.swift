@@ -34,11 +34,11 @@ public struct SummaryDimensions: Sendable {
 /// range of tally spans, the tallies, the previous publications and the batches awaiting approval
 /// all describe the same state of the database, whatever ingest commits meanwhile.
 ///
-/// It lives only inside ``SurveyStore/withPublicationSnapshot(_:)``. (GRDB's
+/// Use it only inside ``SurveyStore/withPublicationSnapshot(_:)`` (its connection is lent for that call). (GRDB's
 /// `DatabaseSnapshotPool`, which would let several readers share the view, needs SQLite's
 /// `SQLITE_ENABLE_SNAPSHOT`, which GRDB turns off on Linux and Debian's libsqlite3 is built
 /// without: the view is one connection's transaction.)
-public struct PublicationSnapshot: ~Copyable {
+public struct PublicationSnapshot {
     let db: Database
 
     /// Active reference rows, plus inactive units and topics that still have tallies.
@@ -119,7 +119,7 @@ public struct PublicationSnapshot: ~Copyable {
 extension SurveyStore {
     /// Runs `body` with a view of the database that no concurrent commit changes (one read
     /// transaction). Everything a publication uses is read through it.
-    public func withPublicationSnapshot<T>(_ body: (borrowing PublicationSnapshot) throws -> T) throws -> T {
+    public func withPublicationSnapshot<T>(_ body: (PublicationSnapshot) throws -> T) throws -> T {
         do {
             return try writer.read { db in try body(PublicationSnapshot(db: db)) }
         } catch let error as StoreError {
