@@ -61,6 +61,9 @@ struct Surveyd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First of all: from here on a crash (a failed runtime check, a bad pointer, an abort)
+        // leaves its reason and call stack on standard error, the journal under systemd.
+        FatalSignalReporter.install(identifier: "surveyd")
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let journal = logTarget == .journal || (logTarget == .auto && !checkConfig && JournalLogHandler.shouldUseJournal())
         LoggingSystem.bootstrap { label in

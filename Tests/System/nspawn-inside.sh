@@ -70,6 +70,22 @@ for _ in $(seq 40); do [[ $(systemctl is-active surveyd.service) == active ]] &&
 [[ $(systemctl is-active surveyd.service) == active ]] || fail "not active again after the watchdog restart"
 rm -rf /run/systemd/system/surveyd.service.d && systemctl daemon-reload
 
+step "a crash is reported in the journal at priority crit, and the service restarts"
+pid=$(systemctl show -P MainPID surveyd.service)
+before=$(systemctl show -P NRestarts surveyd.service)
+systemctl kill --kill-whom=main -s SIGILL surveyd.service
+for _ in $(seq 40); do
+    [[ $(systemctl show -P NRestarts surveyd.service) -gt $before ]] && break; sleep 0.25
+done
+[[ $(systemctl show -P NRestarts surveyd.service) -gt $before ]] || fail "no restart after SIGILL"
+journalctl --sync
+journalctl -u surveyd -p crit -o cat _PID="$pid" --no-pager > /tmp/crash.txt 2>/dev/null
+grep -q "^fatal signal SIGILL (illegal instruction) at .*sent by process 1 with kill(2)" /tmp/crash.txt || fail "no crash report: $(head -3 /tmp/crash.txt)"
+grep -q "^#0 " /tmp/crash.txt && grep -q "^build-id " /tmp/crash.txt || fail "no frames in the crash report"
+journal_has cat "Main process exited, code=[a-z]*, status=4/ILL" || fail "systemd did not see the SIGILL"
+for _ in $(seq 40); do [[ $(systemctl is-active surveyd.service) == active ]] && break; sleep 0.25; done
+[[ $(systemctl is-active surveyd.service) == active ]] || fail "not active again after the crash"
+
 step "stop; a connection to surveyd.socket starts it again"
 systemctl stop surveyd.service
 [[ $(systemctl is-active surveyd.service) != active ]] || fail "still active after stop"
