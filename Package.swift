@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "SurveyStore",
             dependencies: [
-                "SurveyModel",
+                "SurveyModel", "SurveyProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "SurveyServerTests",
             dependencies: [
-                "SurveyServer", "SurveyProtocol", "SurveyStore", "SurveyModel",
+                "SurveyServer", "SurveyProtocol", "TestSupport", "SurveyStore", "SurveyModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

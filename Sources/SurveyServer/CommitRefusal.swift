@@ -29,8 +29,7 @@ enum CommitRefusal: Equatable {
                 self = .storageFailure
                 return
             }
-            let lines = error.problems.map { LineError(line: $0.line, field: $0.field, reason: $0.reason) }
-            self = .answered(.rejected(BatchErrors(listing: lines, total: error.problemCount)))
+                        self = .answered(.rejected(BatchErrors(listing: error.problems, total: error.problemCount)))
         case .unavailable, .internalError, .cannotOpen, .schemaTooNew, .notFound:
             self = .storageFailure
         }

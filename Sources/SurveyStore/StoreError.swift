@@ -1,3 +1,5 @@
+import SurveyProtocol
+
 /// An error from the store: what kind of failure, a message for people, the cause, and where.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, in terms a caller can act on.
@@ -26,25 +28,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case internalError
     }
 
-    /// A response of a batch that the configuration in force refuses: its 1-based line within the
-    /// batch (line 1 is the first response), the field (`topic`, `group` or `sentiment`) and the
-    /// reason, in the words of docs/PROTOCOL.md §6.3 (`unknown topic 'CDX'`).
-    public struct LineProblem: Sendable, Hashable {
-        public var line: Int
-        public var field: String
-        public var reason: String
-
-        public init(line: Int, field: String, reason: String) {
-            self.line = line
-            self.field = field
-            self.reason = reason
-        }
-    }
-
     public var code: Code
     public var message: String
-    /// For ``Code/unknownCode`` from an ingest: the first ``maximumProblems`` bad lines, in order.
-    public var problems: [LineProblem] = []
+    /// For ``Code/unknownCode`` from an ingest: the first ``maximumProblems`` bad lines, in order:
+    /// each response's 1-based line within the batch, the field and the reason in the words of
+    /// docs/PROTOCOL.md §6.3 (`unknown topic 'CDX'`), as the session reports them.
+    public var problems: [LineError] = []
     /// For ``Code/unknownCode`` from an ingest: how many lines are bad in all.
     public var problemCount = 0
     /// Most problems listed in ``problems``.

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import SurveyModel
+import SurveyProtocol
 import Synchronization
 
 /// What the store says about a stored batch; the same for the first acceptance and every retry.
@@ -104,7 +105,7 @@ extension SurveyStore {
         var topics = CodeMemo(codes.topics), groups = CodeMemo(codes.groups), sentiments = CodeMemo(codes.sentiments)
         // The session validated the batch against the configuration in force at its BATCH; a
         // reload since may have dropped a code. Every such line is named, as the session would.
-        var problems: [StoreError.LineProblem] = []
+        var problems: [LineError] = []
         var problemCount = 0
         for (offset, response) in submission.responses.enumerated() {
             guard let topic = topics.id(response.topic), let group = groups.id(response.group),
@@ -144,7 +145,7 @@ extension SurveyStore {
 
     /// The first unknown code of a response, as docs/PROTOCOL.md §6.3 words it (topic, then group,
     /// then sentiment). Codes come from the configuration, so they need no escaping.
-    static func problem(_ response: Response, line: Int, topics: inout CodeMemo, groups: inout CodeMemo) -> StoreError.LineProblem {
+    static func problem(_ response: Response, line: Int, topics: inout CodeMemo, groups: inout CodeMemo) -> LineError {
         if topics.id(response.topic) == nil {
             return .init(line: line, field: "topic", reason: "unknown topic '\(response.topic)'")
         }
