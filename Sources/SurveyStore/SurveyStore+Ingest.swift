@@ -105,6 +105,7 @@ extension SurveyStore {
             keys.append(TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment))
         }
         let increments = TallyIncrementKey.summed(keys)
+        let roundCounts = SurveyStore.roundCounts(rows, roundIndex.withLock { $0 })
         let heldUnits: Set<Int64>?
         switch hold.withLock({ $0 }) {
         case .none: heldUnits = []
@@ -113,7 +114,7 @@ extension SurveyStore {
         }
         return PreparedBatch(
             submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
-            rows: rows, increments: increments, heldUnits: heldUnits
+            rows: rows, increments: increments, heldUnits: heldUnits, roundCounts: roundCounts
         )
     }
 
@@ -153,6 +154,7 @@ extension SurveyStore {
             default: rows[index].sentiment
             }
         }
+        try SurveyStore.storeRoundCounts(batch.roundCounts, batchID: batchID, in: db)
         let receipt = BatchReceipt(
             clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
             digest: batch.digest.hexString, held: held
@@ -235,6 +237,8 @@ struct PreparedBatch: Sendable {
     var increments: [(TallyIncrementKey, Int)]
     /// Units whose batches are held for review (nil: all).
     var heldUnits: Set<Int64>?
+    /// Responses that belong to a round, per round, topic and group (usually none or a few).
+    var roundCounts: [(RoundCountKey, Int)] = []
 }
 
 /// Group commit: batches submitted while a transaction is being written wait, and are written

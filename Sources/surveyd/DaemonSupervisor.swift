@@ -142,6 +142,7 @@ final class DaemonSupervisor: Service, Sendable {
                 try holder.reload(certificatePath: tls.certificatePath, keyPath: tls.keyPath)
             }
             try store.synchronize(configuration.catalog)
+            try store.synchronizeRounds(configuration.rounds)
             store.setHold(configuration.hold)
         } catch {
             logger.error("configuration reload failed", metadata: ["error": "\(error)"])

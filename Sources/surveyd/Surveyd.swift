@@ -114,6 +114,7 @@ struct Surveyd: AsyncParsableCommand {
         do {
             store = try SurveyStore(path: configuration.databasePath, logger: logger)
             try store.synchronize(configuration.catalog)
+            try store.synchronizeRounds(configuration.rounds)
             store.setHold(configuration.hold)
         } catch {
             logger.critical("database error", metadata: ["error": "\(error)"])
