@@ -157,7 +157,7 @@ final class DaemonSupervisor: Service, Sendable {
         publisher.update(Publisher(
             store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
             minimumCellSize: configuration.minimumCellSize, logger: logger
-        ))
+        ).announcingRounds(in: configuration.timeZone))
         do {
             try store.recordAudit(
                 .configurationReloaded, actor: AuditActor.daemon,

@@ -156,7 +156,7 @@ struct Surveyd: AsyncParsableCommand {
             publisher: Publisher(
                 store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
                 minimumCellSize: configuration.minimumCellSize, logger: logger
-            ),
+            ).announcingRounds(in: configuration.timeZone),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )
         let supervisor = DaemonSupervisor(
