@@ -93,7 +93,7 @@ struct Surveyd: AsyncParsableCommand {
         }
         if checkConfig {
             let catalog = configuration.catalog
-            print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments)")
+            print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments\(configuration.rounds.isEmpty ? "" : ", \(configuration.rounds.count) rounds"))")
             return
         }
         do {
