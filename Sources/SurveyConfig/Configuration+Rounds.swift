@@ -26,6 +26,10 @@ extension ConfigurationReader {
     }
 
     func readRound(_ values: [String: Node], code: String, key: String, catalog: Catalog) throws(ConfigurationError) -> SurveyRound {
+        // The code names the round's folder under summaries/rounds/.
+        if code.hasPrefix("."), let node = values["code"] {
+            throw fail("\(key).code", node, "a round's code names a folder and may not start with '.', got '\(code)'")
+        }
         let title = try string(try required(values, "title", key), "\(key).title")
         let topicsNode = try required(values, "topics", key)
         var topics: [String] = []

@@ -105,7 +105,7 @@ extension SurveyStore {
             keys.append(TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment))
         }
         let increments = TallyIncrementKey.summed(keys)
-        let roundCounts = SurveyStore.roundCounts(rows, roundIndex.withLock { $0 })
+        let rounds = roundIndex.current
         let heldUnits: Set<Int64>?
         switch hold.withLock({ $0 }) {
         case .none: heldUnits = []
@@ -114,7 +114,8 @@ extension SurveyStore {
         }
         return PreparedBatch(
             submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
-            rows: rows, increments: increments, heldUnits: heldUnits, roundCounts: roundCounts
+            rows: rows, increments: increments, heldUnits: heldUnits,
+            roundCounts: SurveyStore.roundCounts(rows, rounds.index), rounds: roundIndex, roundGeneration: rounds.generation
         )
     }
 
@@ -154,7 +155,7 @@ extension SurveyStore {
             default: rows[index].sentiment
             }
         }
-        try SurveyStore.storeRoundCounts(batch.roundCounts, batchID: batchID, in: db)
+        try SurveyStore.storeRoundCounts(batch, batchID: batchID, in: db)
         let receipt = BatchReceipt(
             clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
             digest: batch.digest.hexString, held: held
@@ -239,6 +240,9 @@ struct PreparedBatch: Sendable {
     var heldUnits: Set<Int64>?
     /// Responses that belong to a round, per round, topic and group (usually none or a few).
     var roundCounts: [(RoundCountKey, Int)] = []
+    /// The rounds' windows the batch was classified with, and their generation then.
+    var rounds: RoundClassifier?
+    var roundGeneration = 0
 }
 
 /// Group commit: batches submitted while a transaction is being written wait, and are written

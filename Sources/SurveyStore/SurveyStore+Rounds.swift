@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import SurveyModel
+import Synchronization
 
 /// The active rounds' date windows by topic id, used to classify responses at ingest: a short
 /// list scanned per response (a deployment has a few rounds), cheaper than hashing.
@@ -22,6 +23,23 @@ struct RoundIndex: Sendable {
             return window.round
         }
         return nil
+    }
+}
+
+/// The active rounds' windows, with a generation that changes whenever they are replaced.
+///
+/// A batch is classified when it is prepared, outside the write lock; if a reload replaced the
+/// windows before the batch is stored, ``SurveyStore/store(_:in:)`` classifies it again. The
+/// windows are replaced inside the transaction that rebuilds the counts, while it holds the write
+/// lock: a batch stored after that transaction sees the new generation, and one stored before it
+/// is recounted by it.
+final class RoundClassifier: Sendable {
+    private let state = Mutex<(generation: Int, index: RoundIndex)>((0, RoundIndex()))
+
+    var current: (generation: Int, index: RoundIndex) { state.withLock { $0 } }
+
+    func replace(_ index: RoundIndex) {
+        state.withLock { $0 = ($0.generation + 1, index) }
     }
 }
 
@@ -83,9 +101,10 @@ extension SurveyStore {
                     try SurveyStore.rebuildRoundCounts(id, round, in: db)
                     rebuilt.append(round.code)
                 }
+                // Replaced while this transaction holds the write lock (see RoundClassifier).
+                roundIndex.replace(try SurveyStore.makeRoundIndex(db))
                 return rebuilt
             }
-            try loadRoundIndex()
             return rebuilt
         } catch {
             throw SurveyStore.classify(error, "cannot synchronise the rounds into the database")
@@ -107,19 +126,20 @@ extension SurveyStore {
             """, arguments: StatementArguments(arguments))
     }
 
-    /// Refreshes the ingest's index of the active rounds' windows.
+    /// Loads the ingest's index of the active rounds' windows (at open).
     func loadRoundIndex() throws {
-        let index = try writer.read { db in
-            var index = RoundIndex()
-            for stored in try SurveyStore.storedRounds(db) where stored.active {
-                for code in stored.round.topics {
-                    guard let topic = try Int64.fetchOne(db, sql: "SELECT id FROM topics WHERE code = ?", arguments: [code]) else { continue }
-                    index.windows.append(.init(topic: topic, from: stored.round.from.dayNumber, to: stored.round.to.dayNumber, round: stored.id))
-                }
+        roundIndex.replace(try writer.read { db in try SurveyStore.makeRoundIndex(db) })
+    }
+
+    static func makeRoundIndex(_ db: Database) throws -> RoundIndex {
+        var index = RoundIndex()
+        for stored in try SurveyStore.storedRounds(db) where stored.active {
+            for code in stored.round.topics {
+                guard let topic = try Int64.fetchOne(db, sql: "SELECT id FROM topics WHERE code = ?", arguments: [code]) else { continue }
+                index.windows.append(.init(topic: topic, from: stored.round.from.dayNumber, to: stored.round.to.dayNumber, round: stored.id))
             }
-            return index
         }
-        roundIndex.withLock { $0 = index }
+        return index
     }
 
     static func storedRounds(_ db: Database) throws -> [StoredRound] {
@@ -274,8 +294,14 @@ extension SurveyStore {
         return counts
     }
 
-    /// Writes a stored batch's round counts (held batches too: progress shows them apart).
-    static func storeRoundCounts(_ counts: [(RoundCountKey, Int)], batchID: Int64, in db: Database) throws {
+    /// Writes a stored batch's round counts (held batches too: progress shows them apart),
+    /// classified again if the rounds changed since the batch was prepared.
+    static func storeRoundCounts(_ batch: PreparedBatch, batchID: Int64, in db: Database) throws {
+        var counts = batch.roundCounts
+        if let classifier = batch.rounds {
+            let current = classifier.current
+            if current.generation != batch.roundGeneration { counts = roundCounts(batch.rows, current.index) }
+        }
         guard !counts.isEmpty else { return }
         try roundCountInsert.run(db, rows: counts.count) { index, column in
             let (key, count) = counts[index]

@@ -26,7 +26,7 @@ public final class SurveyStore: Sendable {
     /// The policy for holding new batches for review.
     let hold = Mutex(HoldPolicy.none)
     /// The active rounds' date windows per topic, to classify responses at ingest.
-    let roundIndex = Mutex(RoundIndex())
+    let roundIndex = RoundClassifier()
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///

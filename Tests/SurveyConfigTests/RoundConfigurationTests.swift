@@ -53,6 +53,7 @@ import Testing
         ("silent_after_days: 5", "silent_after_days: 0", "t.conf:14: rounds[0].silent_after_days: must be between 1 and 366, got 0"),
         ("    title: \"Thăm dò dư luận về tổ chức đại hội\"\n", "", "t.conf: rounds[0].title: missing"),
         ("from: 2026-11-01", "from: 2026-11-01\n    colour: red", "t.conf:12: rounds[0].colour: unknown key"),
+        ("code: Q4-2026-DAIHOI", "code: ..", "t.conf:8: rounds[0].code: a round's code names a folder and may not start with '.', got '..'"),
     ])
     func mistakesAreNamed(old: String, new: String, message: String) {
         let text = Self.base.replacingOccurrences(of: old, with: new)
