@@ -119,6 +119,11 @@ public struct PublicationSnapshot: ~Copyable {
 extension SurveyStore {
     /// Runs `body` with a view of the database that no concurrent commit changes (one read
     /// transaction). Everything a publication uses is read through it.
+    ///
+    /// Never specialised: Swift 6.3.1's generic specialiser crashes on it in release builds
+    /// ("Cannot initialize a nonCopyable type with a guaranteed value", signal 6, from
+    /// `forEachSpanTally(_:)`'s `T = ()`). The call costs nothing next to the reads it wraps.
+    @_semantics("optimize.sil.specialize.generic.never")
     public func withPublicationSnapshot<T>(_ body: (borrowing PublicationSnapshot) throws -> T) throws -> T {
         do {
             return try writer.read { db in try body(PublicationSnapshot(db: db)) }
