@@ -201,40 +201,53 @@ extension RoundProgress {
             var first: Date?, last: Date?
             var daily: [Int: Int] = [:]
         }
-        var accumulators: [String: Accumulator] = [:]
-        var names: [String: String] = [:]
+        // One accumulator per unit, mutated in place in an array (a copy taken out of a
+        // dictionary would copy its sets at every row).
+        var accumulators: [Accumulator] = []
+        var positions: [String: Int] = [:]
+        var names: [String] = []
         var order: [String] = []
-        for unit in units where names[unit.code] == nil {
-            names[unit.code] = unit.name
+        for unit in units where positions[unit.code] == nil {
+            positions[unit.code] = order.count
             order.append(unit.code)
+            names.append(unit.name)
+            accumulators.append(Accumulator())
         }
         // Days are reckoned once per batch: its rows share one receipt time.
         var lastBatch: Int64?
         var day = 0
+        var position = 0
+        var lastUnit = ""
         for row in counts {
-            if names[row.unit] == nil {
-                names[row.unit] = row.unit
-                order.append(row.unit)
+            if row.unit != lastUnit || order.isEmpty {
+                if let known = positions[row.unit] {
+                    position = known
+                } else {
+                    position = order.count
+                    positions[row.unit] = position
+                    order.append(row.unit)
+                    names.append(row.unit)
+                    accumulators.append(Accumulator())
+                }
+                lastUnit = row.unit
             }
             if row.batch != lastBatch {
                 day = LocalDate(instant: row.receivedAt, in: timeZone).dayNumber
                 lastBatch = row.batch
+                if accumulators[position].first.map({ row.receivedAt < $0 }) ?? true { accumulators[position].first = row.receivedAt }
+                if accumulators[position].last.map({ row.receivedAt > $0 }) ?? true { accumulators[position].last = row.receivedAt }
+                accumulators[position].collaborators.insert(row.collaborator)
             }
-            var a = accumulators[row.unit] ?? Accumulator()
-            if a.first.map({ row.receivedAt < $0 }) ?? true { a.first = row.receivedAt }
-            if a.last.map({ row.receivedAt > $0 }) ?? true { a.last = row.receivedAt }
-            a.collaborators.insert(row.collaborator)
             if row.held {
-                a.held += row.count
+                accumulators[position].held += row.count
             } else {
-                a.received += row.count
-                a.batches.insert(row.batch)
-                a.byTopic[row.topic, default: 0] += row.count
-                a.byGroup[row.group, default: 0] += row.count
-                a.daily[day, default: 0] += row.count
-                if day > round.reportBy.dayNumber { a.late += row.count } else { a.onTime += row.count }
+                accumulators[position].received += row.count
+                accumulators[position].batches.insert(row.batch)
+                accumulators[position].byTopic[row.topic, default: 0] += row.count
+                accumulators[position].byGroup[row.group, default: 0] += row.count
+                accumulators[position].daily[day, default: 0] += row.count
+                if day > round.reportBy.dayNumber { accumulators[position].late += row.count } else { accumulators[position].onTime += row.count }
             }
-            accumulators[row.unit] = a
         }
 
         var unitRows: [UnitProgress] = []
@@ -244,15 +257,15 @@ extension RoundProgress {
             statuses: Dictionary(uniqueKeysWithValues: RoundStatus.allCases.map { ($0.rawValue, 0) })
         )
         var capped = 0
-        for code in order {
-            let a = accumulators[code] ?? Accumulator()
+        for (position, code) in order.enumerated() {
+            let a = accumulators[position]
             let target = round.target(for: code)
             let lastDay = a.last.map { LocalDate(instant: $0, in: timeZone) }
             let status = status(round: round, target: target, received: a.received, lastBatchDay: lastDay, today: today)
             let forecast = phase(round, today: today) == .open
                 ? RoundForecast.make(round: round, target: target, received: a.received, daily: a.daily, today: today) : nil
             unitRows.append(UnitProgress(
-                unit: code, name: names[code] ?? code, target: target, received: a.received, held: a.held, late: a.late,
+                unit: code, name: names[position], target: target, received: a.received, held: a.held, late: a.late,
                 batches: a.batches.count, byTopic: a.byTopic, byGroup: a.byGroup,
                 collaboratorsSent: a.collaborators.count, collaboratorsActive: activeCollaborators[code] ?? 0,
                 firstBatch: a.first.map { localTimestamp($0, in: timeZone) }, lastBatch: a.last.map { localTimestamp($0, in: timeZone) },

@@ -206,24 +206,39 @@ extension SurveyStore {
             ORDER BY rc.batch_id
             """)
         statement.arguments = [stored.id]
+        // Stepped through SQLite's C interface: GRDB's Row decoding costs more than the read.
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
         var lastBatch: Int64 = -1
         var receivedAt = Date(timeIntervalSince1970: 0)
-        let cursor = try Row.fetchCursor(statement)
-        while let row = try cursor.next() {
-            let batch: Int64 = row[0]
+        var unit = "", topic = "", group = ""
+        var unitID: Int64 = -1, topicID: Int64 = -1, groupID: Int64 = -1
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            let batch = sqlite3_column_int64(handle, 0)
             if batch != lastBatch {
-                let text: String = row[3]
+                let text = sqlite3_column_text(handle, 3).map { String(cString: $0) } ?? ""
                 guard let date = Date(utcTimestamp: text) else {
                     throw StoreError(.internalError, "batch \(batch) has a malformed receipt time '\(text)'")
                 }
                 receivedAt = date
                 lastBatch = batch
             }
-            guard let unit = unitCodes[row[1]], let topic = topics[row[5]], let group = groups[row[6]] else {
+            // Codes looked up only when the id changes (the rows come batch by batch).
+            let ids = (sqlite3_column_int64(handle, 1), sqlite3_column_int64(handle, 5), sqlite3_column_int64(handle, 6))
+            if ids.0 != unitID { unit = unitCodes[ids.0] ?? ""; unitID = ids.0 }
+            if ids.1 != topicID { topic = topics[ids.1] ?? ""; topicID = ids.1 }
+            if ids.2 != groupID { group = groups[ids.2] ?? ""; groupID = ids.2 }
+            guard !unit.isEmpty, !topic.isEmpty, !group.isEmpty else {
                 throw StoreError(.internalError, "round counts of batch \(batch) refer to missing reference rows")
             }
             counts.append(RoundCount(
-                batch: batch, unit: unit, collaborator: row[2], receivedAt: receivedAt, held: row[4], topic: topic, group: group, count: row[7]
+                batch: batch, unit: unit, collaborator: sqlite3_column_int64(handle, 2), receivedAt: receivedAt,
+                held: sqlite3_column_int64(handle, 4) != 0, topic: topic, group: group, count: Int(sqlite3_column_int64(handle, 7))
             ))
         }
         return RoundInputs(stored: stored, units: units, activeCollaborators: collaborators, counts: counts)
