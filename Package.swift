@@ -109,7 +109,7 @@ let package = Package(
             name: "surveyctl",
             dependencies: [
                 "SystemdSupport",
-                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient", "SurveyPublisher",
+                "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient", "SurveyPublisher", "SurveyReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

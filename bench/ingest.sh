@@ -9,6 +9,7 @@
 #   KS="" LATENCY=1 RATES="1" bench/ingest.sh   # latency at one rate only
 #   TOTAL=60000                     # responses per run (at least one batch per connection)
 #   REPEAT=3                        # runs per cell; the table shows medians
+#   ROUNDS=1                        # with a survey round over 3 of the 7 topics (issue 17's cost)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -42,6 +43,16 @@ json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]]
 sed -e 's/max_connections: 512/max_connections: 2000/' -e 's/max_connections_per_peer: 64/max_connections_per_peer: 1000/' \
     -e 's/max_unauthenticated: 128/max_unauthenticated: 2000/' -e 's/early_drop_start: 64/early_drop_start: 2000/' \
     config/surveyd.conf > "$work/surveyd.conf"
+# ROUNDS=1: a survey round over three of the workload's seven topics and all its dates, so that
+# about 3/7 of the responses are classified into it and counted in round_counts at ingest.
+if [[ "${ROUNDS:-0}" == 1 ]]; then
+    day() { TZ=Asia/Ho_Chi_Minh date -d "$1 days" +%F; }
+    cat >> "$work/surveyd.conf" <<ROUNDS
+
+rounds:
+  - { code: BENCH, title: "Đợt đo", topics: [DAIHOI, CANBO, YTE], from: $(day -40), to: $(day 5), targets: { default: 1000 } }
+ROUNDS
+fi
 
 # One run of the three systems for a cell; prints one JSON line.
 cell() {

@@ -6,7 +6,7 @@ extension Configuration {
     /// Every top-level key the file may hold.
     static let topLevelKeys: Set<String> = [
         "listen", "allow_plaintext_on_network", "tls", "review", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
-        "units", "topics", "groups", "sentiments",
+        "units", "topics", "groups", "sentiments", "rounds",
     ]
 
     /// Reads and validates the configuration file at `path`.
@@ -184,6 +184,7 @@ struct ConfigurationReader {
         if let node = top["limits"] { try readLimits(node, into: &config) }
         config.catalog = try readCatalog(top, root: root)
         if let node = top["review"] { config.hold = try readHold(node, catalog: config.catalog) }
+        config.rounds = try readRounds(top, root: root, catalog: config.catalog)
         return config
     }
 

@@ -32,6 +32,8 @@ public struct Configuration: Sendable {
     public var hold: HoldPolicy = .none
     /// Units, topics, groups and the sentiment scale.
     public var catalog = Catalog(units: [], topics: [], groups: [], sentiments: [])
+    /// Survey rounds (đợt điều tra): planned collection with targets per unit and a deadline.
+    public var rounds: [SurveyRound] = []
 
     public init() {}
 }

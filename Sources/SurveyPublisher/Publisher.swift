@@ -23,6 +23,11 @@ public struct Publisher: Sendable {
         public var readTime: Duration = .zero
         public var renderTime: Duration = .zero
         public var flushTime: Duration = .zero
+        /// Rounds whose progress files were written, and the time their progress took.
+        public var rounds: [String] = []
+        public var roundTime: Duration = .zero
+        /// Changes of the rounds' states for the journal (only with ``announcesRounds``).
+        public var roundEvents: [RoundEvent] = []
     }
 
     public var store: SurveyStore
@@ -31,6 +36,11 @@ public struct Publisher: Sendable {
     public var minimumCellSize: Int
     public var title: String
     public var logger: Logger
+    /// The provincial time zone: the rounds' days are reckoned in it.
+    public var timeZone: TimeZone = .gmt
+    /// Whether this publisher decides the rounds' journal events and remembers them (the
+    /// daemon's, which logs them; never surveyctl's).
+    public var announcesRounds = false
 
     public init(store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger) {
         self.store = store
@@ -64,12 +74,13 @@ public struct Publisher: Sendable {
         let clock = ContinuousClock()
         let readStart = clock.now
         let kinds = self.kinds
-        let (cubes, records, waiting) = try store.withPublicationSnapshot { snapshot in
+        let (cubes, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
             let dimensions = try snapshot.summaryDimensions()
             return (
                 try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds),
                 try snapshot.publications(),
-                try snapshot.awaitingApproval()
+                try snapshot.awaitingApproval(),
+                try snapshot.roundInputs()
             )
         }
         report.readTime = clock.now - readStart
@@ -104,7 +115,12 @@ public struct Publisher: Sendable {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
             report.written.append("\(job.record.kind.rawValue)/\(job.record.period)")
         }
-        try writeIndex(published.values, awaiting: waiting)
+        let roundStart = clock.now
+        let rounds = try publishRounds(roundInputs, now: now)
+        report.roundTime = clock.now - roundStart
+        report.rounds = rounds.map(\.progress.code)
+        if announcesRounds { report.roundEvents = try roundEvents(rounds) }
+        try writeIndex(published.values, awaiting: waiting, rounds: Publisher.indexEntries(rounds))
         return report
     }
 
@@ -144,7 +160,7 @@ public struct Publisher: Sendable {
     }
 
     /// `index.json` and `index.html`, rewritten only when their content changes.
-    func writeIndex(_ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int)) throws {
+    func writeIndex(_ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), rounds: [SummaryIndex.Round] = []) throws {
         let all = Array(records)
         var index = SummaryIndex(title: title, granularities: kinds.map { kind in
             let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
@@ -153,6 +169,7 @@ public struct Publisher: Sendable {
             })
         })
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
+        if !rounds.isEmpty { index.rounds = rounds }
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(), to: "\(directory)/index.html")
     }

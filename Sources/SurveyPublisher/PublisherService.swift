@@ -21,7 +21,7 @@ public final class PublisherService: Service, Sendable {
 
     private let publisher: Mutex<Publisher>
     private let interval: Duration
-    private let logger: Logger
+    let logger: Logger
     /// Publications run here, one at a time, off the cooperative thread pool (they block on
     /// SQLite and the disk).
     private let queue = DispatchQueue(label: "surveyd.publisher")
@@ -84,7 +84,9 @@ public final class PublisherService: Service, Sendable {
                 "reason": "\(reason.rawValue)", "periods_written": "\(report.written.count)", "periods_unchanged": "\(report.unchanged)",
                 "duration_ms": "\(elapsed.wholeMilliseconds)", "read_ms": "\(report.readTime.wholeMilliseconds)",
                 "render_ms": "\(report.renderTime.wholeMilliseconds)", "flush_ms": "\(report.flushTime.wholeMilliseconds)",
+                "rounds": "\(report.rounds.count)", "rounds_ms": "\(report.roundTime.wholeMilliseconds)",
             ])
+            for event in report.roundEvents { log(event) }
             return true
         } catch {
             last.withLock { $0 = LastPublication(at: Date(), written: 0, succeeded: false) }

@@ -41,11 +41,54 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         }
     }
 
+    /// A survey round's line in the index (see `rounds/CODE/progress.json` for its details).
+    public struct Round: Codable, Sendable, Equatable {
+        public var code: String
+        public var title: String
+        /// upcoming, open or closed.
+        public var phase: String
+        public var from: String
+        public var to: String
+        public var reportBy: String
+        /// Still in the configuration.
+        public var configured: Bool
+        public var received: Int
+        public var target: Int
+        public var completion: Double?
+        public var unitsReported: Int
+        public var unitsExpected: Int
+        /// Units behind or silent.
+        public var unitsNeedingAttention: Int
+        public var path: String
+
+        public init(
+            code: String, title: String, phase: String, from: String, to: String, reportBy: String, configured: Bool, received: Int, target: Int,
+            completion: Double?, unitsReported: Int, unitsExpected: Int, unitsNeedingAttention: Int, path: String
+        ) {
+            self.code = code
+            self.title = title
+            self.phase = phase
+            self.from = from
+            self.to = to
+            self.reportBy = reportBy
+            self.configured = configured
+            self.received = received
+            self.target = target
+            self.completion = completion
+            self.unitsReported = unitsReported
+            self.unitsExpected = unitsExpected
+            self.unitsNeedingAttention = unitsNeedingAttention
+            self.path = path
+        }
+    }
+
     public var schema = "surveyd.index/1"
     public var title: String
     public var granularities: [Granularity]
     /// Present when batches wait for approval.
     public var awaitingApproval: Awaiting?
+    /// Survey rounds, open ones first; absent when none is configured.
+    public var rounds: [Round]?
 
     public init(title: String, granularities: [Granularity]) {
         self.title = title
@@ -76,10 +119,24 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             }
             body += "</tbody></table></section>"
         }
+        var roundsSection = ""
+        if let rounds, !rounds.isEmpty {
+            roundsSection = "<section><h2>Đợt điều tra</h2><table><thead><tr><th>Đợt</th><th>Thời gian</th><th>Trạng thái</th><th class=\"n\">Đã nhận / chỉ tiêu</th><th class=\"n\">Đơn vị đã báo cáo</th><th class=\"n\">Cần chú ý</th><th>Tệp</th></tr></thead><tbody>"
+            for round in rounds {
+                let path = HTML.escape(round.path)
+                let phase = round.phase == "open" ? "Đang thu thập" : round.phase == "upcoming" ? "Chưa bắt đầu" : "Đã kết thúc"
+                let percent = round.completion.map { " (" + ReportHTML.number($0 * 100) + "%)" } ?? ""
+                roundsSection += "<tr><td><a href=\"\(path)/progress.html\">\(HTML.escape(round.code))</a><br><span class=\"muted\">\(HTML.escape(round.title))</span></td>"
+                roundsSection += "<td>\(HTML.escape(round.from))–\(HTML.escape(round.to)), hạn \(HTML.escape(round.reportBy))</td><td>\(phase)\(round.configured ? "" : " <span class=\"muted\">(không còn trong cấu hình)</span>")</td>"
+                roundsSection += "<td class=\"n\">\(round.received)/\(round.target)\(percent)</td><td class=\"n\">\(round.unitsReported)/\(round.unitsExpected)</td><td class=\"n\">\(round.unitsNeedingAttention)</td>"
+                roundsSection += "<td><a href=\"\(path)/progress.csv\">CSV</a> · <a href=\"\(path)/progress.json\">JSON</a></td></tr>"
+            }
+            roundsSection += "</tbody></table></section>"
+        }
         var note = ""
         if let waiting = awaitingApproval, waiting.batches > 0 {
             note = "<p class=\"note\">\(waiting.batches) lô (\(waiting.responses) ý kiến) đang chờ duyệt và chưa được tính trong các số liệu dưới đây.</p>"
         }
-        return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + note + body).utf8)
+        return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + note + roundsSection + body).utf8)
     }
 }

@@ -131,6 +131,7 @@ extension SurveyStore {
             throw error
         }
         let increments = TallyIncrementKey.summed(keys)
+        let rounds = roundIndex.current
         let heldUnits: Set<Int64>?
         switch hold.withLock({ $0 }) {
         case .none: heldUnits = []
@@ -139,7 +140,8 @@ extension SurveyStore {
         }
         return PreparedBatch(
             submission: submission, digest: SurveyStore.digest(of: submission), timestamp: SurveyStore.timestamp(receivedAt),
-            rows: rows, increments: increments, heldUnits: heldUnits
+            rows: rows, increments: increments, heldUnits: heldUnits,
+            roundCounts: SurveyStore.roundCounts(rows, rounds.index), rounds: roundIndex, roundGeneration: rounds.generation
         )
     }
 
@@ -191,6 +193,7 @@ extension SurveyStore {
             default: rows[index].sentiment
             }
         }
+        try SurveyStore.storeRoundCounts(batch, batchID: batchID, in: db)
         let receipt = BatchReceipt(
             clientBatchID: submission.clientBatchID, responseCount: batch.rows.count, receivedAt: batch.timestamp,
             digest: batch.digest.hexString, held: held
@@ -273,6 +276,11 @@ struct PreparedBatch: Sendable {
     var increments: [(TallyIncrementKey, Int)]
     /// Units whose batches are held for review (nil: all).
     var heldUnits: Set<Int64>?
+    /// Responses that belong to a round, per round, topic and group (usually none or a few).
+    var roundCounts: [(RoundCountKey, Int)] = []
+    /// The rounds' windows the batch was classified with, and their generation then.
+    var rounds: RoundClassifier?
+    var roundGeneration = 0
 }
 
 /// Group commit: batches submitted while a transaction is being written wait, and are written

@@ -25,6 +25,8 @@ public final class SurveyStore: Sendable {
     let ingestQueue = IngestQueue()
     /// The policy for holding new batches for review.
     let hold = Mutex(HoldPolicy.none)
+    /// The active rounds' date windows per topic, to classify responses at ingest.
+    let roundIndex = RoundClassifier()
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
@@ -120,6 +122,7 @@ public final class SurveyStore: Sendable {
                 logger.info("migrations applied", metadata: ["migrations": "\(applied.joined(separator: ","))"])
             }
             try loadCodes()
+            try loadRoundIndex()
         } catch {
             throw StoreError(.cannotOpen, "cannot migrate the database \(path)", cause: error)
         }

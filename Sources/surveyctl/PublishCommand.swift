@@ -21,10 +21,11 @@ struct PublishCommand: AsyncParsableCommand {
         let directory = summariesDir ?? (options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory)
         var logger = Logger(label: "surveyctl")
         logger.logLevel = .warning
-        let publisher = Publisher(
+        var publisher = Publisher(
             store: store, directory: directory, kinds: configuration.publishPeriods,
             minimumCellSize: configuration.minimumCellSize, logger: logger
         )
+        publisher.timeZone = configuration.timeZone
         do {
             let report = try publisher.publish(lockTimeout: .seconds(max(0, wait)))
             try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: "\(report.written.count) periods written to \(directory)")

@@ -142,6 +142,7 @@ final class DaemonSupervisor: Service, Sendable {
                 try holder.reload(certificatePath: tls.certificatePath, keyPath: tls.keyPath)
             }
             try store.synchronize(configuration.catalog)
+            try store.synchronizeRounds(configuration.rounds)
             store.setHold(configuration.hold)
         } catch {
             logger.error("configuration reload failed", metadata: ["error": "\(error)"])
@@ -156,7 +157,7 @@ final class DaemonSupervisor: Service, Sendable {
         publisher.update(Publisher(
             store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
             minimumCellSize: configuration.minimumCellSize, logger: logger
-        ))
+        ).announcingRounds(in: configuration.timeZone))
         do {
             try store.recordAudit(
                 .configurationReloaded, actor: AuditActor.daemon,

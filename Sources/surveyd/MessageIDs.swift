@@ -21,5 +21,10 @@ enum MessageIDs {
         "shutting down": "49f32cfaea4640f39701ac4a0bafd536",
         "watchdog probe failed": "0c7a21250df64d86a10ba1c526e16610",
         "revoked collaborator refused": "6a5a8b8938ef4b92aab56637e50e6b5c",
+        "round opened": "88ac6944c5424290892baeaea29c410f",
+        "round closed": "1cac9bbce3574bdda4466caf665eeaa2",
+        "round unit behind": "ac29e96fff504f1b9d0491d50442e486",
+        "round unit silent": "e281815328f44adeacd5afdc9461e784",
+        "round unit recovered": "7b90482c57a44ed6b9a4ad660e781082",
     ]
 }

@@ -96,7 +96,7 @@ struct Surveyd: AsyncParsableCommand {
         }
         if checkConfig {
             let catalog = configuration.catalog
-            print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments)")
+            print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments\(configuration.rounds.isEmpty ? "" : ", \(configuration.rounds.count) rounds"))")
             return
         }
         do {
@@ -117,6 +117,7 @@ struct Surveyd: AsyncParsableCommand {
         do {
             store = try SurveyStore(path: configuration.databasePath, logger: logger)
             try store.synchronize(configuration.catalog)
+            try store.synchronizeRounds(configuration.rounds)
             store.setHold(configuration.hold)
         } catch {
             logger.critical("database error", metadata: ["error": "\(error)"])
@@ -158,7 +159,7 @@ struct Surveyd: AsyncParsableCommand {
             publisher: Publisher(
                 store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
                 minimumCellSize: configuration.minimumCellSize, logger: logger
-            ),
+            ).announcingRounds(in: configuration.timeZone),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )
         let supervisor = DaemonSupervisor(

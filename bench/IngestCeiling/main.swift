@@ -29,6 +29,7 @@ logger.logLevel = .warning
 let configuration = try Configuration.load(path: configPath)
 let store = try SurveyStore(path: databasePath, logger: logger)
 try store.synchronize(configuration.catalog)
+try store.synchronizeRounds(configuration.rounds)
 let units = configuration.catalog.units.map(\.code)
 let collaborators = try (0..<connections).map { index in try store.addCollaborator(unit: units[index % units.count], name: "bench \(index)").0.id }
 let today = LocalDate(instant: Date(), in: configuration.timeZone)

@@ -106,7 +106,6 @@ do {
 let floor = clock.now - floorStart
 
 func ms(_ d: Duration) -> String { String(format: "%.0f ms", Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) }
-let rss = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?"
 print("| data | \(days) days of daily counts in \(rows) span tally rows, 16 units × 20 topics × 3 groups × 3 sentiments (loaded in \(ms(loadTime))) |")
 print("|---|---|")
 func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), render \(ms(r.renderTime)), flush \(ms(r.flushTime))" }
@@ -114,7 +113,61 @@ print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) 
 print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged; \(parts(againReport))) |")
 print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", ")); \(parts(lateReport))) |")
 print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
-print("| peak resident memory | \(rss) |")
+
+// A survey round of one million responses: 10,000 batches of 100 from 16 units over 83 days, each
+// batch's round counts in 6 rows (2 topics × 3 groups), as ingest writes them. Timed: reading the
+// counts, computing the progress, rendering its three files, and the round step of a publication.
+let roundCode = "BENCH-ROUND"
+try store.synchronizeRounds([SurveyRound(
+    code: roundCode, title: "Đợt đo", topics: ["T01", "T02"], from: LocalDate(iso: "2026-09-01")!, to: LocalDate(iso: "2026-11-30")!,
+    defaultTarget: 70_000
+)])
+let collaborators = try units.map { try store.addCollaborator(unit: $0.code, name: "Bench").0.id }
+let roundLoadStart = clock.now
+try store.writer.write { db in
+    let batch = try db.makeStatement(sql: "INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count) VALUES (?, ?, ?, zeroblob(32), ?, 100)")
+    let count = try db.makeStatement(sql: "INSERT INTO round_counts (round_id, batch_id, topic_id, group_id, count) VALUES (1, ?, ?, ?, ?)")
+    let start = Date(utcTimestamp: "2026-09-01T01:00:00Z")!.timeIntervalSince1970
+    for index in 0..<10_000 {
+        let unit = index % 16
+        let received = Date(timeIntervalSince1970: start + Double(index) * 83 * 86_400 / 10_000)
+        try batch.execute(arguments: [collaborators[unit], "b\(index)", unit + 1, received.utcTimestamp])
+        let id = db.lastInsertedRowID
+        var left = 100
+        for cell in 0..<6 {
+            let n = cell == 5 ? left : Int.random(in: 0...(left / 2), using: &generator)
+            left -= n
+            if n > 0 { try count.execute(arguments: [id, cell / 3 + 1, cell % 3 + 1, n]) }
+        }
+    }
+}
+let roundLoad = clock.now - roundLoadStart
+let roundNow = Date(utcTimestamp: "2026-11-22T05:00:00Z")!
+let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+var readTimes: [Duration] = [], computeTimes: [Duration] = [], renderTimes: [Duration] = []
+var roundProgress: RoundProgress?
+for _ in 0..<5 {
+    let t0 = clock.now
+    let inputs = try store.roundInputs(roundCode)!
+    let t1 = clock.now
+    let progress = inputs.progress(now: roundNow, timeZone: zone)
+    let t2 = clock.now
+    _ = try RoundReport.json(progress)
+    _ = RoundReport.csv(progress)
+    _ = RoundReport.html(progress)
+    renderTimes.append(clock.now - t2)
+    readTimes.append(t1 - t0)
+    computeTimes.append(t2 - t1)
+    roundProgress = progress
+}
+let (withRound, withRoundReport) = try timed { try publisher.publish(now: roundNow) }
+func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
+print("| a round of \(roundProgress?.province.received ?? 0) responses in 10,000 batches (60,000 round-count rows, loaded in \(ms(roundLoad))): read the counts | \(ms(median(readTimes))) (median of 5) |")
+print("| the same round: compute the progress of 16 units (statuses, forecasts) | \(ms(median(computeTimes))) |")
+print("| the same round: render progress.json, .csv, .html | \(ms(median(renderTimes))) |")
+print("| publish with the round (periods unchanged) | \(ms(withRound)) (round step \(ms(withRoundReport.roundTime)), \(withRoundReport.written.count) periods written) |")
+let peak = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?"
+print("| peak resident memory | \(peak) |")
 try? FileManager.default.removeItem(atPath: directory)
 
 // Where the time of one period goes (profiling aid).
