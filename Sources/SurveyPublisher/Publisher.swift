@@ -23,6 +23,8 @@ public struct Publisher: Sendable {
         public var readTime: Duration = .zero
         public var renderTime: Duration = .zero
         public var flushTime: Duration = .zero
+        /// Time spent on the early-warning charts (`alerts.json`).
+        public var alertsTime: Duration = .zero
     }
 
     public var store: SurveyStore
@@ -31,8 +33,11 @@ public struct Publisher: Sendable {
     public var minimumCellSize: Int
     public var title: String
     public var logger: Logger
+    /// The early-warning charts published in `alerts.json`.
+    public var earlyWarning = EarlyWarningSettings()
 
-    public init(store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger) {
+    public init(store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger, earlyWarning: EarlyWarningSettings = EarlyWarningSettings()) {
+        self.earlyWarning = earlyWarning
         self.store = store
         self.directory = directory
         self.kinds = kinds
@@ -63,7 +68,8 @@ public struct Publisher: Sendable {
         report.leftoversRemoved = AtomicFile.removeLeftovers(below: directory)
         let clock = ContinuousClock()
         let readStart = clock.now
-        let kinds = self.kinds
+        // Weekly tallies are read even when weeks are not published: the alarms run on them.
+        let kinds = self.kinds.contains(.week) ? self.kinds : self.kinds + [.week]
         let (cubes, records, waiting) = try store.withPublicationSnapshot { snapshot in
             let dimensions = try snapshot.summaryDimensions()
             return (
@@ -76,7 +82,7 @@ public struct Publisher: Sendable {
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []
-        for kind in kinds {
+        for kind in self.kinds {
             for period in cubes.periods(kind) {
                 let current = cubes.cube(period)
                 let previous = cubes.cube(period.previous)
@@ -98,7 +104,14 @@ public struct Publisher: Sendable {
                 jobs.append(Job(period: period, current: current, previous: previous, record: record))
             }
         }
-        (report.renderTime, report.flushTime) = try render(jobs)
+        var alerts: [(data: Data, path: String)] = []
+        if try alertsNeeded(changed: !jobs.isEmpty) {
+            let start = clock.now
+            let document = Publisher.alerts(cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp)
+            alerts.append((try document.json(), "\(directory)/alerts.json"))
+            report.alertsTime = clock.now - start
+        }
+        (report.renderTime, report.flushTime) = try render(jobs, extra: alerts)
         try store.recordPublications(jobs.map(\.record))
         for job in jobs {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
@@ -111,8 +124,9 @@ public struct Publisher: Sendable {
     /// Renders and flushes the jobs' files, spread over the cores, then puts them all in place and
     /// flushes each folder once.
     /// Returns the time spent rendering and flushing.
-    func render(_ jobs: [Job], beforeRename: () throws -> Void = {}) throws -> (render: Duration, flush: Duration) {
-        guard !jobs.isEmpty else { return (.zero, .zero) }
+    /// `extra` files (`alerts.json`) go into the same atomic batch.
+    func render(_ jobs: [Job], extra: [(data: Data, path: String)] = [], beforeRename: () throws -> Void = {}) throws -> (render: Duration, flush: Duration) {
+        guard !jobs.isEmpty || !extra.isEmpty else { return (.zero, .zero) }
         let clock = ContinuousClock()
         let start = clock.now
         let batch = AtomicBatch()
@@ -138,6 +152,7 @@ public struct Publisher: Sendable {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
+        for file in extra { try batch.stage(file.data, to: file.path) }
         let rendered = clock.now
         try batch.commit(beforeRename: beforeRename)
         return (rendered - start, clock.now - rendered)

@@ -23,7 +23,7 @@ struct PublishCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let publisher = Publisher(
             store: store, directory: directory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger
+            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
         )
         do {
             let report = try publisher.publish(lockTimeout: .seconds(max(0, wait)))

@@ -155,7 +155,7 @@ final class DaemonSupervisor: Service, Sendable {
         ))
         publisher.update(Publisher(
             store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger
+            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
         ))
         do {
             try store.recordAudit(

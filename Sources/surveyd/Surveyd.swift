@@ -154,7 +154,7 @@ struct Surveyd: AsyncParsableCommand {
         let publisher = PublisherService(
             publisher: Publisher(
                 store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-                minimumCellSize: configuration.minimumCellSize, logger: logger
+                minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
             ),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )

@@ -1,0 +1,110 @@
+import Foundation
+import SurveyModel
+import SurveyReport
+
+extension Publisher {
+    /// Thresholds computed by any publication of this process (they depend only on their inputs).
+    static let thresholds = ThresholdCache()
+
+    /// The alarms open at the latest week with data, from the weekly tallies: the early-warning
+    /// charts of every unit × topic and province × topic (``EarlyWarning``). A figure of an alarm
+    /// (its share and score) is left out when any week it covers has that unit's (or the
+    /// province's) total withheld in the weekly summaries.
+    static func alerts(cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String) -> AlertsDocument {
+        var document = AlertsDocument(
+            generatedAt: generatedAt, week: nil, charts: 0, expectedFalseAlarmsPerWeek: 0,
+            oddsRatio: settings.oddsRatio, targetRunLengthWeeks: settings.targetRunLength, alerts: []
+        )
+        let withData = cubes.periods(.week)
+        guard let latest = withData.last, let first = withData.first else { return document }
+        document.week = latest.identifier
+        // The weeks the charts can use, oldest first: no earlier than the first week with data.
+        var weeks: [Period] = []
+        var week = latest
+        while weeks.count < settings.baselineWeeks + settings.watchedWeeks, week >= first {
+            weeks.append(week)
+            week = week.previous
+        }
+        weeks.reverse()
+        let weekCubes = weeks.map { cubes.cube($0) }
+        let empty = cubes.empty
+        let (unitCount, groupCount) = (empty.units.count, empty.groups.count)
+        let polarity = empty.sentiments.map(\.polarity)
+        func name(_ wanted: Polarity, _ fallback: String) -> String {
+            let matching = empty.sentiments.filter { $0.polarity == wanted }
+            return matching.count == 1 ? matching[0].code : fallback
+        }
+        let negativeName = name(.negative, "negative"), positiveName = name(.positive, "positive")
+        let engine = EarlyWarning(settings: settings)
+        var expected = 0.0
+        for (t, topic) in empty.topics.enumerated() {
+            var series = TopicWeeks(units: unitCount, weeks: weeks.count)
+            for (w, cube) in weekCubes.enumerated() {
+                for u in 0..<unitCount {
+                    var positive = 0, negative = 0, all = 0
+                    for g in 0..<groupCount {
+                        for (s, sentimentPolarity) in polarity.enumerated() {
+                            let count = cube[u, t, g, s]
+                            all += count
+                            if sentimentPolarity == .positive { positive += count }
+                            if sentimentPolarity == .negative { negative += count }
+                        }
+                    }
+                    let i = u * weeks.count + w
+                    series.positive[i] = positive
+                    series.negative[i] = negative
+                    series.responses[i] = all
+                }
+            }
+            var plans: [Int: SuppressionPlan] = [:]
+            func withheld(unit: Int?, week w: Int) -> Bool {
+                let plan = plans[w] ?? SuppressionPlan(
+                    counts: (0..<unitCount).map { u in (0..<groupCount).map { g in weekCubes[w].cell(unit: u, topic: t, group: g).reduce(0, +) } },
+                    minimum: minimumCellSize
+                )
+                plans[w] = plan
+                guard let unit else { return plan.grandTotal }
+                return plan.rowTotals.indices.contains(unit) ? plan.rowTotals[unit] : true
+            }
+            for chart in engine.charts(series, thresholds: thresholds) {
+                document.charts += 1
+                if chart.runLength.isFinite, chart.runLength > 0 { expected += 1 / chart.runLength }
+                guard let alarm = chart.alarm, weeks.indices.contains(alarm.since) else { continue }
+                let hidden = (alarm.since..<weeks.count).contains { withheld(unit: chart.unit, week: $0) }
+                document.alerts.append(AlertsDocument.Alert(
+                    topic: topic.code, unit: chart.unit.map { empty.units[$0].code },
+                    sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
+                    since: weeks[alarm.since].identifier, period: latest.identifier,
+                    share: hidden || alarm.responses == 0 ? nil : percent(Double(alarm.count) / Double(alarm.responses)),
+                    expected: percent(alarm.expected), expectedLow: percent(alarm.expectedRange.low), expectedHigh: percent(alarm.expectedRange.high),
+                    score: hidden ? nil : hundredths(alarm.score), threshold: hundredths(alarm.threshold)
+                ))
+            }
+        }
+        document.expectedFalseAlarmsPerWeek = hundredths(expected)
+        return document
+    }
+
+    /// Percent, rounded to two decimals.
+    static func percent(_ fraction: Double) -> Double { hundredths(fraction * 100) }
+
+    static func hundredths(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}
+
+extension Publisher {
+    /// Whether `alerts.json` must be (re)computed: when any period changed, when the file is
+    /// missing, or when it was computed with other settings.
+    func alertsNeeded(changed: Bool) throws -> Bool {
+        if changed { return true }
+        guard let data = FileManager.default.contents(atPath: "\(directory)/alerts.json") else { return true }
+        struct Settings: Decodable {
+            var schema: String
+            var oddsRatio: Double
+            var targetRunLengthWeeks: Double
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let old = try? decoder.decode(Settings.self, from: data) else { return true }
+        return old.schema != AlertsDocument.schemaVersion || old.oddsRatio != earlyWarning.oddsRatio || old.targetRunLengthWeeks != earlyWarning.targetRunLength
+    }
+}
