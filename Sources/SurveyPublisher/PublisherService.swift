@@ -84,6 +84,7 @@ public final class PublisherService: Service, Sendable {
                 "reason": "\(reason.rawValue)", "periods_written": "\(report.written.count)", "periods_unchanged": "\(report.unchanged)",
                 "duration_ms": "\(elapsed.wholeMilliseconds)", "read_ms": "\(report.readTime.wholeMilliseconds)",
                 "render_ms": "\(report.renderTime.wholeMilliseconds)", "flush_ms": "\(report.flushTime.wholeMilliseconds)",
+                "alerts_ms": "\(report.alertsTime.wholeMilliseconds)",
             ])
             return true
         } catch {

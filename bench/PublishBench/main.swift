@@ -109,7 +109,7 @@ func ms(_ d: Duration) -> String { String(format: "%.0f ms", Double(d.components
 let rss = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?"
 print("| data | \(days) days of daily counts in \(rows) span tally rows, 16 units × 20 topics × 3 groups × 3 sentiments (loaded in \(ms(loadTime))) |")
 print("|---|---|")
-func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), render \(ms(r.renderTime)), flush \(ms(r.flushTime))" }
+func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), alerts \(ms(r.alertsTime)), render \(ms(r.renderTime)), flush \(ms(r.flushTime))" }
 print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) periods written; \(parts(fullReport))) |")
 print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged; \(parts(againReport))) |")
 print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", ")); \(parts(lateReport))) |")
