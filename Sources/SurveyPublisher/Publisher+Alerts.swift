@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SurveyModel
 import SurveyReport
 
@@ -96,15 +97,45 @@ extension Publisher {
     /// missing, or when it was computed with other settings.
     func alertsNeeded(changed: Bool) throws -> Bool {
         if changed { return true }
-        guard let data = FileManager.default.contents(atPath: "\(directory)/alerts.json") else { return true }
-        struct Settings: Decodable {
-            var schema: String
-            var oddsRatio: Double
-            var targetRunLengthWeeks: Double
-        }
+        guard let old = publishedAlerts() else { return true }
+        return old.oddsRatio != earlyWarning.oddsRatio || old.targetRunLengthWeeks != earlyWarning.targetRunLength
+    }
+
+    /// The `alerts.json` in place (nil if missing, unreadable or of another schema).
+    func publishedAlerts() -> AlertsDocument? {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/alerts.json") else { return nil }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let old = try? decoder.decode(Settings.self, from: data) else { return true }
-        return old.schema != AlertsDocument.schemaVersion || old.oddsRatio != earlyWarning.oddsRatio || old.targetRunLengthWeeks != earlyWarning.targetRunLength
+        guard let document = try? decoder.decode(AlertsDocument.self, from: data), document.schema == AlertsDocument.schemaVersion else { return nil }
+        return document
+    }
+
+    /// Journal events: a warning `opinion alarm` for each episode that was not open in the
+    /// previously published `alerts.json`, and a notice `opinion alarm ended` for each one that
+    /// was and is no longer. An episode is identified by topic, unit, sentiment and direction;
+    /// the published file is the memory, so neither a new publication nor a restart repeats one.
+    func logAlarmEpisodes(previous: AlertsDocument?, current: AlertsDocument) {
+        func key(_ alert: AlertsDocument.Alert) -> String { "\(alert.topic)|\(alert.unit ?? "")|\(alert.sentiment)|\(alert.direction)" }
+        let before = Dictionary((previous?.alerts ?? []).map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Set(current.alerts.map(key))
+        func metadata(_ alert: AlertsDocument.Alert) -> Logger.Metadata {
+            var fields: Logger.Metadata = [
+                "unit": "\(alert.unit ?? "ALL")", "topic": "\(alert.topic)", "sentiment": "\(alert.sentiment)",
+                "direction": "\(alert.direction)", "since": "\(alert.since)", "period": "\(alert.period)",
+                "expected_percent": "\(alert.expected)", "expected_low_percent": "\(alert.expectedLow)",
+                "expected_high_percent": "\(alert.expectedHigh)", "threshold": "\(alert.threshold)",
+            ]
+            if let share = alert.share { fields["share_percent"] = "\(share)" }
+            if let score = alert.score { fields["score"] = "\(score)" }
+            return fields
+        }
+        for alert in current.alerts where before[key(alert)] == nil {
+            logger.warning("opinion alarm", metadata: metadata(alert))
+        }
+        for (id, alert) in before.sorted(by: { $0.key < $1.key }) where !now.contains(id) {
+            var fields = metadata(alert)
+            fields["period"] = "\(current.week ?? alert.period)"
+            logger.notice("opinion alarm ended", metadata: fields)
+        }
     }
 }

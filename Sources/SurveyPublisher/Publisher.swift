@@ -105,13 +105,16 @@ public struct Publisher: Sendable {
             }
         }
         var alerts: [(data: Data, path: String)] = []
+        var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
         if try alertsNeeded(changed: !jobs.isEmpty) {
             let start = clock.now
             let document = Publisher.alerts(cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp)
             alerts.append((try document.json(), "\(directory)/alerts.json"))
+            alertsUpdate = (publishedAlerts(), document)
             report.alertsTime = clock.now - start
         }
         (report.renderTime, report.flushTime) = try render(jobs, extra: alerts)
+        if let alertsUpdate { logAlarmEpisodes(previous: alertsUpdate.previous, current: alertsUpdate.current) }
         try store.recordPublications(jobs.map(\.record))
         for job in jobs {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record

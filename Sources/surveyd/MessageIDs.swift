@@ -21,5 +21,7 @@ enum MessageIDs {
         "shutting down": "49f32cfaea4640f39701ac4a0bafd536",
         "watchdog probe failed": "0c7a21250df64d86a10ba1c526e16610",
         "revoked collaborator refused": "6a5a8b8938ef4b92aab56637e50e6b5c",
+        "opinion alarm": "99419f45d0654302973936b7136469de",
+        "opinion alarm ended": "f2232967c7dd4f1fa165919c43c2e8ba",
     ]
 }

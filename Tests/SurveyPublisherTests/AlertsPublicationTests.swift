@@ -4,6 +4,7 @@ import SurveyModel
 import SurveyPublisher
 import SurveyReport
 import SurveyStore
+import Synchronization
 import Testing
 
 /// Four units, one topic, three sentiments, thirty weeks: U1's negative share turns from 20% to
@@ -34,13 +35,13 @@ final class AlertsFixture {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    func ingest(week: Int, unit: Int, _ counts: [Int]) async throws {
+    func ingest(week: Int, unit: Int, _ counts: [Int], batch: String = "") async throws {
         let day = AlertsFixture.firstMonday.adding(days: 7 * week + 2)
         var responses: [Response] = []
         for (code, count) in zip(["DT", "PV", "KDT"], counts) {
             responses += Array(repeating: Response(collectedOn: day, topic: "CDS", group: "ND", sentiment: code), count: count)
         }
-        _ = try await store.ingest(BatchSubmission(collaboratorID: collaborators[unit], clientBatchID: "w\(week)u\(unit)", responses: responses))
+        _ = try await store.ingest(BatchSubmission(collaboratorID: collaborators[unit], clientBatchID: "w\(week)u\(unit)\(batch)", responses: responses))
     }
 
     func load() async throws {
@@ -108,5 +109,64 @@ final class AlertsFixture {
         let document = try fixture.alerts()
         #expect(document.targetRunLengthWeeks == 520)
         #expect(document.expectedFalseAlarmsPerWeek <= 10.0 / 520 + 0.01)
+    }
+}
+
+/// Keeps every log entry, for tests.
+struct CapturingLogHandler: LogHandler {
+    final class Box: Sendable {
+        let entries = Mutex<[(level: Logger.Level, message: String, metadata: Logger.Metadata)]>([])
+        func messages(_ message: String) -> [Logger.Metadata] {
+            entries.withLock { $0.filter { $0.message == message }.map(\.metadata) }
+        }
+    }
+
+    let box: Box
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        box.entries.withLock { $0.append((event.level, event.message.description, self.metadata.merging(event.metadata ?? [:]) { $1 })) }
+    }
+}
+
+extension AlertsPublicationTests {
+    @Test func eachEpisodeIsJournalledOnceAndItsEndToo() async throws {
+        let fixture = try AlertsFixture()
+        try await fixture.load()
+        let box = CapturingLogHandler.Box()
+        func publisher() -> Publisher {
+            var publisher = fixture.publisher()
+            publisher.logger = Logger(label: "test") { _ in CapturingLogHandler(box: box) }
+            return publisher
+        }
+        _ = try publisher().publish()
+        let document = try fixture.alerts()
+        let warnings = box.messages("opinion alarm")
+        #expect(warnings.count == document.alerts.count && !warnings.isEmpty)
+        let first = try #require(warnings.first { $0["unit"] == "U1" })
+        #expect(first["topic"] == "CDS" && first["sentiment"] == "KDT" && first["direction"] == "up" && first["share_percent"] != nil)
+        #expect(box.entries.withLock { $0.first { $0.message == "opinion alarm" }?.level } == .warning)
+        // More data that leaves the alarms as they are, and a new process: nothing repeated.
+        try await fixture.ingest(week: 29, unit: 2, [1, 0, 0], batch: "late")
+        _ = try publisher().publish()
+        _ = try publisher().publish()
+        #expect(box.messages("opinion alarm").count == warnings.count)
+        #expect(box.messages("opinion alarm ended").isEmpty)
+        // Every unit back to its old opinion, clearly: every episode ends, each once.
+        try await fixture.ingest(week: 30, unit: 0, [30, 6, 2])
+        for unit in 1...3 { try await fixture.ingest(week: 30, unit: unit, [12, 4, 4]) }
+        _ = try publisher().publish()
+        _ = try publisher().publish()
+        let ended = box.messages("opinion alarm ended")
+        #expect(ended.count == warnings.count, "\(ended)")
+        #expect(ended.contains { $0["unit"] == "U1" && $0["sentiment"] == "KDT" && $0["direction"] == "up" })
+        #expect(ended.allSatisfy { $0["period"] == "2026-W49" })
+        #expect(try fixture.alerts().alerts.isEmpty)
     }
 }
