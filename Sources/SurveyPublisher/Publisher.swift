@@ -120,7 +120,7 @@ public struct Publisher: Sendable {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
             report.written.append("\(job.record.kind.rawValue)/\(job.record.period)")
         }
-        try writeIndex(published.values, awaiting: waiting)
+        try writeIndex(published.values, awaiting: waiting, leading: alertsSection(alertsUpdate?.current ?? publishedAlerts(), labels: cubes.empty))
         return report
     }
 
@@ -162,7 +162,7 @@ public struct Publisher: Sendable {
     }
 
     /// `index.json` and `index.html`, rewritten only when their content changes.
-    func writeIndex(_ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int)) throws {
+    func writeIndex(_ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), leading: String = "") throws {
         let all = Array(records)
         var index = SummaryIndex(title: title, granularities: kinds.map { kind in
             let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
@@ -172,7 +172,7 @@ public struct Publisher: Sendable {
         })
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
-        try AtomicFile.writeIfChanged(index.html(), to: "\(directory)/index.html")
+        try AtomicFile.writeIfChanged(index.html(leading: leading), to: "\(directory)/index.html")
     }
 
     /// What a period's files are built from: its counts, the previous period's, the labels and

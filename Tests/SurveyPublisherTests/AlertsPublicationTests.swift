@@ -91,6 +91,14 @@ final class AlertsFixture {
         for alert in document.alerts where alert.unit == "U4" {
             #expect(alert.share == nil && alert.score == nil, "\(alert)")
         }
+        // The front page opens with them, before the lists of periods.
+        let index = try String(contentsOfFile: "\(fixture.summaries)/index.html", encoding: .utf8)
+        let attention = try #require(index.range(of: "<h2>Cần chú ý</h2>"))
+        let lists = try #require(index.range(of: "<h2>Tuần</h2>"))
+        #expect(attention.upperBound < lists.lowerBound)
+        #expect(index.contains("Đơn vị 1") && index.contains("Không đồng tình") && index.contains("tuần 48/2026 (23/11–29/11/2026)"))
+        #expect(index.contains(">\(ReportNumber.text(share))<"), "share \(share)")
+        if document.alerts.contains(where: { $0.unit == "U4" }) { #expect(index.contains(">ẩn<")) }
     }
 
     @Test func alertsAreRewrittenWhenDataOrSettingsChangeOnly() async throws {
@@ -168,5 +176,12 @@ extension AlertsPublicationTests {
         #expect(ended.contains { $0["unit"] == "U1" && $0["sentiment"] == "KDT" && $0["direction"] == "up" })
         #expect(ended.allSatisfy { $0["period"] == "2026-W49" })
         #expect(try fixture.alerts().alerts.isEmpty)
+    }
+}
+
+/// One decimal with a comma, as the report writes numbers.
+enum ReportNumber {
+    static func text(_ value: Double) -> String {
+        String(format: "%.1f", value).replacingOccurrences(of: ".", with: ",")
     }
 }
