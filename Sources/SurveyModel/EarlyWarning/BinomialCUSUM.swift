@@ -73,8 +73,20 @@ extension BinomialCUSUM {
     /// absorbing; ARL = first entry of (I − R)⁻¹ 1. Infinite when the threshold is out of reach to
     /// double precision; nil for a degenerate chart (n = 0, h ≤ 0, a share at 0 or 1).
     public func averageRunLength(actual: Double, n: Int, states g: Int = defaultStates) -> Double? {
-        guard n > 0, g >= 2, threshold > 0, inControl > 0, inControl < 1, outOfControl > 0, outOfControl < 1 else { return nil }
-        let cdf = BinomialCUSUM.llrDistribution(n: n, actual: actual, inControl: inControl, outOfControl: outOfControl)
+        averageRunLength(actual: actual, responses: WeeklyResponses([n]), states: g)
+    }
+
+    /// The average run length when each week's responses are drawn from `responses` (the weekly
+    /// counts of a baseline, weeks without responses included): the same Markov chain with the
+    /// week's log-likelihood ratio distributed as the mixture over those counts.
+    public func averageRunLength(actual: Double, responses: WeeklyResponses, states g: Int = defaultStates) -> Double? {
+        guard let distribution = LLRDistribution(responses: responses, actual: actual, inControl: inControl, outOfControl: outOfControl) else { return nil }
+        return averageRunLength(distribution, states: g)
+    }
+
+    func averageRunLength(_ distribution: LLRDistribution, states g: Int) -> Double? {
+        guard g >= 2, threshold > 0 else { return nil }
+        let cdf = distribution.cdf(_:)
         // S = (−∞, 0, h/(g−1), …, h): state j covers (S[j], S[j+1]].
         var s = [-Double.infinity]
         for i in 0..<g { s.append(threshold * Double(i) / Double(g - 1)) }
@@ -96,37 +108,6 @@ extension BinomialCUSUM {
         // A singular I − R: the chain (to double precision) never reaches the threshold.
         guard let solution = BinomialCUSUM.solve(&matrix, Array(repeating: 1, count: g), size: g), let arl = solution.first, arl.isFinite, arl > 0 else { return .infinity }
         return arl
-    }
-
-    /// The distribution function x ↦ P(log LR ≤ x) of one week's log-likelihood ratio when the
-    /// true share is `actual` and the week has n responses: exact, from the binomial distribution.
-    static func llrDistribution(n: Int, actual: Double, inControl p0: Double, outOfControl p1: Double) -> (Double) -> Double {
-        let up = log(p1 / p0), down = log((1 - p1) / (1 - p0))
-        let slope = up - down, intercept = Double(n) * down
-        // cumulative[y] = P(Y ≤ y), Y ~ Binomial(n, actual).
-        var cumulative = [Double]()
-        cumulative.reserveCapacity(n + 1)
-        var total = 0.0
-        for y in 0...n {
-            total += binomialProbability(y, n, actual)
-            cumulative.append(min(1, total))
-        }
-        return { x in
-            guard x.isFinite else { return x > 0 ? 1 : 0 }
-            // log LR = intercept + slope · y, monotone in y.
-            if slope > 0 {
-                let y = ((x - intercept) / slope + 1e-12).rounded(.down)
-                if y < 0 { return 0 }
-                if y >= Double(n) { return 1 }
-                return cumulative[Int(y)]
-            } else if slope < 0 {
-                let y = ((x - intercept) / slope - 1e-12).rounded(.up)
-                if y <= 0 { return 1 }
-                if y > Double(n) { return 0 }
-                return 1 - cumulative[Int(y) - 1]
-            }
-            return intercept <= x ? 1 : 0
-        }
     }
 
     /// P(Y = y) for Y ~ Binomial(n, p).
@@ -170,10 +151,16 @@ extension BinomialCUSUM {
     /// every week, is at least `targetRunLength`: a chart for π₀ against π₁ = the odds-ratio shift.
     /// Nil when π₀ is 0 or 1, n is 0, or the target cannot be reached below h = 100.
     public static func calibrated(inControl p0: Double, oddsRatio: Double, n: Int, targetRunLength: Double, states: Int = defaultStates) -> BinomialCUSUM? {
-        guard p0 > 0, p0 < 1, n > 0, oddsRatio > 0, oddsRatio != 1, targetRunLength > 1 else { return nil }
+        calibrated(inControl: p0, oddsRatio: oddsRatio, responses: WeeklyResponses([n]), targetRunLength: targetRunLength, states: states)
+    }
+
+    /// The same, with each week's responses drawn from `responses`.
+    public static func calibrated(inControl p0: Double, oddsRatio: Double, responses: WeeklyResponses, targetRunLength: Double, states: Int = defaultStates) -> BinomialCUSUM? {
+        guard p0 > 0, p0 < 1, oddsRatio > 0, oddsRatio != 1, targetRunLength > 1 else { return nil }
         let p1 = shifted(p0, oddsRatio: oddsRatio)
+        guard let distribution = LLRDistribution(responses: responses, actual: p0, inControl: p0, outOfControl: p1) else { return nil }
         func arl(_ h: Double) -> Double {
-            BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: h).averageRunLength(actual: p0, n: n, states: states) ?? .infinity
+            BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: h).averageRunLength(distribution, states: states) ?? .infinity
         }
         // ARL grows about exponentially with h: find the root of log ARL(h) − log target by the
         // Illinois variant of regula falsi inside a bracket found by doubling.
@@ -208,5 +195,103 @@ extension BinomialCUSUM {
             }
         }
         return BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: high)
+    }
+}
+
+/// The weekly responses a chart expects: an empirical distribution of counts per week, kept to at
+/// most ``maximumBins`` values (equal-count groups of the sorted counts, each at its median, with
+/// its share of the weeks as weight), weeks without responses as their own value.
+public struct WeeklyResponses: Sendable, Hashable {
+    public static let maximumBins = 8
+    public private(set) var counts: [Int]
+    public private(set) var weights: [Double]
+
+    public init(_ weekly: [Int]) {
+        let sorted = weekly.filter { $0 >= 0 }.sorted()
+        counts = []
+        weights = []
+        guard !sorted.isEmpty else { return }
+        let total = Double(sorted.count)
+        let zeros = sorted.prefix { $0 == 0 }.count
+        if zeros > 0 {
+            counts.append(0)
+            weights.append(Double(zeros) / total)
+        }
+        let positive = Array(sorted.dropFirst(zeros))
+        let bins = min(WeeklyResponses.maximumBins, positive.count)
+        guard bins > 0 else { return }
+        for bin in 0..<bins {
+            let group = positive[bin * positive.count / bins..<(bin + 1) * positive.count / bins]
+            guard !group.isEmpty else { continue }
+            let count = group[group.startIndex + group.count / 2]
+            if counts.last == count {
+                weights[weights.count - 1] += Double(group.count) / total
+            } else {
+                counts.append(count)
+                weights.append(Double(group.count) / total)
+            }
+        }
+    }
+
+    /// The median of the counts with responses (0 if none).
+    public var typical: Int {
+        var cumulative = 0.0
+        let positive = zip(counts, weights).filter { $0.0 > 0 }
+        let mass = positive.reduce(0) { $0 + $1.1 }
+        for (count, weight) in positive {
+            cumulative += weight
+            if cumulative >= mass / 2 { return count }
+        }
+        return 0
+    }
+}
+
+/// The distribution function x ↦ P(log LR ≤ x) of one week's log-likelihood ratio when the true
+/// share is `actual` and the week's responses follow a ``WeeklyResponses``: exact, from the
+/// binomial distribution of each count (a step function, as `LRCUSUM.runlength` builds it),
+/// tabulated once and reused for every threshold tried.
+struct LLRDistribution {
+    /// The possible values of log LR, ascending, and P(log LR ≤ value) at each.
+    private let values: [Double]
+    private let cumulative: [Double]
+
+    init?(responses: WeeklyResponses, actual: Double, inControl p0: Double, outOfControl p1: Double) {
+        guard p0 > 0, p0 < 1, p1 > 0, p1 < 1, responses.counts.contains(where: { $0 > 0 }) else { return nil }
+        let up = log(p1 / p0), down = log((1 - p1) / (1 - p0))
+        var points: [(value: Double, probability: Double)] = []
+        for (n, weight) in zip(responses.counts, responses.weights) {
+            for y in 0...n {
+                let probability = weight * BinomialCUSUM.binomialProbability(y, n, actual)
+                guard probability > 0 else { continue }
+                points.append((Double(y) * up + Double(n - y) * down, probability))
+            }
+        }
+        points.sort { $0.value < $1.value }
+        var values: [Double] = [], cumulative: [Double] = []
+        var total = 0.0
+        for point in points {
+            total += point.probability
+            if let last = values.last, point.value - last <= 1e-12 * max(1, abs(last)) {
+                cumulative[cumulative.count - 1] = min(1, total)
+            } else {
+                values.append(point.value)
+                cumulative.append(min(1, total))
+            }
+        }
+        self.values = values
+        self.cumulative = cumulative
+    }
+
+    /// P(log LR ≤ x).
+    func cdf(_ x: Double) -> Double {
+        guard x.isFinite else { return x > 0 ? 1 : 0 }
+        let limit = x + 1e-12 * max(1, abs(x))
+        // The number of values ≤ limit.
+        var low = 0, high = values.count
+        while low < high {
+            let mid = (low + high) / 2
+            if values[mid] <= limit { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? 0 : cumulative[low - 1]
     }
 }

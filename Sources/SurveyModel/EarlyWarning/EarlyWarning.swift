@@ -69,9 +69,9 @@ public struct TopicWeeks: Sendable, Hashable {
 ///
 /// The in-control share of a chart is its series' share over the baseline weeks (before the
 /// watched ones); a unit's is shrunk toward the province's by beta-binomial empirical Bayes across
-/// the units. The threshold gives the target in-control run length for a week of the series'
-/// median weekly responses over the baseline (weeks with responses). The CUSUM starts at zero at
-/// the first watched week.
+/// the units. The threshold gives the target in-control run length when each week's responses
+/// are drawn from the baseline's weekly counts (weeks without responses included; see
+/// ``WeeklyResponses``). The CUSUM starts at zero at the first watched week.
 ///
 /// An alarm episode opens when the chart crosses its threshold; the chart is reset to zero, and
 /// the episode stays open as long as evidence keeps accumulating in the watched direction: it
@@ -88,8 +88,9 @@ public struct EarlyWarning: Sendable {
         public var unit: Int?
         public var share: WatchedShare
         public var cusum: BinomialCUSUM
-        /// The weekly responses assumed for the threshold (median of the baseline).
-        public var assumedResponses: Int
+        /// The weekly responses assumed for the threshold and the run length: the baseline's
+        /// weekly counts (weeks without responses included), binned.
+        public var assumedResponses: WeeklyResponses
         /// In-control average run length at that threshold and responses, in weeks.
         public var runLength: Double
         /// The watched weeks (indices into the series) and the chart's steps on them.
@@ -165,32 +166,32 @@ public struct EarlyWarning: Sendable {
     func chart(_ topic: TopicWeeks, unit: Int?, share: WatchedShare, window: (firstWatched: Int, baseline: Range<Int>),
                base: [(count: Int, n: Int)], prior: BetaBinomialPrior, cache: ThresholdCache?) -> Chart? {
         let oddsRatio = share == .negativeRising ? settings.oddsRatio : 1 / settings.oddsRatio
-        let weekly = window.baseline.map { topic.count(share, unit: unit, week: $0).n }.filter { $0 > 0 }
-        guard weekly.count >= settings.minimumBaselineWeeks else { return nil }
+        let weekly = window.baseline.map { topic.count(share, unit: unit, week: $0).n }
+        guard weekly.filter({ $0 > 0 }).count >= settings.minimumBaselineWeeks else { return nil }
         let p0: Double
         if let unit, let own = base[safe: unit] {
             p0 = prior.shrunkShare(count: own.count, of: own.n)
         } else {
             p0 = prior.mean
         }
-        let n = weekly.sorted()[weekly.count / 2]
-        guard let cusum = calibrate(p0: p0, oddsRatio: oddsRatio, n: n, cache: cache) else { return nil }
+        let responses = WeeklyResponses(weekly)
+        guard let cusum = calibrate(p0: p0, oddsRatio: oddsRatio, responses: responses, cache: cache) else { return nil }
         let series = (window.firstWatched..<topic.weeks).map { topic.count(share, unit: unit, week: $0) }
         let steps = cusum.run(series)
-        let runLength = cusum.averageRunLength(actual: p0, n: n, states: settings.states) ?? settings.targetRunLength
-        var chart = Chart(unit: unit, share: share, cusum: cusum, assumedResponses: n, runLength: runLength,
+        let runLength = cusum.averageRunLength(actual: p0, responses: responses, states: settings.states) ?? settings.targetRunLength
+        var chart = Chart(unit: unit, share: share, cusum: cusum, assumedResponses: responses, runLength: runLength,
                           firstWatchedWeek: window.firstWatched, steps: steps, alarm: nil)
         chart.alarm = EarlyWarning.openEpisode(chart, series: series)
         return chart
     }
 
-    func calibrate(p0: Double, oddsRatio: Double, n: Int, cache: ThresholdCache?) -> BinomialCUSUM? {
+    func calibrate(p0: Double, oddsRatio: Double, responses: WeeklyResponses, cache: ThresholdCache?) -> BinomialCUSUM? {
         guard p0 > 0, p0 < 1 else { return nil }
-        let key = ThresholdCache.Key(inControl: p0, oddsRatio: oddsRatio, n: n, target: settings.targetRunLength, states: settings.states)
+        let key = ThresholdCache.Key(inControl: p0, oddsRatio: oddsRatio, responses: responses, target: settings.targetRunLength, states: settings.states)
         if let h = cache?.threshold(key) {
             return BinomialCUSUM(inControl: p0, outOfControl: BinomialCUSUM.shifted(p0, oddsRatio: oddsRatio), threshold: h)
         }
-        let chart = BinomialCUSUM.calibrated(inControl: p0, oddsRatio: oddsRatio, n: n, targetRunLength: settings.targetRunLength, states: settings.states)
+        let chart = BinomialCUSUM.calibrated(inControl: p0, oddsRatio: oddsRatio, responses: responses, targetRunLength: settings.targetRunLength, states: settings.states)
         if let chart { cache?.store(key, threshold: chart.threshold) }
         return chart
     }
@@ -243,12 +244,12 @@ public struct EarlyWarning: Sendable {
 }
 
 /// Thresholds already computed, shared by the publications of one process: a threshold depends
-/// only on (π₀, odds ratio, n, target, states), and the baselines change once a week.
+/// only on (π₀, odds ratio, weekly responses, target, states), and the baselines change once a week.
 public final class ThresholdCache: Sendable {
     public struct Key: Hashable, Sendable {
         public var inControl: Double
         public var oddsRatio: Double
-        public var n: Int
+        public var responses: WeeklyResponses
         public var target: Double
         public var states: Int
     }
