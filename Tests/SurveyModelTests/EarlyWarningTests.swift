@@ -201,3 +201,28 @@ enum Fixture {
         #expect(LocalLevel.forecast([nil, nil]) == nil)
     }
 }
+
+@Suite struct WeeklyResponsesTests {
+    @Test func countsAreBinnedWithEmptyWeeksApart() {
+        let constant = WeeklyResponses(Array(repeating: 150, count: 52))
+        #expect(constant.counts == [150] && constant.weights == [1])
+        let mixed = WeeklyResponses([0, 0, 10, 20, 30, 40])
+        #expect(mixed.counts.first == 0 && abs((mixed.weights.first ?? 0) - 2.0 / 6) < 1e-12)
+        #expect(abs(mixed.weights.reduce(0, +) - 1) < 1e-12)
+        let many = WeeklyResponses(Array(1...100))
+        #expect(many.counts.count == WeeklyResponses.maximumBins && many.counts == many.counts.sorted())
+        #expect(many.typical >= 38 && many.typical <= 63, "\(many)")
+        #expect(WeeklyResponses([]).counts.isEmpty)
+    }
+
+    @Test func emptyWeeksLengthenTheRunAndVaryingCountsShortenIt() throws {
+        let chart = try #require(BinomialCUSUM.calibrated(inControl: 0.2, oddsRatio: 2, n: 100, targetRunLength: 104))
+        let steady = try #require(chart.averageRunLength(actual: 0.2, n: 100))
+        // Half the weeks empty: about twice as long.
+        let gappy = try #require(chart.averageRunLength(actual: 0.2, responses: WeeklyResponses([0, 100])))
+        #expect(gappy > 1.8 * steady && gappy < 2.2 * steady, "\(gappy) vs \(steady)")
+        // Same median, wider spread: false alarms come sooner.
+        let spread = try #require(chart.averageRunLength(actual: 0.2, responses: WeeklyResponses([20, 60, 100, 140, 180])))
+        #expect(spread < steady, "\(spread) vs \(steady)")
+    }
+}
