@@ -175,25 +175,26 @@ public struct EarlyWarning: Sendable {
             p0 = prior.mean
         }
         let responses = WeeklyResponses(weekly)
-        guard let cusum = calibrate(p0: p0, oddsRatio: oddsRatio, responses: responses, cache: cache) else { return nil }
+        guard let (cusum, runLength) = calibrate(p0: p0, oddsRatio: oddsRatio, responses: responses, cache: cache) else { return nil }
         let series = (window.firstWatched..<topic.weeks).map { topic.count(share, unit: unit, week: $0) }
         let steps = cusum.run(series)
-        let runLength = cusum.averageRunLength(actual: p0, responses: responses, states: settings.states) ?? settings.targetRunLength
         var chart = Chart(unit: unit, share: share, cusum: cusum, assumedResponses: responses, runLength: runLength,
                           firstWatchedWeek: window.firstWatched, steps: steps, alarm: nil)
         chart.alarm = EarlyWarning.openEpisode(chart, series: series)
         return chart
     }
 
-    func calibrate(p0: Double, oddsRatio: Double, responses: WeeklyResponses, cache: ThresholdCache?) -> BinomialCUSUM? {
+    /// The chart for π₀ with its threshold, and its in-control run length (remembered in `cache`).
+    func calibrate(p0: Double, oddsRatio: Double, responses: WeeklyResponses, cache: ThresholdCache?) -> (BinomialCUSUM, Double)? {
         guard p0 > 0, p0 < 1 else { return nil }
         let key = ThresholdCache.Key(inControl: p0, oddsRatio: oddsRatio, responses: responses, target: settings.targetRunLength, states: settings.states)
-        if let h = cache?.threshold(key) {
-            return BinomialCUSUM(inControl: p0, outOfControl: BinomialCUSUM.shifted(p0, oddsRatio: oddsRatio), threshold: h)
+        if let entry = cache?.entry(key) {
+            return (BinomialCUSUM(inControl: p0, outOfControl: BinomialCUSUM.shifted(p0, oddsRatio: oddsRatio), threshold: entry.threshold), entry.runLength)
         }
-        let chart = BinomialCUSUM.calibrated(inControl: p0, oddsRatio: oddsRatio, responses: responses, targetRunLength: settings.targetRunLength, states: settings.states)
-        if let chart { cache?.store(key, threshold: chart.threshold) }
-        return chart
+        guard let chart = BinomialCUSUM.calibrated(inControl: p0, oddsRatio: oddsRatio, responses: responses, targetRunLength: settings.targetRunLength, states: settings.states) else { return nil }
+        let runLength = chart.averageRunLength(actual: p0, responses: responses, states: settings.states) ?? settings.targetRunLength
+        cache?.store(key, threshold: chart.threshold, runLength: runLength)
+        return (chart, runLength)
     }
 
     /// The episode open at the latest week of a chart's watched weeks.
@@ -254,19 +255,25 @@ public final class ThresholdCache: Sendable {
         public var states: Int
     }
 
-    private let entries = Mutex<[Key: Double]>([:])
+    /// A threshold and the in-control run length it gives.
+    public struct Entry: Hashable, Sendable {
+        public var threshold: Double
+        public var runLength: Double
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
 
     public init() {}
 
-    public func threshold(_ key: Key) -> Double? {
+    public func entry(_ key: Key) -> Entry? {
         entries.withLock { $0[key] }
     }
 
-    public func store(_ key: Key, threshold: Double) {
+    public func store(_ key: Key, threshold: Double, runLength: Double) {
         entries.withLock { entries in
             // Bounded: a year of baselines for 16 units × 20 topics is well below this.
             if entries.count > 100_000 { entries.removeAll() }
-            entries[key] = threshold
+            entries[key] = Entry(threshold: threshold, runLength: runLength)
         }
     }
 }
