@@ -147,7 +147,7 @@ let package = Package(
         ),
         // Test helpers shared by the test targets (a seeded random generator).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel", "TestSupport"]),
+        .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),
         .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol", "TestSupport"]),
         .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),

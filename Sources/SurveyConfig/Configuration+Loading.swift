@@ -5,7 +5,7 @@ import Yams
 extension Configuration {
     /// Every top-level key the file may hold.
     static let topLevelKeys: Set<String> = [
-        "listen", "allow_plaintext_on_network", "tls", "review", "database", "summaries_directory", "publish", "time_zone", "dates", "limits",
+        "listen", "allow_plaintext_on_network", "tls", "review", "database", "summaries_directory", "publish", "alerts", "time_zone", "dates", "limits",
         "units", "topics", "groups", "sentiments", "rounds",
     ]
 
@@ -172,6 +172,7 @@ struct ConfigurationReader {
             config.timeZone = zone
         }
         if let node = top["publish"] { try readPublish(node, into: &config) }
+        if let node = top["alerts"] { try readAlerts(node, into: &config) }
         if let node = top["dates"] {
             let values = try entries(node, key: "dates", allowed: ["future_tolerance_days", "maximum_age_days"])
             if let value = values["future_tolerance_days"] {

@@ -22,6 +22,8 @@ public struct Configuration: Sendable {
     public var publishPeriods: [PeriodKind] = [.week, .month, .quarter, .year]
     /// Cells with fewer responses than this are withheld from summaries.
     public var minimumCellSize: Int = 5
+    /// The early-warning charts published in `alerts.json` (`alerts.*`).
+    public var alerts = EarlyWarningSettings()
     /// The provincial time zone: periods and "today" are reckoned in it.
     public var timeZone: TimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt
     /// Which collection dates are accepted.

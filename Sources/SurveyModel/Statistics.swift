@@ -43,8 +43,9 @@ public enum Statistics {
     /// The net index of one sample: share positive − share negative (fractions, −1…1), with an
     /// interval built the same way from the two Wilson intervals (Zou & Donner's MOVER, which is
     /// Newcombe's method extended to correlated shares, with the multinomial correlation).
-    public static func netIndex(positive: Int, negative: Int, of n: Int) -> (value: Double, interval: Interval)? {
-        guard n > 0, let lp = wilson(positive, of: n), let ln = wilson(negative, of: n) else { return nil }
+    /// `z` sets the level (default 95%).
+    public static func netIndex(positive: Int, negative: Int, of n: Int, z: Double = z95) -> (value: Double, interval: Interval)? {
+        guard n > 0, let lp = wilson(positive, of: n, z: z), let ln = wilson(negative, of: n, z: z) else { return nil }
         let pp = Double(positive) / Double(n), pn = Double(negative) / Double(n)
         let spread = (pp * (1 - pp) * pn * (1 - pn)).squareRoot()
         let correlation = spread > 0 ? -(pp * pn) / spread : 0

@@ -28,6 +28,8 @@ public struct Publisher: Sendable {
         public var roundTime: Duration = .zero
         /// Changes of the rounds' states for the journal (only with ``announcesRounds``).
         public var roundEvents: [RoundEvent] = []
+        /// Time spent on the early-warning charts (`alerts.json`).
+        public var alertsTime: Duration = .zero
     }
 
     public var store: SurveyStore
@@ -41,8 +43,11 @@ public struct Publisher: Sendable {
     /// Whether this publisher decides the rounds' journal events and remembers them (the
     /// daemon's, which logs them; never surveyctl's).
     public var announcesRounds = false
+    /// The early-warning charts published in `alerts.json`.
+    public var earlyWarning = EarlyWarningSettings()
 
-    public init(store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger) {
+    public init(store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger, earlyWarning: EarlyWarningSettings = EarlyWarningSettings()) {
+        self.earlyWarning = earlyWarning
         self.store = store
         self.directory = directory
         self.kinds = kinds
@@ -73,7 +78,8 @@ public struct Publisher: Sendable {
         report.leftoversRemoved = AtomicFile.removeLeftovers(below: directory)
         let clock = ContinuousClock()
         let readStart = clock.now
-        let kinds = self.kinds
+        // Weekly tallies are read even when weeks are not published: the alarms run on them.
+        let kinds = self.kinds.contains(.week) ? self.kinds : self.kinds + [.week]
         let (cubes, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
             let dimensions = try snapshot.summaryDimensions()
             return (
@@ -87,7 +93,7 @@ public struct Publisher: Sendable {
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []
-        for kind in kinds {
+        for kind in self.kinds {
             for period in cubes.periods(kind) {
                 let current = cubes.cube(period)
                 let previous = cubes.cube(period.previous)
@@ -109,7 +115,17 @@ public struct Publisher: Sendable {
                 jobs.append(Job(period: period, current: current, previous: previous, record: record))
             }
         }
-        (report.renderTime, report.flushTime) = try render(jobs)
+        var alerts: [(data: Data, path: String)] = []
+        var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
+        if try alertsNeeded(changed: !jobs.isEmpty) {
+            let start = clock.now
+            let document = Publisher.alerts(cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp)
+            alerts.append((try document.json(), "\(directory)/alerts.json"))
+            alertsUpdate = (publishedAlerts(), document)
+            report.alertsTime = clock.now - start
+        }
+        (report.renderTime, report.flushTime) = try render(jobs, extra: alerts)
+        if let alertsUpdate { logAlarmEpisodes(previous: alertsUpdate.previous, current: alertsUpdate.current) }
         try store.recordPublications(jobs.map(\.record))
         for job in jobs {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
@@ -120,15 +136,19 @@ public struct Publisher: Sendable {
         report.roundTime = clock.now - roundStart
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
-        try writeIndex(published.values, awaiting: waiting, rounds: Publisher.indexEntries(rounds))
+        try writeIndex(
+            published.values, awaiting: waiting, rounds: Publisher.indexEntries(rounds),
+            leading: alertsSection(alertsUpdate?.current ?? publishedAlerts(), labels: cubes.empty)
+        )
         return report
     }
 
     /// Renders and flushes the jobs' files, spread over the cores, then puts them all in place and
     /// flushes each folder once.
     /// Returns the time spent rendering and flushing.
-    func render(_ jobs: [Job], beforeRename: () throws -> Void = {}) throws -> (render: Duration, flush: Duration) {
-        guard !jobs.isEmpty else { return (.zero, .zero) }
+    /// `extra` files (`alerts.json`) go into the same atomic batch.
+    func render(_ jobs: [Job], extra: [(data: Data, path: String)] = [], beforeRename: () throws -> Void = {}) throws -> (render: Duration, flush: Duration) {
+        guard !jobs.isEmpty || !extra.isEmpty else { return (.zero, .zero) }
         let clock = ContinuousClock()
         let start = clock.now
         let batch = AtomicBatch()
@@ -154,13 +174,17 @@ public struct Publisher: Sendable {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
+        for file in extra { try batch.stage(file.data, to: file.path) }
         let rendered = clock.now
         try batch.commit(beforeRename: beforeRename)
         return (rendered - start, clock.now - rendered)
     }
 
     /// `index.json` and `index.html`, rewritten only when their content changes.
-    func writeIndex(_ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), rounds: [SummaryIndex.Round] = []) throws {
+    func writeIndex(
+        _ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), rounds: [SummaryIndex.Round] = [],
+        leading: String = ""
+    ) throws {
         let all = Array(records)
         var index = SummaryIndex(title: title, granularities: kinds.map { kind in
             let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
@@ -171,7 +195,7 @@ public struct Publisher: Sendable {
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         if !rounds.isEmpty { index.rounds = rounds }
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
-        try AtomicFile.writeIfChanged(index.html(), to: "\(directory)/index.html")
+        try AtomicFile.writeIfChanged(index.html(leading: leading), to: "\(directory)/index.html")
     }
 
     /// What a period's files are built from: its counts, the previous period's, the labels and

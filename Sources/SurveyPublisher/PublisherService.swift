@@ -85,6 +85,7 @@ public final class PublisherService: Service, Sendable {
                 "duration_ms": "\(elapsed.wholeMilliseconds)", "read_ms": "\(report.readTime.wholeMilliseconds)",
                 "render_ms": "\(report.renderTime.wholeMilliseconds)", "flush_ms": "\(report.flushTime.wholeMilliseconds)",
                 "rounds": "\(report.rounds.count)", "rounds_ms": "\(report.roundTime.wholeMilliseconds)",
+                "alerts_ms": "\(report.alertsTime.wholeMilliseconds)",
             ])
             for event in report.roundEvents { log(event) }
             return true

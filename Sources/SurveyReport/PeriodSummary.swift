@@ -86,7 +86,9 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
         public var units: [UnitRow]
     }
 
-    /// A change whose interval excludes zero, for the "what changed" table.
+    /// A change of the net index kept in the "what changed" list: a discovery of the
+    /// Benjamini–Hochberg procedure at a false discovery rate of 5% across all the period's
+    /// comparisons (unit totals and province totals of every topic).
     public struct SignificantChange: Codable, Sendable, Equatable {
         public var topic: String
         /// A unit code, or nil for the whole province.
@@ -94,6 +96,10 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
         public var previousNetIndex: Double
         public var netIndex: Double
         public var change: Change
+        /// Two-sided p-value of "no change", from the method of the change's interval.
+        public var pValue: Double?
+        /// Benjamini–Hochberg adjusted p-value across the period's comparisons (≤ 0.05 here).
+        public var qValue: Double?
     }
 
     public var schema = PeriodSummary.schemaVersion

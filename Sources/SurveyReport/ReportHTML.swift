@@ -122,8 +122,9 @@ public enum ReportHTML {
         }
         out.raw("</p><h2>Thay đổi có ý nghĩa so với kỳ trước</h2>")
         if summary.significantChanges.isEmpty {
-            out.raw("<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê (khoảng tin cậy 95% chứa 0).</p>")
+            out.raw("<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của kỳ (phương pháp Benjamini–Hochberg).</p>")
         } else {
+            out.raw("<p class=\"muted\">Chỉ liệt kê các thay đổi của chỉ số ròng vẫn có ý nghĩa khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của kỳ (phương pháp Benjamini–Hochberg); khoảng tin cậy 95% của từng ô giữ nguyên.</p>")
             out.raw("<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Kỳ này</th><th class=\"n\">Thay đổi (điểm %)</th></tr></thead><tbody>")
             for change in summary.significantChanges {
                 out.raw("<tr><td>")

@@ -55,8 +55,8 @@ public struct SummaryBuilder: Sendable {
                     PeriodSummary.GroupCell(group: group.code, cell: cell(now.cells[u][g], withheld: now.plan.cells[u][g], before.cells[u][g], oldWithheld: before.plan.cells[u][g]))
                 }
                 let total = cell(now.unitTotals[u], withheld: now.plan.rowTotals[u], before.unitTotals[u], oldWithheld: before.plan.rowTotals[u])
-                if let change = total.netIndexChange, change.significant, let old = total.previousNetIndex, let new = total.netIndex {
-                    significant.append(.init(topic: topic.code, unit: unit.code, previousNetIndex: old, netIndex: new, change: change))
+                if let entry = SummaryBuilder.comparison(total, now.unitTotals[u], before.unitTotals[u], sentiments, topic: topic.code, unit: unit.code) {
+                    significant.append(entry)
                 }
                 units.append(.init(unit: unit.code, total: total, groups: groups))
             }
@@ -64,11 +64,12 @@ public struct SummaryBuilder: Sendable {
                 PeriodSummary.GroupCell(group: group.code, cell: cell(now.groupTotals[g], withheld: now.plan.columnTotals[g], before.groupTotals[g], oldWithheld: before.plan.columnTotals[g]))
             }
             let province = cell(now.province, withheld: now.plan.grandTotal, before.province, oldWithheld: before.plan.grandTotal)
-            if let change = province.netIndexChange, change.significant, let old = province.previousNetIndex, let new = province.netIndex {
-                significant.append(.init(topic: topic.code, unit: nil, previousNetIndex: old, netIndex: new, change: change))
+            if let entry = SummaryBuilder.comparison(province, now.province, before.province, sentiments, topic: topic.code, unit: nil) {
+                significant.append(entry)
             }
             topics.append(.init(code: topic.code, title: topic.title, province: province, provinceGroups: provinceGroups, units: units))
         }
+        significant = SummaryBuilder.discoveries(significant)
         significant.sort { (abs($0.change.change), $1.topic, $1.unit ?? "") > (abs($1.change.change), $0.topic, $0.unit ?? "") }
         return PeriodSummary(
             period: .init(kind: period.kind, id: period.identifier, start: period.start, end: period.end),

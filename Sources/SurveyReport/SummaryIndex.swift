@@ -102,7 +102,10 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
     }
 
     /// `index.html`: links to every period's report, newest first.
-    public func html() -> Data {
+    public func html() -> Data { html(leading: "") }
+
+    /// `index.html` opening with `leading` (the alarms, from ``AlertsHTML``) under the title.
+    public func html(leading: String) -> Data {
         var body = ""
         for granularity in granularities {
             body += "<section><h2>\(HTML.escape(HTML.kindName(granularity.kind)))</h2>"
@@ -137,6 +140,6 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         if let waiting = awaitingApproval, waiting.batches > 0 {
             note = "<p class=\"note\">\(waiting.batches) lô (\(waiting.responses) ý kiến) đang chờ duyệt và chưa được tính trong các số liệu dưới đây.</p>"
         }
-        return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + note + roundsSection + body).utf8)
+        return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + leading + note + roundsSection + body).utf8)
     }
 }

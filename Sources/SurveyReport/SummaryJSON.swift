@@ -107,7 +107,9 @@ extension PeriodSummary {
             var c = JSONObject(&out)
             c.key("\"change\":", &out); change.change.write(to: &out)
             c.key("\"net_index\":", &out); out.jsonNumber(change.netIndex)
+            if let p = change.pValue { c.key("\"p_value\":", &out); out.jsonNumber(p) }
             c.key("\"previous_net_index\":", &out); out.jsonNumber(change.previousNetIndex)
+            if let q = change.qValue { c.key("\"q_value\":", &out); out.jsonNumber(q) }
             c.key("\"topic\":", &out); out.jsonString(change.topic)
             if let unit = change.unit { c.key("\"unit\":", &out); out.jsonString(unit) }
             c.end(&out)

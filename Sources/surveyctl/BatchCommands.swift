@@ -139,7 +139,7 @@ struct BatchCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let directory = options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory
         let report = try Publisher(
-            store: store, directory: directory, kinds: configuration.publishPeriods, minimumCellSize: configuration.minimumCellSize, logger: logger
+            store: store, directory: directory, kinds: configuration.publishPeriods, minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
         ).publish()
         print("republished \(report.written.count) periods: \(report.written.joined(separator: ", "))")
     }

@@ -23,7 +23,7 @@ struct PublishCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         var publisher = Publisher(
             store: store, directory: directory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger
+            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
         )
         publisher.timeZone = configuration.timeZone
         do {

@@ -156,7 +156,7 @@ final class DaemonSupervisor: Service, Sendable {
         ))
         publisher.update(Publisher(
             store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger
+            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
         ).announcingRounds(in: configuration.timeZone))
         do {
             try store.recordAudit(

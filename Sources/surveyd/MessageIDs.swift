@@ -26,5 +26,7 @@ enum MessageIDs {
         "round unit behind": "ac29e96fff504f1b9d0491d50442e486",
         "round unit silent": "e281815328f44adeacd5afdc9461e784",
         "round unit recovered": "7b90482c57a44ed6b9a4ad660e781082",
+        "opinion alarm": "99419f45d0654302973936b7136469de",
+        "opinion alarm ended": "f2232967c7dd4f1fa165919c43c2e8ba",
     ]
 }

@@ -158,7 +158,7 @@ struct Surveyd: AsyncParsableCommand {
         let publisher = PublisherService(
             publisher: Publisher(
                 store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-                minimumCellSize: configuration.minimumCellSize, logger: logger
+                minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
             ).announcingRounds(in: configuration.timeZone),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )

@@ -1,0 +1,297 @@
+import Foundation
+
+/// The binomial likelihood-ratio CUSUM of Höhle (2010, "Online change-point detection in
+/// categorical time series"; R package `surveillance`, `categoricalCUSUM`) for one share: each
+/// week's count y of n adds the exact log-likelihood ratio of the out-of-control share π₁ against
+/// the in-control share π₀,
+///
+///     log LRₜ = y · log(π₁ / π₀) + (n − y) · log((1 − π₁) / (1 − π₀)),
+///
+/// and Cₜ = max(0, Cₜ₋₁ + log LRₜ) raises an alarm when Cₜ > h, after which C is reset to 0.
+/// A week with few responses moves C little; a week with none not at all.
+public struct BinomialCUSUM: Sendable, Hashable {
+    /// π₀, the share expected when nothing has changed.
+    public var inControl: Double
+    /// π₁, the share the chart is tuned to detect.
+    public var outOfControl: Double
+    /// h, the alarm threshold.
+    public var threshold: Double
+
+    public init(inControl: Double, outOfControl: Double, threshold: Double) {
+        self.inControl = inControl
+        self.outOfControl = outOfControl
+        self.threshold = threshold
+    }
+
+    /// The share whose odds are `oddsRatio` times the odds of `share`: π₁ = Rπ₀ / (1 − π₀ + Rπ₀).
+    /// R > 1 watches for a rise, R < 1 for a fall.
+    public static func shifted(_ share: Double, oddsRatio: Double) -> Double {
+        oddsRatio * share / (1 - share + oddsRatio * share)
+    }
+
+    /// The exact binomial log-likelihood ratio of one week (0 when n = 0).
+    public func logLikelihoodRatio(count: Int, of n: Int) -> Double {
+        BinomialCUSUM.logLikelihoodRatio(count: count, of: n, inControl: inControl, outOfControl: outOfControl)
+    }
+
+    static func logLikelihoodRatio(count: Int, of n: Int, inControl p0: Double, outOfControl p1: Double) -> Double {
+        guard n > 0 else { return 0 }
+        return Double(count) * log(p1 / p0) + Double(n - count) * log((1 - p1) / (1 - p0))
+    }
+
+    /// One week of the chart.
+    public struct Step: Sendable, Hashable {
+        /// Cₜ before any reset: the evidence against the in-control share.
+        public var score: Double
+        /// Cₜ > h.
+        public var alarm: Bool
+    }
+
+    /// Runs the chart over weekly counts, from C₀ = `start`, resetting to 0 after each alarm.
+    public func run(_ weeks: [(count: Int, n: Int)], start: Double = 0) -> [Step] {
+        var c = start
+        return weeks.map { week in
+            c = max(0, c + logLikelihoodRatio(count: week.count, of: week.n))
+            let step = Step(score: c, alarm: c > threshold)
+            if step.alarm { c = 0 }
+            return step
+        }
+    }
+}
+
+extension BinomialCUSUM {
+    /// The smallest threshold ``calibrated(inControl:oddsRatio:n:targetRunLength:states:)`` returns.
+    public static let minimumThreshold = 0.01
+
+    /// Number of CUSUM states of the Markov-chain approximation used for thresholds.
+    public static let defaultStates = 40
+
+    /// The average run length of the chart while the true share is `actual` and every week has
+    /// `n` responses, by the Markov-chain approximation of Brook & Evans (1972) with Hawkins'
+    /// Simpson rule, discretised exactly as `surveillance::LRCUSUM.runlength` does: state 1 is
+    /// C = 0, states 2…g the intervals of (0, h] cut at g − 1 equal steps, state g + 1 (C > h)
+    /// absorbing; ARL = first entry of (I − R)⁻¹ 1. Infinite when the threshold is out of reach to
+    /// double precision; nil for a degenerate chart (n = 0, h ≤ 0, a share at 0 or 1).
+    public func averageRunLength(actual: Double, n: Int, states g: Int = defaultStates) -> Double? {
+        averageRunLength(actual: actual, responses: WeeklyResponses([n]), states: g)
+    }
+
+    /// The average run length when each week's responses are drawn from `responses` (the weekly
+    /// counts of a baseline, weeks without responses included): the same Markov chain with the
+    /// week's log-likelihood ratio distributed as the mixture over those counts.
+    public func averageRunLength(actual: Double, responses: WeeklyResponses, states g: Int = defaultStates) -> Double? {
+        guard let distribution = LLRDistribution(responses: responses, actual: actual, inControl: inControl, outOfControl: outOfControl) else { return nil }
+        return averageRunLength(distribution, states: g)
+    }
+
+    func averageRunLength(_ distribution: LLRDistribution, states g: Int) -> Double? {
+        guard g >= 2, threshold > 0 else { return nil }
+        let cdf = distribution.cdf(_:)
+        // S = (−∞, 0, h/(g−1), …, h): state j covers (S[j], S[j+1]].
+        var s = [-Double.infinity]
+        for i in 0..<g { s.append(threshold * Double(i) / Double(g - 1)) }
+        // I − R, row-major, g × g.
+        var matrix = Array(repeating: 0.0, count: g * g)
+        for j in 0..<g {
+            for k in 0..<g {
+                let a = s[k], b = s[k + 1]
+                let p: Double
+                if j == 0 {
+                    p = cdf(b) - cdf(a)
+                } else {
+                    let c = s[j], d = s[j + 1], m = (c + d) / 2
+                    p = (cdf(b - c) + 4 * cdf(b - m) + cdf(b - d) - cdf(a - c) - 4 * cdf(a - m) - cdf(a - d)) / 6
+                }
+                matrix[j * g + k] = (j == k ? 1 : 0) - p
+            }
+        }
+        // A singular I − R: the chain (to double precision) never reaches the threshold.
+        guard let solution = BinomialCUSUM.solve(&matrix, Array(repeating: 1, count: g), size: g), let arl = solution.first, arl.isFinite, arl > 0 else { return .infinity }
+        return arl
+    }
+
+    /// P(Y = y) for Y ~ Binomial(n, p).
+    public static func binomialProbability(_ y: Int, _ n: Int, _ p: Double) -> Double {
+        guard y >= 0, y <= n else { return 0 }
+        if p <= 0 { return y == 0 ? 1 : 0 }
+        if p >= 1 { return y == n ? 1 : 0 }
+        let logChoose = lgamma(Double(n) + 1) - lgamma(Double(y) + 1) - lgamma(Double(n - y) + 1)
+        return exp(logChoose + Double(y) * log(p) + Double(n - y) * log1p(-p))
+    }
+
+    /// Solves A x = b by Gaussian elimination with partial pivoting (A is overwritten).
+    static func solve(_ a: inout [Double], _ b: [Double], size g: Int) -> [Double]? {
+        var b = b
+        for column in 0..<g {
+            var pivot = column
+            for row in column + 1..<g where abs(a[row * g + column]) > abs(a[pivot * g + column]) { pivot = row }
+            guard abs(a[pivot * g + column]) > 1e-300 else { return nil }
+            if pivot != column {
+                for k in 0..<g { a.swapAt(pivot * g + k, column * g + k) }
+                b.swapAt(pivot, column)
+            }
+            let diagonal = a[column * g + column]
+            for row in column + 1..<g {
+                let factor = a[row * g + column] / diagonal
+                guard factor != 0 else { continue }
+                for k in column..<g { a[row * g + k] -= factor * a[column * g + k] }
+                b[row] -= factor * b[column]
+            }
+        }
+        var x = Array(repeating: 0.0, count: g)
+        for row in stride(from: g - 1, through: 0, by: -1) {
+            var sum = b[row]
+            for k in row + 1..<g { sum -= a[row * g + k] * x[k] }
+            x[row] = sum / a[row * g + row]
+        }
+        return x
+    }
+
+    /// The smallest threshold (to 0.1% of h) whose in-control average run length, with `n` responses
+    /// every week, is at least `targetRunLength`: a chart for π₀ against π₁ = the odds-ratio shift.
+    /// Nil when π₀ is 0 or 1, n is 0, or the target cannot be reached below h = 100.
+    public static func calibrated(inControl p0: Double, oddsRatio: Double, n: Int, targetRunLength: Double, states: Int = defaultStates) -> BinomialCUSUM? {
+        calibrated(inControl: p0, oddsRatio: oddsRatio, responses: WeeklyResponses([n]), targetRunLength: targetRunLength, states: states)
+    }
+
+    /// The same, with each week's responses drawn from `responses`.
+    public static func calibrated(inControl p0: Double, oddsRatio: Double, responses: WeeklyResponses, targetRunLength: Double, states: Int = defaultStates) -> BinomialCUSUM? {
+        guard p0 > 0, p0 < 1, oddsRatio > 0, oddsRatio != 1, targetRunLength > 1 else { return nil }
+        let p1 = shifted(p0, oddsRatio: oddsRatio)
+        guard let distribution = LLRDistribution(responses: responses, actual: p0, inControl: p0, outOfControl: p1) else { return nil }
+        func arl(_ h: Double) -> Double {
+            BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: h).averageRunLength(distribution, states: states) ?? .infinity
+        }
+        // ARL grows about exponentially with h: find the root of log ARL(h) − log target by the
+        // Illinois variant of regula falsi inside a bracket found by doubling.
+        let goal = log(targetRunLength)
+        func f(_ h: Double) -> Double { log(arl(h)) - goal }
+        // With many responses a week, in-control evidence for π₁ is so rare that even a tiny h
+        // reaches the target: thresholds stop at ``minimumThreshold``.
+        var low = minimumThreshold, high = max(1, 2 * minimumThreshold)
+        var fLow = f(low)
+        if fLow >= 0 { return BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: low) }
+        var fHigh = f(high)
+        while fHigh < 0 {
+            (low, fLow) = (high, fHigh)
+            high *= 2
+            if high > 100 { return nil }
+            fHigh = f(high)
+        }
+        var side = 0
+        // The discretised ARL has small jumps in h: every fourth step bisects, and 60 steps stop it.
+        for step in 0..<60 where high - low > 1e-3 * high {
+            var mid = fHigh.isFinite && fLow.isFinite && step % 4 != 3 ? high - fHigh * (high - low) / (fHigh - fLow) : (low + high) / 2
+            if !(mid > low && mid < high) { mid = (low + high) / 2 }
+            let fMid = f(mid)
+            if fMid < 0 {
+                (low, fLow) = (mid, fMid)
+                if side == -1 { fHigh /= 2 }
+                side = -1
+            } else {
+                (high, fHigh) = (mid, fMid)
+                if side == 1 { fLow /= 2 }
+                side = 1
+            }
+        }
+        return BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: high)
+    }
+}
+
+/// The weekly responses a chart expects: an empirical distribution of counts per week, kept to at
+/// most ``maximumBins`` values (equal-count groups of the sorted counts, each at its median, with
+/// its share of the weeks as weight), weeks without responses as their own value.
+public struct WeeklyResponses: Sendable, Hashable {
+    public static let maximumBins = 8
+    public private(set) var counts: [Int]
+    public private(set) var weights: [Double]
+
+    public init(_ weekly: [Int]) {
+        let sorted = weekly.filter { $0 >= 0 }.sorted()
+        counts = []
+        weights = []
+        guard !sorted.isEmpty else { return }
+        let total = Double(sorted.count)
+        let zeros = sorted.prefix { $0 == 0 }.count
+        if zeros > 0 {
+            counts.append(0)
+            weights.append(Double(zeros) / total)
+        }
+        let positive = Array(sorted.dropFirst(zeros))
+        let bins = min(WeeklyResponses.maximumBins, positive.count)
+        guard bins > 0 else { return }
+        for bin in 0..<bins {
+            let group = positive[bin * positive.count / bins..<(bin + 1) * positive.count / bins]
+            guard !group.isEmpty else { continue }
+            let count = group[group.startIndex + group.count / 2]
+            if counts.last == count {
+                weights[weights.count - 1] += Double(group.count) / total
+            } else {
+                counts.append(count)
+                weights.append(Double(group.count) / total)
+            }
+        }
+    }
+
+    /// The median of the counts with responses (0 if none).
+    public var typical: Int {
+        var cumulative = 0.0
+        let positive = zip(counts, weights).filter { $0.0 > 0 }
+        let mass = positive.reduce(0) { $0 + $1.1 }
+        for (count, weight) in positive {
+            cumulative += weight
+            if cumulative >= mass / 2 { return count }
+        }
+        return 0
+    }
+}
+
+/// The distribution function x ↦ P(log LR ≤ x) of one week's log-likelihood ratio when the true
+/// share is `actual` and the week's responses follow a ``WeeklyResponses``: exact, from the
+/// binomial distribution of each count (a step function, as `LRCUSUM.runlength` builds it),
+/// tabulated once and reused for every threshold tried.
+struct LLRDistribution {
+    /// The possible values of log LR, ascending, and P(log LR ≤ value) at each.
+    private let values: [Double]
+    private let cumulative: [Double]
+
+    init?(responses: WeeklyResponses, actual: Double, inControl p0: Double, outOfControl p1: Double) {
+        guard p0 > 0, p0 < 1, p1 > 0, p1 < 1, responses.counts.contains(where: { $0 > 0 }) else { return nil }
+        let up = log(p1 / p0), down = log((1 - p1) / (1 - p0))
+        var points: [(value: Double, probability: Double)] = []
+        for (n, weight) in zip(responses.counts, responses.weights) {
+            for y in 0...n {
+                let probability = weight * BinomialCUSUM.binomialProbability(y, n, actual)
+                guard probability > 0 else { continue }
+                points.append((Double(y) * up + Double(n - y) * down, probability))
+            }
+        }
+        points.sort { $0.value < $1.value }
+        var values: [Double] = [], cumulative: [Double] = []
+        var total = 0.0
+        for point in points {
+            total += point.probability
+            if let last = values.last, point.value - last <= 1e-12 * max(1, abs(last)) {
+                cumulative[cumulative.count - 1] = min(1, total)
+            } else {
+                values.append(point.value)
+                cumulative.append(min(1, total))
+            }
+        }
+        self.values = values
+        self.cumulative = cumulative
+    }
+
+    /// P(log LR ≤ x).
+    func cdf(_ x: Double) -> Double {
+        guard x.isFinite else { return x > 0 ? 1 : 0 }
+        let limit = x + 1e-12 * max(1, abs(x))
+        // The number of values ≤ limit.
+        var low = 0, high = values.count
+        while low < high {
+            let mid = (low + high) / 2
+            if values[mid] <= limit { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? 0 : cumulative[low - 1]
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Beta-binomial empirical Bayes for the shares of many small areas (units): each unit's share is
+/// shrunk toward the pooled (province) share by as much as its own count is small compared with
+/// the spread between units, so that a unit with few responses gets a sensible estimate.
+///
+/// The prior Beta(μM, (1 − μ)M) is fitted by the method of moments (Kleinman 1973): μ is the
+/// pooled share Σy / Σn, and the intra-class correlation ρ = 1 / (M + 1) solves
+/// Σ nᵤ(pᵤ − μ)² = μ(1 − μ)[(k − 1) + ρ(N − Σnᵤ² / N)].
+/// Fallbacks, stated: with fewer than three units with responses, or μ at 0 or 1, there is no
+/// shrinkage (M = 0); when the moment estimate of ρ is zero or negative (units no more different
+/// than chance), M is capped at N, the province's responses: the prior never weighs more than all
+/// the data together.
+public struct BetaBinomialPrior: Sendable, Hashable {
+    /// Prior mean: the pooled share.
+    public var mean: Double
+    /// Prior strength M = α + β, in responses (0 = no shrinkage).
+    public var strength: Double
+
+    public init(mean: Double, strength: Double) {
+        self.mean = mean
+        self.strength = strength
+    }
+
+    /// The method-of-moments fit across units (`count` of `n` per unit).
+    public static func fit(_ units: [(count: Int, n: Int)]) -> BetaBinomialPrior {
+        let used = units.filter { $0.n > 0 && $0.count >= 0 && $0.count <= $0.n }
+        let total = Double(used.reduce(0) { $0 + $1.n })
+        let successes = Double(used.reduce(0) { $0 + $1.count })
+        guard total > 0 else { return BetaBinomialPrior(mean: 0, strength: 0) }
+        let mu = successes / total
+        guard used.count >= 3, mu > 0, mu < 1 else { return BetaBinomialPrior(mean: mu, strength: 0) }
+        var s = 0.0, squares = 0.0
+        for unit in used {
+            let n = Double(unit.n), p = Double(unit.count) / n
+            s += n * (p - mu) * (p - mu)
+            squares += n * n
+        }
+        let k = Double(used.count)
+        let denominator = total - squares / total
+        let rho = denominator > 0 ? (s / (mu * (1 - mu)) - (k - 1)) / denominator : 0
+        let strength = rho > 0 ? min((1 - rho) / rho, total) : total
+        return BetaBinomialPrior(mean: mu, strength: max(0, strength))
+    }
+
+    /// The posterior of one unit's share: Beta(y + μM, n − y + (1 − μ)M).
+    public func posterior(count: Int, of n: Int) -> BetaDistribution? {
+        let a = Double(count) + mean * strength, b = Double(n - count) + (1 - mean) * strength
+        guard a > 0, b > 0 else { return nil }
+        return BetaDistribution(alpha: a, beta: b)
+    }
+
+    /// The shrunk share of one unit: (y + μM) / (n + M); μ when the unit has no responses.
+    public func shrunkShare(count: Int, of n: Int) -> Double {
+        let weight = Double(n) + strength
+        return weight > 0 ? (Double(count) + mean * strength) / weight : mean
+    }
+}
+
+/// A beta distribution, for posterior intervals of shares.
+public struct BetaDistribution: Sendable, Hashable {
+    public var alpha: Double
+    public var beta: Double
+
+    public init(alpha: Double, beta: Double) {
+        self.alpha = alpha
+        self.beta = beta
+    }
+
+    public var mean: Double { alpha / (alpha + beta) }
+
+    /// The regularized incomplete beta function I_x(α, β) (continued fraction, Lentz's method).
+    public func cdf(_ x: Double) -> Double {
+        if x <= 0 { return 0 }
+        if x >= 1 { return 1 }
+        let logFront = lgamma(alpha + beta) - lgamma(alpha) - lgamma(beta) + alpha * log(x) + beta * log1p(-x)
+        if x < (alpha + 1) / (alpha + beta + 2) {
+            return exp(logFront) * BetaDistribution.continuedFraction(alpha, beta, x) / alpha
+        }
+        return 1 - exp(logFront) * BetaDistribution.continuedFraction(beta, alpha, 1 - x) / beta
+    }
+
+    /// The q-quantile, by bisection on the distribution function.
+    public func quantile(_ q: Double) -> Double {
+        var low = 0.0, high = 1.0
+        for _ in 0..<64 {
+            let mid = (low + high) / 2
+            if cdf(mid) < q { low = mid } else { high = mid }
+        }
+        return (low + high) / 2
+    }
+
+    /// The central interval holding `level` of the probability (default 95%).
+    public func interval(level: Double = 0.95) -> Interval {
+        Interval(low: quantile((1 - level) / 2), high: quantile((1 + level) / 2))
+    }
+
+    static func continuedFraction(_ a: Double, _ b: Double, _ x: Double) -> Double {
+        let tiny = 1e-300
+        var c = 1.0, d = 1 - (a + b) * x / (a + 1)
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var h = d
+        for m in 1...300 {
+            let m = Double(m)
+            var numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+            d = 1 + numerator * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + numerator / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            h *= d * c
+            numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+            d = 1 + numerator * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + numerator / c
+            if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let delta = d * c
+            h *= delta
+            if abs(delta - 1) < 1e-15 { break }
+        }
+        return h
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import SurveyModel
+import SurveyReport
+
+extension Publisher {
+    /// Thresholds computed by any publication of this process (they depend only on their inputs).
+    static let thresholds = ThresholdCache()
+
+    /// The alarms open at the latest week with data, from the weekly tallies: the early-warning
+    /// charts of every unit × topic and province × topic (``EarlyWarning``). A figure of an alarm
+    /// (its share and score) is left out when any week it covers has that unit's (or the
+    /// province's) total withheld in the weekly summaries.
+    static func alerts(cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String) -> AlertsDocument {
+        var document = AlertsDocument(
+            generatedAt: generatedAt, week: nil, charts: 0, expectedFalseAlarmsPerWeek: 0,
+            oddsRatio: settings.oddsRatio, targetRunLengthWeeks: settings.targetRunLength, alerts: []
+        )
+        let withData = cubes.periods(.week)
+        guard let latest = withData.last, let first = withData.first else { return document }
+        document.week = latest.identifier
+        // The weeks the charts can use, oldest first: no earlier than the first week with data.
+        var weeks: [Period] = []
+        var week = latest
+        while weeks.count < settings.baselineWeeks + settings.watchedWeeks, week >= first {
+            weeks.append(week)
+            week = week.previous
+        }
+        weeks.reverse()
+        let weekCubes = weeks.map { cubes.cube($0) }
+        let empty = cubes.empty
+        let (unitCount, groupCount) = (empty.units.count, empty.groups.count)
+        let polarity = empty.sentiments.map(\.polarity)
+        func name(_ wanted: Polarity, _ fallback: String) -> String {
+            let matching = empty.sentiments.filter { $0.polarity == wanted }
+            return matching.count == 1 ? matching[0].code : fallback
+        }
+        let negativeName = name(.negative, "negative"), positiveName = name(.positive, "positive")
+        let engine = EarlyWarning(settings: settings)
+        var expected = 0.0
+        for (t, topic) in empty.topics.enumerated() {
+            var series = TopicWeeks(units: unitCount, weeks: weeks.count)
+            for (w, cube) in weekCubes.enumerated() {
+                for u in 0..<unitCount {
+                    var positive = 0, negative = 0, all = 0
+                    for g in 0..<groupCount {
+                        for (s, sentimentPolarity) in polarity.enumerated() {
+                            let count = cube[u, t, g, s]
+                            all += count
+                            if sentimentPolarity == .positive { positive += count }
+                            if sentimentPolarity == .negative { negative += count }
+                        }
+                    }
+                    let i = u * weeks.count + w
+                    series.positive[i] = positive
+                    series.negative[i] = negative
+                    series.responses[i] = all
+                }
+            }
+            var plans: [Int: SuppressionPlan] = [:]
+            func withheld(unit: Int?, week w: Int) -> Bool {
+                let plan = plans[w] ?? SuppressionPlan(
+                    counts: (0..<unitCount).map { u in (0..<groupCount).map { g in weekCubes[w].cell(unit: u, topic: t, group: g).reduce(0, +) } },
+                    minimum: minimumCellSize
+                )
+                plans[w] = plan
+                guard let unit else { return plan.grandTotal }
+                return plan.rowTotals.indices.contains(unit) ? plan.rowTotals[unit] : true
+            }
+            for chart in engine.charts(series, thresholds: thresholds) {
+                document.charts += 1
+                if chart.runLength.isFinite, chart.runLength > 0 { expected += 1 / chart.runLength }
+                guard let alarm = chart.alarm, weeks.indices.contains(alarm.since) else { continue }
+                let hidden = (alarm.since..<weeks.count).contains { withheld(unit: chart.unit, week: $0) }
+                document.alerts.append(AlertsDocument.Alert(
+                    topic: topic.code, unit: chart.unit.map { empty.units[$0].code },
+                    sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
+                    since: weeks[alarm.since].identifier, period: latest.identifier,
+                    share: hidden || alarm.responses == 0 ? nil : percent(Double(alarm.count) / Double(alarm.responses)),
+                    expected: percent(alarm.expected), expectedLow: percent(alarm.expectedRange.low), expectedHigh: percent(alarm.expectedRange.high),
+                    score: hidden ? nil : hundredths(alarm.score), threshold: hundredths(alarm.threshold)
+                ))
+            }
+        }
+        document.expectedFalseAlarmsPerWeek = hundredths(expected)
+        return document
+    }
+
+    /// Percent, rounded to two decimals.
+    static func percent(_ fraction: Double) -> Double { hundredths(fraction * 100) }
+
+    static func hundredths(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}
+
+extension Publisher {
+    /// Whether `alerts.json` must be (re)computed: when any period changed, when the file is
+    /// missing, or when it was computed with other settings.
+    func alertsNeeded(changed: Bool) throws -> Bool {
+        if changed { return true }
+        guard let old = publishedAlerts() else { return true }
+        return old.oddsRatio != earlyWarning.oddsRatio || old.targetRunLengthWeeks != earlyWarning.targetRunLength
+    }
+
+    /// The `alerts.json` in place (nil if missing, unreadable or of another schema).
+    func publishedAlerts() -> AlertsDocument? {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/alerts.json") else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let document = try? decoder.decode(AlertsDocument.self, from: data), document.schema == AlertsDocument.schemaVersion else { return nil }
+        return document
+    }
+
+    /// Journal events: a warning `opinion alarm` for each episode that was not open in the
+    /// previously published `alerts.json`, and a notice `opinion alarm ended` for each one that
+    /// was and is no longer. An episode is identified by topic, unit, sentiment and direction;
+    /// the published file is the memory, so neither a new publication nor a restart repeats one.
+    func logAlarmEpisodes(previous: AlertsDocument?, current: AlertsDocument) {
+        func key(_ alert: AlertsDocument.Alert) -> String { "\(alert.topic)|\(alert.unit ?? "")|\(alert.sentiment)|\(alert.direction)" }
+        let before = Dictionary((previous?.alerts ?? []).map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Set(current.alerts.map(key))
+        func metadata(_ alert: AlertsDocument.Alert) -> Logger.Metadata {
+            var fields: Logger.Metadata = [
+                "unit": "\(alert.unit ?? "ALL")", "topic": "\(alert.topic)", "sentiment": "\(alert.sentiment)",
+                "direction": "\(alert.direction)", "since": "\(alert.since)", "period": "\(alert.period)",
+                "expected_percent": "\(alert.expected)", "expected_low_percent": "\(alert.expectedLow)",
+                "expected_high_percent": "\(alert.expectedHigh)", "threshold": "\(alert.threshold)",
+            ]
+            if let share = alert.share { fields["share_percent"] = "\(share)" }
+            if let score = alert.score { fields["score"] = "\(score)" }
+            return fields
+        }
+        for alert in current.alerts where before[key(alert)] == nil {
+            logger.warning("opinion alarm", metadata: metadata(alert))
+        }
+        for (id, alert) in before.sorted(by: { $0.key < $1.key }) where !now.contains(id) {
+            var fields = metadata(alert)
+            fields["period"] = "\(current.week ?? alert.period)"
+            logger.notice("opinion alarm ended", metadata: fields)
+        }
+    }
+}
+
+extension Publisher {
+    /// The front page's "needs attention" section for `document` (empty without one).
+    func alertsSection(_ document: AlertsDocument?, labels cube: TallyCube) -> String {
+        guard let document else { return "" }
+        return AlertsHTML.section(document, labels: .init(
+            units: Dictionary(cube.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            topics: Dictionary(cube.topics.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first }),
+            sentiments: Dictionary(cube.sentiments.map { ($0.code, $0.label) }, uniquingKeysWith: { first, _ in first })
+        ))
+    }
+}
