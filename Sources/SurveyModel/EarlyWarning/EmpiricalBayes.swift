@@ -69,15 +69,9 @@ public struct BetaDistribution: Sendable, Hashable {
 
     public var mean: Double { alpha / (alpha + beta) }
 
-    /// The regularized incomplete beta function I_x(α, β) (continued fraction, Lentz's method).
+    /// The distribution function: the regularized incomplete beta function I_x(α, β).
     public func cdf(_ x: Double) -> Double {
-        if x <= 0 { return 0 }
-        if x >= 1 { return 1 }
-        let logFront = lgamma(alpha + beta) - lgamma(alpha) - lgamma(beta) + alpha * log(x) + beta * log1p(-x)
-        if x < (alpha + 1) / (alpha + beta + 2) {
-            return exp(logFront) * BetaDistribution.continuedFraction(alpha, beta, x) / alpha
-        }
-        return 1 - exp(logFront) * BetaDistribution.continuedFraction(beta, alpha, 1 - x) / beta
+        IncompleteBeta.regularized(a: alpha, b: beta, x: x)
     }
 
     /// The q-quantile, by bisection on the distribution function.
@@ -93,33 +87,5 @@ public struct BetaDistribution: Sendable, Hashable {
     /// The central interval holding `level` of the probability (default 95%).
     public func interval(level: Double = 0.95) -> Interval {
         Interval(low: quantile((1 - level) / 2), high: quantile((1 + level) / 2))
-    }
-
-    static func continuedFraction(_ a: Double, _ b: Double, _ x: Double) -> Double {
-        let tiny = 1e-300
-        var c = 1.0, d = 1 - (a + b) * x / (a + 1)
-        if abs(d) < tiny { d = tiny }
-        d = 1 / d
-        var h = d
-        for m in 1...300 {
-            let m = Double(m)
-            var numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-            d = 1 + numerator * d
-            if abs(d) < tiny { d = tiny }
-            c = 1 + numerator / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            h *= d * c
-            numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-            d = 1 + numerator * d
-            if abs(d) < tiny { d = tiny }
-            c = 1 + numerator / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            let delta = d * c
-            h *= delta
-            if abs(delta - 1) < 1e-15 { break }
-        }
-        return h
     }
 }
