@@ -3,15 +3,7 @@ import SurveyModel
 import Testing
 
 @Suite struct ConfigurationAlertsTests {
-    let minimal = """
-        units: [{ code: U01, name: "Định Hóa" }]
-        topics: [{ code: T1, title: "Công tác cán bộ" }]
-        groups: [{ code: ND, name: "Nhân dân" }]
-        sentiments:
-          - { code: DT, label: "Đồng tình", polarity: 1 }
-          - { code: KDT, label: "Không đồng tình", polarity: -1 }
-
-        """
+    let minimal = minimalConfiguration + "\n"
 
     @Test func defaultsAndValues() throws {
         let defaults = try Configuration.parse(minimal, file: "t.conf")

@@ -8,15 +8,19 @@ let exampleConfigPath = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("config/surveyd.conf").path
 
+/// The smallest valid configuration (one unit, topic and group, two sentiments), six lines with no
+/// final newline; the configuration tests append keys to it.
+let minimalConfiguration = """
+    units: [{ code: U01, name: "Định Hóa" }]
+    topics: [{ code: T1, title: "Công tác cán bộ" }]
+    groups: [{ code: ND, name: "Nhân dân" }]
+    sentiments:
+      - { code: DT, label: "Đồng tình", polarity: 1 }
+      - { code: KDT, label: "Không đồng tình", polarity: -1 }
+    """
+
 @Suite struct ConfigurationTests {
-    let minimal = """
-        units: [{ code: U01, name: "Định Hóa" }]
-        topics: [{ code: T1, title: "Công tác cán bộ" }]
-        groups: [{ code: ND, name: "Nhân dân" }]
-        sentiments:
-          - { code: DT, label: "Đồng tình", polarity: 1 }
-          - { code: KDT, label: "Không đồng tình", polarity: -1 }
-        """
+    let minimal = minimalConfiguration
 
     @Test func exampleConfigurationLoads() throws {
         let config = try Configuration.load(path: exampleConfigPath)

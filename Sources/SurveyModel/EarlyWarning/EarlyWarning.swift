@@ -208,7 +208,7 @@ public struct EarlyWarning: Sendable {
                 if open == nil { open = (runStart, offset) }
                 previous = 0
             } else {
-                if open != nil, step.score == 0, series[offset].n > 0 { open = nil }
+                if open != nil, step.score == 0, offset < series.count, series[offset].n > 0 { open = nil }
                 previous = step.score
             }
         }
