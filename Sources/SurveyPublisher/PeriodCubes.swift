@@ -13,6 +13,8 @@ import SurveyStore
 struct PeriodCubes {
     let empty: TallyCube
     private var cubes: [Period: TallyCube] = [:]
+    /// Each tally span's counts, by its first day (a span lies inside one period of every kind).
+    private var spanCounts: [(day: Int, counts: [Int])] = []
 
     init(snapshot: PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind]) throws {
         empty = TallyCube(
@@ -69,6 +71,9 @@ struct PeriodCubes {
         let kindCount = kinds.count
         var merged = [Int](repeating: 0, count: blocks * size)
         var surprise: PublishInputError?
+        // The spans, for the protection of linked tables: a slot per first day.
+        var spanSlot = [Int](repeating: -1, count: days)
+        var spans: [[Int]] = []
         try merged.withUnsafeMutableBufferPointer { counts in
             try snapshot.forEachSpanTally { unitID, day, topicID, groupID, sentimentID, count in
                 guard surprise == nil, count > 0 else { return }
@@ -85,9 +90,18 @@ struct PeriodCubes {
                 for k in 0..<kindCount {
                     counts[blockOfDay[row + k] + index] += count
                 }
+                let offset = day - first
+                if spanSlot[offset] < 0 {
+                    spanSlot[offset] = spans.count
+                    spans.append([Int](repeating: 0, count: size))
+                }
+                spans[spanSlot[offset]][index] += count
             }
         }
         if let surprise { throw surprise }
+        for (offset, slot) in spanSlot.enumerated() where slot >= 0 {
+            spanCounts.append((day: first + offset, counts: spans[slot]))
+        }
         for (k, list) in periods.enumerated() {
             for (slot, period) in list.enumerated() {
                 let block = merged[blockStart[k][slot]..<blockStart[k][slot] + size]
@@ -104,6 +118,37 @@ struct PeriodCubes {
 
     func cube(_ period: Period) -> TallyCube {
         cubes[period] ?? empty
+    }
+
+    /// What every period of `kinds` withholds, planned for all of them together
+    /// (``LinkedProtection``).
+    func protection(kinds: [PeriodKind], minimum: Int) -> (plan: LinkedProtection, masks: [Period: ProtectionMask]) {
+        var tables: [LinkedProtection.Table] = []
+        var tableOf: [Period: Int] = [:]
+        for kind in kinds {
+            for period in periods(kind) {
+                tableOf[period] = tables.count
+                tables.append(.init(period: period, cube: cube(period)))
+            }
+        }
+        let spans = spanCounts.compactMap { span -> LinkedProtection.Span? in
+            let date = LocalDate(dayNumber: span.day)
+            let indices = kinds.compactMap { tableOf[Period.containing(date, kind: $0)] }
+            // A span whose periods hold no responses holds none itself.
+            guard indices.count == kinds.count else { return nil }
+            return .init(tables: indices, counts: span.counts)
+        }
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: minimum)
+        var masks: [Period: ProtectionMask] = [:]
+        for (index, table) in tables.enumerated() where plan.masks.indices.contains(index) {
+            masks[table.period] = plan.masks[index]
+        }
+        return (plan, masks)
+    }
+
+    /// The mask of a period without responses: nothing to withhold.
+    var emptyMask: ProtectionMask {
+        ProtectionMask(topics: empty.topics.count, units: empty.units.count, groups: empty.groups.count)
     }
 
     /// Collection days surveyd can have stored (1900…2199): a span start outside is corrupt data.

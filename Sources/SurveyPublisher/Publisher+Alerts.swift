@@ -11,7 +11,12 @@ extension Publisher {
     /// charts of every unit × topic and province × topic (``EarlyWarning``). A figure of an alarm
     /// (its share and score) is left out when any week it covers has that unit's (or the
     /// province's) total withheld in the weekly summaries.
-    static func alerts(cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String) -> AlertsDocument {
+    /// `weekMasks` says what the published weekly summaries withhold; weeks without a mask (when
+    /// weeks are not published) are planned alone.
+    static func alerts(
+        cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String,
+        weekMasks: [Period: ProtectionMask] = [:]
+    ) -> AlertsDocument {
         var document = AlertsDocument(
             generatedAt: generatedAt, week: nil, charts: 0, expectedFalseAlarmsPerWeek: 0,
             oddsRatio: settings.oddsRatio, targetRunLengthWeeks: settings.targetRunLength, alerts: []
@@ -57,15 +62,11 @@ extension Publisher {
                     series.responses[i] = all
                 }
             }
-            var plans: [Int: SuppressionPlan] = [:]
+            var plans: [Int: ProtectionMask] = [:]
             func withheld(unit: Int?, week w: Int) -> Bool {
-                let plan = plans[w] ?? SuppressionPlan(
-                    counts: (0..<unitCount).map { u in (0..<groupCount).map { g in weekCubes[w].cell(unit: u, topic: t, group: g).reduce(0, +) } },
-                    minimum: minimumCellSize
-                )
-                plans[w] = plan
-                guard let unit else { return plan.grandTotal }
-                return plan.rowTotals.indices.contains(unit) ? plan.rowTotals[unit] : true
+                let mask = plans[w] ?? weekMasks[weeks[w]] ?? ProtectionMask(singleTable: weekCubes[w], minimum: minimumCellSize)
+                plans[w] = mask
+                return mask.isWithheld(topic: t, unit: unit, group: nil)
             }
             for chart in engine.charts(series, thresholds: thresholds) {
                 document.charts += 1

@@ -30,6 +30,18 @@ public struct Publisher: Sendable {
         public var roundEvents: [RoundEvent] = []
         /// Time spent on the early-warning charts (`alerts.json`).
         public var alertsTime: Duration = .zero
+        /// Time spent choosing what to withhold across all periods (``LinkedProtection``), and
+        /// how many positions it withheld: small ones, others protecting them, and small ones no
+        /// certificate protected (their topic withheld around them instead).
+        public var protectionTime: Duration = .zero
+        public var withheld = Withheld()
+    }
+
+    /// Positions withheld by one publication's plan, over all periods.
+    public struct Withheld: Sendable, Equatable {
+        public var primary = 0
+        public var complementary = 0
+        public var fallbacks = 0
     }
 
     public var store: SurveyStore
@@ -61,6 +73,8 @@ public struct Publisher: Sendable {
         var period: Period
         var current: TallyCube
         var previous: TallyCube
+        var withheld: ProtectionMask
+        var previousWithheld: ProtectionMask
         var record: PublicationRecord
     }
 
@@ -90,6 +104,10 @@ public struct Publisher: Sendable {
             )
         }
         report.readTime = clock.now - readStart
+        let protectionStart = clock.now
+        let (protection, masks) = cubes.protection(kinds: self.kinds, minimum: minimumCellSize)
+        report.protectionTime = clock.now - protectionStart
+        report.withheld = .init(primary: protection.primaryCount, complementary: protection.complementaryCount, fallbacks: protection.fallbacks)
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []
@@ -98,7 +116,8 @@ public struct Publisher: Sendable {
                 let current = cubes.cube(period)
                 let previous = cubes.cube(period.previous)
                 let key = "\(kind.rawValue)/\(period.identifier)"
-                let digest = Publisher.digest(current: current, previous: previous, minimum: minimumCellSize)
+                let withheld = masks[period] ?? cubes.emptyMask, previousWithheld = masks[period.previous] ?? cubes.emptyMask
+                let digest = Publisher.digest(current: current, previous: previous, minimum: minimumCellSize, masks: [withheld, previousWithheld])
                 let old = published[key]
                 let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(key)/\($0)") }
                 if let old, old.digest == digest, filesPresent {
@@ -112,14 +131,17 @@ public struct Publisher: Sendable {
                     digest: digest, responses: current.total,
                     dataThrough: old.flatMap { unchanged ? $0.dataThrough : nil } ?? timestamp
                 )
-                jobs.append(Job(period: period, current: current, previous: previous, record: record))
+                jobs.append(Job(period: period, current: current, previous: previous, withheld: withheld, previousWithheld: previousWithheld, record: record))
             }
         }
         var alerts: [(data: Data, path: String)] = []
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
         if try alertsNeeded(changed: !jobs.isEmpty) {
             let start = clock.now
-            let document = Publisher.alerts(cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp)
+            let document = Publisher.alerts(
+                cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
+                weekMasks: self.kinds.contains(.week) ? masks : [:]
+            )
             alerts.append((try document.json(), "\(directory)/alerts.json"))
             alertsUpdate = (publishedAlerts(), document)
             report.alertsTime = clock.now - start
@@ -162,7 +184,10 @@ public struct Publisher: Sendable {
                 if failure.withLock({ $0 != nil }) { return }
                 let job = jobs[index]
                 do {
-                    let summary = builder.build(period: job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough)
+                    let summary = builder.build(
+                        period: job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough,
+                        withheld: job.withheld, previousWithheld: job.previousWithheld
+                    )
                     let folder = "\(directory)/\(job.record.kind.rawValue)/\(job.period.identifier)"
                     try AtomicFile.makeDirectory(folder)
                     try batch.stage(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
@@ -198,9 +223,10 @@ public struct Publisher: Sendable {
         try AtomicFile.writeIfChanged(index.html(leading: leading), to: "\(directory)/index.html")
     }
 
-    /// What a period's files are built from: its counts, the previous period's, the labels and
-    /// the minimum cell size. Equal digests mean equal files (but for the revision).
-    static func digest(current: TallyCube, previous: TallyCube, minimum: Int) -> Data {
+    /// What a period's files are built from: its counts, the previous period's, what each
+    /// withholds, the labels and the minimum cell size. Equal digests mean equal files (but for the
+    /// revision).
+    static func digest(current: TallyCube, previous: TallyCube, minimum: Int, masks: [ProtectionMask] = []) -> Data {
         var hasher = SHA256()
         hasher.update(data: Data(PeriodSummary.schemaVersion.utf8))
         hasher.update(data: Data("\(minimum)".utf8))
@@ -210,6 +236,7 @@ public struct Publisher: Sendable {
         for cube in [current, previous] {
             cube.counts.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
+        for mask in masks { hasher.update(data: Data(mask.bytes)) }
         return Data(hasher.finalize())
     }
 }

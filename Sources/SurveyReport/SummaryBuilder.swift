@@ -10,15 +10,16 @@ public struct SummaryBuilder: Sendable {
     }
 
     /// Sentiment counts of every published position of one topic: interior cells, unit totals,
-    /// group totals and the province total, with the suppression plan.
+    /// group totals and the province total, with what is withheld.
     struct TopicTable {
         var cells: [[[Int]]]
         var unitTotals: [[Int]]
         var groupTotals: [[Int]]
         var province: [Int]
-        var plan: SuppressionPlan
+        var mask: ProtectionMask
+        var topic: Int
 
-        init(_ cube: TallyCube, topic: Int, minimum: Int) {
+        init(_ cube: TallyCube, topic: Int, mask: ProtectionMask) {
             let s = cube.sentiments.count
             let cells = (0..<cube.units.count).map { u in (0..<cube.groups.count).map { g in cube.cell(unit: u, topic: topic, group: g) } }
             let sum = { (rows: [[Int]]) -> [Int] in
@@ -29,19 +30,32 @@ public struct SummaryBuilder: Sendable {
             self.unitTotals = unitTotals
             groupTotals = (0..<cube.groups.count).map { g in sum(cells.map { $0[g] }) }
             province = sum(unitTotals)
-            plan = SuppressionPlan(counts: cells.map { $0.map { $0.reduce(0, +) } }, minimum: minimum)
+            self.mask = mask
+            self.topic = topic
+        }
+
+        func withheld(unit: Int?, group: Int?) -> Bool {
+            mask.isWithheld(topic: topic, unit: unit, group: group)
         }
     }
 
     /// The summary of `period`; `previous` holds the previous period's counts (same dimensions).
-    public func build(period: Period, current: TallyCube, previous: TallyCube, revision: Int, dataThrough: String) -> PeriodSummary {
+    /// `withheld` and `previousWithheld` say what each period withholds (``LinkedProtection``
+    /// when all published tables are planned together); without them each period's tables are
+    /// planned alone (``SuppressionPlan``).
+    public func build(
+        period: Period, current: TallyCube, previous: TallyCube, revision: Int, dataThrough: String,
+        withheld: ProtectionMask? = nil, previousWithheld: ProtectionMask? = nil
+    ) -> PeriodSummary {
         let sentiments = current.sentiments
+        let mask = withheld ?? ProtectionMask(singleTable: current, minimum: minimumCellSize)
+        let previousMask = previousWithheld ?? ProtectionMask(singleTable: previous, minimum: minimumCellSize)
         var topics: [PeriodSummary.TopicSummary] = []
         var significant: [PeriodSummary.SignificantChange] = []
         var suppressed = 0
         for (t, topic) in current.topics.enumerated() {
-            let now = TopicTable(current, topic: t, minimum: minimumCellSize)
-            let before = TopicTable(previous, topic: t, minimum: minimumCellSize)
+            let now = TopicTable(current, topic: t, mask: mask)
+            let before = TopicTable(previous, topic: t, mask: previousMask)
             func cell(_ counts: [Int], withheld: Bool, _ old: [Int], oldWithheld: Bool) -> PeriodSummary.Cell {
                 if withheld {
                     suppressed += 1
@@ -52,18 +66,18 @@ public struct SummaryBuilder: Sendable {
             var units: [PeriodSummary.UnitRow] = []
             for (u, unit) in current.units.enumerated() {
                 let groups = current.groups.enumerated().map { g, group in
-                    PeriodSummary.GroupCell(group: group.code, cell: cell(now.cells[u][g], withheld: now.plan.cells[u][g], before.cells[u][g], oldWithheld: before.plan.cells[u][g]))
+                    PeriodSummary.GroupCell(group: group.code, cell: cell(now.cells[u][g], withheld: now.withheld(unit: u, group: g), before.cells[u][g], oldWithheld: before.withheld(unit: u, group: g)))
                 }
-                let total = cell(now.unitTotals[u], withheld: now.plan.rowTotals[u], before.unitTotals[u], oldWithheld: before.plan.rowTotals[u])
+                let total = cell(now.unitTotals[u], withheld: now.withheld(unit: u, group: nil), before.unitTotals[u], oldWithheld: before.withheld(unit: u, group: nil))
                 if let entry = SummaryBuilder.comparison(total, now.unitTotals[u], before.unitTotals[u], sentiments, topic: topic.code, unit: unit.code) {
                     significant.append(entry)
                 }
                 units.append(.init(unit: unit.code, total: total, groups: groups))
             }
             let provinceGroups = current.groups.enumerated().map { g, group in
-                PeriodSummary.GroupCell(group: group.code, cell: cell(now.groupTotals[g], withheld: now.plan.columnTotals[g], before.groupTotals[g], oldWithheld: before.plan.columnTotals[g]))
+                PeriodSummary.GroupCell(group: group.code, cell: cell(now.groupTotals[g], withheld: now.withheld(unit: nil, group: g), before.groupTotals[g], oldWithheld: before.withheld(unit: nil, group: g)))
             }
-            let province = cell(now.province, withheld: now.plan.grandTotal, before.province, oldWithheld: before.plan.grandTotal)
+            let province = cell(now.province, withheld: now.withheld(unit: nil, group: nil), before.province, oldWithheld: before.withheld(unit: nil, group: nil))
             if let entry = SummaryBuilder.comparison(province, now.province, before.province, sentiments, topic: topic.code, unit: nil) {
                 significant.append(entry)
             }

@@ -1,0 +1,499 @@
+import SurveyModel
+
+/// Which positions of one period's tables are withheld: for every topic, the unit × group cells,
+/// the unit totals, the province's group totals and the province total.
+public struct ProtectionMask: Hashable, Sendable {
+    public let topics: Int
+    public let units: Int
+    public let groups: Int
+    private var bits: [Bool]
+
+    /// A mask that withholds nothing.
+    public init(topics: Int, units: Int, groups: Int) {
+        self.topics = topics
+        self.units = units
+        self.groups = groups
+        bits = Array(repeating: false, count: topics * (units + 1) * (groups + 1))
+    }
+
+    /// The flat index of a position: `unit == nil` is the province, `group == nil` all groups.
+    func index(topic: Int, unit: Int?, group: Int?) -> Int? {
+        let r = unit ?? units, c = group ?? groups
+        guard (0..<topics).contains(topic), (0...units).contains(r), (0...groups).contains(c) else { return nil }
+        return (topic * (units + 1) + r) * (groups + 1) + c
+    }
+
+    /// Whether a position is withheld (positions outside the table count as withheld).
+    public func isWithheld(topic: Int, unit: Int?, group: Int?) -> Bool {
+        guard let i = index(topic: topic, unit: unit, group: group) else { return true }
+        return bits[i]
+    }
+
+    public mutating func withhold(topic: Int, unit: Int?, group: Int?) {
+        guard let i = index(topic: topic, unit: unit, group: group) else { return }
+        bits[i] = true
+    }
+
+    /// Withheld positions.
+    public var count: Int { bits.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    /// The bits in a stable order, for digests.
+    public var bytes: [UInt8] { bits.map { $0 ? 1 : 0 } }
+
+    /// The single-table mask of ``SuppressionPlan`` for every topic of `cube`.
+    public init(singleTable cube: TallyCube, minimum: Int) {
+        self.init(topics: cube.topics.count, units: cube.units.count, groups: cube.groups.count)
+        for t in 0..<topics {
+            let plan = SuppressionPlan(
+                counts: (0..<units).map { u in (0..<groups).map { g in cube.cell(unit: u, topic: t, group: g).reduce(0, +) } },
+                minimum: minimum
+            )
+            for u in 0..<units {
+                for g in 0..<groups where plan.cells[u][g] { withhold(topic: t, unit: u, group: g) }
+                if plan.rowTotals[u] { withhold(topic: t, unit: u, group: nil) }
+            }
+            for g in 0..<groups where plan.columnTotals[g] { withhold(topic: t, unit: nil, group: g) }
+            if plan.grandTotal { withhold(topic: t, unit: nil, group: nil) }
+        }
+    }
+}
+
+/// Withholding chosen for all published tables together (every period of every granularity),
+/// so that a small group withheld in one table cannot be recovered from the others.
+///
+/// The tables are linked through their atoms: the counts of one unit × topic × group ×
+/// sentiment in one tally span (a run of days inside one period of every granularity). A reader
+/// who knows every published figure knows a set of linear equations on the atoms. A withheld
+/// position with fewer responses than the minimum (a *primary*) is protected by a
+/// ``Certificate``: a change of the atoms that keeps every published figure — it moves
+/// responses around a rectangle of units and groups (or, for a province total, between two
+/// topics), in one span `plus` and, in the opposite direction, in another span `minus` of a
+/// period of the same granularity — and touches only withheld positions. Repeated while the atoms
+/// stay non-negative, it shows the reader `up + down + 1` possible counts; the plan requires
+/// `up + down ≥ minimum` for the count, and for every sentiment the primary holds a change of that
+/// sentiment's count, so that none is pinned. Of the certificates that do, the one withholding
+/// the fewest further responses is chosen (greedy, finest periods first).
+///
+/// Pure: the same tables give the same plan.
+public struct LinkedProtection: Sendable {
+    /// One published period and its counts.
+    public struct Table: Sendable {
+        public var period: Period
+        public var cube: TallyCube
+        public init(period: Period, cube: TallyCube) {
+            self.period = period
+            self.cube = cube
+        }
+    }
+
+    /// One tally span: the index of its table in every published granularity (in ``kinds``
+    /// order), and its counts in ``TallyCube`` layout.
+    public struct Span: Sendable {
+        public var tables: [Int]
+        public var counts: [Int]
+        public init(tables: [Int], counts: [Int]) {
+            self.tables = tables
+            self.counts = counts
+        }
+    }
+
+    /// One atom of a certificate: a unit × topic × group cell, with the sign of the change in
+    /// span `plus` (the opposite in span `minus`).
+    public struct Atom: Hashable, Sendable {
+        public var topic: Int
+        public var unit: Int
+        public var group: Int
+        public var sign: Int
+    }
+
+    /// A change of the atoms that keeps every published figure and moves a primary position.
+    public struct Certificate: Hashable, Sendable {
+        /// The primary: table, topic, unit (nil: province) and group (nil: all groups).
+        public var table: Int
+        public var topic: Int
+        public var unit: Int?
+        public var group: Int?
+        public var atoms: [Atom]
+        public var plus: Int
+        public var minus: Int?
+        /// Per sentiment: how far the primary can rise and fall by repeating the change.
+        public var up: [Int]
+        public var down: [Int]
+        /// Whether it counts toward the primary's range: such changes of one primary draw on
+        /// disjoint atoms, so their capacities add up. (The others only move a sentiment.)
+        public var widensRange: Bool
+    }
+
+    public let minimum: Int
+    public let tables: [Table]
+    public let spans: [Span]
+    /// One mask per table.
+    public private(set) var masks: [ProtectionMask]
+    public private(set) var certificates: [Certificate] = []
+    /// Positions withheld because they are small, and the others withheld to protect them.
+    public private(set) var primaryCount = 0
+    public private(set) var complementaryCount = 0
+    /// Primaries no certificate could protect: everything of their topic in every table that
+    /// holds their responses was withheld instead.
+    public var fallbacks: Int { fallbackPrimaries.count }
+    /// Those primaries: table, topic, unit (nil: province), group (nil: all groups).
+    public private(set) var fallbackPrimaries: [(table: Int, topic: Int, unit: Int?, group: Int?)] = []
+
+    private let units: Int, topics: Int, groups: Int, sentiments: Int
+    /// Extended counts per table: `((topic × (units+1) + row) × (groups+1) + column) × sentiments + s`.
+    private var extended: [[Int]] = []
+    /// Responses per position per table.
+    private var totals: [[Int]] = []
+    private var spansOfTable: [[Int]] = []
+    /// For each table, its granularity's tables in order and its place among them.
+    private var siblings: [[Int]] = []
+    private var place: [(kind: Int, index: Int)] = []
+
+    /// How many neighbouring periods of the same granularity a certificate may reach to.
+    static let reach = 3
+
+    public init(tables: [Table], spans: [Span], minimum: Int) {
+        self.tables = tables
+        self.spans = spans
+        self.minimum = minimum
+        let first = tables.first?.cube
+        units = first?.units.count ?? 0
+        topics = first?.topics.count ?? 0
+        groups = first?.groups.count ?? 0
+        sentiments = first?.sentiments.count ?? 0
+        masks = tables.map { _ in ProtectionMask(topics: first?.topics.count ?? 0, units: first?.units.count ?? 0, groups: first?.groups.count ?? 0) }
+        guard units > 0, topics > 0, groups > 0, sentiments > 0,
+              tables.allSatisfy({ $0.cube.counts.count == units * topics * groups * sentiments }) else { return }
+        prepare()
+        protect()
+    }
+
+    // MARK: Preparation
+
+    private func extendedIndex(_ t: Int, _ r: Int, _ c: Int) -> Int {
+        (t * (units + 1) + r) * (groups + 1) + c
+    }
+
+    private mutating func prepare() {
+        let positions = topics * (units + 1) * (groups + 1)
+        for table in tables {
+            var ext = Array(repeating: 0, count: positions * sentiments)
+            var total = Array(repeating: 0, count: positions)
+            for u in 0..<units {
+                for t in 0..<topics {
+                    for g in 0..<groups {
+                        for s in 0..<sentiments {
+                            let v = table.cube.counts[((u * topics + t) * groups + g) * sentiments + s]
+                            guard v != 0 else { continue }
+                            for position in [extendedIndex(t, u, g), extendedIndex(t, units, g), extendedIndex(t, u, groups), extendedIndex(t, units, groups)] {
+                                ext[position * sentiments + s] += v
+                                total[position] += v
+                            }
+                        }
+                    }
+                }
+            }
+            extended.append(ext)
+            totals.append(total)
+        }
+        spansOfTable = tables.map { _ in [] }
+        for (index, span) in spans.enumerated() {
+            for table in span.tables where spansOfTable.indices.contains(table) { spansOfTable[table].append(index) }
+        }
+        var byKind: [PeriodKind: [Int]] = [:]
+        for (index, table) in tables.enumerated() { byKind[table.period.kind, default: []].append(index) }
+        let kinds = byKind.keys.sorted()
+        siblings = kinds.map { kind in (byKind[kind] ?? []).sorted { tables[$0].period < tables[$1].period } }
+        place = Array(repeating: (0, 0), count: tables.count)
+        for (k, list) in siblings.enumerated() {
+            for (i, table) in list.enumerated() { place[table] = (k, i) }
+        }
+    }
+
+    /// The atom count of one unit × topic × group × sentiment in a span.
+    private func mass(_ span: Int, _ t: Int, _ u: Int, _ g: Int, _ s: Int) -> Int {
+        let counts = spans[span].counts
+        let i = ((u * topics + t) * groups + g) * sentiments + s
+        return counts.indices.contains(i) ? counts[i] : 0
+    }
+
+    /// Responses of a position (unit nil: all units; group nil: all groups) in a span.
+    private func mass(_ span: Int, _ t: Int, _ unit: Int?, _ group: Int?) -> Int {
+        var sum = 0
+        for u in unit.map({ [$0] }) ?? Array(0..<units) {
+            for g in group.map({ [$0] }) ?? Array(0..<groups) {
+                for s in 0..<sentiments { sum += mass(span, t, u, g, s) }
+            }
+        }
+        return sum
+    }
+
+    // MARK: Protection
+
+    private struct Primary {
+        var table: Int
+        var topic: Int
+        var unit: Int?
+        var group: Int?
+    }
+
+    private mutating func protect() {
+        var primaries: [Primary] = []
+        for list in siblings {
+            for table in list {
+                for t in 0..<topics {
+                    for r in 0...units {
+                        for c in 0...groups {
+                            let n = totals[table][extendedIndex(t, r, c)]
+                            guard n > 0, n < minimum else { continue }
+                            let unit = r == units ? nil : r, group = c == groups ? nil : c
+                            masks[table].withhold(topic: t, unit: unit, group: group)
+                            primaries.append(Primary(table: table, topic: t, unit: unit, group: group))
+                        }
+                    }
+                }
+            }
+        }
+        primaryCount = primaries.count
+        for primary in primaries { protect(primary) }
+        complementaryCount = masks.reduce(0) { $0 + $1.count } - primaryCount
+    }
+
+    /// A candidate change: its atoms and the positions (topic, row, column) it moves.
+    private struct Shape {
+        var atoms: [Atom]
+        var positions: [(topic: Int, row: Int, column: Int)]
+    }
+
+    private func shapes(for primary: Primary) -> [Shape] {
+        func shape(_ atoms: [Atom]) -> Shape {
+            var net: [Int: Int] = [:]
+            for atom in atoms {
+                for (r, c) in [(atom.unit, atom.group), (units, atom.group), (atom.unit, groups), (units, groups)] {
+                    net[extendedIndex(atom.topic, r, c), default: 0] += atom.sign
+                }
+            }
+            let positions = net.filter { $0.value != 0 }.keys.sorted().map { index in
+                (topic: index / ((units + 1) * (groups + 1)), row: index / (groups + 1) % (units + 1), column: index % (groups + 1))
+            }
+            return Shape(atoms: atoms, positions: positions)
+        }
+        let t = primary.topic
+        var result: [Shape] = []
+        switch (primary.unit, primary.group) {
+        case let (u?, g?):
+            // A rectangle of units and groups moves no total; a pair of units in the group (or of
+            // groups in the unit) moves two unit (group) totals, which suits a table with one
+            // group (or one unit).
+            for u2 in 0..<units where u2 != u {
+                for g2 in 0..<groups where g2 != g {
+                    result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t, unit: u2, group: g, sign: -1),
+                                         .init(topic: t, unit: u, group: g2, sign: -1), .init(topic: t, unit: u2, group: g2, sign: 1)]))
+                }
+                result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t, unit: u2, group: g, sign: -1)]))
+            }
+            for g2 in 0..<groups where g2 != g {
+                result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t, unit: u, group: g2, sign: -1)]))
+            }
+        case let (u?, nil):
+            for g in 0..<groups {
+                for u2 in 0..<units where u2 != u {
+                    result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t, unit: u2, group: g, sign: -1)]))
+                }
+            }
+        case let (nil, g?):
+            for u in 0..<units {
+                for g2 in 0..<groups where g2 != g {
+                    result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t, unit: u, group: g2, sign: -1)]))
+                }
+            }
+        case (nil, nil):
+            // The province total of a topic moves only against another topic (the period's total
+            // of responses is published).
+            // Of the other topic, its largest cell in the table.
+            let held = totals[primary.table]
+            let partners = (0..<topics).filter { $0 != t }.compactMap { t2 -> (Int, Int, Int)? in
+                var best: (Int, Int, Int)?
+                var most = 0
+                for u2 in 0..<units {
+                    for g2 in 0..<groups where held[extendedIndex(t2, u2, g2)] > most {
+                        most = held[extendedIndex(t2, u2, g2)]
+                        best = (t2, u2, g2)
+                    }
+                }
+                return best
+            }
+            for u in 0..<units {
+                for g in 0..<groups where held[extendedIndex(t, u, g)] > 0 {
+                    for (t2, u2, g2) in partners {
+                        result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t2, unit: u2, group: g2, sign: -1)]))
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The tables whose figures a change in span `plus` (and the opposite in `minus`) moves.
+    private func touched(plus: Int, minus: Int?) -> [Int] {
+        var result: [Int] = []
+        for (k, a) in spans[plus].tables.enumerated() {
+            guard let minus else {
+                result.append(a)
+                continue
+            }
+            let b = spans[minus].tables.indices.contains(k) ? spans[minus].tables[k] : a
+            if a != b { result += [a, b] }
+        }
+        return result
+    }
+
+    private struct Choice {
+        var shape: Shape
+        var plus: Int
+        var minus: Int?
+        var tables: [Int]
+        var up: [Int]
+        var down: [Int]
+        var cost: Int
+        var newly: Int
+    }
+
+    /// One atom of one sentiment in one span.
+    private struct AtomKey: Hashable {
+        var span: Int, topic: Int, unit: Int, group: Int, sentiment: Int
+    }
+
+    /// How far the primary can rise (`up`) and fall (`down`) per sentiment by repeating the
+    /// change, not counting atoms another chosen change already draws on (`used`), so that the
+    /// capacities of the chosen changes add up.
+    private func capacity(_ shape: Shape, plus: Int, minus: Int?, used: Set<AtomKey>) -> (up: [Int], down: [Int]) {
+        var up = Array(repeating: Int.max, count: sentiments), down = Array(repeating: Int.max, count: sentiments)
+        for s in 0..<sentiments {
+            for atom in shape.atoms {
+                for (span, sign) in [(plus, atom.sign)] + (minus.map { [($0, -atom.sign)] } ?? []) {
+                    let key = AtomKey(span: span, topic: atom.topic, unit: atom.unit, group: atom.group, sentiment: s)
+                    let m = used.contains(key) ? 0 : mass(span, atom.topic, atom.unit, atom.group, s)
+                    if sign < 0 { up[s] = min(up[s], m) } else { down[s] = min(down[s], m) }
+                }
+            }
+        }
+        return (up.map { $0 == Int.max ? 0 : $0 }, down.map { $0 == Int.max ? 0 : $0 })
+    }
+
+    /// The atoms a change draws on: per sentiment, those it takes from when the primary rises
+    /// (if it can) and when it falls.
+    private func drawn(_ choice: Choice) -> Set<AtomKey> {
+        var result = Set<AtomKey>()
+        for s in 0..<sentiments {
+            for atom in choice.shape.atoms {
+                for (span, sign) in [(choice.plus, atom.sign)] + (choice.minus.map { [($0, -atom.sign)] } ?? []) {
+                    if (sign < 0 && choice.up[s] > 0) || (sign > 0 && choice.down[s] > 0) {
+                        result.insert(AtomKey(span: span, topic: atom.topic, unit: atom.unit, group: atom.group, sentiment: s))
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    private func cost(_ shape: Shape, tables touchedTables: [Int]) -> (cost: Int, newly: Int) {
+        var cost = 0, newly = 0
+        for table in touchedTables {
+            for p in shape.positions {
+                let unit = p.row == units ? nil : p.row, group = p.column == groups ? nil : p.column
+                guard !masks[table].isWithheld(topic: p.topic, unit: unit, group: group) else { continue }
+                cost += totals[table][extendedIndex(p.topic, p.row, p.column)]
+                newly += 1
+            }
+        }
+        return (cost, newly)
+    }
+
+    /// The best change by `rank` (smaller first; nil: not acceptable).
+    private func best(_ primary: Primary, shapes: [Shape], used: Set<AtomKey>, rank: (_ up: [Int], _ down: [Int], _ cost: Int, _ newly: Int) -> [Int]?) -> Choice? {
+        let (k, i) = place[primary.table]
+        let own = siblings[k]
+        var partners: [Int?] = [nil]
+        for j in max(0, i - Self.reach)...min(own.count - 1, i + Self.reach) where j != i {
+            partners += spansOfTable[own[j]].map { Optional($0) }
+        }
+        var best: (choice: Choice, rank: [Int])?
+        for plus in spansOfTable[primary.table] where mass(plus, primary.topic, primary.unit, primary.group) > 0 {
+            for minus in partners {
+                let touchedTables = touched(plus: plus, minus: minus)
+                for shape in shapes {
+                    let (up, down) = capacity(shape, plus: plus, minus: minus, used: used)
+                    guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
+                    let (cost, newly) = cost(shape, tables: touchedTables)
+                    guard let key = rank(up, down, cost, newly) else { continue }
+                    if let best, best.rank.lexicographicallyPrecedes(key) || best.rank == key { continue }
+                    best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
+                }
+            }
+        }
+        return best?.choice
+    }
+
+    private mutating func apply(_ choice: Choice, for primary: Primary, widensRange: Bool) {
+        for table in choice.tables {
+            for p in choice.shape.positions {
+                masks[table].withhold(topic: p.topic, unit: p.row == units ? nil : p.row, group: p.column == groups ? nil : p.column)
+            }
+        }
+        certificates.append(Certificate(
+            table: primary.table, topic: primary.topic, unit: primary.unit, group: primary.group,
+            atoms: choice.shape.atoms, plus: choice.plus, minus: choice.minus, up: choice.up, down: choice.down, widensRange: widensRange
+        ))
+    }
+
+    /// Changes are chosen until their capacities add up to the minimum: each time the cheapest
+    /// that completes it, else the one adding most (then the cheapest); then, for each sentiment
+    /// the primary holds that none of them moves, the cheapest change that moves it.
+    private mutating func protect(_ primary: Primary) {
+        let shapes = shapes(for: primary)
+        var used = Set<AtomKey>()
+        var gathered = 0
+        var moved = Set<Int>()
+        while gathered < minimum {
+            let needed = minimum - gathered
+            guard let choice = best(primary, shapes: shapes, used: used, rank: { up, down, cost, newly in
+                let capacity = up.reduce(0, +) + down.reduce(0, +)
+                return capacity >= needed ? [0, cost, newly] : [1, -capacity, cost, newly]
+            }) else {
+                fallBack(primary)
+                return
+            }
+            apply(choice, for: primary, widensRange: true)
+            used.formUnion(drawn(choice))
+            gathered += choice.up.reduce(0, +) + choice.down.reduce(0, +)
+            for s in 0..<sentiments where choice.up[s] + choice.down[s] > 0 { moved.insert(s) }
+        }
+        let index = extendedIndex(primary.topic, primary.unit ?? units, primary.group ?? groups)
+        for s in 0..<sentiments where extended[primary.table][index * sentiments + s] > 0 && !moved.contains(s) {
+            guard let layer = best(primary, shapes: shapes, used: [], rank: { up, down, cost, newly in
+                up[s] + down[s] > 0 ? [cost, newly] : nil
+            }) else {
+                fallBack(primary)
+                return
+            }
+            apply(layer, for: primary, widensRange: false)
+        }
+    }
+
+    /// No change protects the primary: withhold its topic in every table holding its responses.
+    private mutating func fallBack(_ primary: Primary) {
+        fallbackPrimaries.append((primary.table, primary.topic, primary.unit, primary.group))
+        var reached = Set<Int>()
+        for span in spansOfTable[primary.table] where mass(span, primary.topic, primary.unit, primary.group) > 0 {
+            reached.formUnion(spans[span].tables)
+        }
+        for table in reached {
+            for r in 0...units {
+                for c in 0...groups {
+                    masks[table].withhold(topic: primary.topic, unit: r == units ? nil : r, group: c == groups ? nil : c)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import SurveyModel
+import SurveyReport
+import Testing
+import TestSupport
+
+/// The protection of linked tables on small hand-made data sets: every primary has certificates
+/// that an independent check confirms (the change keeps every published figure, and repeating it
+/// gives at least minimum + 1 counts and moves every sentiment the primary holds).
+@Suite struct LinkedProtectionTests {
+    static let units = (0..<4).map { SurveyUnit(code: "U\($0)", name: "Đơn vị \($0)") }
+    static let topics = (0..<2).map { Topic(code: "T\($0)", title: "Chủ đề \($0)") }
+    static let groups = [RespondentGroup(code: "CB", name: "Cán bộ"), RespondentGroup(code: "DV", name: "Đảng viên"), RespondentGroup(code: "ND", name: "Nhân dân")]
+    static let sentiments = [
+        Sentiment(code: "DONGTINH", label: "Đồng tình", polarity: .positive),
+        Sentiment(code: "PHANVAN", label: "Phân vân", polarity: .neutral),
+        Sentiment(code: "KHONGDONGTINH", label: "Không đồng tình", polarity: .negative),
+    ]
+    static let kinds: [PeriodKind] = [.week, .month, .quarter, .year]
+
+    /// One response: day, unit, topic, group, sentiment.
+    struct Response {
+        var day: String
+        var unit: Int, topic: Int, group: Int, sentiment: Int
+        init(_ day: String, _ unit: Int, _ topic: Int, _ group: Int, _ sentiment: Int) {
+            (self.day, self.unit, self.topic, self.group, self.sentiment) = (day, unit, topic, group, sentiment)
+        }
+    }
+
+    /// Tables of every kind and spans (days inside one week and one month) from responses.
+    static func tables(_ responses: [(Response, Int)], units: [SurveyUnit] = units) -> (tables: [LinkedProtection.Table], spans: [LinkedProtection.Span]) {
+        let empty = TallyCube(units: units, topics: topics, groups: groups, sentiments: sentiments)
+        var cubes: [Period: TallyCube] = [:]
+        struct SpanKey: Hashable { var week: Period, month: Period }
+        var spanCubes: [SpanKey: TallyCube] = [:]
+        for (response, count) in responses {
+            guard let date = LocalDate(iso: response.day) else { continue }
+            let index = empty.index(unit: response.unit, topic: response.topic, group: response.group, sentiment: response.sentiment)
+            for kind in kinds { cubes[Period.containing(date, kind: kind), default: empty].add(count, at: index) }
+            spanCubes[SpanKey(week: Period.containing(date, kind: .week), month: Period.containing(date, kind: .month)), default: empty].add(count, at: index)
+        }
+        let periods = cubes.keys.sorted { ($0.kind, $0) < ($1.kind, $1) }
+        let tables = periods.compactMap { period in cubes[period].map { LinkedProtection.Table(period: period, cube: $0) } }
+        let spans = spanCubes.sorted { ($0.key.week, $0.key.month) < ($1.key.week, $1.key.month) }.map { key, cube in
+            LinkedProtection.Span(tables: kinds.compactMap { kind in
+                let period = kind == .week ? key.week : kind == .month ? key.month : Period.containing(key.month.start, kind: kind)
+                return periods.firstIndex(of: period)
+            }, counts: cube.counts)
+        }
+        return (tables, spans)
+    }
+
+    /// The independent check of one plan: returns what is wrong.
+    static func problems(_ plan: LinkedProtection) -> [String] {
+        var problems: [String] = []
+        let t = topics.count, u = plan.tables.first?.cube.units.count ?? 0, g = groups.count, s = sentiments.count
+        func atom(_ span: Int, _ a: LinkedProtection.Atom, _ x: Int) -> Int {
+            plan.spans[span].counts[((a.unit * t + a.topic) * g + a.group) * s + x]
+        }
+        var covered: [String: (count: Int, layers: Set<Int>)] = [:]
+        var drawn: [String: Set<String>] = [:]
+        for certificate in plan.certificates {
+            // The change, per span and cell.
+            var change: [Int: [Int: Int]] = [:]
+            for a in certificate.atoms {
+                change[certificate.plus, default: [:]][(a.unit * t + a.topic) * g + a.group, default: 0] += a.sign
+                if let minus = certificate.minus { change[minus, default: [:]][(a.unit * t + a.topic) * g + a.group, default: 0] -= a.sign }
+            }
+            for (index, table) in plan.tables.enumerated() {
+                for topic in 0..<t {
+                    for unit in [nil] + (0..<u).map(Optional.some) {
+                        for group in [nil] + (0..<g).map(Optional.some) {
+                            var moved = 0
+                            for (span, cells) in change where plan.spans[span].tables.contains(index) {
+                                for (cell, delta) in cells {
+                                    let (cu, ct, cg) = (cell / g / t, cell / g % t, cell % g)
+                                    if ct == topic, unit == nil || unit == cu, group == nil || group == cg { moved += delta }
+                                }
+                            }
+                            if moved != 0, !plan.masks[index].isWithheld(topic: topic, unit: unit, group: group) {
+                                problems.append("\(table.period) T\(topic) \(unit.map(String.init) ?? "*")/\(group.map(String.init) ?? "*") moves but is published")
+                            }
+                        }
+                    }
+                }
+            }
+            // The capacities, recomputed.
+            for x in 0..<s {
+                var up = Int.max, down = Int.max
+                for a in certificate.atoms {
+                    for (span, sign) in [(certificate.plus, a.sign)] + (certificate.minus.map { [($0, -a.sign)] } ?? []) {
+                        if sign < 0 { up = min(up, atom(span, a, x)) } else { down = min(down, atom(span, a, x)) }
+                    }
+                }
+                if certificate.up[x] > up || certificate.down[x] > down { problems.append("capacity overstated for \(certificate)") }
+            }
+            let key = "\(certificate.table)/\(certificate.topic)/\(String(describing: certificate.unit))/\(String(describing: certificate.group))"
+            if certificate.widensRange {
+                // The atoms it draws on, which no other change widening the same range may use.
+                for x in 0..<s {
+                    for a in certificate.atoms {
+                        for (span, sign) in [(certificate.plus, a.sign)] + (certificate.minus.map { [($0, -a.sign)] } ?? []) where (sign < 0 ? certificate.up[x] : certificate.down[x]) > 0 {
+                            if !drawn[key, default: []].insert("\(span)/\(a.topic)/\(a.unit)/\(a.group)/\(x)").inserted { problems.append("\(key): two changes draw on one atom") }
+                        }
+                    }
+                }
+                covered[key, default: (0, [])].count += certificate.up.reduce(0, +) + certificate.down.reduce(0, +)
+            }
+            for x in 0..<s where certificate.up[x] + certificate.down[x] > 0 { covered[key, default: (0, [])].layers.insert(x) }
+        }
+        // Every small withheld position has a certificate wide enough, moving each sentiment.
+        for (index, table) in plan.tables.enumerated() {
+            for topic in 0..<t {
+                for unit in [nil] + (0..<u).map(Optional.some) {
+                    for group in [nil] + (0..<g).map(Optional.some) {
+                        var counts = Array(repeating: 0, count: s)
+                        for uu in 0..<u where unit == nil || unit == uu {
+                            for gg in 0..<g where group == nil || group == gg {
+                                for x in 0..<s { counts[x] += table.cube[uu, topic, gg, x] }
+                            }
+                        }
+                        let n = counts.reduce(0, +)
+                        guard n > 0, n < plan.minimum else { continue }
+                        if !plan.masks[index].isWithheld(topic: topic, unit: unit, group: group) { problems.append("\(table.period): a small position is published") }
+                        // A primary no certificate protects has its topic withheld in every table
+                        // holding its responses.
+                        if plan.fallbackPrimaries.contains(where: { $0.table == index && $0.topic == topic && $0.unit == unit && $0.group == group }) {
+                            if !plan.masks[index].isWithheld(topic: topic, unit: nil, group: nil) { problems.append("\(table.period): fallback without its topic withheld") }
+                            continue
+                        }
+                        let key = "\(index)/\(topic)/\(String(describing: unit))/\(String(describing: group))"
+                        guard let cover = covered[key] else {
+                            problems.append("\(table.period) T\(topic) \(String(describing: unit))/\(String(describing: group)): no certificate")
+                            continue
+                        }
+                        if cover.count < plan.minimum { problems.append("\(table.period): range \(cover.count + 1) values") }
+                        for x in 0..<s where counts[x] > 0 && !cover.layers.contains(x) { problems.append("\(table.period): sentiment \(x) pinned") }
+                    }
+                }
+            }
+        }
+        return problems
+    }
+
+    static func background(weeks: [String], except: (unit: Int, group: Int)? = nil, count: Int = 8) -> [(Response, Int)] {
+        var result: [(Response, Int)] = []
+        for day in weeks {
+            for u in 0..<units.count {
+                for g in 0..<groups.count where except.map({ $0.unit != u || $0.group != g }) ?? true {
+                    for s in 0..<sentiments.count { result.append((Response(day, u, 0, g, s), count / 2 + s)) }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The case: 10 responses in last week, 3 in this week, one month: the month minus
+    /// last week must not give this week's 3, nor how they answered.
+    @Test func aWithheldWeekIsNotTheMonthMinusThePublishedWeek() throws {
+        let data = Self.background(weeks: ["2026-11-10", "2026-11-17"], except: (0, 2))
+            + [(Response("2026-11-10", 0, 0, 2, 0), 6), (Response("2026-11-10", 0, 0, 2, 2), 4), (Response("2026-11-17", 0, 0, 2, 1), 1), (Response("2026-11-17", 0, 0, 2, 2), 2)]
+        let (tables, spans) = Self.tables(data)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        let mask = { (id: String) in plan.masks[tables.firstIndex { $0.period.identifier == id }!] }
+        #expect(mask("2026-W47").isWithheld(topic: 0, unit: 0, group: 2))
+        // Either last week's 10 or the month's 13 is withheld too.
+        #expect(mask("2026-W46").isWithheld(topic: 0, unit: 0, group: 2) || mask("2026-11").isWithheld(topic: 0, unit: 0, group: 2))
+        #expect(plan.primaryCount >= 1)
+        #expect(plan.fallbacks == 0)
+    }
+
+    /// A week straddling two months (2026-W40: 28 September – 4 October, also two quarters): its
+    /// small cell is in two months' tables through two spans.
+    @Test func aWeekStraddlingTwoMonthsAndQuarters() throws {
+        let data = Self.background(weeks: ["2026-09-21", "2026-09-29", "2026-10-02", "2026-10-06"], except: (1, 0))
+            + [(Response("2026-09-30", 1, 0, 0, 0), 2), (Response("2026-10-03", 1, 0, 0, 2), 1), (Response("2026-10-06", 1, 0, 0, 1), 9)]
+        let (tables, spans) = Self.tables(data)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        #expect(plan.primaryCount >= 3)  // W40's cell, September's and the third quarter's (2 each)
+    }
+
+    /// A topic with fewer responses than the minimum in the whole province in a week: its total
+    /// can only move against another topic, because the period's total is published.
+    @Test func aSmallProvinceTotalMovesAgainstAnotherTopic() throws {
+        let data = Self.background(weeks: ["2026-11-03", "2026-11-10"]) + [(Response("2026-11-10", 2, 1, 1, 0), 3)]
+        let (tables, spans) = Self.tables(data)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        #expect(plan.certificates.contains { $0.unit == nil && $0.group == nil && Set($0.atoms.map(\.topic)).count == 2 })
+    }
+
+    /// Random sparse data sets: every certificate checks out.
+    @Test(arguments: 0..<6) func randomSparseDataSets(round: Int) throws {
+        var generator = SeededGenerator.forTest("randomSparseDataSets(\(round))")
+        var data: [(Response, Int)] = []
+        let start = LocalDate(iso: "2026-08-24")!
+        for week in 0..<9 {
+            for u in 0..<Self.units.count {
+                for t in 0..<Self.topics.count {
+                    for g in 0..<Self.groups.count {
+                        for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                            let day = start.adding(days: week * 7 + Int.random(in: 0..<7, using: &generator))
+                            data.append((Response(day.description, u, t, g, Int.random(in: 0..<3, using: &generator)), 1))
+                        }
+                    }
+                }
+            }
+        }
+        let (tables, spans) = Self.tables(data)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        #expect(plan.primaryCount > 20)
+        // Certificates, not the fallback, protect nearly every primary.
+        #expect(plan.fallbacks * 20 <= plan.primaryCount, "\(plan.fallbacks) fallbacks of \(plan.primaryCount)")
+    }
+
+    /// One unit only: the small cell moves against another group of the unit (the province's
+    /// group totals withheld too).
+    @Test func withOneUnitTheCellMovesAgainstAnotherGroup() throws {
+        let one = [SurveyUnit(code: "U0", name: "Đơn vị 0")]
+        let data: [(Response, Int)] = [(Response("2026-11-10", 0, 0, 0, 0), 2), (Response("2026-11-10", 0, 0, 1, 0), 20), (Response("2026-11-10", 0, 1, 1, 1), 20)]
+        let (tables, spans) = Self.tables(data, units: one)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        #expect(plan.fallbacks == 0)
+        for index in tables.indices {
+            #expect(plan.masks[index].isWithheld(topic: 0, unit: 0, group: 0) && plan.masks[index].isWithheld(topic: 0, unit: 0, group: 1))
+            #expect(!plan.masks[index].isWithheld(topic: 0, unit: 0, group: nil))
+        }
+    }
+
+    /// Nothing can move a small cell that is alone in its unit, group and sentiment: the topic is
+    /// withheld around it in every table holding it.
+    @Test func aCellNothingCanMoveHasItsTopicWithheld() throws {
+        let one = [SurveyUnit(code: "U0", name: "Đơn vị 0")]
+        let data: [(Response, Int)] = [(Response("2026-11-10", 0, 0, 0, 0), 2), (Response("2026-11-10", 0, 1, 1, 1), 20)]
+        let (tables, spans) = Self.tables(data, units: one)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(plan.fallbacks > 0)
+        #expect(Self.problems(plan) == [])
+        for index in tables.indices {
+            for group in [nil, 0, 1, 2] { #expect(plan.masks[index].isWithheld(topic: 0, unit: 0, group: group)) }
+        }
+    }
+}
