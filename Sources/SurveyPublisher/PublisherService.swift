@@ -85,7 +85,9 @@ public final class PublisherService: Service, Sendable {
                 "duration_ms": "\(elapsed.wholeMilliseconds)", "read_ms": "\(report.readTime.wholeMilliseconds)",
                 "render_ms": "\(report.renderTime.wholeMilliseconds)", "flush_ms": "\(report.flushTime.wholeMilliseconds)",
                 "rounds": "\(report.rounds.count)", "rounds_ms": "\(report.roundTime.wholeMilliseconds)",
-                "alerts_ms": "\(report.alertsTime.wholeMilliseconds)",
+                "alerts_ms": "\(report.alertsTime.wholeMilliseconds)", "protection_ms": "\(report.protectionTime.wholeMilliseconds)",
+                "withheld_small": "\(report.withheld.primary)", "withheld_protecting": "\(report.withheld.complementary)",
+                "fallbacks": "\(report.withheld.fallbacks)",
             ])
             for event in report.roundEvents { log(event) }
             return true
