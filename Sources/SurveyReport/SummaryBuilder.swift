@@ -65,8 +65,11 @@ public struct SummaryBuilder: Sendable {
             }
             var units: [PeriodSummary.UnitRow] = []
             for (u, unit) in current.units.enumerated() {
-                let groups = current.groups.enumerated().map { g, group in
-                    PeriodSummary.GroupCell(group: group.code, cell: cell(now.cells[u][g], withheld: now.withheld(unit: u, group: g), before.cells[u][g], oldWithheld: before.withheld(unit: u, group: g)))
+                // Loops, not closures: Swift 6.3.1's optimiser crashes on a closure here.
+                var groups: [PeriodSummary.GroupCell] = []
+                for (g, group) in current.groups.enumerated() {
+                    let hidden = now.withheld(unit: u, group: g), hiddenBefore = before.withheld(unit: u, group: g)
+                    groups.append(.init(group: group.code, cell: cell(now.cells[u][g], withheld: hidden, before.cells[u][g], oldWithheld: hiddenBefore)))
                 }
                 let total = cell(now.unitTotals[u], withheld: now.withheld(unit: u, group: nil), before.unitTotals[u], oldWithheld: before.withheld(unit: u, group: nil))
                 if let entry = SummaryBuilder.comparison(total, now.unitTotals[u], before.unitTotals[u], sentiments, topic: topic.code, unit: unit.code) {
@@ -74,8 +77,10 @@ public struct SummaryBuilder: Sendable {
                 }
                 units.append(.init(unit: unit.code, total: total, groups: groups))
             }
-            let provinceGroups = current.groups.enumerated().map { g, group in
-                PeriodSummary.GroupCell(group: group.code, cell: cell(now.groupTotals[g], withheld: now.withheld(unit: nil, group: g), before.groupTotals[g], oldWithheld: before.withheld(unit: nil, group: g)))
+            var provinceGroups: [PeriodSummary.GroupCell] = []
+            for (g, group) in current.groups.enumerated() {
+                let hidden = now.withheld(unit: nil, group: g), hiddenBefore = before.withheld(unit: nil, group: g)
+                provinceGroups.append(.init(group: group.code, cell: cell(now.groupTotals[g], withheld: hidden, before.groupTotals[g], oldWithheld: hiddenBefore)))
             }
             let province = cell(now.province, withheld: now.withheld(unit: nil, group: nil), before.province, oldWithheld: before.withheld(unit: nil, group: nil))
             if let entry = SummaryBuilder.comparison(province, now.province, before.province, sentiments, topic: topic.code, unit: nil) {
