@@ -1,7 +1,9 @@
+import Crypto
 import Foundation
 import SurveyModel
 import SurveyReport
 import SurveyStore
+import Synchronization
 
 /// The tallies of every period of the wanted granularities, read in one pass over the span
 /// tallies (each span lies inside one period of every kind). Span starts map to period slots
@@ -121,8 +123,27 @@ struct PeriodCubes {
     }
 
     /// What every period of `kinds` withholds, planned for all of them together
-    /// (``LinkedProtection``).
-    func protection(kinds: [PeriodKind], minimum: Int) -> (plan: LinkedProtection, masks: [Period: ProtectionMask]) {
+    /// (``LinkedProtection``). The last plan of the process is kept: publishing again without new
+    /// data does not plan again.
+    func protection(kinds: [PeriodKind], minimum: Int) -> (withheld: Publisher.Withheld, masks: [Period: ProtectionMask]) {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(kinds.map(\.rawValue))/\(minimum)/\(empty.units.count)/\(empty.topics.count)/\(empty.groups.count)/\(empty.sentiments.count)".utf8))
+        for span in spanCounts {
+            withUnsafeBytes(of: span.day) { hasher.update(bufferPointer: $0) }
+            span.counts.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        }
+        let digest = Data(hasher.finalize())
+        if let cached = PeriodCubes.lastPlan.withLock({ $0 }), cached.digest == digest { return (cached.withheld, cached.masks) }
+        let (plan, masks) = self.plan(kinds: kinds, minimum: minimum)
+        let withheld = Publisher.Withheld(primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks)
+        PeriodCubes.lastPlan.withLock { $0 = (digest, withheld, masks) }
+        return (withheld, masks)
+    }
+
+    /// The masks of the last plan of this process, with the digest of its input.
+    private static let lastPlan = Mutex<(digest: Data, withheld: Publisher.Withheld, masks: [Period: ProtectionMask])?>(nil)
+
+    private func plan(kinds: [PeriodKind], minimum: Int) -> (plan: LinkedProtection, masks: [Period: ProtectionMask]) {
         var tables: [LinkedProtection.Table] = []
         var tableOf: [Period: Int] = [:]
         for kind in kinds {

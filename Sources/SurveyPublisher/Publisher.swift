@@ -105,9 +105,9 @@ public struct Publisher: Sendable {
         }
         report.readTime = clock.now - readStart
         let protectionStart = clock.now
-        let (protection, masks) = cubes.protection(kinds: self.kinds, minimum: minimumCellSize)
+        let (withheld, masks) = cubes.protection(kinds: self.kinds, minimum: minimumCellSize)
         report.protectionTime = clock.now - protectionStart
-        report.withheld = .init(primary: protection.primaryCount, complementary: protection.complementaryCount, fallbacks: protection.fallbacks)
+        report.withheld = withheld
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []

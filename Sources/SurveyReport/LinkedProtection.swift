@@ -140,11 +140,11 @@ public struct LinkedProtection: Sendable {
     public private(set) var fallbackPrimaries: [(table: Int, topic: Int, unit: Int?, group: Int?)] = []
 
     private let units: Int, topics: Int, groups: Int, sentiments: Int
-    /// Extended counts per table: `((topic × (units+1) + row) × (groups+1) + column) × sentiments + s`.
-    private var extended: [[Int]] = []
     /// Responses per position per table.
     private var totals: [[Int]] = []
     private var spansOfTable: [[Int]] = []
+    /// Responses per position per span.
+    private var spanTotals: [[Int]] = []
     /// For each table, its granularity's tables in order and its place among them.
     private var siblings: [[Int]] = []
     private var place: [(kind: Int, index: Int)] = []
@@ -177,7 +177,6 @@ public struct LinkedProtection: Sendable {
     private mutating func prepare() {
         let positions = topics * (units + 1) * (groups + 1)
         for table in tables {
-            var ext = Array(repeating: 0, count: positions * sentiments)
             var total = Array(repeating: 0, count: positions)
             for u in 0..<units {
                 for t in 0..<topics {
@@ -186,15 +185,32 @@ public struct LinkedProtection: Sendable {
                             let v = table.cube.counts[((u * topics + t) * groups + g) * sentiments + s]
                             guard v != 0 else { continue }
                             for position in [extendedIndex(t, u, g), extendedIndex(t, units, g), extendedIndex(t, u, groups), extendedIndex(t, units, groups)] {
-                                ext[position * sentiments + s] += v
                                 total[position] += v
                             }
                         }
                     }
                 }
             }
-            extended.append(ext)
             totals.append(total)
+        }
+        spanTotals = spans.map { span in
+            var total = Array(repeating: 0, count: positions)
+            for u in 0..<units {
+                for t in 0..<topics {
+                    for g in 0..<groups {
+                        var v = 0
+                        for x in 0..<sentiments {
+                            let i = ((u * topics + t) * groups + g) * sentiments + x
+                            if span.counts.indices.contains(i) { v += span.counts[i] }
+                        }
+                        guard v != 0 else { continue }
+                        for position in [extendedIndex(t, u, g), extendedIndex(t, units, g), extendedIndex(t, u, groups), extendedIndex(t, units, groups)] {
+                            total[position] += v
+                        }
+                    }
+                }
+            }
+            return total
         }
         spansOfTable = tables.map { _ in [] }
         for (index, span) in spans.enumerated() {
@@ -219,13 +235,7 @@ public struct LinkedProtection: Sendable {
 
     /// Responses of a position (unit nil: all units; group nil: all groups) in a span.
     private func mass(_ span: Int, _ t: Int, _ unit: Int?, _ group: Int?) -> Int {
-        var sum = 0
-        for u in unit.map({ [$0] }) ?? Array(0..<units) {
-            for g in group.map({ [$0] }) ?? Array(0..<groups) {
-                for s in 0..<sentiments { sum += mass(span, t, u, g, s) }
-            }
-        }
-        return sum
+        spanTotals[span][extendedIndex(t, unit ?? units, group ?? groups)]
     }
 
     // MARK: Protection
@@ -348,6 +358,10 @@ public struct LinkedProtection: Sendable {
         return result
     }
 
+    /// Smaller is better: completes the range (0) or not (1), minus the capacity, responses newly
+    /// withheld, positions newly withheld.
+    private typealias Rank = (Int, Int, Int, Int)
+
     private struct Choice {
         var shape: Shape
         var plus: Int
@@ -359,38 +373,38 @@ public struct LinkedProtection: Sendable {
         var newly: Int
     }
 
-    /// One atom of one sentiment in one span.
-    private struct AtomKey: Hashable {
-        var span: Int, topic: Int, unit: Int, group: Int, sentiment: Int
+    /// The key of one atom of one sentiment in one span.
+    private func key(_ span: Int, _ atom: Atom, _ s: Int) -> Int {
+        (span * units * topics * groups + (atom.unit * topics + atom.topic) * groups + atom.group) * sentiments + s
     }
 
     /// How far the primary can rise (`up`) and fall (`down`) per sentiment by repeating the
     /// change, not counting atoms another chosen change already draws on (`used`), so that the
-    /// capacities of the chosen changes add up.
-    private func capacity(_ shape: Shape, plus: Int, minus: Int?, used: Set<AtomKey>) -> (up: [Int], down: [Int]) {
-        var up = Array(repeating: Int.max, count: sentiments), down = Array(repeating: Int.max, count: sentiments)
+    /// capacities of the chosen changes add up. Written into `up` and `down`.
+    private func capacity(_ shape: Shape, plus: Int, minus: Int?, used: Set<Int>, up: inout [Int], down: inout [Int]) {
         for s in 0..<sentiments {
+            var rise = Int.max, fall = Int.max
             for atom in shape.atoms {
-                for (span, sign) in [(plus, atom.sign)] + (minus.map { [($0, -atom.sign)] } ?? []) {
-                    let key = AtomKey(span: span, topic: atom.topic, unit: atom.unit, group: atom.group, sentiment: s)
-                    let m = used.contains(key) ? 0 : mass(span, atom.topic, atom.unit, atom.group, s)
-                    if sign < 0 { up[s] = min(up[s], m) } else { down[s] = min(down[s], m) }
+                let m = used.isEmpty || !used.contains(key(plus, atom, s)) ? mass(plus, atom.topic, atom.unit, atom.group, s) : 0
+                if atom.sign < 0 { rise = min(rise, m) } else { fall = min(fall, m) }
+                if let minus {
+                    let m = used.isEmpty || !used.contains(key(minus, atom, s)) ? mass(minus, atom.topic, atom.unit, atom.group, s) : 0
+                    if atom.sign > 0 { rise = min(rise, m) } else { fall = min(fall, m) }
                 }
             }
+            up[s] = rise == Int.max ? 0 : rise
+            down[s] = fall == Int.max ? 0 : fall
         }
-        return (up.map { $0 == Int.max ? 0 : $0 }, down.map { $0 == Int.max ? 0 : $0 })
     }
 
     /// The atoms a change draws on: per sentiment, those it takes from when the primary rises
     /// (if it can) and when it falls.
-    private func drawn(_ choice: Choice) -> Set<AtomKey> {
-        var result = Set<AtomKey>()
+    private func drawn(_ choice: Choice) -> Set<Int> {
+        var result = Set<Int>()
         for s in 0..<sentiments {
             for atom in choice.shape.atoms {
                 for (span, sign) in [(choice.plus, atom.sign)] + (choice.minus.map { [($0, -atom.sign)] } ?? []) {
-                    if (sign < 0 && choice.up[s] > 0) || (sign > 0 && choice.down[s] > 0) {
-                        result.insert(AtomKey(span: span, topic: atom.topic, unit: atom.unit, group: atom.group, sentiment: s))
-                    }
+                    if (sign < 0 && choice.up[s] > 0) || (sign > 0 && choice.down[s] > 0) { result.insert(key(span, atom, s)) }
                 }
             }
         }
@@ -410,27 +424,37 @@ public struct LinkedProtection: Sendable {
         return (cost, newly)
     }
 
-    /// The best change by `rank` (smaller first; nil: not acceptable).
-    private func best(_ primary: Primary, shapes: [Shape], used: Set<AtomKey>, rank: (_ up: [Int], _ down: [Int], _ cost: Int, _ newly: Int) -> [Int]?) -> Choice? {
+    /// The best change by `rank` (smaller first; nil: not acceptable); `good` ends the search at
+    /// once. Nearby periods are tried first, then farther ones if none is acceptable or good.
+    private func best(
+        _ primary: Primary, shapes: [Shape], used: Set<Int>,
+        rank: (_ up: [Int], _ down: [Int], _ cost: Int, _ newly: Int) -> Rank?, good: (Rank) -> Bool
+    ) -> Choice? {
         let (k, i) = place[primary.table]
         let own = siblings[k]
-        var partners: [Int?] = [nil]
-        for j in max(0, i - Self.reach)...min(own.count - 1, i + Self.reach) where j != i {
-            partners += spansOfTable[own[j]].map { Optional($0) }
-        }
-        var best: (choice: Choice, rank: [Int])?
-        for plus in spansOfTable[primary.table] where mass(plus, primary.topic, primary.unit, primary.group) > 0 {
-            for minus in partners {
-                let touchedTables = touched(plus: plus, minus: minus)
-                for shape in shapes {
-                    let (up, down) = capacity(shape, plus: plus, minus: minus, used: used)
-                    guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
-                    let (cost, newly) = cost(shape, tables: touchedTables)
-                    guard let key = rank(up, down, cost, newly) else { continue }
-                    if let best, best.rank.lexicographicallyPrecedes(key) || best.rank == key { continue }
-                    best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
+        var best: (choice: Choice, rank: Rank)?
+        var up = Array(repeating: 0, count: sentiments), down = Array(repeating: 0, count: sentiments)
+        var tried = Set<Int>()
+        for reach in [1, Self.reach] {
+            var partners: [Int?] = reach == 1 ? [nil] : []
+            for j in max(0, i - reach)...min(own.count - 1, i + reach) where j != i && tried.insert(j).inserted {
+                partners += spansOfTable[own[j]].map { Optional($0) }
+            }
+            for plus in spansOfTable[primary.table] where mass(plus, primary.topic, primary.unit, primary.group) > 0 {
+                for minus in partners {
+                    let touchedTables = touched(plus: plus, minus: minus)
+                    for shape in shapes {
+                        capacity(shape, plus: plus, minus: minus, used: used, up: &up, down: &down)
+                        guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
+                        let (cost, newly) = cost(shape, tables: touchedTables)
+                        guard let key = rank(up, down, cost, newly) else { continue }
+                        if let best, best.rank <= key { continue }
+                        best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
+                        if good(key) { return best?.choice }
+                    }
                 }
             }
+            if let best, good(best.rank) || best.rank.0 == 0 { break }
         }
         return best?.choice
     }
@@ -452,15 +476,15 @@ public struct LinkedProtection: Sendable {
     /// the primary holds that none of them moves, the cheapest change that moves it.
     private mutating func protect(_ primary: Primary) {
         let shapes = shapes(for: primary)
-        var used = Set<AtomKey>()
+        var used = Set<Int>()
         var gathered = 0
         var moved = Set<Int>()
         while gathered < minimum {
             let needed = minimum - gathered
             guard let choice = best(primary, shapes: shapes, used: used, rank: { up, down, cost, newly in
                 let capacity = up.reduce(0, +) + down.reduce(0, +)
-                return capacity >= needed ? [0, cost, newly] : [1, -capacity, cost, newly]
-            }) else {
+                return capacity >= needed ? (0, 0, cost, newly) : (1, -capacity, cost, newly)
+            }, good: { $0 == (0, 0, 0, 0) }) else {
                 fallBack(primary)
                 return
             }
@@ -469,11 +493,18 @@ public struct LinkedProtection: Sendable {
             gathered += choice.up.reduce(0, +) + choice.down.reduce(0, +)
             for s in 0..<sentiments where choice.up[s] + choice.down[s] > 0 { moved.insert(s) }
         }
-        let index = extendedIndex(primary.topic, primary.unit ?? units, primary.group ?? groups)
-        for s in 0..<sentiments where extended[primary.table][index * sentiments + s] > 0 && !moved.contains(s) {
+        let cube = tables[primary.table].cube
+        let held = (0..<sentiments).map { s in
+            var sum = 0
+            for u in primary.unit.map({ $0...$0 }) ?? 0...(units - 1) {
+                for g in primary.group.map({ $0...$0 }) ?? 0...(groups - 1) { sum += cube[u, primary.topic, g, s] }
+            }
+            return sum
+        }
+        for s in 0..<sentiments where held[s] > 0 && !moved.contains(s) {
             guard let layer = best(primary, shapes: shapes, used: [], rank: { up, down, cost, newly in
-                up[s] + down[s] > 0 ? [cost, newly] : nil
-            }) else {
+                up[s] + down[s] > 0 ? (0, 0, cost, newly) : nil
+            }, good: { $0 == (0, 0, 0, 0) }) else {
                 fallBack(primary)
                 return
             }

@@ -43,7 +43,9 @@ struct SplitMix64: RandomNumberGenerator {
 var generator = SplitMix64(state: 20261122)
 let loadStart = clock.now
 // Every cell of every day gets a random count (0…6); the days are summed into their tally spans as
-// ingest does (a span is the part of an ISO week inside one month).
+// ingest does (a span is the part of an ISO week inside one month). With SPARSE=N, a cell gets 1…3
+// responses on one day in N only: many small cells to withhold (the protection's worst case).
+let sparse = ProcessInfo.processInfo.environment["SPARSE"].flatMap { Int($0) }.map { max(1, $0) }
 let rows = try store.writer.write { db -> Int in
     var rows = 0
     let insert = try db.makeStatement(sql: "INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)")
@@ -62,7 +64,11 @@ let rows = try store.writer.write { db -> Int in
             try flush()
             span = start
         }
-        for index in sums.indices { sums[index] += Int.random(in: 0...6, using: &generator) }
+        if let sparse {
+            for index in sums.indices where Int.random(in: 0..<sparse, using: &generator) == 0 { sums[index] += Int.random(in: 1...3, using: &generator) }
+        } else {
+            for index in sums.indices { sums[index] += Int.random(in: 0...6, using: &generator) }
+        }
     }
     try flush()
     return rows
