@@ -151,6 +151,8 @@ public struct LinkedProtection: Sendable {
 
     /// How many neighbouring periods of the same granularity a certificate may reach to.
     static let reach = 3
+    /// The reaches tried in turn (a farther one only when the nearer found nothing acceptable).
+    static let stages = [reach]
 
     public init(tables: [Table], spans: [Span], minimum: Int) {
         self.tables = tables
@@ -435,8 +437,8 @@ public struct LinkedProtection: Sendable {
         var best: (choice: Choice, rank: Rank)?
         var up = Array(repeating: 0, count: sentiments), down = Array(repeating: 0, count: sentiments)
         var tried = Set<Int>()
-        for reach in [1, Self.reach] {
-            var partners: [Int?] = reach == 1 ? [nil] : []
+        for reach in Self.stages {
+            var partners: [Int?] = reach == Self.stages.first ? [nil] : []
             for j in max(0, i - reach)...min(own.count - 1, i + reach) where j != i && tried.insert(j).inserted {
                 partners += spansOfTable[own[j]].map { Optional($0) }
             }
