@@ -37,7 +37,8 @@ extension PeriodSummary.Cell {
                 estimates.append(nil); lows.append(nil); highs.append(nil)
                 continue
             }
-            let interval = posterior.interval()
+            // Published to two decimals of a percent: ends to 10⁻⁶ are exact enough (20 halvings, not 64).
+            let interval = posterior.interval(tolerance: 1e-6)
             estimates.append(SummaryBuilder.percent(prior.shrunkShare(count: count, of: n)))
             lows.append(SummaryBuilder.percent(interval.low))
             highs.append(SummaryBuilder.percent(interval.high))
