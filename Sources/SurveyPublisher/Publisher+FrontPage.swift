@@ -5,23 +5,21 @@ import SurveyReport
 import SurveyStore
 import Synchronization
 
-/// The net-index figures of periods already built by this process, by the digest of what their
-/// summary is built from (``Publisher/digest(current:previous:minimum:)``): the weekly outlooks and
-/// the front page read them instead of building the same summaries again. Bounded: emptied when it
-/// grows past ``limit`` entries.
+/// The net-index figures of the weeks and months already built by this process, each with the
+/// digest of what its summary is built from (``Publisher/digest(current:previous:minimum:)``): the
+/// weekly outlooks and the front page read them instead of building the same summaries again. One
+/// entry per period (a newer digest replaces the older), so it holds at most one extract per
+/// published week and month (about 10 MB for five years of 16 units × 20 topics).
 final class FiguresCache: Sendable {
-    static let limit = 4096
-    private let entries = Mutex<[Data: NetIndexFigures]>([:])
+    private let entries = Mutex<[Period: (digest: Data, figures: NetIndexFigures)]>([:])
 
-    func figures(_ digest: Data) -> NetIndexFigures? {
-        entries.withLock { $0[digest] }
+    func figures(_ period: Period, digest: Data) -> NetIndexFigures? {
+        entries.withLock { entries in entries[period].flatMap { $0.digest == digest ? $0.figures : nil } }
     }
 
-    func remember(_ figures: NetIndexFigures, digest: Data) {
-        entries.withLock { entries in
-            if entries.count >= FiguresCache.limit { entries.removeAll(keepingCapacity: true) }
-            entries[digest] = figures
-        }
+    func remember(_ figures: NetIndexFigures, period: Period, digest: Data) {
+        guard period.kind == .week || period.kind == .month else { return }
+        entries.withLock { $0[period] = (digest, figures) }
     }
 }
 
@@ -68,7 +66,7 @@ extension Publisher {
         var wanted: [(Period, Data)] = []
         for period in Set(periods) {
             let key = digest(period)
-            if let cached = Publisher.figuresCache.figures(key) { result[period] = cached } else { wanted.append((period, key)) }
+            if let cached = Publisher.figuresCache.figures(period, digest: key) { result[period] = cached } else { wanted.append((period, key)) }
         }
         let missing = wanted
         let built = Mutex<[Period: NetIndexFigures]>([:])
@@ -77,7 +75,7 @@ extension Publisher {
             for index in stride(from: worker, to: missing.count, by: workers) {
                 let (period, key) = missing[index]
                 let figures = NetIndexFigures(summary(period, current: cubes.cube(period), previous: cubes.cube(period.previous), revision: 0, dataThrough: "", history: nil))
-                Publisher.figuresCache.remember(figures, digest: key)
+                Publisher.figuresCache.remember(figures, period: period, digest: key)
                 built.withLock { $0[period] = figures }
             }
         }

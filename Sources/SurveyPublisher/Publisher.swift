@@ -181,7 +181,7 @@ public struct Publisher: Sendable {
                 let job = jobs[index]
                 do {
                     let summary = summary(job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough, history: job.history)
-                    Publisher.figuresCache.remember(NetIndexFigures(summary), digest: job.baseDigest)
+                    Publisher.figuresCache.remember(NetIndexFigures(summary), period: job.period, digest: job.baseDigest)
                     let folder = "\(directory)/\(job.record.kind.rawValue)/\(job.period.identifier)"
                     try AtomicFile.makeDirectory(folder)
                     try batch.stage(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
