@@ -155,6 +155,9 @@ public struct FrontPage: Sendable {
         let (w, h) = (ReportHTML.coordinate(chart.width), ReportHTML.coordinate(chart.height))
         var svg = "<svg class=\"trend\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" role=\"img\" aria-label=\"\(HTML.escape(label))\"><title>\(HTML.escape(label))</title>"
         svg += "<rect x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\" fill=\"#fafafa\"/>"
+        // The scale of the topic's charts, at the top and the foot of the left edge.
+        svg += "<text class=\"scale\" x=\"1\" y=\"7\" font-size=\"6.5\" fill=\"#9e9e9e\">\(Int(chart.high))</text>"
+        svg += "<text class=\"scale\" x=\"1\" y=\"\(ReportHTML.coordinate(chart.height - 1.5))\" font-size=\"6.5\" fill=\"#9e9e9e\">\(Int(chart.low))</text>"
         if chart.low < 0 && chart.high > 0 {
             svg += "<line class=\"zero\" x1=\"0\" x2=\"\(w)\" y1=\"\(ReportHTML.coordinate(chart.y(0)))\" y2=\"\(ReportHTML.coordinate(chart.y(0)))\" stroke=\"#9e9e9e\" stroke-dasharray=\"2 2\" stroke-width=\"0.6\"/>"
         }
