@@ -217,11 +217,17 @@ public struct Publisher: Sendable {
         try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")
     }
 
+    /// Raised when the files of every period change with the same counts (2: small-unit
+    /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes
+    /// every period once, each with its revision raised.
+    static let filesVersion = 2
+
     /// What a period's files are built from: its counts, the previous period's, the labels and
     /// the minimum cell size. Equal digests mean equal files (but for the revision).
     static func digest(current: TallyCube, previous: TallyCube, minimum: Int) -> Data {
         var hasher = SHA256()
         hasher.update(data: Data(PeriodSummary.schemaVersion.utf8))
+        hasher.update(data: Data("\(Publisher.filesVersion)".utf8))
         hasher.update(data: Data("\(minimum)".utf8))
         let labels = current.units.map { "\($0.code)=\($0.name)" } + current.topics.map { "\($0.code)=\($0.title)" }
             + current.groups.map { "\($0.code)=\($0.name)" } + current.sentiments.map { "\($0.code)=\($0.label)=\($0.polarity.rawValue)" }
