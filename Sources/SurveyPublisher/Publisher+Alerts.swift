@@ -142,13 +142,12 @@ extension Publisher {
 }
 
 extension Publisher {
-    /// The front page's "needs attention" section for `document` (empty without one).
-    func alertsSection(_ document: AlertsDocument?, labels cube: TallyCube) -> String {
-        guard let document else { return "" }
-        return AlertsHTML.section(document, labels: .init(
+    /// The labels of the codes an alerts document holds.
+    static func alertLabels(_ cube: TallyCube) -> AlertsHTML.Labels {
+        AlertsHTML.Labels(
             units: Dictionary(cube.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
             topics: Dictionary(cube.topics.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first }),
             sentiments: Dictionary(cube.sentiments.map { ($0.code, $0.label) }, uniquingKeysWith: { first, _ in first })
-        ))
+        )
     }
 }

@@ -76,6 +76,10 @@ public struct Publisher: Sendable {
         var withheld: ProtectionMask
         var previousWithheld: ProtectionMask
         var record: PublicationRecord
+        /// ``digest(current:previous:minimum:)`` of the period (the figures cache's key).
+        var baseDigest: Data
+        /// A week's: the figures of the weeks before it, for its outlook.
+        var history: [NetIndexFigures?]?
     }
 
     /// Publishes what changed since the last publication.
@@ -111,13 +115,27 @@ public struct Publisher: Sendable {
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         let timestamp = now.utcTimestamp
         var jobs: [Job] = []
+        // What each period's summary is built from; a week's files also hold its outlook, built
+        // from the weeks before it.
+        var baseDigests: [Period: Data] = [:]
+        func baseDigest(_ period: Period) -> Data {
+            if let known = baseDigests[period] { return known }
+            let digest = Publisher.digest(
+                current: cubes.cube(period), previous: cubes.cube(period.previous), minimum: minimumCellSize,
+                masks: [masks[period] ?? cubes.emptyMask, masks[period.previous] ?? cubes.emptyMask]
+            )
+            baseDigests[period] = digest
+            return digest
+        }
         for kind in self.kinds {
             for period in cubes.periods(kind) {
                 let current = cubes.cube(period)
                 let previous = cubes.cube(period.previous)
                 let key = "\(kind.rawValue)/\(period.identifier)"
                 let withheld = masks[period] ?? cubes.emptyMask, previousWithheld = masks[period.previous] ?? cubes.emptyMask
-                let digest = Publisher.digest(current: current, previous: previous, minimum: minimumCellSize, masks: [withheld, previousWithheld])
+                let base = baseDigest(period)
+                let digest = kind == .week
+                    ? Publisher.weekDigest(base, history: Publisher.weeks(before: period, count: NetIndexOutlook.weeks - 1).map(baseDigest)) : base
                 let old = published[key]
                 let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(key)/\($0)") }
                 if let old, old.digest == digest, filesPresent {
@@ -131,8 +149,17 @@ public struct Publisher: Sendable {
                     digest: digest, responses: current.total,
                     dataThrough: old.flatMap { unchanged ? $0.dataThrough : nil } ?? timestamp
                 )
-                jobs.append(Job(period: period, current: current, previous: previous, withheld: withheld, previousWithheld: previousWithheld, record: record))
+                jobs.append(Job(
+                    period: period, current: current, previous: previous, withheld: withheld, previousWithheld: previousWithheld,
+                    record: record, baseDigest: base
+                ))
             }
+        }
+        // The figures of the weeks the new weekly summaries' outlooks read.
+        let historyWeeks = jobs.filter { $0.period.kind == .week }.flatMap { Publisher.weeks(before: $0.period, count: NetIndexOutlook.weeks - 1) }
+        let history = figures(historyWeeks, cubes: cubes, masks: masks) { baseDigest($0) }
+        for index in jobs.indices where jobs[index].period.kind == .week {
+            jobs[index].history = Publisher.weeks(before: jobs[index].period, count: NetIndexOutlook.weeks - 1).map { history[$0] }
         }
         var alerts: [(data: Data, path: String)] = []
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
@@ -158,10 +185,8 @@ public struct Publisher: Sendable {
         report.roundTime = clock.now - roundStart
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
-        try writeIndex(
-            published.values, awaiting: waiting, rounds: Publisher.indexEntries(rounds),
-            leading: alertsSection(alertsUpdate?.current ?? publishedAlerts(), labels: cubes.empty)
-        )
+        let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsUpdate?.current ?? publishedAlerts(), rounds: rounds) { baseDigest($0) }
+        try writeIndex(published.values, awaiting: waiting, rounds: Publisher.indexEntries(rounds), leading: front.html())
         return report
     }
 
@@ -175,7 +200,6 @@ public struct Publisher: Sendable {
         let start = clock.now
         let batch = AtomicBatch()
         defer { batch.discard() }
-        let builder = SummaryBuilder(minimumCellSize: minimumCellSize)
         let directory = self.directory
         let failure = Mutex<(any Error)?>(nil)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs.count))
@@ -184,15 +208,16 @@ public struct Publisher: Sendable {
                 if failure.withLock({ $0 != nil }) { return }
                 let job = jobs[index]
                 do {
-                    let summary = builder.build(
-                        period: job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough,
-                        withheld: job.withheld, previousWithheld: job.previousWithheld
+                    let summary = summary(
+                        job.period, current: job.current, previous: job.previous, revision: job.record.revision, dataThrough: job.record.dataThrough,
+                        history: job.history, withheld: job.withheld, previousWithheld: job.previousWithheld
                     )
+                    Publisher.figuresCache.remember(NetIndexFigures(summary), period: job.period, digest: job.baseDigest)
                     let folder = "\(directory)/\(job.record.kind.rawValue)/\(job.period.identifier)"
                     try AtomicFile.makeDirectory(folder)
                     try batch.stage(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
                     try batch.stage(SummaryCSV.render(summary), to: "\(folder)/summary.csv")
-                    try batch.stage(ReportHTML.render(summary), to: "\(folder)/report.html")
+                    try batch.stage(ReportHTML.render(summary, timeZone: timeZone), to: "\(folder)/report.html")
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
@@ -220,8 +245,13 @@ public struct Publisher: Sendable {
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         if !rounds.isEmpty { index.rounds = rounds }
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
-        try AtomicFile.writeIfChanged(index.html(leading: leading), to: "\(directory)/index.html")
+        try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")
     }
+
+    /// Raised when the files of every period change with the same counts (2: small-unit
+    /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes
+    /// every period once, each with its revision raised.
+    static let filesVersion = 2
 
     /// What a period's files are built from: its counts, the previous period's, what each
     /// withholds, the labels and the minimum cell size. Equal digests mean equal files (but for the
@@ -229,6 +259,7 @@ public struct Publisher: Sendable {
     static func digest(current: TallyCube, previous: TallyCube, minimum: Int, masks: [ProtectionMask] = []) -> Data {
         var hasher = SHA256()
         hasher.update(data: Data(PeriodSummary.schemaVersion.utf8))
+        hasher.update(data: Data("\(Publisher.filesVersion)".utf8))
         hasher.update(data: Data("\(minimum)".utf8))
         let labels = current.units.map { "\($0.code)=\($0.name)" } + current.topics.map { "\($0.code)=\($0.title)" }
             + current.groups.map { "\($0.code)=\($0.name)" } + current.sentiments.map { "\($0.code)=\($0.label)=\($0.polarity.rawValue)" }

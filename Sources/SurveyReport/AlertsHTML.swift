@@ -18,13 +18,18 @@ public enum AlertsHTML {
 
     /// The section's HTML (empty before any week has data).
     public static func section(_ document: AlertsDocument, labels: Labels) -> String {
+        guard document.week != nil else { return "" }
+        return "<section class=\"attention\"><h2>Cần chú ý</h2>" + body(document, labels: labels) + "</section>"
+    }
+
+    /// The alarms' part of the section, without its frame (empty before any week has data).
+    public static func body(_ document: AlertsDocument, labels: Labels) -> String {
         guard let week = document.week else { return "" }
-        var html = "<section class=\"attention\"><h2>Cần chú ý</h2>"
-        html += "<p class=\"meta\">Cảnh báo sớm đến \(HTML.escape(weekText(week))): \(document.charts) biểu đồ theo dõi tỷ lệ "
+        var html = "<h3>Cảnh báo sớm</h3><p class=\"meta\">Cảnh báo sớm đến \(HTML.escape(weekText(week))): \(document.charts) biểu đồ theo dõi tỷ lệ "
         html += "không đồng tình tăng và tỷ lệ đồng tình giảm ở từng đơn vị và toàn tỉnh. Khi dư luận không thay đổi, "
         html += "dự kiến khoảng \(ReportHTML.number(document.expectedFalseAlarmsPerWeek)) cảnh báo sai mỗi tuần trên toàn tỉnh.</p>"
         guard !document.alerts.isEmpty else {
-            return html + "<p class=\"muted\">Không có cảnh báo nào đang mở.</p></section>"
+            return html + "<p class=\"muted\">Không có cảnh báo nào đang mở.</p>"
         }
         html += "<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th>Ý kiến</th><th>Xu hướng</th><th>Từ tuần</th>"
         html += "<th class=\"n\">Tỷ lệ (%)</th><th class=\"n\">Dự kiến (%)</th><th class=\"n\">Bằng chứng / ngưỡng</th></tr></thead><tbody>"
@@ -40,16 +45,9 @@ public enum AlertsHTML {
             html += "<td class=\"n\">\(alert.score.map { ReportHTML.number($0) } ?? "ẩn") / \(ReportHTML.number(alert.threshold))</td></tr>"
         }
         html += "</tbody></table><p class=\"muted\">Tỷ lệ: từ tuần bắt đầu đến tuần mới nhất; dự kiến: tỷ lệ của giai đoạn gốc "
-        html += "và khoảng 95% nếu không có gì thay đổi. “ẩn”: số liệu của đơn vị bị ẩn vì quá ít ý kiến.</p></section>"
+        html += "và khoảng 95% nếu không có gì thay đổi. “ẩn”: số liệu của đơn vị bị ẩn vì quá ít ý kiến.</p>"
         return html
     }
 
-    /// "tuần 48/2026 (23/11–29/11/2026)" for `2026-W48`.
-    static func weekText(_ identifier: String) -> String {
-        guard let period = Period(identifier: identifier) else { return identifier }
-        let (start, end) = (period.start, period.end)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let week = identifier.split(separator: "W").last.map(String.init) ?? identifier
-        return "tuần \(week)/\(end.year) (\(two(start.day))/\(two(start.month))–\(two(end.day))/\(two(end.month))/\(end.year))"
-    }
+    static func weekText(_ identifier: String) -> String { VietnameseTime.period(identifier) }
 }

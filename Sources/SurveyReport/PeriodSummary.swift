@@ -56,11 +56,38 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
         public var netIndexChange: Change?
         /// Change of each share since the previous period.
         public var shareChanges: [Change]?
+        /// Unit totals with few responses (below ``PeriodSummary/smallUnitResponses``): the
+        /// empirical-Bayes estimate of each share, in percent, with its 95% posterior interval,
+        /// shrunk toward the province by as much as the unit's responses are few
+        /// (``PeriodSummary/addSmallUnitEstimates()``).
+        public var sharesEb: [Double?]?
+        public var sharesEbLow: [Double?]?
+        public var sharesEbHigh: [Double?]?
+        /// Weekly summaries: the expected net index next week with its 95% band, from the
+        /// local-level model of the published weekly net indexes (``NetIndexOutlook``).
+        public var outlook: Outlook?
 
         public static let withheld = Cell(suppressed: true)
 
         init(suppressed: Bool) {
             self.suppressed = suppressed
+        }
+    }
+
+    /// The expected net index of the next week, in percentage points, and the 95% band in which
+    /// next week's published net index should fall if opinion moves as it has.
+    public struct Outlook: Codable, Sendable, Equatable {
+        public var expected: Double
+        public var low: Double
+        public var high: Double
+        /// Published weeks the model saw (of the last ``NetIndexOutlook/weeks``).
+        public var weeks: Int
+
+        public init(expected: Double, low: Double, high: Double, weeks: Int) {
+            self.expected = expected
+            self.low = low
+            self.high = high
+            self.weeks = weeks
         }
     }
 

@@ -26,6 +26,13 @@ public enum ReportHTML {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
+    /// An SVG coordinate: one decimal, with a point.
+    static func coordinate(_ value: Double) -> String {
+        var out = ByteWriter(capacity: 8)
+        out.fixed(value, places: 1)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
     /// One decimal with a comma (Vietnamese usage), `–` when absent.
     static func number(_ value: Double?, sign: Bool = false, _ out: inout ByteWriter) {
         guard let value else { return out.raw("–") }
@@ -89,30 +96,54 @@ public enum ReportHTML {
         out.raw("</span>")
     }
 
-    public static func render(_ summary: PeriodSummary) -> Data {
+    /// The report; times are written in `timeZone` (the provincial one), or in UTC without one.
+    /// Under a small unit's bar: the empirical-Bayes estimates of its shares with their intervals.
+    static func smallUnitEstimates(_ cell: PeriodSummary.Cell, labels: [String], _ out: inout ByteWriter) {
+        guard !cell.suppressed, let estimates = cell.sharesEb else { return }
+        out.raw("<div class=\"eb muted\" title=\"Ước lượng Bayes thực nghiệm: tỷ lệ của đơn vị có ít ý kiến, kéo về phía toàn tỉnh; khoảng 95%\">Ước lượng hiệu chỉnh (ít ý kiến): ")
+        var first = true
+        for (index, estimate) in estimates.enumerated() {
+            guard let estimate, labels.indices.contains(index) else { continue }
+            if !first { out.raw("; ") }
+            first = false
+            out.html(labels[index])
+            out.raw(" ")
+            number(estimate, &out)
+            out.raw("% (")
+            number(cell.sharesEbLow.flatMap { $0.indices.contains(index) ? $0[index] : nil }, &out)
+            out.raw("–")
+            number(cell.sharesEbHigh.flatMap { $0.indices.contains(index) ? $0[index] : nil }, &out)
+            out.raw(")")
+        }
+        out.raw("</div>")
+    }
+
+    /// `+5,0 (−8,2…18,1)` or `–`.
+    static func outlookText(_ outlook: PeriodSummary.Outlook?, _ out: inout ByteWriter) {
+        guard let outlook else { return out.raw("–") }
+        out.raw("<span title=\"Khoảng 95% của chỉ số ròng tuần tới theo mô hình mức cục bộ, từ ")
+        out.int(outlook.weeks)
+        out.raw(" tuần đã công bố\">")
+        number(outlook.expected, sign: true, &out)
+        out.raw(" <span class=\"muted\">(")
+        number(outlook.low, &out)
+        out.raw("…")
+        number(outlook.high, &out)
+        out.raw(")</span></span>")
+    }
+
+    public static func render(_ summary: PeriodSummary, timeZone: TimeZone? = nil) -> Data {
+        let weekly = summary.period.kind == .week
         let colourOf = colours(summary.sentiments)
         let codes = summary.sentiments.map(\.code)
         let colours = codes.map { colourOf[$0] ?? "#999" }
         let unitNames = Dictionary(summary.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
         let topicTitles = Dictionary(summary.topics.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
-        let title = "Báo cáo dư luận xã hội – \(HTML.kindName(summary.period.kind)) \(summary.period.id)"
+        let title = "Báo cáo dư luận xã hội – \(VietnameseTime.period(summary.period.id, capitalized: true))"
         var out = ByteWriter(capacity: 384 * 1024)
         HTML.pageStart(title: title, &out)
-        out.raw("<h1>")
-        out.html(title)
-        out.raw("</h1><p class=\"meta\">Từ ")
-        out.text(summary.period.start.description)
-        out.raw(" đến ")
-        out.text(summary.period.end.description)
-        out.raw(" · ")
-        out.int(summary.responses)
-        out.raw(" ý kiến · dữ liệu đến ")
-        out.html(summary.dataThrough)
-        out.raw(" · lần cập nhật ")
-        out.int(summary.revision)
-        out.raw(" · so sánh với kỳ ")
-        out.html(summary.previousPeriod)
-        out.raw("</p><p class=\"legend\">")
+        out.text(summaryPage(summary, title: title, timeZone: timeZone))
+        out.raw("<p class=\"legend\">")
         for (index, sentiment) in summary.sentiments.enumerated() {
             out.raw("<span><i class=\"swatch\" style=\"background:")
             out.text(colours[index])
@@ -120,7 +151,7 @@ public enum ReportHTML {
             out.html(sentiment.label)
             out.raw("</span>")
         }
-        out.raw("</p><h2>Thay đổi có ý nghĩa so với kỳ trước</h2>")
+        out.raw("</p><h2>Thay đổi có ý nghĩa so với kỳ trước: danh sách đầy đủ</h2>")
         if summary.significantChanges.isEmpty {
             out.raw("<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của kỳ (phương pháp Benjamini–Hochberg).</p>")
         } else {
@@ -147,9 +178,11 @@ public enum ReportHTML {
             out.html(name)
             out.raw("</td><td>")
             bar(cell, codes: codes, colours: colours, minimum: summary.minimumCellSize, &out)
+            smallUnitEstimates(cell, labels: summary.sentiments.map(\.label), &out)
             out.raw("</td>")
             if cell.suppressed {
-                return out.raw("<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>")
+                out.raw("<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td>")
+                return out.raw(weekly ? "<td class=\"n\">–</td></tr>" : "</tr>")
             }
             out.raw("<td class=\"n\">")
             out.int(cell.responses ?? 0)
@@ -167,6 +200,10 @@ public enum ReportHTML {
             number(cell.previousNetIndex, sign: true, &out)
             out.raw("</td><td class=\"n\">")
             changeText(cell.netIndexChange, &out)
+            if weekly {
+                out.raw("</td><td class=\"n\">")
+                outlookText(cell.outlook, &out)
+            }
             out.raw("</td></tr>")
         }
         for topic in summary.topics {
@@ -179,7 +216,9 @@ public enum ReportHTML {
                 out.raw("<p class=\"muted\">Không có ý kiến nào về chủ đề này trong kỳ và kỳ trước.</p></section>")
                 continue
             }
-            out.raw("<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th></tr></thead><tbody>")
+            out.raw("<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th>")
+            if weekly { out.raw("<th class=\"n\">Dự kiến tuần tới</th>") }
+            out.raw("</tr></thead><tbody>")
             row("Toàn tỉnh", topic.province, province: true)
             for unit in topic.units {
                 row(unitNames[unit.unit] ?? unit.unit, unit.total, province: false)

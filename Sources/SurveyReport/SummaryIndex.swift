@@ -104,8 +104,9 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
     /// `index.html`: links to every period's report, newest first.
     public func html() -> Data { html(leading: "") }
 
-    /// `index.html` opening with `leading` (the alarms, from ``AlertsHTML``) under the title.
-    public func html(leading: String) -> Data {
+    /// `index.html` opening with `leading` (the front page's sections, ``FrontPage``) under the
+    /// title; times written in `timeZone` (the provincial one), or as stored (UTC) without one.
+    public func html(leading: String, timeZone: TimeZone? = nil) -> Data {
         var body = ""
         for granularity in granularities {
             body += "<section><h2>\(HTML.escape(HTML.kindName(granularity.kind)))</h2>"
@@ -116,8 +117,8 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             body += "<table><thead><tr><th>Kỳ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Lần cập nhật</th><th>Dữ liệu đến</th><th>Tệp</th></tr></thead><tbody>"
             for entry in granularity.periods {
                 let path = HTML.escape(entry.path)
-                body += "<tr><td><a href=\"\(path)/report.html\">\(HTML.escape(entry.period))</a></td><td class=\"n\">\(entry.responses)</td>"
-                body += "<td class=\"n\">\(entry.revision)</td><td>\(HTML.escape(entry.dataThrough))</td>"
+                body += "<tr><td><a href=\"\(path)/report.html\">\(HTML.escape(VietnameseTime.period(entry.period, capitalized: true)))</a></td><td class=\"n\">\(entry.responses)</td>"
+                body += "<td class=\"n\">\(entry.revision)</td><td>\(HTML.escape(timeZone.map { VietnameseTime.time(utc: entry.dataThrough, in: $0) } ?? entry.dataThrough))</td>"
                 body += "<td><a href=\"\(path)/summary.csv\">CSV</a> · <a href=\"\(path)/summary.json\">JSON</a></td></tr>"
             }
             body += "</tbody></table></section>"

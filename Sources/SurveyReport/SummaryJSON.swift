@@ -166,6 +166,17 @@ extension PeriodSummary.Change {
     }
 }
 
+extension PeriodSummary.Outlook {
+    func write(to out: inout ByteWriter) {
+        var o = JSONObject(&out)
+        o.key("\"expected\":", &out); out.jsonNumber(expected)
+        o.key("\"high\":", &out); out.jsonNumber(high)
+        o.key("\"low\":", &out); out.jsonNumber(low)
+        o.key("\"weeks\":", &out); out.int(weeks)
+        o.end(&out)
+    }
+}
+
 extension PeriodSummary.Cell {
     func write(to out: inout ByteWriter) {
         var o = JSONObject(&out)
@@ -174,11 +185,15 @@ extension PeriodSummary.Cell {
         if let netIndexChange { o.key("\"net_index_change\":", &out); netIndexChange.write(to: &out) }
         if let netIndexHigh { o.key("\"net_index_high\":", &out); out.jsonNumber(netIndexHigh) }
         if let netIndexLow { o.key("\"net_index_low\":", &out); out.jsonNumber(netIndexLow) }
+        if let outlook { o.key("\"outlook\":", &out); outlook.write(to: &out) }
         if let previousNetIndex { o.key("\"previous_net_index\":", &out); out.jsonNumber(previousNetIndex) }
         if let previousResponses { o.key("\"previous_responses\":", &out); out.int(previousResponses) }
         if let responses { o.key("\"responses\":", &out); out.int(responses) }
         if let shareChanges { o.key("\"share_changes\":", &out); out.jsonArray(shareChanges) { $1.write(to: &$0) } }
         if let shares { o.key("\"shares\":", &out); out.jsonArray(shares) { $0.jsonOptionalNumber($1) } }
+        if let sharesEb { o.key("\"shares_eb\":", &out); out.jsonArray(sharesEb) { $0.jsonOptionalNumber($1) } }
+        if let sharesEbHigh { o.key("\"shares_eb_high\":", &out); out.jsonArray(sharesEbHigh) { $0.jsonOptionalNumber($1) } }
+        if let sharesEbLow { o.key("\"shares_eb_low\":", &out); out.jsonArray(sharesEbLow) { $0.jsonOptionalNumber($1) } }
         if let sharesHigh { o.key("\"shares_high\":", &out); out.jsonArray(sharesHigh) { $0.jsonOptionalNumber($1) } }
         if let sharesLow { o.key("\"shares_low\":", &out); out.jsonArray(sharesLow) { $0.jsonOptionalNumber($1) } }
         o.key("\"suppressed\":", &out); out.jsonBool(suppressed)

@@ -138,9 +138,11 @@ struct BatchCommand: AsyncParsableCommand {
         var logger = Logger(label: "surveyctl")
         logger.logLevel = .warning
         let directory = options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory
-        let report = try Publisher(
+        var publisher = Publisher(
             store: store, directory: directory, kinds: configuration.publishPeriods, minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
-        ).publish()
+        )
+        publisher.timeZone = configuration.timeZone
+        let report = try publisher.publish()
         print("republished \(report.written.count) periods: \(report.written.joined(separator: ", "))")
     }
 }

@@ -172,6 +172,25 @@ print("| a round of \(roundProgress?.province.received ?? 0) responses in 10,000
 print("| the same round: compute the progress of 16 units (statuses, forecasts) | \(ms(median(computeTimes))) |")
 print("| the same round: render progress.json, .csv, .html | \(ms(median(renderTimes))) |")
 print("| publish with the round (periods unchanged) | \(ms(withRound)) (round step \(ms(withRoundReport.roundTime)), \(withRoundReport.written.count) periods written) |")
+// The small-unit estimates where they cost most: a week in which every unit total has 20–49
+// responses (the bench's own weeks have about 190 per unit and topic, so none gets them).
+do {
+    var sparse = SurveyReport.TallyCube(units: units, topics: topics, groups: groups, sentiments: sentiments)
+    for i in 0..<sparse.counts.count { sparse.add(Int.random(in: 0...4, using: &generator) + (i % 9 == 0 ? 2 : 1), at: i) }
+    let built = SurveyReport.SummaryBuilder(minimumCellSize: 5).build(
+        period: Period(identifier: "2026-W47")!, current: sparse, previous: sparse, revision: 1, dataThrough: "x"
+    )
+    var times: [Duration] = []
+    var small = 0
+    for _ in 0..<5 {
+        var summary = built
+        let start = clock.now
+        summary.addSmallUnitEstimates()
+        times.append(clock.now - start)
+        small = summary.topics.reduce(0) { $0 + $1.units.filter { $0.total.sharesEb != nil }.count }
+    }
+    print("| small-unit estimates of one sparse week (\(small) of 320 unit totals under 50 responses) | \(ms(median(times))) (median of 5) |")
+}
 let peak = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?"
 print("| peak resident memory | \(peak) |")
 try? FileManager.default.removeItem(atPath: directory)

@@ -74,18 +74,20 @@ public struct BetaDistribution: Sendable, Hashable {
         IncompleteBeta.regularized(a: alpha, b: beta, x: x)
     }
 
-    /// The q-quantile, by bisection on the distribution function.
-    public func quantile(_ q: Double) -> Double {
+    /// The q-quantile, by bisection on the distribution function, to within `tolerance` (at most
+    /// 64 halvings).
+    public func quantile(_ q: Double, tolerance: Double = 0) -> Double {
         var low = 0.0, high = 1.0
-        for _ in 0..<64 {
+        for _ in 0..<64 where high - low > tolerance {
             let mid = (low + high) / 2
             if cdf(mid) < q { low = mid } else { high = mid }
         }
         return (low + high) / 2
     }
 
-    /// The central interval holding `level` of the probability (default 95%).
-    public func interval(level: Double = 0.95) -> Interval {
-        Interval(low: quantile((1 - level) / 2), high: quantile((1 + level) / 2))
+    /// The central interval holding `level` of the probability (default 95%), its ends to within
+    /// `tolerance`.
+    public func interval(level: Double = 0.95, tolerance: Double = 0) -> Interval {
+        Interval(low: quantile((1 - level) / 2, tolerance: tolerance), high: quantile((1 + level) / 2, tolerance: tolerance))
     }
 }
