@@ -13,7 +13,7 @@ let package = Package(
     targets: [
         .target(name: "SurveyModel"),
         .target(name: "SurveyProtocol", dependencies: ["SurveyModel"]),
-        .target(name: "SurveyCSV", dependencies: [.product(name: "CSV", package: "CSV.swift")]),
+        .target(name: "SurveyCSV", dependencies: ["SurveyModel", .product(name: "CSV", package: "CSV.swift")]),
         .target(name: "FuzzDriver"),
         // Protocol framing, command parsing and the session state machine.
         .executableTarget(name: "FuzzProtocol", dependencies: ["SurveyProtocol", "FuzzDriver"]),
