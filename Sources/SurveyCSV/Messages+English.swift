@@ -18,6 +18,10 @@ extension Messages {
         .controlCharacter: .text("the cell contains a control character ({0})"),
         .badDate: .text("'{0}' is not a date (write DD/MM/YYYY, D/M/YYYY or YYYY-MM-DD)"),
         .notInList: .text("'{0}' is not in the list ({1})"),
+        .readTimeout: .plural(
+            one: "reading the file took more than {n} second: the workbook seems damaged; open it in Excel and save it again",
+            other: "reading the file took more than {n} seconds: the workbook seems damaged; open it in Excel and save it again"
+        ),
         .badLines: .plural(one: "{n} bad line; nothing sent", other: "{n} bad lines; nothing sent"),
         .accepted: .plural(one: "accepted {n} response (batch {0})", other: "accepted {n} responses (batch {0})"),
         .serverSaid: .text("server: {0}"),

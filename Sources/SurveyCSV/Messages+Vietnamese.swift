@@ -18,6 +18,7 @@ extension Messages {
         .controlCharacter: .text("ô có ký tự điều khiển ({0})"),
         .badDate: .text("'{0}' không phải là ngày (ghi NN/TT/NNNN, N/T/NNNN hoặc NNNN-TT-NN)"),
         .notInList: .text("'{0}' không có trong danh sách ({1})"),
+        .readTimeout: .text("đọc tệp quá {n} giây: tệp Excel có vẻ bị hỏng; hãy mở bằng Excel rồi lưu lại"),
         .badLines: .text("{n} dòng sai; chưa gửi gì"),
         .accepted: .text("đã nhận {n} ý kiến (lô {0})"),
         .serverSaid: .text("máy chủ: {0}"),

@@ -28,7 +28,7 @@ public struct Messages: Sendable {
     public enum Key: String, Sendable, CaseIterable {
         case fieldDate, fieldTopic, fieldGroup, fieldSentiment
         case notText, notAWorkbook, emptyFile, cannotRead, noSheet, noColumn, noResponses, cellCount, emptyCell, space
-        case controlCharacter, badDate, notInList
+        case controlCharacter, badDate, notInList, readTimeout
         case badLines, accepted, serverSaid, rejected, rejectedFixLines, refused, tlsFailed, gaveUp, retrying
         case noToken, cannotReadToken, badServer, cannotReadFile, unknownUnit, unknownRound, templateWritten, cannotWrite
     }

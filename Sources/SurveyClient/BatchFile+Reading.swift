@@ -12,7 +12,7 @@ extension BatchFile {
             throw Problem(.cannotRead(error.localizedDescription))
         }
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || path.lowercased().hasSuffix(".xlsx") {
-            try self.init(xlsx: data, sheet: sheet)
+            try self.init(xlsx: URL(fileURLWithPath: path), sheet: sheet)
         } else {
             try self.init(csv: data)
         }

@@ -6,12 +6,21 @@ extension BatchFile {
     /// numbered as Excel numbers them. When the workbook carries the template's lists, labels
     /// chosen from them are read as their codes, and values not in them are problems.
     public init(xlsx data: Data, sheet name: String? = nil) throws(Problem) {
+        try self.init(workbook: { () throws(XLSXError) in try XLSXWorkbook(data: data) }, sheet: name)
+    }
+
+    /// Reads one sheet of the workbook at `url` (see ``init(xlsx:sheet:)``).
+    public init(xlsx url: URL, sheet name: String? = nil) throws(Problem) {
+        try self.init(workbook: { () throws(XLSXError) in try XLSXWorkbook(url: url) }, sheet: name)
+    }
+
+    private init(workbook open: () throws(XLSXError) -> XLSXWorkbook, sheet name: String?) throws(Problem) {
         let workbook: XLSXWorkbook
         let rows: [SourceRow]
         let sheet: XLSXWorkbook.Sheet
         let choices: Choices
         do {
-            workbook = try XLSXWorkbook(data: data)
+            workbook = try open()
             guard let found = workbook.sheet(named: name) else {
                 throw Problem(.noSheet(name ?? "", available: workbook.sheets.map(\.name)))
             }

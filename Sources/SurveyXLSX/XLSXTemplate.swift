@@ -230,7 +230,7 @@ public struct XLSXTemplate: Sendable {
         """
     }
 
-    private func xml(_ text: String) -> String { TemplateXML.escaped(text) }
+    private func xml(_ text: String) -> String { text.markupEscaped }
 
     /// DD/MM/YYYY, as collaborators write dates.
     public static func dayMonthYear(_ date: LocalDate) -> String {
@@ -254,28 +254,12 @@ struct SharedStrings {
     var xml: String {
         #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
             + "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"\(strings.count)\" uniqueCount=\"\(strings.count)\">"
-            + strings.map { "<si><t xml:space=\"preserve\">\(TemplateXML.escaped($0))</t></si>" }.joined() + "</sst>"
+            + strings.map { "<si><t xml:space=\"preserve\">\($0.markupEscaped)</t></si>" }.joined() + "</sst>"
     }
 }
 
 /// Small pieces of the template's XML.
 enum TemplateXML {
-    /// Text for an XML attribute or element.
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
-
     /// A column width that shows the longest label (between 12 and 60 characters).
     static func width(_ choices: [BatchFile.Choices.Choice]) -> Int {
         min(max((choices.map(\.label.count).max() ?? 0) + 4, 12), 60)

@@ -26,14 +26,32 @@ public struct XLSXWorkbook: Sendable {
     static let maximumRow = 1_048_576
     static let maximumColumn = 16_384
 
-    /// Reads the workbook's structure and shared strings from the bytes of an .xlsx file.
-    public init(data: Data) throws(XLSXError) {
+    /// Reads the workbook's structure and shared strings from an .xlsx file.
+    public init(url: URL) throws(XLSXError) {
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw XLSXError("not a ZIP archive")
         }
+        try self.init(archive: archive)
+    }
+
+    /// Reads the workbook from the bytes of an .xlsx file, through a temporary file: ZIPFoundation's
+    /// in-memory archives trap on an entry whose offset lies beyond the end (found by fuzzing,
+    /// fuzz/corpus/FuzzXLSX/regression-offset-beyond-end), its file-backed ones report an error.
+    public init(data: Data) throws(XLSXError) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("surveyctl-\(UUID().uuidString).xlsx")
+        do {
+            try data.write(to: url)
+        } catch {
+            throw XLSXError("cannot write a temporary copy: \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: url) }
+        try self.init(url: url)
+    }
+
+    private init(archive: Archive) throws(XLSXError) {
         var parts: [String: Data] = [:]
         var total = 0
         for entry in archive where entry.type == .file {

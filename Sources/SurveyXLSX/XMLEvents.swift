@@ -23,6 +23,10 @@ final class XMLEvents: NSObject, XMLParserDelegate {
         end: @escaping (String) -> Void = { _ in },
         text: @escaping (String) -> Void = { _ in }
     ) throws(XLSXError) {
+        // Found by fuzzing (fuzz/corpus/FuzzXLSX/regression-invalid-utf8-attribute): FoundationXML
+        // traps on a name that is not UTF-8, before libxml2 reports the error. The parts of a
+        // workbook are UTF-8.
+        guard String(data: data, encoding: .utf8) != nil else { throw XLSXError("\(part): not UTF-8") }
         let events = XMLEvents(start: start, end: end, text: text)
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SurveyClient
 import SurveyProtocol
+import Synchronization
 
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,11 +47,15 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let host = hostPort.dropLast().joined(separator: ":").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let batch: BatchFile
-        do {
-            batch = try BatchFile(path: file, sheet: sheet)
-        } catch {
+        switch await SubmitCommand.read(file, sheet: sheet, within: SubmitCommand.readingSeconds) {
+        case let .success(read):
+            batch = read
+        case let .failure(error):
             printError(located(error.place) + say.problem(error))
             throw ExitCode(error.place == nil ? 66 : 65)
+        case nil:
+            printError("\(file): " + say(.readTimeout, count: SubmitCommand.readingSeconds))
+            throw ExitCode(66)
         }
         if !batch.problems.isEmpty {
             for problem in batch.problems {
@@ -93,6 +98,32 @@ struct SubmitCommand: AsyncParsableCommand {
         case let .gaveUp(lastError):
             printError(say(.gaveUp, lastError, count: attempts))
             throw ExitCode(75)
+        }
+    }
+
+    /// How long reading a file may take: ZIPFoundation 0.9.20 loops forever on a deflate stream cut
+    /// short by the end of the file (found by fuzzing), so a damaged workbook must not hang.
+    static let readingSeconds = 60
+
+    /// Reads the batch file on a thread of its own; nil when that takes longer than `seconds` (the
+    /// thread is left behind, and the process exits).
+    static func read(_ path: String, sheet: String?, within seconds: Int) async -> Result<BatchFile, BatchFile.Problem>? {
+        let claimed = Mutex(false)
+        return await withCheckedContinuation { continuation in
+            let finish = { @Sendable (result: Result<BatchFile, BatchFile.Problem>?) in
+                if claimed.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: result) }
+            }
+            Thread.detachNewThread {
+                do throws(BatchFile.Problem) {
+                    finish(.success(try BatchFile(path: path, sheet: sheet)))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                finish(nil)
+            }
         }
     }
 

@@ -78,4 +78,17 @@ import Testing
     func damagedWorkbooksAreRefused(data: Data) {
         #expect(throws: BatchFile.Problem.self) { try BatchFile(xlsx: data) }
     }
+
+    /// Found by fuzzing (Fixtures/damaged-offset-beyond-end.bin, libreoffice.xlsx with one bit
+    /// changed; its first byte was the fuzz target's mode): an entry whose data offset lies beyond
+    /// the end of the file trapped inside ZIPFoundation's in-memory archive; read from a file, it
+    /// is a damaged workbook.
+    @Test func entryBeyondTheEndIsADamagedWorkbook() throws {
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("damaged-offset-beyond-end.bin")).dropFirst()
+        let problem = #expect(throws: BatchFile.Problem.self) { try BatchFile(xlsx: Data(data)) }
+        guard case .notAWorkbook? = problem?.kind else {
+            Issue.record("expected a damaged workbook, got \(String(describing: problem))")
+            return
+        }
+    }
 }
