@@ -4,7 +4,8 @@ import FoundationXML
 #endif
 
 /// Streams an XML part's elements and text to closures, with namespace prefixes dropped from
-/// element and attribute names (`x:c` → `c`, `r:id` → `id`). External entities are not resolved.
+/// element and attribute names (`x:c` → `c`, `r:id` → `id`) and namespace declarations left out.
+/// External entities are not resolved.
 final class XMLEvents: NSObject, XMLParserDelegate {
     private let start: (String, [String: String]) -> Void
     private let end: (String) -> Void
@@ -44,7 +45,8 @@ final class XMLEvents: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         var local: [String: String] = [:]
-        for (name, value) in attributes { local[XMLEvents.local(name)] = value }
+        // Namespace declarations are not attributes (`xmlns:r` would otherwise read as `r`).
+        for (name, value) in attributes where name != "xmlns" && !name.hasPrefix("xmlns:") { local[XMLEvents.local(name)] = value }
         start(XMLEvents.local(elementName), local)
     }
 
