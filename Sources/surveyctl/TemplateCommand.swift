@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SurveyClient
+import SurveyConfig
 import SurveyModel
 
 struct TemplateCommand: AsyncParsableCommand {
@@ -25,11 +26,18 @@ struct TemplateCommand: AsyncParsableCommand {
     @Option(help: "A survey round's code: its topics and collection window.") var round: String?
     @Option(help: "The workbook to write (default: phieu-UNIT.xlsx, or phieu-UNIT-ROUND.xlsx).") var output: String?
     @Option(help: "Language of the messages: vi or en (default: from LANG).") var lang: String?
-    @OptionGroup var options: StoreOptions
+    @Option(help: "Configuration file.")
+    var config: String = ProcessInfo.processInfo.environment["SURVEYD_CONFIG"] ?? "/etc/surveyd/surveyd.conf"
 
     func run() async throws {
         let say = Messages(.choose(flag: lang, environment: ProcessInfo.processInfo.environment))
-        let configuration = try options.loadConfiguration(creatingDirectories: false)
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(path: config)
+        } catch {
+            printError("configuration error: \(error)")
+            throw ExitCode(78)
+        }
         let catalog = configuration.catalog
         guard let unit = catalog.units.first(where: { $0.code.caseInsensitiveCompare(self.unit) == .orderedSame }) else {
             printError(say(.unknownUnit, self.unit))
