@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure domain model: units, topics, groups, sentiments, dates, periods, tallies.
@@ -77,16 +78,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Batch files as collaborators' offices write them (Excel CSV): pure parsing, fuzzed.
+        // Batch files as collaborators' offices write them: the table of responses (columns, dates,
+        // labels), CSV in UTF-8 or UTF-16, and the collaborators' messages in English and Vietnamese.
+        // Pure parsing, fuzzed.
         .target(
             name: "SurveyCSV",
-            dependencies: [.product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["SurveyModel", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        // Excel workbooks (.xlsx): reading a batch sheet into cells and writing the collaborators'
+        // template. ZIPFoundation for the container, FoundationXML's parser for the parts.
+        .target(
+            name: "SurveyXLSX",
+            dependencies: ["SurveyCSV", "SurveyModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // Client side of the protocol: a NIO protocol client and batch submission with retries.
         .target(
             name: "SurveyClient",
             dependencies: [
-                "SurveyModel", "SurveyProtocol", "SurveyCSV",
+                "SurveyModel", "SurveyProtocol", "SurveyCSV", "SurveyXLSX",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -150,7 +159,7 @@ let package = Package(
         .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),
         .testTarget(name: "SurveyProtocolTests", dependencies: ["SurveyProtocol", "TestSupport"]),
-        .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient"]),
+        .testTarget(name: "SurveyClientTests", dependencies: ["SurveyClient", "SurveyXLSX"], exclude: ["Fixtures"]),
         .testTarget(name: "SurveyReportTests", dependencies: ["SurveyReport", "TestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "SurveyServerTests",
@@ -175,7 +184,8 @@ let package = Package(
             dependencies: [
                 "surveyd", "surveyctl", "SurveyStore", "SurveyModel", "SurveyProtocol", "SurveyClient", "SurveyConfig", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            ],
+            exclude: ["excel-roundtrip.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

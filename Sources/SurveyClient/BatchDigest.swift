@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 @_exported import SurveyCSV
+@_exported import SurveyXLSX
 import SurveyModel
 
 /// SHA-256 helpers for client-side batch ids.
@@ -11,7 +12,7 @@ public enum BatchDigest {
     }
 }
 
-extension CSVBatchFile {
+extension BatchFile {
     /// A batch id that depends only on the collaborator and the rows' content (codes compared
     /// without regard to case, as the server does), so sending the same file again after any
     /// failure, or after re-saving it, can never count it twice.

@@ -1,14 +1,14 @@
 import Foundation
 import SurveyProtocol
 
-/// Sends one CSV batch file with safe retries, as `surveyctl submit` does.
+/// Sends one batch file (CSV or workbook) with safe retries, as `surveyctl submit` does.
 public struct Submission: Sendable {
     /// How the submission ended.
     public enum Outcome: Sendable, Equatable {
         /// Accepted now or before (the reply is the same).
         case accepted(Reply)
         /// Refused for good: bad lines, conflict, too large.
-        case rejected(Reply, lineErrors: [(csvLine: Int?, error: LineError)])
+        case rejected(Reply, lineErrors: [(row: BatchFile.Row?, error: LineError)])
         /// Credentials refused or collaborator revoked.
         case notPermitted(Reply)
         /// Still failing after every retry.
@@ -50,15 +50,23 @@ public struct Submission: Sendable {
         self.timeout = timeout
     }
 
+    /// A retry about to happen: after `delay`, attempt `attempt` of `attempts`, because of `lastError`.
+    public struct Retry: Sendable {
+        public var delay: Duration
+        public var attempt: Int
+        public var attempts: Int
+        public var lastError: String
+    }
+
     /// Submits the file's rows as one batch; retries connection failures and 4xx replies with
-    /// doubling delays (capped at 60 s), never 5xx. `progress` receives one line per retry.
-    public func run(_ file: CSVBatchFile, progress: @Sendable (String) -> Void = { _ in }) async -> Outcome {
+    /// doubling delays (capped at 60 s), never 5xx. `progress` hears of each retry.
+    public func run(_ file: BatchFile, progress: @Sendable (Retry) -> Void = { _ in }) async -> Outcome {
         let batchID = file.batchID(collaboratorID: collaboratorID)
         var delay = firstDelay
         var lastError = ""
         for attempt in 1...attempts {
             if attempt > 1 {
-                progress("retrying in \(delay) (attempt \(attempt) of \(attempts)): \(lastError)")
+                progress(Retry(delay: delay, attempt: attempt, attempts: attempts, lastError: lastError))
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(60))
             }
@@ -91,13 +99,13 @@ public struct Submission: Sendable {
         case final(Outcome)
     }
 
-    private func once(_ file: CSVBatchFile, batchID: String) async throws -> Attempt {
+    private func once(_ file: BatchFile, batchID: String) async throws -> Attempt {
         try await ProtocolClient.withConnection(host: host, port: port, timeout: timeout, tls: tls) { client in
             try await exchange(client, file, batchID: batchID)
         }
     }
 
-    private func exchange(_ client: ProtocolClient, _ file: CSVBatchFile, batchID: String) async throws -> Attempt {
+    private func exchange(_ client: ProtocolClient, _ file: BatchFile, batchID: String) async throws -> Attempt {
         guard let greeting = client.greeting, greeting.code == 220 else {
             return .temporary(client.greeting ?? Reply(421, "4.0.0", "no greeting"))
         }
@@ -130,7 +138,7 @@ public struct Submission: Sendable {
             return .final(.notPermitted(commit))
         default:
             let errors = commit.lines.compactMap(LineError.init(parsing:)).map { error in
-                (csvLine: file.rows.indices.contains(error.line - 1) ? file.rows[error.line - 1].line : nil, error: error)
+                (row: file.rows.indices.contains(error.line - 1) ? file.rows[error.line - 1] : nil, error: error)
             }
             return .final(.rejected(commit, lineErrors: errors))
         }

@@ -43,3 +43,23 @@ extension Sequence<UInt8> {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+extension String {
+    /// The text escaped for HTML and XML, in element text and in quoted attributes (`&`, `<`, `>`,
+    /// `"`, `'`): the summary pages and the collaborators' Excel template.
+    public var markupEscaped: String {
+        var out = ""
+        out.reserveCapacity(count)
+        for character in self {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

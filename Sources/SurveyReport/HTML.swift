@@ -3,19 +3,7 @@ import SurveyModel
 /// Small helpers shared by the HTML pages: escaping, the page frame with its inline style.
 enum HTML {
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        text.markupEscaped
     }
 
     static func kindName(_ kind: PeriodKind) -> String {

@@ -2,22 +2,31 @@ import ArgumentParser
 import Foundation
 import SurveyClient
 import SurveyProtocol
+import Synchronization
 
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Send a CSV batch file to surveyd; safe to run again after any failure.",
+        abstract: "Send a batch file (Excel .xlsx or CSV) to surveyd; safe to run again after any failure.",
         discussion: """
-        The CSV needs a header with the columns date, topic, group and sentiment. The batch id is \
-        derived from the collaborator and the file's content, so a re-run never counts twice. \
-        The token is read from --token-file or the SURVEYD_TOKEN environment variable. \
+        The file is an Excel workbook (.xlsx; the first sheet, or --sheet NAME), best made with \
+        `surveyctl template`, or a CSV file (UTF-8, or UTF-16 as Excel's "Unicode Text" writes it). \
+        Its header names the columns date, topic, group and sentiment (or ngày, chủ đề, nhóm, thái độ), \
+        in any order; other columns and empty rows are ignored. Dates are DD/MM/YYYY, D/M/YYYY, \
+        YYYY-MM-DD or Excel dates; topics, groups and sentiments are codes or, in a workbook made by \
+        `surveyctl template`, the labels of its lists. Every bad row is named (line, or sheet!cell) \
+        and nothing is sent until the file is right. The batch id is derived from the collaborator \
+        and the responses, so a re-run never counts twice, whichever format carries them. \
+        The token is read from --token-file or the SURVEYD_TOKEN environment variable. Messages are \
+        in Vietnamese when LANG is vi_* or with --lang vi. \
         Exit status: 0 accepted (also if accepted before), 65 rejected, 66 file unreadable, \
         75 still failing after retries, 76 TLS failed (certificate not trusted, wrong name, not a TLS port), \
         77 credentials refused. With --tls or --ca-file the connection is encrypted and the server verified.
         """
     )
 
-    @Argument(help: "The CSV file.") var file: String
+    @Argument(help: "The batch file: .xlsx or .csv.") var file: String
+    @Option(help: "The workbook's sheet to read (default: the first).") var sheet: String?
     @Option(help: "Server HOST:PORT.") var server: String = "127.0.0.1:7411"
     @Option(help: "Your collaborator id.") var collaborator: Int64
     @Option(help: "File holding your token (first line).") var tokenFile: String?
@@ -26,25 +35,33 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for any reply.") var timeout: Int = 60
     @Flag(help: "Speak TLS and verify the server's certificate against the system's trusted CAs.") var tls = false
     @Option(help: "Speak TLS and trust the CAs in this PEM file (implies --tls).") var caFile: String?
+    @Option(help: "Language of the messages: vi or en (default: from LANG).") var lang: String?
 
     func run() async throws {
-        let token = try readToken()
+        let say = Messages(.choose(flag: lang, environment: ProcessInfo.processInfo.environment))
+        let token = try readToken(say)
         let hostPort = server.split(separator: ":", omittingEmptySubsequences: false)
         guard hostPort.count >= 2, let port = Int(hostPort.last ?? ""), (1...65_535).contains(port) else {
-            printError("--server must be HOST:PORT, got '\(server)'")
+            printError(say(.badServer, server))
             throw ExitCode(64)
         }
         let host = hostPort.dropLast().joined(separator: ":").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let batch: CSVBatchFile
-        do {
-            batch = try CSVBatchFile(path: file)
-        } catch {
-            printError("\(file): \(error)")
-            throw ExitCode(error.line == nil ? 66 : 65)
+        let batch: BatchFile
+        switch await SubmitCommand.read(file, sheet: sheet, within: SubmitCommand.readingSeconds) {
+        case let .success(read):
+            batch = read
+        case let .failure(error):
+            printError(located(error.place) + say.problem(error))
+            throw ExitCode(error.place == nil ? 66 : 65)
+        case nil:
+            printError("\(file): " + say(.readTimeout, count: SubmitCommand.readingSeconds))
+            throw ExitCode(66)
         }
         if !batch.problems.isEmpty {
-            for problem in batch.problems { printError("\(file):\(problem.line ?? 0): \(problem.message)") }
-            printError("\(file): \(batch.problems.count) bad lines; nothing sent")
+            for problem in batch.problems {
+                printError(located(problem.place) + say.problem(problem))
+            }
+            printError("\(file): " + say(.badLines, count: batch.problems.count))
             throw ExitCode(65)
         }
         let submission = Submission(
@@ -53,38 +70,75 @@ struct SubmitCommand: AsyncParsableCommand {
             tls: tls || caFile != nil ? ClientTLS(caFile: caFile) : nil
         )
         let batchID = batch.batchID(collaboratorID: collaborator)
-        switch await submission.run(batch, progress: { printError($0) }) {
+        let progress: @Sendable (Submission.Retry) -> Void = { retry in
+            printError(say(.retrying, "\(retry.delay)", String(retry.attempt), String(retry.attempts), retry.lastError))
+        }
+        switch await submission.run(batch, progress: progress) {
         case let .accepted(reply):
-            print("accepted \(batch.rows.count) \(batch.rows.count == 1 ? "response" : "responses") (batch \(batchID))")
-            if let text = reply.lines.first { print("server: \(text)") }
+            print(say(.accepted, batchID, count: batch.rows.count))
+            if let text = reply.lines.first { print(say(.serverSaid, text)) }
         case let .rejected(reply, lineErrors):
             if lineErrors.isEmpty {
-                printError("\(file): rejected: \(reply.lines.joined(separator: " "))")
+                printError("\(file): " + say(.rejected, reply.lines.joined(separator: " ")))
             } else {
                 for entry in lineErrors {
-                    printError("\(file):\(entry.csvLine.map(String.init) ?? "?"): \(entry.error.field): \(entry.error.reason)")
+                    let field = BatchFile.Field(name: entry.error.field)
+                    let place = entry.row.map { located($0.place(of: field)) } ?? "\(file):?: "
+                    printError(place + "\(field.map(say.name(of:)) ?? entry.error.field): \(entry.error.reason)")
                 }
-                printError("\(file): rejected: \(reply.lines.first ?? ""); fix the lines above and run again")
+                printError("\(file): " + say(.rejectedFixLines, reply.lines.first ?? ""))
             }
             throw ExitCode(65)
         case let .notPermitted(reply):
-            printError("refused: \(reply.lines.joined(separator: " "))")
+            printError(say(.refused, reply.lines.joined(separator: " ")))
             throw ExitCode(77)
         case let .tlsFailed(message):
-            printError("\(server): \(message); nothing sent")
+            printError(say(.tlsFailed, server, message))
             throw ExitCode(76)
         case let .gaveUp(lastError):
-            printError("gave up after \(attempts) attempts: \(lastError); run the same command again later, it is safe")
+            printError(say(.gaveUp, lastError, count: attempts))
             throw ExitCode(75)
         }
     }
 
-    func readToken() throws -> String {
+    /// How long reading a file may take: ZIPFoundation 0.9.20 loops forever on a deflate stream cut
+    /// short by the end of the file (found by fuzzing), so a damaged workbook must not hang.
+    static let readingSeconds = 60
+
+    /// Reads the batch file on a thread of its own; nil when that takes longer than `seconds` (the
+    /// thread is left behind, and the process exits).
+    static func read(_ path: String, sheet: String?, within seconds: Int) async -> Result<BatchFile, BatchFile.Problem>? {
+        let claimed = Mutex(false)
+        return await withCheckedContinuation { continuation in
+            let finish = { @Sendable (result: Result<BatchFile, BatchFile.Problem>?) in
+                if claimed.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: result) }
+            }
+            Thread.detachNewThread {
+                do throws(BatchFile.Problem) {
+                    finish(.success(try BatchFile(path: path, sheet: sheet)))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                finish(nil)
+            }
+        }
+    }
+
+    /// `file:7: ` for a CSV line, `file: Phiếu!C7: ` for a workbook's cell, `file: ` for the file.
+    func located(_ place: BatchFile.Place?) -> String {
+        guard let place else { return "\(file): " }
+        return place.sheet == nil ? "\(file):\(place): " : "\(file): \(place): "
+    }
+
+    func readToken(_ say: Messages) throws -> String {
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8),
                   let first = text.split(whereSeparator: \.isNewline).first?.trimmingCharacters(in: .whitespaces), !first.isEmpty
             else {
-                printError("cannot read a token from \(tokenFile)")
+                printError(say(.cannotReadToken, tokenFile))
                 throw ExitCode(66)
             }
             return first
@@ -92,7 +146,7 @@ struct SubmitCommand: AsyncParsableCommand {
         if let token = ProcessInfo.processInfo.environment["SURVEYD_TOKEN"], !token.isEmpty {
             return token
         }
-        printError("no token: use --token-file PATH or set SURVEYD_TOKEN")
+        printError(say(.noToken))
         throw ExitCode(64)
     }
 }

@@ -32,6 +32,15 @@ id=$(echo "$json" | tr -d '\n ' | sed -n 's/.*"collaborator":{[^}]*"id":\([0-9]*
 printf 'date,topic,group,sentiment\n%s,CDS,ND,DONGTINH\n%s,YTE,CB,PHANVAN\n' "$(date +%F)" "$(date +%F)" > /tmp/batch.csv
 SURVEYD_TOKEN=$token surveyctl submit /tmp/batch.csv --server 127.0.0.1:7411 --collaborator "$id" > /tmp/submit.txt || fail "submit"
 grep -q "accepted 2 responses" /tmp/submit.txt || fail "submit said: $(cat /tmp/submit.txt)"
+
+step "the Excel template, read back by submit (FoundationXML with the packaged libxml2)"
+surveyctl template --unit TPTN --output /tmp/phieu.xlsx > /tmp/template.txt || fail "template"
+grep -q "^wrote /tmp/phieu.xlsx for unit TPTN" /tmp/template.txt || fail "template said: $(cat /tmp/template.txt)"
+status=0
+SURVEYD_TOKEN=$token surveyctl submit /tmp/phieu.xlsx --server 127.0.0.1:7411 --collaborator "$id" --lang vi 2> /tmp/submit-xlsx.txt || status=$?
+[[ $status == 66 ]] && grep -q "tệp có dòng tiêu đề nhưng không có ý kiến nào" /tmp/submit-xlsx.txt \
+    || fail "an empty template should be refused in Vietnamese with 66, got $status: $(cat /tmp/submit-xlsx.txt)"
+grep -q "template" /usr/share/bash-completion/completions/surveyctl || fail "the bash completion does not know surveyctl template"
 # The administrator edits the configuration: the upgrade must keep it.
 sed -i 's/^  interval_seconds: 900/  interval_seconds: 600/' /etc/surveyd/surveyd.conf
 systemctl reload surveyd.service

@@ -13,7 +13,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache="$repo/.build-system"
 root="$cache/rootfs"
 mkdir -p "$cache"
-packages=systemd,systemd-sysv,dbus,iproute2,libsqlite3-0,make,libstdc++6,procps
+# libxml2: surveyctl reads workbooks with FoundationXML; the package depends on it (the container has no network).
+packages=systemd,systemd-sysv,dbus,iproute2,libsqlite3-0,libxml2,make,libstdc++6,procps
 if [[ ! -x "$root/lib/systemd/systemd" || "$(cat "$cache/packages" 2>/dev/null)" != "$packages" ]]; then
     mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     rm -rf "$root"

@@ -23,7 +23,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Data(bytes: data, count: size)
     do {
-        let file = try CSVBatchFile(data: input)
+        let file = try BatchFile(csv: input)
         for row in file.rows {
             require(row.line >= 2, "a row on line \(row.line)")
             require(row.fields.count == 4, "\(row.fields.count) fields")
