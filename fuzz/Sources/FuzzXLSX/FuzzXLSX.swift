@@ -58,7 +58,7 @@ func workbook(sheet: Data?, strings: Data?, date1904: Bool) -> Data? {
         <c r="C2" t="inlineStr"><is><t>ND</t></is></c><c r="D2" t="s"><v>4</v></c></row></sheetData></worksheet>
         """.utf8)),
     ]
-    guard let archive = try? Archive(data: Data(), accessMode: .create) else { return nil }
+    guard let archive = try? Archive(data: Data(), accessMode: .create, pathEncoding: nil) else { return nil }
     for (path, bytes) in parts {
         do {
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count)) { position, size in
