@@ -151,14 +151,14 @@ public struct LinkedProtection: Sendable {
 
     /// How many neighbouring periods of the same granularity a certificate may reach to.
     static let reach = 3
-    /// The reaches tried in turn (a farther one only when the nearer found nothing acceptable).
-    static let stages = [reach]
 
     public init(tables: [Table], spans: [Span], minimum: Int) {
         self.tables = tables
-        self.spans = spans
         self.minimum = minimum
         let first = tables.first?.cube
+        // A span must name a table of each granularity and hold a whole cube.
+        let size = tables.first?.cube.counts.count ?? 0
+        self.spans = spans.filter { span in span.counts.count == size && span.tables.allSatisfy(tables.indices.contains) }
         units = first?.units.count ?? 0
         topics = first?.topics.count ?? 0
         groups = first?.groups.count ?? 0
@@ -176,44 +176,27 @@ public struct LinkedProtection: Sendable {
         (t * (units + 1) + r) * (groups + 1) + c
     }
 
+    /// Responses per position (``extendedIndex(_:_:_:)``) of counts in ``TallyCube`` layout.
+    private func positionTotals(_ counts: [Int]) -> [Int] {
+        var total = Array(repeating: 0, count: topics * (units + 1) * (groups + 1))
+        for u in 0..<units {
+            for t in 0..<topics {
+                for g in 0..<groups {
+                    let start = ((u * topics + t) * groups + g) * sentiments
+                    let v = counts[start..<start + sentiments].reduce(0, +)
+                    guard v != 0 else { continue }
+                    for position in [extendedIndex(t, u, g), extendedIndex(t, units, g), extendedIndex(t, u, groups), extendedIndex(t, units, groups)] {
+                        total[position] += v
+                    }
+                }
+            }
+        }
+        return total
+    }
+
     private mutating func prepare() {
-        let positions = topics * (units + 1) * (groups + 1)
-        for table in tables {
-            var total = Array(repeating: 0, count: positions)
-            for u in 0..<units {
-                for t in 0..<topics {
-                    for g in 0..<groups {
-                        for s in 0..<sentiments {
-                            let v = table.cube.counts[((u * topics + t) * groups + g) * sentiments + s]
-                            guard v != 0 else { continue }
-                            for position in [extendedIndex(t, u, g), extendedIndex(t, units, g), extendedIndex(t, u, groups), extendedIndex(t, units, groups)] {
-                                total[position] += v
-                            }
-                        }
-                    }
-                }
-            }
-            totals.append(total)
-        }
-        spanTotals = spans.map { span in
-            var total = Array(repeating: 0, count: positions)
-            for u in 0..<units {
-                for t in 0..<topics {
-                    for g in 0..<groups {
-                        var v = 0
-                        for x in 0..<sentiments {
-                            let i = ((u * topics + t) * groups + g) * sentiments + x
-                            if span.counts.indices.contains(i) { v += span.counts[i] }
-                        }
-                        guard v != 0 else { continue }
-                        for position in [extendedIndex(t, u, g), extendedIndex(t, units, g), extendedIndex(t, u, groups), extendedIndex(t, units, groups)] {
-                            total[position] += v
-                        }
-                    }
-                }
-            }
-            return total
-        }
+        totals = tables.map { positionTotals($0.cube.counts) }
+        spanTotals = spans.map { positionTotals($0.counts) }
         spansOfTable = tables.map { _ in [] }
         for (index, span) in spans.enumerated() {
             for table in span.tables where spansOfTable.indices.contains(table) { spansOfTable[table].append(index) }
@@ -427,36 +410,33 @@ public struct LinkedProtection: Sendable {
     }
 
     /// The best change by `rank` (smaller first; nil: not acceptable); `good` ends the search at
-    /// once. Nearby periods are tried first, then farther ones if none is acceptable or good.
+    /// once. The opposite move goes in a span of a period of the same granularity at most
+    /// ``reach`` away, or nowhere.
     private func best(
         _ primary: Primary, shapes: [Shape], used: Set<Int>,
         rank: (_ up: [Int], _ down: [Int], _ cost: Int, _ newly: Int) -> Rank?, good: (Rank) -> Bool
     ) -> Choice? {
         let (k, i) = place[primary.table]
         let own = siblings[k]
+        var partners: [Int?] = [nil]
+        for j in max(0, i - Self.reach)...min(own.count - 1, i + Self.reach) where j != i {
+            partners += spansOfTable[own[j]].map { Optional($0) }
+        }
         var best: (choice: Choice, rank: Rank)?
         var up = Array(repeating: 0, count: sentiments), down = Array(repeating: 0, count: sentiments)
-        var tried = Set<Int>()
-        for reach in Self.stages {
-            var partners: [Int?] = reach == Self.stages.first ? [nil] : []
-            for j in max(0, i - reach)...min(own.count - 1, i + reach) where j != i && tried.insert(j).inserted {
-                partners += spansOfTable[own[j]].map { Optional($0) }
-            }
-            for plus in spansOfTable[primary.table] where mass(plus, primary.topic, primary.unit, primary.group) > 0 {
-                for minus in partners {
-                    let touchedTables = touched(plus: plus, minus: minus)
-                    for shape in shapes {
-                        capacity(shape, plus: plus, minus: minus, used: used, up: &up, down: &down)
-                        guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
-                        let (cost, newly) = cost(shape, tables: touchedTables)
-                        guard let key = rank(up, down, cost, newly) else { continue }
-                        if let best, best.rank <= key { continue }
-                        best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
-                        if good(key) { return best?.choice }
-                    }
+        for plus in spansOfTable[primary.table] where mass(plus, primary.topic, primary.unit, primary.group) > 0 {
+            for minus in partners {
+                let touchedTables = touched(plus: plus, minus: minus)
+                for shape in shapes {
+                    capacity(shape, plus: plus, minus: minus, used: used, up: &up, down: &down)
+                    guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
+                    let (cost, newly) = cost(shape, tables: touchedTables)
+                    guard let key = rank(up, down, cost, newly) else { continue }
+                    if let best, best.rank <= key { continue }
+                    best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
+                    if good(key) { return best?.choice }
                 }
             }
-            if let best, good(best.rank) || best.rank.0 == 0 { break }
         }
         return best?.choice
     }

@@ -185,7 +185,7 @@ def positions(summary):
                 yield topic["code"], row["unit"], group["group"], group["cell"]
 
 
-def audit(name, bin_dir, units, topics, responses, report_only, started):
+def audit(name, bin_dir, units, topics, responses, started):
     work, folder = publish(bin_dir, units, topics, responses)
     files = read_summaries(folder)
     if not files:
@@ -289,11 +289,10 @@ def audit(name, bin_dir, units, topics, responses, report_only, started):
             layer = atoms(topic, unit, group, s, period_spans)
             if extreme(topic, layer, -1) == count and extreme(topic, layer, 1) == count:
                 pinned.append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
-    rows = equations
     print(f"{name}: {len(responses)} responses, {len(files)} files, {withheld} positions withheld, "
           f"{len(targets)} small withheld positions audited, {len(narrowed)} narrowed below {MINIMUM + 1} values, "
           f"{len(pinned)} sentiment counts pinned, narrowest count range {narrowest or f'≥ {MINIMUM + 1}'} values "
-          f"({variables} atoms, {len(rows)} equations, {time.monotonic() - started:.0f} s so far)")
+          f"({variables} atoms, {len(equations)} equations, {time.monotonic() - started:.0f} s so far)")
     for line in (narrowed + pinned)[:10]:
         print(f"  {line}")
     subprocess.run(["rm", "-rf", work])
@@ -355,7 +354,7 @@ def main():
         cases.append((f"random {len(units)} units × {len(topics)} topics × {weeks} weeks, 0…{highest}", *random_case(rng, units, topics, weeks, highest)))
     failures = 0
     for name, units, topics, responses in cases:
-        found, *_ = audit(name, arguments.bin_dir, units, topics, responses, arguments.report_only, started)
+        found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started)
         failures += found
     if failures and not arguments.report_only:
         print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned (SEED={arguments.seed})")
