@@ -238,12 +238,27 @@ struct ConfigurationReader {
     }
 
     func readPublish(_ node: Node, into config: inout Configuration) throws(ConfigurationError) {
-        let values = try entries(node, key: "publish", allowed: ["interval_seconds", "periods", "minimum_cell_size"])
+        let values = try entries(node, key: "publish", allowed: ["interval_seconds", "periods", "minimum_cell_size", "release", "grace_days"])
         if let value = values["interval_seconds"] {
             config.publishIntervalSeconds = try integer(value, "publish.interval_seconds", 10...604_800)
         }
         if let value = values["minimum_cell_size"] {
             config.minimumCellSize = try integer(value, "publish.minimum_cell_size", 1...1000)
+        }
+        var graceDays: Int?
+        if let value = values["grace_days"] {
+            graceDays = try integer(value, "publish.grace_days", 0...60)
+        }
+        if let value = values["release"] {
+            switch try string(value, "publish.release") {
+            case "closed": config.release = .closed(graceDays: graceDays ?? 2)
+            case "open":
+                if let grace = values["grace_days"] { throw fail("publish.grace_days", grace, "only with release: closed") }
+                config.release = .open
+            case let other: throw fail("publish.release", value, "expected closed or open; got '\(other)'")
+            }
+        } else if let graceDays {
+            config.release = .closed(graceDays: graceDays)
         }
         if let value = values["periods"] {
             var kinds: [PeriodKind] = []

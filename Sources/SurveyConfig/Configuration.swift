@@ -22,6 +22,8 @@ public struct Configuration: Sendable {
     public var publishPeriods: [PeriodKind] = [.week, .month, .quarter, .year]
     /// Cells with fewer responses than this are withheld from summaries.
     public var minimumCellSize: Int = 5
+    /// When periods are published and whether they are revised (`publish.release`, `publish.grace_days`).
+    public var release: ReleasePolicy = .standard
     /// The early-warning charts published in `alerts.json` (`alerts.*`).
     public var alerts = EarlyWarningSettings()
     /// The provincial time zone: periods and "today" are reckoned in it.

@@ -5,9 +5,25 @@ import SurveyReport
 import SurveyStore
 import Synchronization
 
-/// The tallies of every period of the wanted granularities, read in one pass over the span
-/// tallies (each span lies inside one period of every kind). Span starts map to period slots
-/// through a table built once, so a row costs a few array additions.
+/// What a publication may show under its release policy (``ReleasePolicy``).
+struct ReleaseInput {
+    var policy: ReleasePolicy
+    /// The provincial day of the publication.
+    var today: LocalDate
+    /// The published granularities: a span is shown once a period of one of them has ended.
+    var kinds: [PeriodKind]
+    /// What earlier publications released for good (closed policy).
+    var released = ReleasedState()
+}
+
+/// The tallies of every period of the wanted granularities, built from the tally spans a
+/// publication may show (each span lies inside one period of every kind).
+///
+/// Under ``ReleasePolicy/closed(graceDays:)`` a span is shown once a period containing it has
+/// ended (and its grace days passed): a span released before shows its released counts, and what
+/// the live tallies hold beyond them is ``held`` (late responses, retractions); a span of periods
+/// that are all still open is not shown at all. Under ``ReleasePolicy/open`` every live span is
+/// shown.
 ///
 /// Everything is read from one ``PublicationSnapshot``, so the span range and the tallies agree;
 /// still, every index that comes from the database is checked, and a row that fits no slot stops
@@ -15,18 +31,28 @@ import Synchronization
 struct PeriodCubes {
     let empty: TallyCube
     private var cubes: [Period: TallyCube] = [:]
-    /// Each tally span's counts, by its first day (a span lies inside one period of every kind).
-    private var spanCounts: [(day: Int, counts: [Int])] = []
+    private let kinds: [PeriodKind]
+    private var release: ReleaseInput
+    /// The shown tally spans' counts, by first day, in ``TallyCube`` layout.
+    private(set) var spanCounts: [Int: [Int]] = [:]
+    /// The counts the protection's certificates may draw on, where they differ from
+    /// ``spanCounts`` (a late change being tried: the smaller of the released and live counts).
+    private var capacityCounts: [Int: [Int]] = [:]
+    /// The live counts of the released spans whose live tallies differ from what was released.
+    private(set) var held: [Int: [Int]] = [:]
+    /// Spans shown for the first time by this publication.
+    private(set) var newSpans: Set<Int> = []
+    /// Database ids in the cubes' order, to store what is released.
+    let ids: (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])
 
-    init(snapshot: PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind]) throws {
+    init(snapshot: PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind], release: ReleaseInput) throws {
         empty = TallyCube(
             units: dimensions.units.map(\.unit), topics: dimensions.topics.map(\.topic),
             groups: dimensions.groups.map(\.group), sentiments: dimensions.sentiments.map(\.sentiment)
         )
-        guard let range = try snapshot.spanRange() else { return }
-        guard PeriodCubes.plausibleDays.contains(range.lowerBound), PeriodCubes.plausibleDays.contains(range.upperBound) else {
-            throw PublishInputError.implausibleSpans(range)
-        }
+        ids = (dimensions.units.map(\.id), dimensions.topics.map(\.id), dimensions.groups.map(\.id), dimensions.sentiments.map(\.id))
+        self.kinds = kinds
+        self.release = release
         func lookup(_ ids: [Int64]) throws -> [Int] {
             // Ids are SQLite rowids of reference rows: small. A table this size is a surprise.
             guard let largest = ids.max() else { return [] }
@@ -35,86 +61,122 @@ struct PeriodCubes {
             for (index, id) in ids.enumerated() where id >= 0 { table[Int(id)] = index }
             return table
         }
-        let units = try lookup(dimensions.units.map(\.id)), topics = try lookup(dimensions.topics.map(\.id))
-        let groups = try lookup(dimensions.groups.map(\.id)), sentiments = try lookup(dimensions.sentiments.map(\.id))
+        let units = try lookup(ids.units), topics = try lookup(ids.topics)
+        let groups = try lookup(ids.groups), sentiments = try lookup(ids.sentiments)
         let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
         let size = empty.counts.count
-
-        // For each kind: the periods overlapping the day range, and each day's slot among them.
-        var periods: [[Period]] = []
-        var slotOfDay: [[Int]] = []
-        for kind in kinds {
-            var list: [Period] = []
-            var slots: [Int] = []
-            slots.reserveCapacity(range.upperBound - range.lowerBound + 1)
-            for day in range {
-                let period = Period.containing(LocalDate(dayNumber: day), kind: kind)
-                if list.last != period { list.append(period) }
-                slots.append(list.count - 1)
-            }
-            periods.append(list)
-            slotOfDay.append(slots)
-        }
-        let first = range.lowerBound
-        // All periods' counts in one contiguous buffer; for each day and kind, the offset of its
-        // period's block, so that a row costs one addition per kind.
-        var blockOfDay: [Int] = []
-        var blockStart: [[Int]] = []
-        var blocks = 0
-        for list in periods {
-            blockStart.append(list.indices.map { (blocks + $0) * size })
-            blocks += list.count
-        }
-        let days = range.upperBound - range.lowerBound + 1
-        blockOfDay.reserveCapacity(days * kinds.count)
-        for offset in 0..<days {
-            for k in 0..<kinds.count { blockOfDay.append(blockStart[k][slotOfDay[k][offset]]) }
-        }
-        let kindCount = kinds.count
-        var merged = [Int](repeating: 0, count: blocks * size)
         var surprise: PublishInputError?
-        // The spans, for the protection of linked tables: a slot per first day.
-        var spanSlot = [Int](repeating: -1, count: days)
-        var spans: [[Int]] = []
-        try merged.withUnsafeMutableBufferPointer { counts in
-            try snapshot.forEachSpanTally { unitID, day, topicID, groupID, sentimentID, count in
+        /// Reads rows of span counts into `spans`.
+        func collect(_ read: ((Int64, Int, Int64, Int64, Int64, Int) -> Void) throws -> Void) throws -> [Int: [Int]] {
+            var spans: [[Int]] = []
+            var slotOfDay: [Int: Int] = [:]
+            var last = (day: Int.min, slot: 0)
+            try read { unitID, day, topicID, groupID, sentimentID, count in
                 guard surprise == nil, count > 0 else { return }
-                guard range.contains(day) else {
-                    surprise = .spanOutsideRange(day: day, range: range)
+                guard PeriodCubes.plausibleDays.contains(day) else {
+                    surprise = .implausibleSpans(day...day)
                     return
                 }
                 // Rows of codes that are not summarised (inactive and unused) are skipped.
                 guard let u = units[safe: Int(unitID)], u >= 0, let tt = topics[safe: Int(topicID)], tt >= 0,
                       let gg = groups[safe: Int(groupID)], gg >= 0, let ss = sentiments[safe: Int(sentimentID)], ss >= 0
                 else { return }
-                let index = ((u * t + tt) * g + gg) * s + ss
-                let row = (day - first) * kindCount
-                for k in 0..<kindCount {
-                    counts[blockOfDay[row + k] + index] += count
+                if day != last.day {
+                    if let slot = slotOfDay[day] {
+                        last = (day, slot)
+                    } else {
+                        last = (day, spans.count)
+                        slotOfDay[day] = spans.count
+                        spans.append([Int](repeating: 0, count: size))
+                    }
                 }
-                let offset = day - first
-                if spanSlot[offset] < 0 {
-                    spanSlot[offset] = spans.count
-                    spans.append([Int](repeating: 0, count: size))
+                spans[last.slot][((u * t + tt) * g + gg) * s + ss] += count
+            }
+            if let surprise { throw surprise }
+            return slotOfDay.mapValues { spans[$0] }
+        }
+        let live = try collect { try snapshot.forEachSpanTally($0) }
+        switch release.policy {
+        case .open:
+            spanCounts = live
+        case .closed:
+            let released = try collect { try snapshot.forEachReleasedTally($0) }
+            let zero = [Int](repeating: 0, count: size)
+            for day in Set(live.keys).union(released.keys) {
+                if isReleased(day) {
+                    let shown = released[day] ?? zero
+                    spanCounts[day] = shown
+                    let current = live[day] ?? zero
+                    if current != shown { held[day] = current }
+                } else if isReleasable(day), let counts = live[day] {
+                    spanCounts[day] = counts
+                    newSpans.insert(day)
                 }
-                spans[spanSlot[offset]][index] += count
             }
         }
-        if let surprise { throw surprise }
-        for (offset, slot) in spanSlot.enumerated() where slot >= 0 {
-            spanCounts.append((day: first + offset, counts: spans[slot]))
-        }
-        for (k, list) in periods.enumerated() {
-            for (slot, period) in list.enumerated() {
-                let block = merged[blockStart[k][slot]..<blockStart[k][slot] + size]
-                guard block.contains(where: { $0 != 0 }) else { continue }
-                cubes[period] = TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: Array(block))
+        buildCubes()
+    }
+
+    /// The periods of every kind containing the span that starts on `day`.
+    private func periods(ofSpan day: Int, kinds: [PeriodKind]) -> [Period] {
+        let date = LocalDate(dayNumber: day)
+        return kinds.map { Period.containing(date, kind: $0) }
+    }
+
+    /// Whether a released period (of any kind, configured or not) contains the span.
+    private func isReleased(_ day: Int) -> Bool {
+        periods(ofSpan: day, kinds: PeriodKind.allCases).contains { release.released.periods.contains($0) }
+    }
+
+    /// Whether a period of a shown kind containing the span may be published.
+    private func isReleasable(_ day: Int) -> Bool {
+        periods(ofSpan: day, kinds: release.kinds).contains { release.policy.isReleasable($0, today: release.today) }
+    }
+
+    private mutating func buildCubes() {
+        var sums: [Period: [Int]] = [:]
+        for (day, counts) in spanCounts {
+            for period in periods(ofSpan: day, kinds: kinds) {
+                if var sum = sums.removeValue(forKey: period) {
+                    for i in sum.indices { sum[i] += counts[i] }
+                    sums[period] = sum
+                } else {
+                    sums[period] = counts
+                }
             }
+        }
+        cubes = [:]
+        for (period, counts) in sums where counts.contains(where: { $0 != 0 }) {
+            cubes[period] = TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: counts)
         }
     }
 
-    /// Periods of `kind` with at least one response, oldest first.
+    /// The same view with the held changes of `days` shown: their live counts, with certificates
+    /// drawing only on what both versions hold.
+    func showingHeld(_ days: some Sequence<Int>) -> PeriodCubes {
+        var result = self
+        for day in days {
+            guard let live = held[day], let shown = spanCounts[day] else { continue }
+            result.capacityCounts[day] = zip(live, shown).map { min($0, $1) }
+            result.spanCounts[day] = live
+            result.held[day] = nil
+        }
+        result.buildCubes()
+        return result
+    }
+
+    /// Periods of `kind` with at least one response that may be published, oldest first.
     func periods(_ kind: PeriodKind) -> [Period] {
+        cubes.keys.filter { $0.kind == kind && release.policy.isReleasable($0, today: release.today) }.sorted()
+    }
+
+    /// Whether `period` may be published today under the policy.
+    func isPublishable(_ period: Period) -> Bool {
+        release.policy.isReleasable(period, today: release.today)
+    }
+
+    /// Every period of `kind` with at least one response shown, published or not yet.
+    private func allPeriods(_ kind: PeriodKind) -> [Period] {
         cubes.keys.filter { $0.kind == kind }.sorted()
     }
 
@@ -123,19 +185,27 @@ struct PeriodCubes {
     }
 
     /// What every period of `kinds` withholds, planned for all of them together
-    /// (``LinkedProtection``). The last plan of the process is kept: publishing again without new
-    /// data does not plan again.
-    func protection(kinds: [PeriodKind], minimum: Int) -> (withheld: Publisher.Withheld, masks: [Period: ProtectionMask]) {
+    /// (``LinkedProtection``): the periods that may be published and, for the links, those still
+    /// open. `fixed` holds the masks of released periods, kept as they are. The last plan of the
+    /// process is kept: publishing again without new data does not plan again.
+    func protection(kinds: [PeriodKind], minimum: Int, fixed: [Period: ProtectionMask] = [:]) -> (plan: Publisher.Withheld, masks: [Period: ProtectionMask]) {
         var hasher = SHA256()
         hasher.update(data: Data("\(kinds.map(\.rawValue))/\(minimum)/\(empty.units.count)/\(empty.topics.count)/\(empty.groups.count)/\(empty.sentiments.count)".utf8))
-        for span in spanCounts {
-            withUnsafeBytes(of: span.day) { hasher.update(bufferPointer: $0) }
-            span.counts.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        for day in spanCounts.keys.sorted() {
+            withUnsafeBytes(of: day) { hasher.update(bufferPointer: $0) }
+            spanCounts[day]?.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            capacityCounts[day]?.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        }
+        for period in fixed.keys.sorted() {
+            hasher.update(data: Data(period.description.utf8))
+            hasher.update(data: Data(fixed[period]?.bytes ?? []))
         }
         let digest = Data(hasher.finalize())
         if let cached = PeriodCubes.lastPlan.withLock({ $0 }), cached.digest == digest { return (cached.withheld, cached.masks) }
-        let (plan, masks) = self.plan(kinds: kinds, minimum: minimum)
-        let withheld = Publisher.Withheld(primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks)
+        let (plan, masks) = self.plan(kinds: kinds, minimum: minimum, fixed: fixed)
+        let withheld = Publisher.Withheld(
+            primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks, unprotected: plan.unprotected
+        )
         PeriodCubes.lastPlan.withLock { $0 = (digest, withheld, masks) }
         return (withheld, masks)
     }
@@ -143,23 +213,22 @@ struct PeriodCubes {
     /// The masks of the last plan of this process, with the digest of its input.
     private static let lastPlan = Mutex<(digest: Data, withheld: Publisher.Withheld, masks: [Period: ProtectionMask])?>(nil)
 
-    private func plan(kinds: [PeriodKind], minimum: Int) -> (plan: LinkedProtection, masks: [Period: ProtectionMask]) {
+    private func plan(kinds: [PeriodKind], minimum: Int, fixed: [Period: ProtectionMask]) -> (plan: LinkedProtection, masks: [Period: ProtectionMask]) {
         var tables: [LinkedProtection.Table] = []
         var tableOf: [Period: Int] = [:]
         for kind in kinds {
-            for period in periods(kind) {
+            for period in allPeriods(kind) {
                 tableOf[period] = tables.count
                 tables.append(.init(period: period, cube: cube(period)))
             }
         }
-        let spans = spanCounts.compactMap { span -> LinkedProtection.Span? in
-            let date = LocalDate(dayNumber: span.day)
-            let indices = kinds.compactMap { tableOf[Period.containing(date, kind: $0)] }
+        let spans = spanCounts.keys.sorted().compactMap { day -> LinkedProtection.Span? in
+            let indices = periods(ofSpan: day, kinds: kinds).compactMap { tableOf[$0] }
             // A span whose periods hold no responses holds none itself.
-            guard indices.count == kinds.count else { return nil }
-            return .init(tables: indices, counts: span.counts)
+            guard indices.count == kinds.count, let counts = capacityCounts[day] ?? spanCounts[day] else { return nil }
+            return .init(tables: indices, counts: counts)
         }
-        let plan = LinkedProtection(tables: tables, spans: spans, minimum: minimum)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: minimum, fixed: tables.map { fixed[$0.period] })
         var masks: [Period: ProtectionMask] = [:]
         for (index, table) in tables.enumerated() where plan.masks.indices.contains(index) {
             masks[table.period] = plan.masks[index]
@@ -179,14 +248,11 @@ struct PeriodCubes {
 /// The database held something a publication cannot place: the publication stops, the previous
 /// files stay, and the error is logged (never a trap).
 enum PublishInputError: Error, CustomStringConvertible {
-    case spanOutsideRange(day: Int, range: ClosedRange<Int>)
     case implausibleSpans(ClosedRange<Int>)
     case referenceIDOutOfRange(Int64)
 
     var description: String {
         switch self {
-        case let .spanOutsideRange(day, range):
-            "a tally span (day \(day)) lies outside the range read in the same transaction (\(range.lowerBound)…\(range.upperBound))"
         case let .implausibleSpans(range):
             "the tally spans run from day \(range.lowerBound) to day \(range.upperBound), outside the years 1900–2199"
         case let .referenceIDOutOfRange(id):

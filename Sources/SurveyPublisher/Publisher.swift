@@ -35,6 +35,23 @@ public struct Publisher: Sendable {
         /// certificate protected (their topic withheld around them instead).
         public var protectionTime: Duration = .zero
         public var withheld = Withheld()
+        /// Periods released for good by this publication (``ReleasePolicy/closed(graceDays:)``).
+        public var released: [String] = []
+        /// Late changes to released periods: published by this publication, or held back.
+        public var lateReleased = 0
+        public var held = HeldChanges()
+        /// Periods published while still open (before the closed policy) whose files were removed.
+        public var withdrawn: [String] = []
+    }
+
+    /// Changes to released periods held back because publishing them would show a group below the
+    /// minimum (responses that arrived late, and retractions).
+    public struct HeldChanges: Sendable, Equatable {
+        public var added = 0
+        public var removed = 0
+        /// The released periods they belong to, as `kind/period`.
+        public var periods: [String] = []
+        public var isEmpty: Bool { added == 0 && removed == 0 }
     }
 
     /// Positions withheld by one publication's plan, over all periods.
@@ -42,6 +59,9 @@ public struct Publisher: Sendable {
         public var primary = 0
         public var complementary = 0
         public var fallbacks = 0
+        /// Primaries left unprotected because a released table already publishes what protecting
+        /// them would need (only after `minimum_cell_size` was raised).
+        public var unprotected = 0
     }
 
     public var store: SurveyStore
@@ -57,9 +77,15 @@ public struct Publisher: Sendable {
     public var announcesRounds = false
     /// The early-warning charts published in `alerts.json`.
     public var earlyWarning = EarlyWarningSettings()
+    /// When periods are published, and whether they are revised.
+    public var release: ReleasePolicy = .standard
 
-    public init(store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger, earlyWarning: EarlyWarningSettings = EarlyWarningSettings()) {
+    public init(
+        store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger,
+        earlyWarning: EarlyWarningSettings = EarlyWarningSettings(), release: ReleasePolicy = .standard
+    ) {
         self.earlyWarning = earlyWarning
+        self.release = release
         self.store = store
         self.directory = directory
         self.kinds = kinds
@@ -96,12 +122,17 @@ public struct Publisher: Sendable {
         report.leftoversRemoved = AtomicFile.removeLeftovers(below: directory)
         let clock = ContinuousClock()
         let readStart = clock.now
+        let timestamp = now.utcTimestamp
+        let input = ReleaseInput(policy: release, today: LocalDate(instant: now, in: timeZone), kinds: self.kinds)
         // Weekly tallies are read even when weeks are not published: the alarms run on them.
         let kinds = self.kinds.contains(.week) ? self.kinds : self.kinds + [.week]
-        let (cubes, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
+        let (view, released, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
             let dimensions = try snapshot.summaryDimensions()
+            var input = input
+            if input.policy != .open { input.released = try snapshot.releasedState() }
             return (
-                try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds),
+                try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds, release: input),
+                input.released,
                 try snapshot.publications(),
                 try snapshot.awaitingApproval(),
                 try snapshot.roundInputs()
@@ -109,11 +140,53 @@ public struct Publisher: Sendable {
         }
         report.readTime = clock.now - readStart
         let protectionStart = clock.now
-        let (withheld, masks) = cubes.protection(kinds: self.kinds, minimum: minimumCellSize)
+        let fixed = Publisher.fixedMasks(released, cubes: view)
+        var cubes = view
+        var withheld: Withheld, masks: [Period: ProtectionMask]
+        var shownLate: [Int] = []
+        // Late changes to released spans are published only when comparing the versions shows no
+        // small group, and the released tables' masks still protect every small group.
+        let passing = passingHeldSpans(view)
+        if !passing.isEmpty {
+            let trial = view.showingHeld(passing)
+            let plan = trial.protection(kinds: self.kinds, minimum: minimumCellSize, fixed: fixed)
+            if plan.plan.unprotected == 0 {
+                (cubes, withheld, masks) = (trial, plan.plan, plan.masks)
+                shownLate = passing
+            } else {
+                (withheld, masks) = view.protection(kinds: self.kinds, minimum: minimumCellSize, fixed: fixed)
+            }
+        } else {
+            (withheld, masks) = view.protection(kinds: self.kinds, minimum: minimumCellSize, fixed: fixed)
+        }
         report.protectionTime = clock.now - protectionStart
         report.withheld = withheld
+        report.held = Publisher.heldChanges(cubes, kinds: self.kinds)
+        report.lateReleased = shownLate.count
+        if withheld.unprotected > 0 {
+            logger.error("published periods cannot protect every small group", metadata: [
+                "unprotected": "\(withheld.unprotected)", "reason": "minimum_cell_size is larger than when they were released",
+            ])
+        }
+        // What this publication releases for good is recorded before any file is written: one
+        // that stops half-way is completed by the next with the same figures.
+        if release != .open {
+            var record = Release(releasedAt: timestamp)
+            for kind in self.kinds {
+                for period in cubes.periods(kind) where !released.periods.contains(period) {
+                    record.periods.append(period)
+                    record.withheld[period] = Publisher.positions(masks[period] ?? cubes.emptyMask, ids: cubes.ids)
+                }
+            }
+            for day in cubes.newSpans.union(shownLate) {
+                record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], ids: cubes.ids)
+            }
+            try store.recordRelease(record)
+            report.released = record.periods.map { "\($0.kind.rawValue)/\($0.identifier)" }
+        }
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
-        let timestamp = now.utcTimestamp
+        report.withdrawn = try withdrawOpenPeriods(records, cubes: cubes)
+        for key in report.withdrawn { published[key] = nil }
         var jobs: [Job] = []
         // What each period's summary is built from; a week's files also hold its outlook, built
         // from the weeks before it.
@@ -186,7 +259,7 @@ public struct Publisher: Sendable {
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
         let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsUpdate?.current ?? publishedAlerts(), rounds: rounds) { baseDigest($0) }
-        try writeIndex(published.values, awaiting: waiting, rounds: Publisher.indexEntries(rounds), leading: front.html())
+        try writeIndex(published.values, awaiting: waiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html())
         return report
     }
 
@@ -232,8 +305,8 @@ public struct Publisher: Sendable {
 
     /// `index.json` and `index.html`, rewritten only when their content changes.
     func writeIndex(
-        _ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), rounds: [SummaryIndex.Round] = [],
-        leading: String = ""
+        _ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), held: HeldChanges = HeldChanges(),
+        rounds: [SummaryIndex.Round] = [], leading: String = ""
     ) throws {
         let all = Array(records)
         var index = SummaryIndex(title: title, granularities: kinds.map { kind in
@@ -244,6 +317,8 @@ public struct Publisher: Sendable {
         })
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         if !rounds.isEmpty { index.rounds = rounds }
+        if !held.isEmpty { index.heldBack = .init(added: held.added, removed: held.removed, periods: held.periods) }
+        index.release = .init(release)
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")
     }

@@ -87,7 +87,8 @@ public final class PublisherService: Service, Sendable {
                 "rounds": "\(report.rounds.count)", "rounds_ms": "\(report.roundTime.wholeMilliseconds)",
                 "alerts_ms": "\(report.alertsTime.wholeMilliseconds)", "protection_ms": "\(report.protectionTime.wholeMilliseconds)",
                 "withheld_small": "\(report.withheld.primary)", "withheld_protecting": "\(report.withheld.complementary)",
-                "fallbacks": "\(report.withheld.fallbacks)",
+                "fallbacks": "\(report.withheld.fallbacks)", "periods_released": "\(report.released.count)",
+                "late_spans_released": "\(report.lateReleased)", "held_added": "\(report.held.added)", "held_removed": "\(report.held.removed)",
             ])
             for event in report.roundEvents { log(event) }
             return true

@@ -34,6 +34,11 @@ public struct ProtectionMask: Hashable, Sendable {
         bits[i] = true
     }
 
+    /// Whether `other` has the same topics, units and groups.
+    public func hasSameShape(as other: ProtectionMask) -> Bool {
+        topics == other.topics && units == other.units && groups == other.groups
+    }
+
     /// Withheld positions.
     public var count: Int { bits.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
@@ -138,6 +143,12 @@ public struct LinkedProtection: Sendable {
     public var fallbacks: Int { fallbackPrimaries.count }
     /// Those primaries: table, topic, unit (nil: province), group (nil: all groups).
     public private(set) var fallbackPrimaries: [(table: Int, topic: Int, unit: Int?, group: Int?)] = []
+    /// Primaries left unprotected because protecting them would withhold a position a fixed table
+    /// already publishes (or because they are such a position): 0 unless the minimum was raised
+    /// after tables were released, or a change to released tables is being tried.
+    public private(set) var unprotected = 0
+    /// Per table, the mask it must keep (a released table: withholds exactly this), or nil.
+    public let fixed: [ProtectionMask?]
 
     private let units: Int, topics: Int, groups: Int, sentiments: Int
     /// Responses per position per table.
@@ -152,7 +163,10 @@ public struct LinkedProtection: Sendable {
     /// How many neighbouring periods of the same granularity a certificate may reach to.
     static let reach = 3
 
-    public init(tables: [Table], spans: [Span], minimum: Int) {
+    /// `fixed[i]`, when given, is what table `i` already withholds for good (a released period):
+    /// it stays withheld, and nothing else of that table may be withheld. A span's counts are the
+    /// capacities certificates draw on; the tables' counts decide the primaries and the cost.
+    public init(tables: [Table], spans: [Span], minimum: Int, fixed: [ProtectionMask?] = []) {
         self.tables = tables
         self.minimum = minimum
         let first = tables.first?.cube
@@ -163,7 +177,13 @@ public struct LinkedProtection: Sendable {
         topics = first?.topics.count ?? 0
         groups = first?.groups.count ?? 0
         sentiments = first?.sentiments.count ?? 0
-        masks = tables.map { _ in ProtectionMask(topics: first?.topics.count ?? 0, units: first?.units.count ?? 0, groups: first?.groups.count ?? 0) }
+        let blank = ProtectionMask(topics: first?.topics.count ?? 0, units: first?.units.count ?? 0, groups: first?.groups.count ?? 0)
+        // A fixed mask of other dimensions cannot be kept: such a table is treated as fixed with
+        // everything published.
+        self.fixed = tables.indices.map { i in
+            fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : blank } : nil
+        }
+        masks = self.fixed.map { $0 ?? blank }
         guard units > 0, topics > 0, groups > 0, sentiments > 0,
               tables.allSatisfy({ $0.cube.counts.count == units * topics * groups * sentiments }) else { return }
         prepare()
@@ -242,6 +262,11 @@ public struct LinkedProtection: Sendable {
                             let n = totals[table][extendedIndex(t, r, c)]
                             guard n > 0, n < minimum else { continue }
                             let unit = r == units ? nil : r, group = c == groups ? nil : c
+                            if fixed[table] != nil, !masks[table].isWithheld(topic: t, unit: unit, group: group) {
+                                // Published already (under a smaller minimum): nothing to protect.
+                                unprotected += 1
+                                continue
+                            }
                             masks[table].withhold(topic: t, unit: unit, group: group)
                             primaries.append(Primary(table: table, topic: t, unit: unit, group: group))
                         }
@@ -396,12 +421,15 @@ public struct LinkedProtection: Sendable {
         return result
     }
 
-    private func cost(_ shape: Shape, tables touchedTables: [Int]) -> (cost: Int, newly: Int) {
+    /// The responses and positions a change newly withholds; nil when it would withhold a
+    /// position of a fixed table.
+    private func cost(_ shape: Shape, tables touchedTables: [Int]) -> (cost: Int, newly: Int)? {
         var cost = 0, newly = 0
         for table in touchedTables {
             for p in shape.positions {
                 let unit = p.row == units ? nil : p.row, group = p.column == groups ? nil : p.column
                 guard !masks[table].isWithheld(topic: p.topic, unit: unit, group: group) else { continue }
+                guard fixed[table] == nil else { return nil }
                 cost += totals[table][extendedIndex(p.topic, p.row, p.column)]
                 newly += 1
             }
@@ -430,7 +458,7 @@ public struct LinkedProtection: Sendable {
                 for shape in shapes {
                     capacity(shape, plus: plus, minus: minus, used: used, up: &up, down: &down)
                     guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
-                    let (cost, newly) = cost(shape, tables: touchedTables)
+                    guard let (cost, newly) = cost(shape, tables: touchedTables) else { continue }
                     guard let key = rank(up, down, cost, newly) else { continue }
                     if let best, best.rank <= key { continue }
                     best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
@@ -501,12 +529,19 @@ public struct LinkedProtection: Sendable {
         for span in spansOfTable[primary.table] where mass(span, primary.topic, primary.unit, primary.group) > 0 {
             reached.formUnion(spans[span].tables)
         }
+        var complete = true
         for table in reached {
             for r in 0...units {
                 for c in 0...groups {
-                    masks[table].withhold(topic: primary.topic, unit: r == units ? nil : r, group: c == groups ? nil : c)
+                    let unit = r == units ? nil : r, group = c == groups ? nil : c
+                    if fixed[table] != nil {
+                        if !masks[table].isWithheld(topic: primary.topic, unit: unit, group: group) { complete = false }
+                        continue
+                    }
+                    masks[table].withhold(topic: primary.topic, unit: unit, group: group)
                 }
             }
         }
+        if !complete { unprotected += 1 }
     }
 }

@@ -41,6 +41,35 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         }
     }
 
+    /// Changes to released periods held back: publishing them would show a group below the
+    /// minimum when the versions are compared (docs/SUMMARIES.md, "Revisions").
+    public struct Held: Codable, Sendable, Equatable {
+        /// Responses received late, and responses retracted, not in the published figures.
+        public var added: Int
+        public var removed: Int
+        /// The published periods they belong to, as `kind/period`.
+        public var periods: [String]
+
+        public init(added: Int, removed: Int, periods: [String]) {
+            self.added = added
+            self.removed = removed
+            self.periods = periods
+        }
+    }
+
+    /// When periods are published: `closed` (once ended, after `grace_days`) or `open`.
+    public struct Release: Codable, Sendable, Equatable {
+        public var policy: String
+        public var graceDays: Int?
+
+        public init(_ policy: ReleasePolicy) {
+            switch policy {
+            case .open: self.policy = "open"
+            case let .closed(graceDays): (self.policy, self.graceDays) = ("closed", graceDays)
+            }
+        }
+    }
+
     /// A survey round's line in the index (see `rounds/CODE/progress.json` for its details).
     public struct Round: Codable, Sendable, Equatable {
         public var code: String
@@ -89,6 +118,10 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
     public var awaitingApproval: Awaiting?
     /// Survey rounds, open ones first; absent when none is configured.
     public var rounds: [Round]?
+    /// Present when changes to published periods are held back.
+    public var heldBack: Held?
+    /// When periods are published (absent in files written before it was added).
+    public var release: Release?
 
     public init(title: String, granularities: [Granularity]) {
         self.title = title
@@ -138,8 +171,18 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             roundsSection += "</tbody></table></section>"
         }
         var note = ""
+        if let release, release.policy == "closed", let grace = release.graceDays {
+            note += "<p class=\"muted\">Mỗi kỳ được công bố sau khi kết thúc \(grace) ngày; số liệu đã công bố không đổi, trừ khi thay đổi đủ lớn để không làm lộ nhóm nhỏ.</p>"
+        }
         if let waiting = awaitingApproval, waiting.batches > 0 {
-            note = "<p class=\"note\">\(waiting.batches) lô (\(waiting.responses) ý kiến) đang chờ duyệt và chưa được tính trong các số liệu dưới đây.</p>"
+            note += "<p class=\"note\">\(waiting.batches) lô (\(waiting.responses) ý kiến) đang chờ duyệt và chưa được tính trong các số liệu dưới đây.</p>"
+        }
+        if let held = heldBack, held.added + held.removed > 0 {
+            var parts: [String] = []
+            if held.added > 0 { parts.append("\(held.added) ý kiến gửi muộn") }
+            if held.removed > 0 { parts.append("\(held.removed) ý kiến đã rút") }
+            let periods = held.periods.map { VietnameseTime.period(String($0.split(separator: "/").last ?? ""), capitalized: false) }
+            note += "<p class=\"note\">\(parts.joined(separator: " và ")) của các kỳ đã công bố (\(HTML.escape(periods.joined(separator: ", ")))) đang được giữ lại, chưa tính vào số liệu: công bố thay đổi nhỏ như vậy sẽ làm lộ nhóm người trả lời dưới ngưỡng tối thiểu.</p>"
         }
         return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + leading + note + roundsSection + body).utf8)
     }

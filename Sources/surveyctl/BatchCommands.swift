@@ -139,7 +139,8 @@ struct BatchCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let directory = options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory
         var publisher = Publisher(
-            store: store, directory: directory, kinds: configuration.publishPeriods, minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
+            store: store, directory: directory, kinds: configuration.publishPeriods, minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
+            release: configuration.release
         )
         publisher.timeZone = configuration.timeZone
         let report = try publisher.publish()

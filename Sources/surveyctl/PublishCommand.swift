@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SurveyConfig
+import SurveyModel
 import SurveyPublisher
 import SurveyStore
 
@@ -14,6 +15,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "Summaries folder (overrides the configuration).") var summariesDir: String?
     @Option(help: "Seconds to wait for a publication already running on the folder (the daemon's) to end; then exit 75.")
     var wait: Int = 60
+    @Option(name: .customLong("as-of"), help: "Publish as if today were this provincial day (YYYY-MM-DD): which periods have ended follows from it (for replays and tests).")
+    var asOf: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -23,19 +26,38 @@ struct PublishCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         var publisher = Publisher(
             store: store, directory: directory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
+            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
+            release: configuration.release
         )
         publisher.timeZone = configuration.timeZone
+        var now = Date()
+        if let asOf {
+            guard let day = LocalDate(iso: asOf) else { throw ValidationError("--as-of: expected a day as YYYY-MM-DD, got '\(asOf)'") }
+            // Noon of that day in the provincial zone.
+            now = Date(timeIntervalSince1970: Double(day.dayNumber) * 86_400 + 43_200 - Double(configuration.timeZone.secondsFromGMT()))
+        }
         do {
-            let report = try publisher.publish(lockTimeout: .seconds(max(0, wait)))
+            let report = try publisher.publish(now: now, lockTimeout: .seconds(max(0, wait)))
             try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: "\(report.written.count) periods written to \(directory)")
             AuditJournal.announce(.publishForced, details: "\(report.written.count) periods written")
             if json {
-                struct Output: Encodable { var directory: String; var written: [String]; var unchanged: Int }
-                return try printJSON(Output(directory: directory, written: report.written, unchanged: report.unchanged))
+                struct Held: Encodable { var added: Int; var removed: Int; var periods: [String] }
+                struct Output: Encodable {
+                    var directory: String; var written: [String]; var unchanged: Int; var released: [String]; var withdrawn: [String]; var held: Held
+                }
+                return try printJSON(Output(
+                    directory: directory, written: report.written, unchanged: report.unchanged, released: report.released, withdrawn: report.withdrawn,
+                    held: Held(added: report.held.added, removed: report.held.removed, periods: report.held.periods)
+                ))
             }
             print("published to \(directory): \(report.written.count) periods written, \(report.unchanged) unchanged")
             for period in report.written { print("  \(period)") }
+            if !report.withdrawn.isEmpty {
+                print("withdrawn until they end (published while open): \(report.withdrawn.joined(separator: ", "))")
+            }
+            if !report.held.isEmpty {
+                print("held back: \(report.held.added) late responses, \(report.held.removed) retracted, for \(report.held.periods.joined(separator: ", ")): publishing them would show a group below the minimum")
+            }
         } catch {
             throw fail(error)
         }

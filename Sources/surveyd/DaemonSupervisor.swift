@@ -156,7 +156,8 @@ final class DaemonSupervisor: Service, Sendable {
         ))
         publisher.update(Publisher(
             store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
+            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
+            release: configuration.release
         ).announcingRounds(in: configuration.timeZone))
         do {
             try store.recordAudit(

@@ -158,7 +158,8 @@ struct Surveyd: AsyncParsableCommand {
         let publisher = PublisherService(
             publisher: Publisher(
                 store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-                minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts
+                minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
+            release: configuration.release
             ).announcingRounds(in: configuration.timeZone),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )

@@ -23,7 +23,9 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,7 +56,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def config_text(units, topics, port):
+def config_text(units, topics, port, release="open", grace_days=None):
+    """`release: open` publishes every period as it fills (one publication audited on its own);
+    `release: closed` with `grace_days` publishes a period once it has ended (the revisions audit)."""
     lines = [
         f'listen: ["127.0.0.1:{port}"]',
         "time_zone: Asia/Ho_Chi_Minh",
@@ -62,6 +66,8 @@ def config_text(units, topics, port):
         "  interval_seconds: 604800",
         "  periods: [week, month, quarter, year]",
         f"  minimum_cell_size: {MINIMUM}",
+        f"  release: {release}",
+        *([f"  grace_days: {grace_days}"] if grace_days is not None else []),
         "units:",
         *[f'  - {{ code: {u}, name: "Đơn vị {u}" }}' for u in units],
         "topics:",
@@ -87,6 +93,32 @@ def read_reply(reader):
             return int(lines[-1][:3]), lines
 
 
+def submit(port, collaborators, responses, tag):
+    """Submits `responses` [(date, unit, topic, group, sentiment, ...)] over the protocol, one
+    connection per unit, in batches named `tag`-UNIT-N."""
+    by_unit = defaultdict(list)
+    for day, unit, topic, group, sentiment, *_ in responses:
+        by_unit[unit].append(f"R {day.isoformat()} {topic} {group} {sentiment}")
+    for unit, lines in by_unit.items():
+        identity, token = collaborators[unit]
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            reader = sock.makefile("rb")
+            read_reply(reader)
+            sock.sendall(f"AUTH {identity} {token}\r\n".encode())
+            if read_reply(reader)[0] != 235:
+                raise Failure(f"AUTH refused for {unit}")
+            for number, start in enumerate(range(0, len(lines), 4000)):
+                batch = lines[start:start + 4000]
+                sock.sendall(f"BATCH {tag}-{unit}-{number} {len(batch)}\r\n".encode())
+                code, reply = read_reply(reader)
+                if code != 354:
+                    raise Failure(f"BATCH refused: {reply}")
+                sock.sendall(("\r\n".join(batch + ["COMMIT"]) + "\r\n").encode())
+                code, reply = read_reply(reader)
+                if code != 250:
+                    raise Failure(f"batch of {unit} refused: {reply}")
+
+
 def publish(bin_dir, units, topics, responses):
     """Runs surveyd, submits `responses` [(date, unit, topic, group, sentiment)], publishes with
     surveyctl, and returns the summaries folder (inside a temporary folder kept by the caller)."""
@@ -95,7 +127,7 @@ def publish(bin_dir, units, topics, responses):
     port = free_port()
     config = os.path.join(work, "surveyd.conf")
     with open(config, "w", encoding="utf-8") as file:
-        file.write(config_text(units, topics, port))
+        file.write(config_text(units, topics, port, release="open"))
 
     def surveyctl(*arguments):
         result = subprocess.run([os.path.join(bin_dir, "surveyctl"), *arguments, "--config", config, "--state-dir", state],
@@ -121,27 +153,7 @@ def publish(bin_dir, units, topics, responses):
             if daemon.poll() is not None or time.monotonic() > deadline:
                 raise Failure(f"surveyd did not become ready; its log: {log_path}")
             time.sleep(0.05)
-        by_unit = defaultdict(list)
-        for day, unit, topic, group, sentiment in responses:
-            by_unit[unit].append(f"R {day.isoformat()} {topic} {group} {sentiment}")
-        for unit, lines in by_unit.items():
-            identity, token = collaborators[unit]
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-                reader = sock.makefile("rb")
-                read_reply(reader)
-                sock.sendall(f"AUTH {identity} {token}\r\n".encode())
-                if read_reply(reader)[0] != 235:
-                    raise Failure(f"AUTH refused for {unit}")
-                for number, start in enumerate(range(0, len(lines), 4000)):
-                    batch = lines[start:start + 4000]
-                    sock.sendall(f"BATCH audit-{unit}-{number} {len(batch)}\r\n".encode())
-                    code, reply = read_reply(reader)
-                    if code != 354:
-                        raise Failure(f"BATCH refused: {reply}")
-                    sock.sendall(("\r\n".join(batch + ["COMMIT"]) + "\r\n").encode())
-                    code, reply = read_reply(reader)
-                    if code != 250:
-                        raise Failure(f"batch of {unit} refused: {reply}")
+        submit(port, collaborators, responses, "audit")
     finally:
         daemon.terminate()
         daemon.wait(timeout=60)
@@ -339,11 +351,416 @@ def random_case(rng, units, topics, weeks, highest):
     return units, topics, responses
 
 
+# ---------------------------------------------------------------------------------------------
+# The revisions audit (publish.release: closed): several publications read together.
+
+REVISION_UNITS = UNITS[:5]
+REVISION_TOPIC = "CANBO"
+REVISION_WEEKS = 6
+ISSUE_WEEK = 1                 # week W of the issue's case: a cell of 10 in TPTN × ND
+ISSUE_LATE = ((3, 3), (5, 2))  # (arrival step, responses) late to that same cell
+
+
+def revisions_case(rng):
+    """Responses (day, unit, topic, group, sentiment, arrival step) over REVISION_WEEKS weeks
+    ending more than a week ago; step k publishes as of the Monday after week k. Most responses
+    arrive at the step of their week (0…8 per unit × group × week); late groups: the issue's case
+    (3 then 2 more into the cell of 10 of week 1), a group growing from 1…4 to ≥ 5 (week 2), and
+    small groups that stay held (weeks 0, 3 and the last)."""
+    start = monday_weeks_ago(REVISION_WEEKS + 2)
+    steps = REVISION_WEEKS + 2
+    units = REVISION_UNITS
+
+    def weighted():
+        return rng.choices(SENTIMENTS, weights=(5, 3, 2))[0]
+
+    def same_span_days(week):
+        monday = start + timedelta(days=7 * week)
+        return [monday + timedelta(days=d) for d in range(7) if (monday + timedelta(days=d)).month == monday.month]
+
+    responses = []
+    for w in range(REVISION_WEEKS):
+        for u in units:
+            for g in GROUPS:
+                if (w, u, g) == (ISSUE_WEEK, "TPTN", "ND"):
+                    for _ in range(10):
+                        responses.append((rng.choice(same_span_days(w)), u, REVISION_TOPIC, g, weighted(), w))
+                    continue
+                # The issue's week: the row of TPTN and the column of ND large enough to publish the cell.
+                large = w == ISSUE_WEEK and (u == "TPTN" or g == "ND")
+                for _ in range(rng.randint(6, 12) if large else rng.randint(0, 8)):
+                    responses.append((start + timedelta(days=7 * w + rng.randrange(7)), u, REVISION_TOPIC, g, weighted(), w))
+    late = []  # (description, week, unit, group, [(step, n)])
+    issue_day = rng.choice(same_span_days(ISSUE_WEEK))
+    for step, n in ISSUE_LATE:
+        for _ in range(n):
+            responses.append((issue_day, "TPTN", REVISION_TOPIC, "ND", weighted(), step))
+    late.append(("issue: 3 then 2 late into TPTN ND", ISSUE_WEEK, "TPTN", "ND", list(ISSUE_LATE)))
+    grow_unit, grow_group = rng.choice([(u, g) for u in units for g in GROUPS if (u, g) != ("TPTN", "ND")])
+    first = rng.randint(1, 4)
+    second = MINIMUM - first + rng.randint(0, 2)
+    grow_day = rng.choice(same_span_days(2))
+    for step, n in ((3, first), (4, second)):
+        for _ in range(n):
+            responses.append((grow_day, grow_unit, REVISION_TOPIC, grow_group, weighted(), step))
+    late.append((f"grows to {first + second}", 2, grow_unit, grow_group, [(3, first), (4, second)]))
+    for week, step in ((0, 2), (3, rng.choice((5, 6))), (REVISION_WEEKS - 1, steps - 1)):
+        unit, group = rng.choice(units), rng.choice(GROUPS)
+        n = rng.randint(1, 4)
+        day = start + timedelta(days=7 * week + rng.randrange(7))
+        for _ in range(n):
+            responses.append((day, unit, REVISION_TOPIC, group, weighted(), step))
+        late.append((f"stays held ({n})", week, unit, group, [(step, n)]))
+    return units, [REVISION_TOPIC], responses, start, steps, late
+
+
+def read_version(state):
+    """Every summary.json (kind, id) → summary, index.json, and the released truth from the
+    database: {(span_start day, unit, topic, group, sentiment): count} and the released periods."""
+    folder = os.path.join(state, "summaries")
+    files = {}
+    for summary in read_summaries(folder):
+        files[(summary["period"]["kind"], summary["period"]["id"])] = summary
+    index = {}
+    if os.path.exists(os.path.join(folder, "index.json")):
+        with open(os.path.join(folder, "index.json"), encoding="utf-8") as file:
+            index = json.load(file)
+    database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = database.execute(
+            "SELECT r.span_start, u.code, t.code, g.code, s.code, r.count FROM released_tallies r "
+            "JOIN units u ON u.id = r.unit_id JOIN topics t ON t.id = r.topic_id "
+            "JOIN respondent_groups g ON g.id = r.group_id JOIN sentiments s ON s.id = r.sentiment_id").fetchall()
+        released = set(database.execute("SELECT kind, period FROM released_periods").fetchall())
+    finally:
+        database.close()
+    epoch = date(1970, 1, 1)
+    truth = {(epoch + timedelta(days=span), u, t, g, s): count for span, u, t, g, s, count in rows}
+    return files, index, truth, released
+
+
+def held_back(index):
+    return index.get("held_back") or index.get("heldBack") or {}
+
+
+def revisions_audit(bin_dir, seed, started, budget):
+    rng = random.Random(f"revisions-{seed}")
+    units, topics, responses, start, steps, late = revisions_case(rng)
+    work = tempfile.mkdtemp(prefix="surveyd-revisions-")
+    state = os.path.join(work, "state")
+    port = free_port()
+    config = os.path.join(work, "surveyd.conf")
+    with open(config, "w", encoding="utf-8") as file:
+        file.write(config_text(units, topics, port, release="closed", grace_days=0))
+
+    def surveyctl(*arguments):
+        result = subprocess.run([os.path.join(bin_dir, "surveyctl"), *arguments, "--config", config, "--state-dir", state],
+                                capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise Failure(f"surveyctl {' '.join(arguments)} failed ({result.returncode}): {result.stderr}{result.stdout}")
+        return result.stdout
+
+    collaborators = {}
+    for unit in units:
+        added = json.loads(surveyctl("collaborator", "add", "--unit", unit, "--name", f"Cộng tác viên {unit}", "--json"))
+        collaborators[unit] = (added["collaborator"]["id"], added["token"])
+    log_path = os.path.join(work, "surveyd.log")
+    versions = []  # (as_of, files, index, truth dict, released periods)
+    with open(log_path, "w") as log:
+        daemon = subprocess.Popen(DIE_WITH_PARENT + [os.path.join(bin_dir, "surveyd"), "--config", config, "--state-dir", state, "--log-target", "stderr"],
+                                  stdout=log, stderr=log, cwd="/")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with open(log_path, encoding="utf-8", errors="replace") as file:
+                if "] ready" in file.read():
+                    break
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                raise Failure(f"revisions: surveyd did not become ready; its log: {log_path}")
+            time.sleep(0.05)
+        for step in range(steps):
+            arriving = [r for r in responses if r[5] == step]
+            if arriving:
+                submit(port, collaborators, arriving, f"step{step}")
+            as_of = start + timedelta(days=7 * (step + 1))
+            surveyctl("publish", "--as-of", as_of.isoformat())
+            if daemon.poll() is not None:
+                raise Failure(f"revisions: surveyd stopped; its log: {log_path}")
+            shutil.copytree(os.path.join(state, "summaries"), os.path.join(work, "versions", str(step)))
+            versions.append((as_of, *read_version(state)))
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+
+    # The atoms: unit × topic × group × sentiment × span, for every version.
+    K = len(versions)
+    first = min([date.fromisoformat(f["period"]["start"]) for v in versions for f in v[1].values()] + [r[0] for r in responses])
+    last = max([date.fromisoformat(f["period"]["end"]) for v in versions for f in v[1].values()] + [r[0] for r in responses])
+    span_of, span_count = spans_of(first, last)
+    U, T, G, S = len(units), len(topics), len(GROUPS), len(SENTIMENTS)
+    unit_index = {u: i for i, u in enumerate(units)}
+    topic_index = {t: i for i, t in enumerate(topics)}
+    n = T * U * G * S * span_count
+
+    def var(t, u, g, s, span):
+        return (((t * U + u) * G + g) * S + s) * span_count + span
+
+    def atoms(t, unit, group, s, period_spans):
+        t = topic_index[t]
+        us = [unit_index[unit]] if unit else range(U)
+        gs = [GROUPS.index(group)] if group else range(G)
+        ss = [s] if s is not None else range(S)
+        return [var(t, u, g, x, span) for u in us for g in gs for x in ss for span in period_spans]
+
+    def spans_in(summary):
+        a, b = date.fromisoformat(summary["period"]["start"]), date.fromisoformat(summary["period"]["end"])
+        return sorted({span_of[a + timedelta(days=d)] for d in range((b - a).days + 1)})
+
+    problems_found = []
+    truths, submitted = [], []
+    for k, (as_of, files, index, truth, released) in enumerate(versions):
+        vector = np.zeros(n, dtype=np.int64)
+        for (day, u, t, g, s), count in truth.items():
+            if day not in span_of or span_of.get(day - timedelta(days=1)) == span_of[day]:
+                raise Failure(f"revisions: version {k}: released_tallies span_start {day} is not the first day of a tally span")
+            vector[var(topic_index[t], unit_index[u], GROUPS.index(g), SENTIMENTS.index(s), span_of[day])] += count
+        sent = np.zeros(n, dtype=np.int64)
+        for day, u, t, g, s, arrival in responses:
+            if arrival <= k:
+                sent[var(topic_index[t], unit_index[u], GROUPS.index(g), SENTIMENTS.index(s), span_of[day])] += 1
+        truths.append(vector)
+        submitted.append(sent)
+        if (vector > sent).any():
+            raise Failure(f"revisions: version {k}: released_tallies hold more than was submitted")
+        if k and (vector < truths[k - 1]).any():
+            raise Failure(f"revisions: version {k}: a released count decreased (nothing was retracted)")
+        for key, summary in files.items():
+            if key not in released:
+                problems_found.append(f"version {k}: {key[0]} {key[1]} published but not in released_periods")
+            if date.fromisoformat(summary["period"]["end"]) >= as_of:
+                problems_found.append(f"version {k}: {key[0]} {key[1]} published before it ended (as of {as_of})")
+        # A span released for the first time holds everything submitted for it by then.
+        for span_start in {day for day, *_ in truth}:
+            span = span_of[span_start]
+            mask = np.zeros(n, dtype=bool)
+            for t in range(T):
+                for u in range(U):
+                    for g in range(G):
+                        for s in range(S):
+                            mask[var(t, u, g, s, span)] = True
+            if (k == 0 or not truths[k - 1][mask].any()) and (vector[mask] != sent[mask]).any():
+                problems_found.append(f"version {k}: span from {span_start} first released without all its responses")
+
+    # Equations of every version on its own atoms (offset k·n); the truth must satisfy them.
+    rows, rhs = [], []
+    zero = np.zeros((K, n), dtype=bool)
+    withheld_count = [0] * K
+    targets = []  # (version, period key, topic, unit, group, true counts per sentiment, spans)
+    for k, (as_of, files, index, truth, released) in enumerate(versions):
+        for key, summary in files.items():
+            period_spans = spans_in(summary)
+            every = [var(t, u, g, s, span) for t in range(T) for u in range(U) for g in range(G) for s in range(S) for span in period_spans]
+            equations = [(every, summary["responses"])]
+            for topic, unit, group, cell in positions(summary):
+                if cell["suppressed"]:
+                    withheld_count[k] += 1
+                    counts = [int(truths[k][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
+                    if 0 < sum(counts) < MINIMUM:
+                        targets.append((k, key, topic, unit, group, counts, period_spans))
+                    continue
+                for s, count in enumerate(cell["counts"]):
+                    equations.append((atoms(topic, unit, group, s, period_spans), count))
+            for row, value in equations:
+                if truths[k][row].sum() != value:
+                    raise Failure(f"revisions: version {k}: {key[0]} {key[1]} does not match the released counts in the database "
+                                  f"(published {value}, released {truths[k][row].sum()})")
+                if value == 0:
+                    zero[k][row] = True
+                rows.append(([k * n + i for i in row], [1.0] * len(row)))
+                rhs.append((value, value))
+    # Released masks never change; a period unchanged in revision keeps its figures.
+    for k in range(1, K):
+        for key, summary in versions[k][1].items():
+            before = versions[k - 1][1].get(key)
+            if before is None:
+                continue
+            mask_now = [(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]]
+            mask_before = [(t, u, g) for t, u, g, cell in positions(before) if cell["suppressed"]]
+            if mask_now != mask_before:
+                problems_found.append(f"version {k}: {key[0]} {key[1]} changed its withheld positions")
+            if summary["revision"] == before["revision"] and summary["topics"] != before["topics"]:
+                problems_found.append(f"version {k}: {key[0]} {key[1]} changed figures without a new revision")
+    # The attacker knows the data only grows: R_k − R_{k−1} ≥ 0, so a zero later is a zero before.
+    for k in range(K - 2, -1, -1):
+        zero[k] |= zero[k + 1]
+    for k in range(1, K):
+        for i in range(n):
+            if not zero[k][i]:
+                rows.append(([k * n + i, (k - 1) * n + i], [1.0, -1.0]))
+                rhs.append((0, np.inf))
+    variables = K * n
+    data, indices, pointers = [], [], [0]
+    for row, coefficients in rows:
+        indices += row
+        data += coefficients
+        pointers.append(len(indices))
+    matrix = csr_matrix((np.array(data), np.array(indices, dtype=np.int64), np.array(pointers)), shape=(len(rows), variables))
+    constraints = LinearConstraint(matrix, np.array([a for a, _ in rhs], dtype=float), np.array([b for _, b in rhs], dtype=float))
+    upper = np.where(zero.reshape(-1), 0.0, np.inf)
+    bounds = Bounds(np.zeros(variables), upper)
+    joint_truth = np.concatenate(truths)
+    if (matrix @ joint_truth < np.array([a for a, _ in rhs]) - 0.5).any() or (matrix @ joint_truth > np.array([b for _, b in rhs]) + 0.5).any():
+        raise Failure("revisions: the joint system does not hold for the released truth")
+    solves = [0]
+
+    def extreme(objective, sign):
+        """objective: {variable: coefficient}."""
+        c = np.zeros(variables)
+        for i, coefficient in objective.items():
+            c[i] += sign * coefficient
+        solves[0] += 1
+        result = milp(c, constraints=constraints, integrality=np.ones(variables), bounds=bounds,
+                      options={"time_limit": 60, "presolve": False})
+        if result.status == 0 and result.x is not None:
+            return int(round(sign * result.fun))
+        raise Failure(f"revisions: milp did not solve ({result.message})")
+
+    def of(k, cells, coefficient=1.0):
+        return {k * n + i: coefficient for i in cells}
+
+    per_version = [dict(targets=0, narrowed=[], pinned=[], narrowest=None, differencing=0, diff_failed=[]) for _ in range(K)]
+    for k, key, topic, unit, group, counts, period_spans in targets:
+        figures = per_version[k]
+        figures["targets"] += 1
+        cells = atoms(topic, unit, group, None, period_spans)
+        true = sum(counts)
+        high = extreme(of(k, cells), -1)
+        low = true - MINIMUM if high - true >= MINIMUM else extreme(of(k, cells), 1)
+        values = high - max(low, 0) + 1 if high - true < MINIMUM else None
+        if values is not None:
+            figures["narrowest"] = values if figures["narrowest"] is None else min(figures["narrowest"], values)
+        where = f"version {k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} (true {true}, {dict(zip(SENTIMENTS, counts))})"
+        if values is not None and values < MINIMUM + 1:
+            figures["narrowed"].append(f"{where}: {max(low, 0)}…{high}")
+        for s, count in enumerate(counts):
+            if count == 0:
+                continue
+            layer = atoms(topic, unit, group, s, period_spans)
+            if extreme(of(k, layer), -1) == count and extreme(of(k, layer), 1) == count:
+                figures["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
+    # Differencing: the change of a position between consecutive versions of one period.
+    for k in range(1, K):
+        figures = per_version[k]
+        for key, summary in versions[k][1].items():
+            before = versions[k - 1][1].get(key)
+            if before is None:
+                continue
+            period_spans = spans_in(summary)
+            published_before = {(t, u, g): not cell["suppressed"] for t, u, g, cell in positions(before)}
+            for topic, unit, group, cell in positions(summary):
+                changes = [int(truths[k][atoms(topic, unit, group, s, period_spans)].sum()
+                               - truths[k - 1][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
+                change = sum(changes)
+                if not 0 < change < MINIMUM:
+                    continue
+                figures["differencing"] += 1
+                where = (f"versions {k - 1}→{k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} "
+                         f"(true change {change}, {dict(zip(SENTIMENTS, changes))})")
+                if not cell["suppressed"] and published_before.get((topic, unit, group), False):
+                    figures["diff_failed"].append(f"{where}: published in both versions")
+                    continue
+                cells = atoms(topic, unit, group, None, period_spans)
+                objective = {**of(k - 1, cells, -1.0), **of(k, cells)}
+                high = extreme(objective, -1)
+                if high - change < MINIMUM:
+                    low = max(extreme(objective, 1), 0)
+                    if high - low + 1 < MINIMUM + 1:
+                        figures["diff_failed"].append(f"{where}: change {low}…{high}")
+                for s, delta in enumerate(changes):
+                    if delta == 0:
+                        continue
+                    layer = atoms(topic, unit, group, s, period_spans)
+                    objective = {**of(k - 1, layer, -1.0), **of(k, layer)}
+                    if extreme(objective, -1) == delta and extreme(objective, 1) == delta:
+                        figures["diff_failed"].append(f"{where}: change of {SENTIMENTS[s]} pinned to {delta}")
+
+    failures = len(problems_found)
+    for k, (as_of, files, index, truth, released) in enumerate(versions):
+        figures = per_version[k]
+        held = held_back(index)
+        print(f"revisions version {k} (as of {as_of}): {len(files)} files, {withheld_count[k]} positions withheld, "
+              f"{figures['targets']} small withheld positions audited, {len(figures['narrowed'])} narrowed below {MINIMUM + 1} values, "
+              f"{len(figures['pinned'])} sentiment counts pinned, narrowest count range {figures['narrowest'] or f'≥ {MINIMUM + 1}'} values, "
+              f"{figures['differencing']} small changes audited, {len(figures['diff_failed'])} revealed; "
+              f"held back {held.get('added', 0)} added / {held.get('removed', 0)} removed")
+        for line in (figures["narrowed"] + figures["pinned"] + figures["diff_failed"])[:10]:
+            print(f"  {line}")
+        failures += len(figures["narrowed"]) + len(figures["pinned"]) + len(figures["diff_failed"])
+    for line in problems_found[:10]:
+        print(f"  {line}")
+
+    # The issue's case: week W publishes 10 in TPTN × ND; 3 late ones are held, 2 more release 15.
+    week = start + timedelta(days=7 * ISSUE_WEEK)
+    issue_key = next((key for key, summary in versions[ISSUE_WEEK][1].items()
+                      if key[0] == "week" and summary["period"]["start"] == week.isoformat()), None)
+    outcome = []
+
+    def cell_of(summary):
+        for topic, unit, group, cell in positions(summary):
+            if (topic, unit, group) == (REVISION_TOPIC, "TPTN", "ND"):
+                return cell
+
+    if issue_key is None:
+        outcome.append(f"week of {week} not published at version {ISSUE_WEEK}")
+    else:
+        (s3, n3), (s5, n5) = ISSUE_LATE
+        base = versions[ISSUE_WEEK][1][issue_key]
+        first_cell = cell_of(base)
+        if first_cell["suppressed"]:
+            print(f"revisions: note: the issue's cell of 10 is withheld in {issue_key[1]} (a complement); its totals are checked")
+        elif sum(first_cell["counts"]) != 10:
+            outcome.append(f"version {ISSUE_WEEK}: the cell of 10 is published as {sum(first_cell['counts'])}")
+        for k in range(ISSUE_WEEK + 1, s5):
+            summary = versions[k][1].get(issue_key)
+            if summary is None or summary["revision"] != base["revision"] or summary["topics"] != base["topics"] or summary["responses"] != base["responses"]:
+                outcome.append(f"version {k}: {issue_key[1]} changed while only {n3} late responses were in")
+            if k >= s3 and held_back(versions[k][2]).get("added", 0) < n3:
+                outcome.append(f"version {k}: held_back.added is {held_back(versions[k][2]).get('added', 0)}, expected ≥ {n3}")
+        summary = versions[s5][1].get(issue_key)
+        if summary is None or summary["revision"] != base["revision"] + 1 or summary["revision"] != 2:
+            outcome.append(f"version {s5}: {issue_key[1]} not republished as revision 2 (revision {summary and summary['revision']})")
+        else:
+            cell = cell_of(summary)
+            released_cell = int(truths[s5][atoms(REVISION_TOPIC, "TPTN", "ND", None, spans_in(summary))].sum())
+            if released_cell != 10 + n3 + n5:
+                outcome.append(f"version {s5}: the released cell is {released_cell}, expected {10 + n3 + n5}")
+            if not cell["suppressed"] and sum(cell["counts"]) != 10 + n3 + n5:
+                outcome.append(f"version {s5}: the cell is published as {sum(cell['counts'])}, expected {10 + n3 + n5}")
+    if outcome:
+        print("revisions: the issue's case FAILED:")
+        for line in outcome:
+            print(f"  {line}")
+    else:
+        print(f"revisions: the issue's case: {issue_key[1]} kept at revision 1 with 10 while {ISSUE_LATE[0][1]} late responses "
+              f"were held, republished as revision 2 with {10 + ISSUE_LATE[0][1] + ISSUE_LATE[1][1]} at version {ISSUE_LATE[1][0]}")
+    failures += len(outcome)
+    print(f"revisions: {len(responses)} responses over {K} versions, late groups: "
+          + "; ".join(f"{d} week {w} {u} {g} at {a}" for d, w, u, g, a in late)
+          + f" ({variables} atoms, {len(rows)} rows, {solves[0]} milp solves, {time.monotonic() - started:.0f} s so far)")
+    if failures:
+        print(f"revisions: versions kept in {work}")
+    else:
+        subprocess.run(["rm", "-rf", work])
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("bin_dir")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", random.randrange(1 << 30))))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--only", choices=["single", "revisions"], help="run only the single-publication cases or the revisions audit")
+    parser.add_argument("--skip-revisions", action="store_true")
     arguments = parser.parse_args()
     print(f"privacy audit: SEED={arguments.seed}")
     rng = random.Random(arguments.seed)
@@ -353,11 +770,15 @@ def main():
     for number, (units, topics, weeks, highest) in enumerate(shapes):
         cases.append((f"random {len(units)} units × {len(topics)} topics × {weeks} weeks, 0…{highest}", *random_case(rng, units, topics, weeks, highest)))
     failures = 0
-    for name, units, topics, responses in cases:
-        found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started)
-        failures += found
+    if arguments.only != "revisions":
+        for name, units, topics, responses in cases:
+            found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started)
+            failures += found
+    if arguments.only != "single" and not arguments.skip_revisions:
+        failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180)
     if failures and not arguments.report_only:
-        print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned (SEED={arguments.seed})")
+        print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned, small changes revealed "
+              f"or revisions wrong (SEED={arguments.seed})")
         return 1
     print(f"privacy audit: {'done' if arguments.report_only else 'passed'} in {time.monotonic() - started:.0f} s")
     return 0

@@ -55,7 +55,7 @@ final class AlertsFixture {
     }
 
     func publisher(_ settings: EarlyWarningSettings = EarlyWarningSettings()) -> Publisher {
-        Publisher(store: store, directory: summaries, kinds: [.week, .month], minimumCellSize: 5, logger: Logger(label: "test"), earlyWarning: settings)
+        Publisher(store: store, directory: summaries, kinds: [.week, .month], minimumCellSize: 5, logger: Logger(label: "test"), earlyWarning: settings, release: .open)
     }
 
     func alerts() throws -> AlertsDocument {

@@ -32,7 +32,7 @@ final class PublishFixture {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     func publisher() -> Publisher {
-        Publisher(store: store, directory: summaries, kinds: [.month, .year], minimumCellSize: 5, logger: Logger(label: "test"))
+        Publisher(store: store, directory: summaries, kinds: [.month, .year], minimumCellSize: 5, logger: Logger(label: "test"), release: .open)
     }
 
     func ingest(_ id: String, unit: Int, date: String, positive: Int, negative: Int) async throws {

@@ -243,4 +243,98 @@ import TestSupport
             for group in [nil, 0, 1, 2] { #expect(plan.masks[index].isWithheld(topic: 0, unit: 0, group: group)) }
         }
     }
+
+    // MARK: Released tables (fixed masks)
+
+    /// A plan over weeks 46 and 47 after week 46 was released alone: week 46's mask is kept
+    /// exactly, and every certificate the new plan chooses still checks out.
+    @Test func aReleasedWeekKeepsItsMaskWhenTheNextWeekArrives() throws {
+        var generator = SeededGenerator.forTest("aReleasedWeekKeepsItsMask")
+        var data: [(Response, Int)] = []
+        for day in ["2026-11-10", "2026-11-17"] {
+            for u in 0..<Self.units.count {
+                for g in 0..<Self.groups.count {
+                    data.append((Response(day, u, 0, g, Int.random(in: 0..<3, using: &generator)), Int.random(in: 0...7, using: &generator)))
+                }
+            }
+        }
+        let first = Self.tables(data.filter { $0.0.day == "2026-11-10" })
+        let released = LinkedProtection(tables: first.tables, spans: first.spans, minimum: 5)
+        let week46 = try #require(first.tables.firstIndex { $0.period.identifier == "2026-W46" })
+        let (tables, spans) = Self.tables(data)
+        let fixed = tables.map { table in table.period.identifier == "2026-W46" ? released.masks[week46] : nil }
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: fixed)
+        let index = try #require(tables.firstIndex { $0.period.identifier == "2026-W46" })
+        #expect(plan.masks[index] == released.masks[week46])
+        #expect(plan.unprotected == 0)
+        #expect(Self.problems(plan) == [])
+    }
+
+    /// A table whose mask is fixed gets nothing withheld beyond it: a certificate that would need
+    /// one of its published positions is not chosen; when nothing else can protect a primary,
+    /// it is counted as unprotected instead of withholding a published position.
+    @Test func nothingNewIsWithheldInAFixedTable() throws {
+        let one = [SurveyUnit(code: "U0", name: "Đơn vị 0")]
+        let data: [(Response, Int)] = [(Response("2026-11-10", 0, 0, 0, 0), 2), (Response("2026-11-10", 0, 1, 1, 1), 20)]
+        let (tables, spans) = Self.tables(data, units: one)
+        // Every table fixed with only the small cell withheld: the fallback cannot withhold the
+        // rest of the topic.
+        var only = ProtectionMask(topics: 2, units: 1, groups: 3)
+        only.withhold(topic: 0, unit: 0, group: 0)
+        let fixed: [ProtectionMask?] = tables.map { _ in only }
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: fixed)
+        for index in tables.indices { #expect(plan.masks[index] == fixed[index]) }
+        #expect(plan.unprotected > 0)
+        // A small position a fixed table publishes is counted too.
+        let open = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: tables.map { _ in ProtectionMask(topics: 2, units: 1, groups: 3) })
+        #expect(open.unprotected >= tables.count)
+        #expect(open.masks.allSatisfy { $0.count == 0 })
+    }
+
+    /// A fixed mask of other dimensions (a unit added since) cannot be kept: the table is fixed
+    /// with everything published, never reshaped.
+    @Test func aFixedMaskOfOtherDimensionsPublishesNothingNew() throws {
+        let data = Self.background(weeks: ["2026-11-10"])
+        let (tables, spans) = Self.tables(data)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: tables.map { _ in ProtectionMask(topics: 1, units: 1, groups: 1) })
+        #expect(plan.masks.allSatisfy { $0.count == 0 })
+        #expect(plan.unprotected == 0)
+    }
+}
+
+/// Whether a change to released spans may be published: added and removed responses per span
+/// and position are each 0 or at least the minimum.
+@Suite struct RevisionCheckTests {
+    static let shape = TallyCube(units: LinkedProtectionTests.units, topics: LinkedProtectionTests.topics, groups: LinkedProtectionTests.groups, sentiments: LinkedProtectionTests.sentiments)
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// (unit, topic, group, sentiment, change) applied to a released span of 6 per atom.
+        var changes: [(Int, Int, Int, Int, Int)]
+        var fails: RevisionCheck.SmallChange?
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "no change", changes: [], fails: nil),
+        Case(name: "5 late responses in one cell", changes: [(0, 0, 2, 0, 3), (0, 0, 2, 2, 2)], fails: nil),
+        Case(name: "3 late responses (the issue's revision)", changes: [(0, 0, 2, 0, 3)], fails: .init(topic: 0, unit: 0, group: 2, added: 3, removed: 0)),
+        Case(name: "5 in a unit, split 3 + 2 over two groups", changes: [(1, 0, 0, 0, 3), (1, 0, 1, 0, 2)], fails: .init(topic: 0, unit: 1, group: 0, added: 3, removed: 0)),
+        Case(name: "a sentiment changed, the count not", changes: [(0, 1, 0, 0, 3), (0, 1, 0, 2, -3)], fails: .init(topic: 1, unit: 0, group: 0, added: 3, removed: 3)),
+        Case(name: "5 retracted from one cell", changes: [(2, 0, 1, 1, -5)], fails: nil),
+        Case(name: "2 retracted", changes: [(2, 0, 1, 1, -2)], fails: .init(topic: 0, unit: 2, group: 1, added: 0, removed: 2)),
+        Case(name: "5 in each of two units of a group", changes: [(0, 0, 0, 0, 5), (3, 0, 0, 1, 5)], fails: nil),
+        Case(name: "1 in another topic", changes: [(0, 0, 0, 0, 5), (3, 1, 2, 1, 1)], fails: .init(topic: 1, unit: 3, group: 2, added: 1, removed: 0)),
+    ]
+
+    @Test(arguments: cases) func check(_ test: Case) {
+        let shown = [Int](repeating: 6, count: Self.shape.counts.count)
+        var live = shown
+        for (u, t, g, s, change) in test.changes { live[Self.shape.index(unit: u, topic: t, group: g, sentiment: s)] += change }
+        #expect(RevisionCheck.firstSmallChange(shown: shown, live: live, shape: Self.shape, minimum: 5) == test.fails)
+    }
+
+    @Test func countsOfAnotherShapeAreRefused() {
+        #expect(RevisionCheck.firstSmallChange(shown: [1, 2], live: [1, 2], shape: Self.shape, minimum: 5) != nil)
+    }
 }

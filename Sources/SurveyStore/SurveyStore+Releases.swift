@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import SurveyModel
+
+/// A withheld position of a released period, by database ids; 0 stands for all units (the
+/// province) or all groups.
+public struct ReleasedPosition: Sendable, Hashable {
+    public var topicID: Int64
+    public var unitID: Int64
+    public var groupID: Int64
+
+    public init(topicID: Int64, unitID: Int64, groupID: Int64) {
+        self.topicID = topicID
+        self.unitID = unitID
+        self.groupID = groupID
+    }
+}
+
+/// One count of a released tally span, by database ids.
+public struct ReleasedTally: Sendable, Hashable {
+    public var unitID: Int64
+    public var topicID: Int64
+    public var groupID: Int64
+    public var sentimentID: Int64
+    public var count: Int
+
+    public init(unitID: Int64, topicID: Int64, groupID: Int64, sentimentID: Int64, count: Int) {
+        self.unitID = unitID
+        self.topicID = topicID
+        self.groupID = groupID
+        self.sentimentID = sentimentID
+        self.count = count
+    }
+}
+
+/// What has been released for good under ``ReleasePolicy/closed(graceDays:)``: the periods and
+/// what each withholds. (Their span counts are read with
+/// ``PublicationSnapshot/forEachReleasedTally(_:)``.)
+public struct ReleasedState: Sendable {
+    public var periods: Set<Period> = []
+    public var withheld: [Period: [ReleasedPosition]] = [:]
+
+    public init() {}
+}
+
+/// What one publication releases: new periods with what they withhold, and the counts of the
+/// spans it releases (new spans, or released spans whose late changes are published now).
+public struct Release: Sendable {
+    public var periods: [Period] = []
+    public var withheld: [Period: [ReleasedPosition]] = [:]
+    /// Span start → the span's counts as released now (replacing what was released before).
+    public var tallies: [Int: [ReleasedTally]] = [:]
+    public var releasedAt: String
+
+    public init(releasedAt: String) {
+        self.releasedAt = releasedAt
+    }
+
+    public var isEmpty: Bool { periods.isEmpty && tallies.isEmpty }
+}
+
+extension PublicationSnapshot {
+    /// The released periods and what they withhold.
+    public func releasedState() throws(StoreError) -> ReleasedState {
+        do {
+            var state = ReleasedState()
+            for row in try Row.fetchAll(db, sql: "SELECT kind, period FROM released_periods") {
+                guard let kind = PeriodKind(rawValue: row["kind"]), let period = Period(identifier: row["period"]), period.kind == kind else { continue }
+                state.periods.insert(period)
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT kind, period, topic_id, unit_id, group_id FROM released_withheld") {
+                guard let kind = PeriodKind(rawValue: row["kind"]), let period = Period(identifier: row["period"]), period.kind == kind else { continue }
+                state.withheld[period, default: []].append(ReleasedPosition(topicID: row["topic_id"], unitID: row["unit_id"], groupID: row["group_id"]))
+            }
+            return state
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the released periods")
+        }
+    }
+
+    /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count)` for every released
+    /// span count.
+    public func forEachReleasedTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+        do {
+            let rows = try Row.fetchCursor(db, sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM released_tallies")
+            while let row = try rows.next() {
+                body(row[0], row[1], row[2], row[3], row[4], row[5])
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the released tallies")
+        }
+    }
+}
+
+extension SurveyStore {
+    /// Records a release in one transaction, before its files are written: a publication that
+    /// stops half-way is completed from it by the next one, with the same figures.
+    public func recordRelease(_ release: Release) throws(StoreError) {
+        guard !release.isEmpty else { return }
+        do {
+            try writer.write { db in
+                let period = try db.cachedStatement(sql: "INSERT OR IGNORE INTO released_periods (kind, period, released_at) VALUES (?, ?, ?)")
+                let withheld = try db.cachedStatement(sql: "INSERT OR IGNORE INTO released_withheld (kind, period, topic_id, unit_id, group_id) VALUES (?, ?, ?, ?, ?)")
+                for released in release.periods {
+                    try period.execute(arguments: [released.kind.rawValue, released.identifier, release.releasedAt])
+                    for position in release.withheld[released] ?? [] {
+                        try withheld.execute(arguments: [released.kind.rawValue, released.identifier, position.topicID, position.unitID, position.groupID])
+                    }
+                }
+                let clear = try db.cachedStatement(sql: "DELETE FROM released_tallies WHERE span_start = ?")
+                let tally = try db.cachedStatement(sql: """
+                    INSERT INTO released_tallies (span_start, unit_id, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+                for (span, counts) in release.tallies {
+                    try clear.execute(arguments: [span])
+                    for count in counts where count.count > 0 {
+                        try tally.execute(arguments: [span, count.unitID, count.topicID, count.groupID, count.sentimentID, count.count])
+                    }
+                }
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot record the release")
+        }
+    }
+
+    /// Forgets the publication of these periods (their files are removed by the caller): periods
+    /// published while they were still open, before ``ReleasePolicy/closed(graceDays:)``.
+    public func forgetPublications(_ periods: [Period]) throws(StoreError) {
+        guard !periods.isEmpty else { return }
+        do {
+            try writer.write { db in
+                let statement = try db.cachedStatement(sql: "DELETE FROM publications WHERE kind = ? AND period = ?")
+                for period in periods { try statement.execute(arguments: [period.kind.rawValue, period.identifier]) }
+            }
+        } catch {
+            throw SurveyStore.classify(error, "cannot record the publication")
+        }
+    }
+}
