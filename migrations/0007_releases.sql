@@ -24,7 +24,9 @@ CREATE TABLE released_withheld (
 ) WITHOUT ROWID;
 
 -- The counts of the released tally spans as last released (span_start as in span_tallies). A span
--- is released when a released period contains it.
+-- is released when a released period contains it. `floor` is the smallest count any released
+-- version showed: what the protection's certificates may draw on, so that each is a valid change
+-- of every version at once.
 CREATE TABLE released_tallies (
     span_start INTEGER NOT NULL,
     unit_id INTEGER NOT NULL,
@@ -32,5 +34,6 @@ CREATE TABLE released_tallies (
     group_id INTEGER NOT NULL,
     sentiment_id INTEGER NOT NULL,
     count INTEGER NOT NULL CHECK (count >= 1),
+    floor INTEGER NOT NULL CHECK (floor BETWEEN 0 AND count),
     PRIMARY KEY (span_start, unit_id, topic_id, group_id, sentiment_id)
 ) WITHOUT ROWID;

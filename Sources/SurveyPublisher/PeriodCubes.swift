@@ -36,8 +36,10 @@ struct PeriodCubes {
     /// The shown tally spans' counts, by first day, in ``TallyCube`` layout.
     private(set) var spanCounts: [Int: [Int]] = [:]
     /// The counts the protection's certificates may draw on, where they differ from
-    /// ``spanCounts`` (a late change being tried: the smaller of the released and live counts).
-    private var capacityCounts: [Int: [Int]] = [:]
+    /// ``spanCounts``: for a released span, the smallest count each atom showed in any released
+    /// version (with a late change being tried, its live count too), so that every certificate is
+    /// a valid change of every version at once.
+    private(set) var capacityCounts: [Int: [Int]] = [:]
     /// The live counts of the released spans whose live tallies differ from what was released.
     private(set) var held: [Int: [Int]] = [:]
     /// Spans shown for the first time by this publication.
@@ -101,11 +103,13 @@ struct PeriodCubes {
             spanCounts = live
         case .closed:
             let released = try collect { try snapshot.forEachReleasedTally($0) }
+            let floors = try collect { try snapshot.forEachReleasedTally(floors: true, $0) }
             let zero = [Int](repeating: 0, count: size)
             for day in Set(live.keys).union(released.keys) {
                 if isReleased(day) {
                     let shown = released[day] ?? zero
                     spanCounts[day] = shown
+                    capacityCounts[day] = floors[day] ?? zero
                     let current = live[day] ?? zero
                     if current != shown { held[day] = current }
                 } else if isReleasable(day), let counts = live[day] {
@@ -152,12 +156,12 @@ struct PeriodCubes {
     }
 
     /// The same view with the held changes of `days` shown: their live counts, with certificates
-    /// drawing only on what both versions hold.
+    /// drawing only on what every version holds.
     func showingHeld(_ days: some Sequence<Int>) -> PeriodCubes {
         var result = self
         for day in days {
             guard let live = held[day], let shown = spanCounts[day] else { continue }
-            result.capacityCounts[day] = zip(live, shown).map { min($0, $1) }
+            result.capacityCounts[day] = zip(live, capacityCounts[day] ?? shown).map { min($0, $1) }
             result.spanCounts[day] = live
             result.held[day] = nil
         }

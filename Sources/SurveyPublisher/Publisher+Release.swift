@@ -49,14 +49,16 @@ extension Publisher {
         return result
     }
 
-    /// A span's counts (``TallyCube`` layout) as database rows.
-    static func tallies(_ counts: [Int], ids: (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])) -> [ReleasedTally] {
+    /// A span's counts (``TallyCube`` layout) as database rows, with the smallest count each atom
+    /// showed in any version (`floors`; nil: this is the span's first release).
+    static func tallies(_ counts: [Int], floors: [Int]?, ids: (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])) -> [ReleasedTally] {
         let (t, g, s) = (ids.topics.count, ids.groups.count, ids.sentiments.count)
         var result: [ReleasedTally] = []
         for (index, count) in counts.enumerated() where count > 0 {
             let u = index / (t * g * s), tt = index / (g * s) % t, gg = index / s % g, ss = index % s
             guard u < ids.units.count else { continue }
-            result.append(ReleasedTally(unitID: ids.units[u], topicID: ids.topics[tt], groupID: ids.groups[gg], sentimentID: ids.sentiments[ss], count: count))
+            let floor = floors.map { $0.indices.contains(index) ? min($0[index], count) : 0 } ?? count
+            result.append(ReleasedTally(unitID: ids.units[u], topicID: ids.topics[tt], groupID: ids.groups[gg], sentimentID: ids.sentiments[ss], count: count, floor: floor))
         }
         return result
     }

@@ -179,7 +179,8 @@ public struct Publisher: Sendable {
                 }
             }
             for day in cubes.newSpans.union(shownLate) {
-                record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], ids: cubes.ids)
+                let floors = cubes.newSpans.contains(day) ? nil : cubes.capacityCounts[day]
+                record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], floors: floors, ids: cubes.ids)
             }
             try store.recordRelease(record)
             report.released = record.periods.map { "\($0.kind.rawValue)/\($0.identifier)" }

@@ -24,13 +24,16 @@ public struct ReleasedTally: Sendable, Hashable {
     public var groupID: Int64
     public var sentimentID: Int64
     public var count: Int
+    /// The smallest count any released version showed (at most `count`).
+    public var floor: Int
 
-    public init(unitID: Int64, topicID: Int64, groupID: Int64, sentimentID: Int64, count: Int) {
+    public init(unitID: Int64, topicID: Int64, groupID: Int64, sentimentID: Int64, count: Int, floor: Int) {
         self.unitID = unitID
         self.topicID = topicID
         self.groupID = groupID
         self.sentimentID = sentimentID
         self.count = count
+        self.floor = floor
     }
 }
 
@@ -80,10 +83,10 @@ extension PublicationSnapshot {
     }
 
     /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count)` for every released
-    /// span count.
-    public func forEachReleasedTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+    /// span count (or, with `floors`, the smallest count any released version showed).
+    public func forEachReleasedTally(floors: Bool = false, _ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
         do {
-            let rows = try Row.fetchCursor(db, sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM released_tallies")
+            let rows = try Row.fetchCursor(db, sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, \(floors ? "floor" : "count") FROM released_tallies")
             while let row = try rows.next() {
                 body(row[0], row[1], row[2], row[3], row[4], row[5])
             }
@@ -110,12 +113,12 @@ extension SurveyStore {
                 }
                 let clear = try db.cachedStatement(sql: "DELETE FROM released_tallies WHERE span_start = ?")
                 let tally = try db.cachedStatement(sql: """
-                    INSERT INTO released_tallies (span_start, unit_id, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO released_tallies (span_start, unit_id, topic_id, group_id, sentiment_id, count, floor) VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
                 for (span, counts) in release.tallies {
                     try clear.execute(arguments: [span])
                     for count in counts where count.count > 0 {
-                        try tally.execute(arguments: [span, count.unitID, count.topicID, count.groupID, count.sentimentID, count.count])
+                        try tally.execute(arguments: [span, count.unitID, count.topicID, count.groupID, count.sentimentID, count.count, min(max(count.floor, 0), count.count)])
                     }
                 }
             }

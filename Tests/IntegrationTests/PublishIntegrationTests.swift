@@ -93,4 +93,59 @@ import Testing
     func runBrowser(_ path: String, _ arguments: [String]) async throws -> String {
         try await run(path, arguments, timeout: 90).stdout
     }
+
+    /// The closed release policy end to end: surveyctl publishes a week once it has ended, later
+    /// responses for it are held back (files unchanged, counted in index.json) until they are no
+    /// group below the minimum, and the database records what was released.
+    @Test func aWeekIsReleasedOnceAndLateResponsesAreHeldBack() async throws {
+        let daemon = try Daemon(replacing: ["  grace_days: 2\n": "  grace_days: 0\n"])
+        let collaborators = try daemon.addCollaborators(units: ["TPTN", "VN", "CA"])
+        try await daemon.start()
+        // Monday two weeks ago: that week has ended; publish as of the Monday after it.
+        let monday = today.adding(days: -(today.isoWeekday - 1) - 14)
+        let week = Period.containing(monday, kind: .week)
+        let asOf = week.end.adding(days: 1).description
+        func send(_ id: String, unit: Int, _ lines: [String]) async throws {
+            try await daemon.connect { client in
+                _ = try await client.command("AUTH \(collaborators[unit].id) \(collaborators[unit].token)")
+                try await client.send(batchLines(id, lines))
+                _ = try await client.readReply()
+                let reply = try await client.readReply()
+                #expect(reply.code == 250, "\(reply)")
+            }
+        }
+        for unit in 0..<3 {
+            let lines = (0..<30).map { i in "R \(monday.adding(days: i % 5)) CDS \(["CB", "DV", "ND"][i % 3]) \(["DONGTINH", "PHANVAN", "KHONGDONGTINH"][(i / 3 + unit) % 3])" }
+            try await send("w-\(unit)", unit: unit, lines)
+        }
+        let first = try await run("surveyctl", ["publish", "--as-of", asOf] + daemon.storeOptions)
+        #expect(first.status == 0, "\(first.stderr)")
+        let path = "\(daemon.stateDirectory)/summaries/week/\(week.identifier)/summary.json"
+        let released = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(try SummaryJSON.decode(released).responses == 90)
+        #expect(try daemon.count("SELECT COUNT(*) FROM released_periods WHERE kind = 'week' AND period = '\(week.identifier)'") == 1)
+        #expect(try daemon.count("SELECT COALESCE(SUM(count), 0) FROM released_tallies") == 90)
+        // The week after, still running on that day, is not published.
+        #expect(!FileManager.default.fileExists(atPath: "\(daemon.stateDirectory)/summaries/week/\(week.next.identifier)"))
+
+        // 3 late responses for that week: held back.
+        try await send("late-1", unit: 0, (0..<3).map { _ in "R \(monday.adding(days: 2)) CDS ND DONGTINH" })
+        let held = try await run("surveyctl", ["publish", "--as-of", asOf] + daemon.storeOptions)
+        #expect(held.status == 0, "\(held.stderr)")
+        #expect(held.stdout.contains("held back: 3 late responses"), "\(held.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == released)
+        let index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(daemon.stateDirectory)/summaries/index.json"))) as? [String: Any])
+        #expect((index["held_back"] as? [String: Any])?["added"] as? Int == 3)
+        #expect((index["release"] as? [String: Any])?["policy"] as? String == "closed")
+
+        // 2 more in the same cell: 5 together, published as revision 2.
+        try await send("late-2", unit: 0, (0..<2).map { _ in "R \(monday.adding(days: 3)) CDS ND DONGTINH" })
+        let shown = try await run("surveyctl", ["publish", "--as-of", asOf, "--json"] + daemon.storeOptions)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let revised = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(revised.revision == 2)
+        #expect(revised.responses == 95)
+        #expect(try daemon.count("SELECT COALESCE(SUM(count), 0) FROM released_tallies") == 95)
+        #expect(await daemon.stop() == 0)
+    }
 }

@@ -2,7 +2,8 @@
 """The attacker's audit of the published summaries (issue 19): can a withheld small group be
 narrowed down when every published file is read together?
 
-Usage: Tests/Privacy/audit.py BIN_DIR [--seed N] [--shapes a,b,...] [--report-only]
+Usage: Tests/Privacy/audit.py BIN_DIR [--seed N] [--report-only] [--only single|revisions]
+       [--skip-revisions] [--revisions-release closed|open]
 
 For each data set (the case of the issue, then random data sets of several shapes with many small
 cells), the real surveyd is started on a free port with a temporary folder, one collaborator per unit
@@ -16,8 +17,26 @@ consistent with all of it, and for every sentiment the position holds, the small
 count of that sentiment. The audit fails when a count can take fewer than minimum + 1 values or a
 sentiment's count is pinned to one value.
 
+These single publications run with `release: open` (every period published as it fills, unfinished
+ones included).
+
+Then the revisions audit (`release: closed`, `grace_days: 0`): one surveyd runs throughout; step k
+submits the responses arriving at k and publishes with `surveyctl publish --as-of` the Monday after
+week k; every step's files are one version, and its truth is read from the database
+(released_tallies). Late responses go into released weeks: the issue's case (a published cell of
+10, then 3 late ones that must be held back, then 2 more that must be released as revision 2 with
+15), a small group that later grows to ≥ 5, and small groups that must stay held. The audit checks
+that every version publishes exactly its released truth, that nothing is released incompletely or
+shrinks, that released masks never change, and `held_back` in index.json; then the attacker's joint
+system (atoms R_k of every version, R_k ≥ R_{k−1}, every published figure of every version) must
+leave every small withheld position ≥ minimum + 1 values and no sentiment pinned, and every small
+change (1…4) of a position between consecutive versions must be withheld and as uncertain.
+`--revisions-release open` runs the same steps with `release: open` to check the audit itself (it
+must find narrowed cells and small differences there).
+
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
-older build). Runs in about 8 minutes (HiGHS without presolve); every data set is bounded in size.
+older build). Runs in about 8 minutes (HiGHS without presolve); every data set is bounded in size, the revisions
+audit's solving to 3 minutes (what is left unaudited then is reported).
 """
 import argparse
 import json
@@ -443,7 +462,11 @@ def held_back(index):
     return index.get("held_back") or index.get("heldBack") or {}
 
 
-def revisions_audit(bin_dir, seed, started, budget):
+def revisions_audit(bin_dir, seed, started, budget, release="closed"):
+    """release "open" is a check of the audit itself: every publication revises every period, so
+    small differences must be found (the truth is then everything submitted)."""
+    closed = release == "closed"
+    revisions_started = time.monotonic()
     rng = random.Random(f"revisions-{seed}")
     units, topics, responses, start, steps, late = revisions_case(rng)
     work = tempfile.mkdtemp(prefix="surveyd-revisions-")
@@ -451,7 +474,7 @@ def revisions_audit(bin_dir, seed, started, budget):
     port = free_port()
     config = os.path.join(work, "surveyd.conf")
     with open(config, "w", encoding="utf-8") as file:
-        file.write(config_text(units, topics, port, release="closed", grace_days=0))
+        file.write(config_text(units, topics, port, release=release, grace_days=0 if closed else None))
 
     def surveyctl(*arguments):
         result = subprocess.run([os.path.join(bin_dir, "surveyctl"), *arguments, "--config", config, "--state-dir", state],
@@ -528,6 +551,8 @@ def revisions_audit(bin_dir, seed, started, budget):
         for day, u, t, g, s, arrival in responses:
             if arrival <= k:
                 sent[var(topic_index[t], unit_index[u], GROUPS.index(g), SENTIMENTS.index(s), span_of[day])] += 1
+        if not closed:
+            vector = sent.copy()
         truths.append(vector)
         submitted.append(sent)
         if (vector > sent).any():
@@ -535,6 +560,8 @@ def revisions_audit(bin_dir, seed, started, budget):
         if k and (vector < truths[k - 1]).any():
             raise Failure(f"revisions: version {k}: a released count decreased (nothing was retracted)")
         for key, summary in files.items():
+            if not closed:
+                break
             if key not in released:
                 problems_found.append(f"version {k}: {key[0]} {key[1]} published but not in released_periods")
             if date.fromisoformat(summary["period"]["end"]) >= as_of:
@@ -548,7 +575,7 @@ def revisions_audit(bin_dir, seed, started, budget):
                     for g in range(G):
                         for s in range(S):
                             mask[var(t, u, g, s, span)] = True
-            if (k == 0 or not truths[k - 1][mask].any()) and (vector[mask] != sent[mask]).any():
+            if closed and (k == 0 or not truths[k - 1][mask].any()) and (vector[mask] != sent[mask]).any():
                 problems_found.append(f"version {k}: span from {span_start} first released without all its responses")
 
     # Equations of every version on its own atoms (offset k·n); the truth must satisfy them.
@@ -586,7 +613,7 @@ def revisions_audit(bin_dir, seed, started, budget):
                 continue
             mask_now = [(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]]
             mask_before = [(t, u, g) for t, u, g, cell in positions(before) if cell["suppressed"]]
-            if mask_now != mask_before:
+            if closed and mask_now != mask_before:
                 problems_found.append(f"version {k}: {key[0]} {key[1]} changed its withheld positions")
             if summary["revision"] == before["revision"] and summary["topics"] != before["topics"]:
                 problems_found.append(f"version {k}: {key[0]} {key[1]} changed figures without a new revision")
@@ -629,25 +656,8 @@ def revisions_audit(bin_dir, seed, started, budget):
         return {k * n + i: coefficient for i in cells}
 
     per_version = [dict(targets=0, narrowed=[], pinned=[], narrowest=None, differencing=0, diff_failed=[]) for _ in range(K)]
-    for k, key, topic, unit, group, counts, period_spans in targets:
-        figures = per_version[k]
-        figures["targets"] += 1
-        cells = atoms(topic, unit, group, None, period_spans)
-        true = sum(counts)
-        high = extreme(of(k, cells), -1)
-        low = true - MINIMUM if high - true >= MINIMUM else extreme(of(k, cells), 1)
-        values = high - max(low, 0) + 1 if high - true < MINIMUM else None
-        if values is not None:
-            figures["narrowest"] = values if figures["narrowest"] is None else min(figures["narrowest"], values)
-        where = f"version {k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} (true {true}, {dict(zip(SENTIMENTS, counts))})"
-        if values is not None and values < MINIMUM + 1:
-            figures["narrowed"].append(f"{where}: {max(low, 0)}…{high}")
-        for s, count in enumerate(counts):
-            if count == 0:
-                continue
-            layer = atoms(topic, unit, group, s, period_spans)
-            if extreme(of(k, layer), -1) == count and extreme(of(k, layer), 1) == count:
-                figures["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
+    audit_deadline = revisions_started + budget
+    truncated = [0]
     # Differencing: the change of a position between consecutive versions of one period.
     for k in range(1, K):
         figures = per_version[k]
@@ -662,6 +672,9 @@ def revisions_audit(bin_dir, seed, started, budget):
                                - truths[k - 1][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
                 change = sum(changes)
                 if not 0 < change < MINIMUM:
+                    continue
+                if time.monotonic() > audit_deadline:
+                    truncated[0] += 1
                     continue
                 figures["differencing"] += 1
                 where = (f"versions {k - 1}→{k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} "
@@ -683,8 +696,29 @@ def revisions_audit(bin_dir, seed, started, budget):
                     objective = {**of(k - 1, layer, -1.0), **of(k, layer)}
                     if extreme(objective, -1) == delta and extreme(objective, 1) == delta:
                         figures["diff_failed"].append(f"{where}: change of {SENTIMENTS[s]} pinned to {delta}")
+    for k, key, topic, unit, group, counts, period_spans in targets:
+        if time.monotonic() > audit_deadline:
+            truncated[0] += 1
+            continue
+        figures = per_version[k]
+        figures["targets"] += 1
+        cells = atoms(topic, unit, group, None, period_spans)
+        true = sum(counts)
+        high = extreme(of(k, cells), -1)
+        low = true - MINIMUM if high - true >= MINIMUM else extreme(of(k, cells), 1)
+        values = high - max(low, 0) + 1 if high - true < MINIMUM else None
+        if values is not None:
+            figures["narrowest"] = values if figures["narrowest"] is None else min(figures["narrowest"], values)
+        where = f"version {k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} (true {true}, {dict(zip(SENTIMENTS, counts))})"
+        if values is not None and values < MINIMUM + 1:
+            figures["narrowed"].append(f"{where}: {max(low, 0)}…{high}")
+        for s, count in enumerate(counts):
+            if count == 0:
+                continue
+            layer = atoms(topic, unit, group, s, period_spans)
+            if extreme(of(k, layer), -1) == count and extreme(of(k, layer), 1) == count:
+                figures["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
 
-    failures = len(problems_found)
     for k, (as_of, files, index, truth, released) in enumerate(versions):
         figures = per_version[k]
         held = held_back(index)
@@ -695,7 +729,22 @@ def revisions_audit(bin_dir, seed, started, budget):
               f"held back {held.get('added', 0)} added / {held.get('removed', 0)} removed")
         for line in (figures["narrowed"] + figures["pinned"] + figures["diff_failed"])[:10]:
             print(f"  {line}")
+    # Held back: a late group (one cell, one span) stays held while it numbers 1…4.
+    for k, (as_of, files, index, truth, released) in enumerate(versions if closed else []):
+        expected = 0
+        for _, _, _, _, arrivals in late:
+            arrived = sum(count for step, count in arrivals if step <= k)
+            expected += arrived if arrived < MINIMUM else 0
+        if held_back(index).get("added", 0) != expected:
+            problems_found.append(f"version {k}: held_back.added is {held_back(index).get('added', 0)}, expected {expected}")
+    failures = len(problems_found)
+    for k in range(K):
+        figures = per_version[k]
         failures += len(figures["narrowed"]) + len(figures["pinned"]) + len(figures["diff_failed"])
+    if truncated[0]:
+        print(f"revisions: the time budget of {budget} s ran out: {truncated[0]} targets left unaudited")
+    if problems_found:
+        print(f"revisions: {len(problems_found)} consistency problems:")
     for line in problems_found[:10]:
         print(f"  {line}")
 
@@ -710,7 +759,9 @@ def revisions_audit(bin_dir, seed, started, budget):
             if (topic, unit, group) == (REVISION_TOPIC, "TPTN", "ND"):
                 return cell
 
-    if issue_key is None:
+    if not closed:
+        pass
+    elif issue_key is None:
         outcome.append(f"week of {week} not published at version {ISSUE_WEEK}")
     else:
         (s3, n3), (s5, n5) = ISSUE_LATE
@@ -736,13 +787,15 @@ def revisions_audit(bin_dir, seed, started, budget):
                 outcome.append(f"version {s5}: the released cell is {released_cell}, expected {10 + n3 + n5}")
             if not cell["suppressed"] and sum(cell["counts"]) != 10 + n3 + n5:
                 outcome.append(f"version {s5}: the cell is published as {sum(cell['counts'])}, expected {10 + n3 + n5}")
-    if outcome:
+    if not closed:
+        print(f"revisions: release {release}: the issue's case not checked")
+    elif outcome:
         print("revisions: the issue's case FAILED:")
         for line in outcome:
             print(f"  {line}")
     else:
-        print(f"revisions: the issue's case: {issue_key[1]} kept at revision 1 with 10 while {ISSUE_LATE[0][1]} late responses "
-              f"were held, republished as revision 2 with {10 + ISSUE_LATE[0][1] + ISSUE_LATE[1][1]} at version {ISSUE_LATE[1][0]}")
+        print(f"revisions: the issue's case: {issue_key[1]} kept at revision 1 (cell 10) while {ISSUE_LATE[0][1]} late responses "
+              f"were held, republished as revision 2 (cell {10 + ISSUE_LATE[0][1] + ISSUE_LATE[1][1]}) at version {ISSUE_LATE[1][0]}")
     failures += len(outcome)
     print(f"revisions: {len(responses)} responses over {K} versions, late groups: "
           + "; ".join(f"{d} week {w} {u} {g} at {a}" for d, w, u, g, a in late)
@@ -761,6 +814,8 @@ def main():
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--only", choices=["single", "revisions"], help="run only the single-publication cases or the revisions audit")
     parser.add_argument("--skip-revisions", action="store_true")
+    parser.add_argument("--revisions-release", choices=["closed", "open"], default="closed",
+                        help="open: check the audit itself (every publication revises every period: must find small differences)")
     arguments = parser.parse_args()
     print(f"privacy audit: SEED={arguments.seed}")
     rng = random.Random(arguments.seed)
@@ -775,7 +830,7 @@ def main():
             found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started)
             failures += found
     if arguments.only != "single" and not arguments.skip_revisions:
-        failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180)
+        failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release)
     if failures and not arguments.report_only:
         print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned, small changes revealed "
               f"or revisions wrong (SEED={arguments.seed})")
