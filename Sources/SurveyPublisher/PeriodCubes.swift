@@ -171,12 +171,13 @@ struct PeriodCubes {
 
     /// Periods of `kind` with at least one response that may be published, oldest first.
     func periods(_ kind: PeriodKind) -> [Period] {
-        cubes.keys.filter { $0.kind == kind && release.policy.isReleasable($0, today: release.today) }.sorted()
+        cubes.keys.filter { $0.kind == kind && isPublishable($0) }.sorted()
     }
 
-    /// Whether `period` may be published today under the policy.
+    /// Whether `period` may be published today under the policy: it has ended (and its grace
+    /// days passed), or it was released before (a clock set back never takes it back).
     func isPublishable(_ period: Period) -> Bool {
-        release.policy.isReleasable(period, today: release.today)
+        release.policy.isReleasable(period, today: release.today) || release.released.periods.contains(period)
     }
 
     /// Every period of `kind` with at least one response shown, published or not yet.

@@ -35,8 +35,8 @@ change (1…4) of a position between consecutive versions must be withheld and a
 must find narrowed cells and small differences there).
 
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
-older build). Runs in about 8 minutes (HiGHS without presolve); every data set is bounded in size, the revisions
-audit's solving to 3 minutes (what is left unaudited then is reported).
+older build). Runs in about 8 minutes (HiGHS without presolve); every data set is bounded in size,
+the revisions audit's solving to 3 minutes (what is left unaudited then is reported).
 """
 import argparse
 import json

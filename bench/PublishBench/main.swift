@@ -75,19 +75,32 @@ let rows = try store.writer.write { db -> Int in
 }
 let loadTime = clock.now - loadStart
 
-let publisher = Publisher(store: store, directory: "\(directory)/summaries", kinds: [.week, .month, .quarter, .year], minimumCellSize: 5, logger: logger)
+// RELEASE=open publishes every period as it fills (the behaviour before publish.release); the
+// default is the closed policy with 2 grace days, as of 25 November 2026 (every week of the data
+// has ended; November, the fourth quarter and 2026 have not).
+let releaseOpen = ProcessInfo.processInfo.environment["RELEASE"] == "open"
+let benchNow = Date(utcTimestamp: "2026-11-25T05:00:00Z")!
+let publisher = Publisher(
+    store: store, directory: "\(directory)/summaries", kinds: [.week, .month, .quarter, .year], minimumCellSize: 5, logger: logger,
+    release: releaseOpen ? .open : .closed(graceDays: 2)
+)
 func timed(_ body: () throws -> Publisher.Report) rethrows -> (Duration, Publisher.Report) {
     let start = clock.now
     let report = try body()
     return (clock.now - start, report)
 }
-let (full, fullReport) = try timed { try publisher.publish() }
-let (again, againReport) = try timed { try publisher.publish() }
+let (full, fullReport) = try timed { try publisher.publish(now: benchNow) }
+let (again, againReport) = try timed { try publisher.publish(now: benchNow) }
 // One late response in the last month: its week, month, quarter and year are rebuilt.
 try store.writer.write { db in
     try db.execute(sql: "UPDATE span_tallies SET count = count + 1 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
 }
-let (late, lateReport) = try timed { try publisher.publish() }
+let (late, lateReport) = try timed { try publisher.publish(now: benchNow) }
+// Four more in the same cell (closed policy): five late responses, shown as a revision.
+try store.writer.write { db in
+    try db.execute(sql: "UPDATE span_tallies SET count = count + 4 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
+}
+let (lateFive, lateFiveReport) = try timed { try publisher.publish(now: benchNow) }
 
 // The file system's floor for a first publication: create the same files with the same sizes in
 // fresh folders (no rendering) and flush them, as the publisher does.
@@ -118,6 +131,8 @@ func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), protectio
 print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) periods written; \(parts(fullReport))) |")
 print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged; \(parts(againReport))) |")
 print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", ")); \(parts(lateReport))) |")
+print("| then four more in the same cell | \(ms(lateFive)) (\(lateFiveReport.written.count) written: \(lateFiveReport.written.joined(separator: ", ")); held back \(lateFiveReport.held.added); \(parts(lateFiveReport))) |")
+print("| release policy | \(releaseOpen ? "open" : "closed, 2 grace days, as of 2026-11-25 (held back after one late response: \(lateReport.held.added))") |")
 print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
 
 // A survey round of one million responses: 10,000 batches of 100 from 16 units over 83 days, each
