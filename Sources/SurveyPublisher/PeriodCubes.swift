@@ -102,8 +102,15 @@ struct PeriodCubes {
         case .open:
             spanCounts = live
         case .closed:
-            let released = try collect { try snapshot.forEachReleasedTally($0) }
-            let floors = try collect { try snapshot.forEachReleasedTally(floors: true, $0) }
+            // Counts and floors in one pass: the floors go to a side table by row, matched after.
+            var floorRows: [(Int64, Int, Int64, Int64, Int64, Int)] = []
+            let released = try collect { body in
+                try snapshot.forEachReleasedTally { unit, day, topic, group, sentiment, count, floor in
+                    body(unit, day, topic, group, sentiment, count)
+                    if floor > 0 { floorRows.append((unit, day, topic, group, sentiment, floor)) }
+                }
+            }
+            let floors = try collect { body in for row in floorRows { body(row.0, row.1, row.2, row.3, row.4, row.5) } }
             let zero = [Int](repeating: 0, count: size)
             for day in Set(live.keys).union(released.keys) {
                 if isReleased(day) {

@@ -164,8 +164,8 @@ public struct Publisher: Sendable {
         report.held = Publisher.heldChanges(cubes, kinds: self.kinds)
         report.lateReleased = shownLate.count
         if withheld.unprotected > 0 {
-            logger.error("published periods cannot protect every small group", metadata: [
-                "unprotected": "\(withheld.unprotected)", "reason": "minimum_cell_size is larger than when they were released",
+            logger.error("small groups unprotected", metadata: [
+                "unprotected": "\(withheld.unprotected)", "reason": "periods released under a smaller minimum_cell_size show them",
             ])
         }
         // What this publication releases for good is recorded before any file is written: one

@@ -82,13 +82,13 @@ extension PublicationSnapshot {
         }
     }
 
-    /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count)` for every released
-    /// span count (or, with `floors`, the smallest count any released version showed).
-    public func forEachReleasedTally(floors: Bool = false, _ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
+    /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count, floor)` for every
+    /// released span count, with the smallest count any released version showed.
+    public func forEachReleasedTally(_ body: (Int64, Int, Int64, Int64, Int64, Int, Int) -> Void) throws(StoreError) {
         do {
-            let rows = try Row.fetchCursor(db, sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, \(floors ? "floor" : "count") FROM released_tallies")
+            let rows = try Row.fetchCursor(db, sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count, floor FROM released_tallies")
             while let row = try rows.next() {
-                body(row[0], row[1], row[2], row[3], row[4], row[5])
+                body(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
             }
         } catch {
             throw SurveyStore.classify(error, "cannot read the released tallies")

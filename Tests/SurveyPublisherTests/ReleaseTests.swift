@@ -159,4 +159,19 @@ import Testing
         #expect(Set(try fixture.store.publications().map { "\($0.kind.rawValue)/\($0.period)" }) == ["week/2026-W45"])
         #expect(try Self.released(fixture) == ["week/2026-W45"])
     }
+
+    /// Raising the minimum after a release does not reach back: the released week keeps its
+    /// figures, and the publication counts the positions it shows below the new minimum.
+    @Test func aRaisedMinimumDoesNotReachBack() async throws {
+        let fixture = try PublishFixture()
+        try await fixture.ingest("a", unit: 0, date: "2026-11-03", positive: 6, negative: 0)
+        try await fixture.ingest("b", unit: 1, date: "2026-11-04", positive: 7, negative: 5)
+        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-09"))
+        let week = try fixture.summary("week/2026-W45")
+        var stricter = Self.publisher(fixture)
+        stricter.minimumCellSize = 7
+        let report = try stricter.publish(now: Self.noon("2026-11-10"))
+        #expect(report.withheld.unprotected > 0)
+        #expect(try fixture.summary("week/2026-W45").topics == week.topics)
+    }
 }
