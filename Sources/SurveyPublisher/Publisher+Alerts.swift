@@ -8,9 +8,11 @@ extension Publisher {
     static let thresholds = ThresholdCache()
 
     /// The alarms open at the latest week with data, from the weekly tallies: the early-warning
-    /// charts of every unit × topic and province × topic (``EarlyWarning``). A figure of an alarm
-    /// (its share and score) is left out when any week it covers has that unit's (or the
-    /// province's) total withheld in the weekly summaries.
+    /// charts of every unit × topic and province × topic (``EarlyWarning``). The charts read only
+    /// what the weekly summaries publish: a week whose unit (or province) total is withheld counts
+    /// as a week without responses for that chart, so that no figure of `alerts.json` (expected
+    /// shares, scores, whether an alarm is open) rests on a withheld count. A figure of an alarm
+    /// (its share and score) is also left out when any week it covers has that total withheld.
     /// `weekMasks` says what the published weekly summaries withhold; weeks without a mask (when
     /// weeks are not published) are planned alone.
     static func alerts(
@@ -44,8 +46,16 @@ extension Publisher {
         let engine = EarlyWarning(settings: settings)
         var expected = 0.0
         for (t, topic) in empty.topics.enumerated() {
+            var plans: [Int: ProtectionMask] = [:]
+            func withheld(unit: Int?, week w: Int) -> Bool {
+                let mask = plans[w] ?? weekMasks[weeks[w]] ?? ProtectionMask(singleTable: weekCubes[w], minimum: minimumCellSize)
+                plans[w] = mask
+                return mask.isWithheld(topic: t, unit: unit, group: nil)
+            }
             var series = TopicWeeks(units: unitCount, weeks: weeks.count)
+            var province = (positive: [Int](repeating: 0, count: weeks.count), negative: [Int](repeating: 0, count: weeks.count), responses: [Int](repeating: 0, count: weeks.count))
             for (w, cube) in weekCubes.enumerated() {
+                let provinceShown = !withheld(unit: nil, week: w)
                 for u in 0..<unitCount {
                     var positive = 0, negative = 0, all = 0
                     for g in 0..<groupCount {
@@ -56,18 +66,19 @@ extension Publisher {
                             if sentimentPolarity == .negative { negative += count }
                         }
                     }
+                    if provinceShown {
+                        province.positive[w] += positive
+                        province.negative[w] += negative
+                        province.responses[w] += all
+                    }
+                    guard !withheld(unit: u, week: w) else { continue }
                     let i = u * weeks.count + w
                     series.positive[i] = positive
                     series.negative[i] = negative
                     series.responses[i] = all
                 }
             }
-            var plans: [Int: ProtectionMask] = [:]
-            func withheld(unit: Int?, week w: Int) -> Bool {
-                let mask = plans[w] ?? weekMasks[weeks[w]] ?? ProtectionMask(singleTable: weekCubes[w], minimum: minimumCellSize)
-                plans[w] = mask
-                return mask.isWithheld(topic: t, unit: unit, group: nil)
-            }
+            series.province = province
             for chart in engine.charts(series, thresholds: thresholds) {
                 document.charts += 1
                 if chart.runLength.isFinite, chart.runLength > 0 { expected += 1 / chart.runLength }

@@ -74,7 +74,20 @@ final class AlertsFixture {
         let document = try fixture.alerts()
         #expect(document.schema == "surveyd.alerts/1")
         #expect(document.week == "2026-W48")
-        #expect(document.charts == 10, "\(document)")
+        // The charts read only published figures: a unit whose weekly total is withheld in every
+        // week (U4, and the unit withheld beside it) has no chart; the others and the province do.
+        var silent = 0
+        for unit in ["U1", "U2", "U3", "U4"] {
+            var published = false
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: "\(fixture.summaries)/week")) ?? [] {
+                let summary = try SummaryJSON.decode(Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/week/\(file)/summary.json")))
+                if summary.topics[0].units.contains(where: { $0.unit == unit && !$0.total.suppressed }) { published = true }
+            }
+            if !published { silent += 1 }
+        }
+        #expect(silent >= 1)
+        #expect(document.charts == 10 - 2 * silent, "\(document)")
+        #expect(!document.alerts.contains { $0.unit == "U4" })
         #expect(document.expectedFalseAlarmsPerWeek > 0 && document.expectedFalseAlarmsPerWeek <= 10.0 / 104 + 0.01)
         let alarm = try #require(document.alerts.first { $0.unit == "U1" && $0.sentiment == "KDT" })
         #expect(alarm.direction == "up" && alarm.topic == "CDS" && alarm.period == "2026-W48")

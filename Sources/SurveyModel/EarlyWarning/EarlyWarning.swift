@@ -40,6 +40,9 @@ public struct TopicWeeks: Sendable, Hashable {
     public var positive: [Int]
     public var negative: [Int]
     public var responses: [Int]
+    /// The province's counts per week, when they are not the sum of the units' (a unit's week
+    /// left out of its own chart still counts in the province's); nil: the sum.
+    public var province: (positive: [Int], negative: [Int], responses: [Int])?
 
     public init(units: Int, weeks: Int) {
         self.units = units
@@ -49,9 +52,29 @@ public struct TopicWeeks: Sendable, Hashable {
         responses = positive
     }
 
+    public static func == (lhs: TopicWeeks, rhs: TopicWeeks) -> Bool {
+        (lhs.units, lhs.weeks, lhs.positive, lhs.negative, lhs.responses) == (rhs.units, rhs.weeks, rhs.positive, rhs.negative, rhs.responses)
+            && lhs.province?.positive == rhs.province?.positive && lhs.province?.negative == rhs.province?.negative
+            && lhs.province?.responses == rhs.province?.responses
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(units)
+        hasher.combine(weeks)
+        hasher.combine(positive)
+        hasher.combine(negative)
+        hasher.combine(responses)
+        hasher.combine(province?.positive)
+        hasher.combine(province?.negative)
+        hasher.combine(province?.responses)
+    }
+
     /// The counts of the watched share of one unit (nil = the province) in one week.
     public func count(_ share: WatchedShare, unit: Int?, week: Int) -> (count: Int, n: Int) {
         let source = share == .negativeRising ? negative : positive
+        if unit == nil, let province, province.responses.indices.contains(week) {
+            return ((share == .negativeRising ? province.negative : province.positive)[week], province.responses[week])
+        }
         guard let unit else {
             var count = 0, n = 0
             for u in 0..<units {
