@@ -462,7 +462,7 @@ def held_back(index):
     return index.get("held_back") or index.get("heldBack") or {}
 
 
-def revisions_audit(bin_dir, seed, started, budget, release="closed"):
+def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model=True):
     """release "open" is a check of the audit itself: every publication revises every period, so
     small differences must be found (the truth is then everything submitted)."""
     closed = release == "closed"
@@ -626,6 +626,33 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed"):
                 rows.append(([k * n + i, (k - 1) * n + i], [1.0, -1.0]))
                 rhs.append((0, np.inf))
     variables = K * n
+    if held_model and closed:
+        # What index.json says of held-back responses: atoms L_k of everything submitted by version
+        # k (L_k ≥ R_k, L_k ≥ L_{k−1}); on the released spans of periods not listed in
+        # held_back.periods L_k = R_k, and over all released spans Σ (L_k − R_k) = held_back.added.
+        base = K * n
+        variables = 2 * K * n
+        for k, (as_of, files, index, truth, released) in enumerate(versions):
+            held = held_back(index)
+            listed = set(held.get("periods", []))
+            released_spans, held_spans = set(), set()
+            for key, summary in files.items():
+                spans = spans_in(summary)
+                released_spans.update(spans)
+                if f"{key[0]}/{key[1]}" in listed:
+                    held_spans.update(spans)
+            span_of_atom = np.arange(n) % span_count
+            for i in range(n):
+                same = span_of_atom[i] in released_spans and span_of_atom[i] not in held_spans
+                rows.append(([base + k * n + i, k * n + i], [1.0, -1.0]))
+                rhs.append((0, 0) if same else (0, np.inf))
+                if k:
+                    rows.append(([base + k * n + i, base + (k - 1) * n + i], [1.0, -1.0]))
+                    rhs.append((0, np.inf))
+            if held.get("removed", 0) == 0:
+                row = [i for i in range(n) if span_of_atom[i] in released_spans]
+                rows.append(([base + k * n + i for i in row] + [k * n + i for i in row], [1.0] * len(row) + [-1.0] * len(row)))
+                rhs.append((held.get("added", 0), held.get("added", 0)))
     data, indices, pointers = [], [], [0]
     for row, coefficients in rows:
         indices += row
@@ -634,10 +661,13 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed"):
     matrix = csr_matrix((np.array(data), np.array(indices, dtype=np.int64), np.array(pointers)), shape=(len(rows), variables))
     constraints = LinearConstraint(matrix, np.array([a for a, _ in rhs], dtype=float), np.array([b for _, b in rhs], dtype=float))
     upper = np.where(zero.reshape(-1), 0.0, np.inf)
-    bounds = Bounds(np.zeros(variables), upper)
     joint_truth = np.concatenate(truths)
+    if variables > K * n:
+        upper = np.concatenate([upper, np.full(K * n, np.inf)])
+        joint_truth = np.concatenate([joint_truth, *submitted])
+    bounds = Bounds(np.zeros(variables), upper)
     if (matrix @ joint_truth < np.array([a for a, _ in rhs]) - 0.5).any() or (matrix @ joint_truth > np.array([b for _, b in rhs]) + 0.5).any():
-        raise Failure("revisions: the joint system does not hold for the released truth")
+        raise Failure("revisions: the joint system does not hold for the released truth (and what was submitted)")
     solves = [0]
 
     def extreme(objective, sign):
@@ -794,12 +824,12 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed"):
         for line in outcome:
             print(f"  {line}")
     else:
-        print(f"revisions: the issue's case: {issue_key[1]} kept at revision 1 (cell 10) while {ISSUE_LATE[0][1]} late responses "
+        print(f"revisions: the issue's case: {issue_key[1]} kept at revision 1 (cell 10{', withheld' if first_cell['suppressed'] else ''}) while {ISSUE_LATE[0][1]} late responses "
               f"were held, republished as revision 2 (cell {10 + ISSUE_LATE[0][1] + ISSUE_LATE[1][1]}) at version {ISSUE_LATE[1][0]}")
     failures += len(outcome)
     print(f"revisions: {len(responses)} responses over {K} versions, late groups: "
           + "; ".join(f"{d} week {w} {u} {g} at {a}" for d, w, u, g, a in late)
-          + f" ({variables} atoms, {len(rows)} rows, {solves[0]} milp solves, {time.monotonic() - started:.0f} s so far)")
+          + f" ({variables} variables, {len(rows)} rows, {solves[0]} milp solves, {time.monotonic() - started:.0f} s so far)")
     if failures:
         print(f"revisions: versions kept in {work}")
     else:
@@ -814,6 +844,8 @@ def main():
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--only", choices=["single", "revisions"], help="run only the single-publication cases or the revisions audit")
     parser.add_argument("--skip-revisions", action="store_true")
+    parser.add_argument("--without-held-back", action="store_true",
+                        help="revisions: leave index.json's held_back out of the attacker's equations")
     parser.add_argument("--revisions-release", choices=["closed", "open"], default="closed",
                         help="open: check the audit itself (every publication revises every period: must find small differences)")
     arguments = parser.parse_args()
@@ -830,7 +862,8 @@ def main():
             found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started)
             failures += found
     if arguments.only != "single" and not arguments.skip_revisions:
-        failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release)
+        failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release,
+                                    not arguments.without_held_back)
     if failures and not arguments.report_only:
         print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned, small changes revealed "
               f"or revisions wrong (SEED={arguments.seed})")
