@@ -102,21 +102,23 @@ struct PeriodCubes {
         case .open:
             spanCounts = live
         case .closed:
-            // Counts and floors in one pass: the floors go to a side table by row, matched after.
-            var floorRows: [(Int64, Int, Int64, Int64, Int64, Int)] = []
+            // Counts and floors in one pass; floors are kept only where an earlier version showed
+            // less than the last (late responses published since): elsewhere they are the counts.
+            var lowerRows: [(Int64, Int, Int64, Int64, Int64, Int)] = []
             let released = try collect { body in
                 try snapshot.forEachReleasedTally { unit, day, topic, group, sentiment, count, floor in
                     body(unit, day, topic, group, sentiment, count)
-                    if floor > 0 { floorRows.append((unit, day, topic, group, sentiment, floor)) }
+                    if floor < count { lowerRows.append((unit, day, topic, group, sentiment, count - floor)) }
                 }
             }
-            let floors = try collect { body in for row in floorRows { body(row.0, row.1, row.2, row.3, row.4, row.5) } }
+            // How far each floor lies below its count, by span.
+            let below = try collect { body in for row in lowerRows { body(row.0, row.1, row.2, row.3, row.4, row.5) } }
             let zero = [Int](repeating: 0, count: size)
             for day in Set(live.keys).union(released.keys) {
                 if isReleased(day) {
                     let shown = released[day] ?? zero
                     spanCounts[day] = shown
-                    capacityCounts[day] = floors[day] ?? zero
+                    if let below = below[day] { capacityCounts[day] = zip(shown, below).map { $0 - $1 } }
                     let current = live[day] ?? zero
                     if current != shown { held[day] = current }
                 } else if isReleasable(day), let counts = live[day] {

@@ -86,13 +86,41 @@ extension PublicationSnapshot {
     /// released span count, with the smallest count any released version showed.
     public func forEachReleasedTally(_ body: (Int64, Int, Int64, Int64, Int64, Int, Int) -> Void) throws(StoreError) {
         do {
-            let rows = try Row.fetchCursor(db, sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count, floor FROM released_tallies")
+            let rows = try Row.fetchCursor(db, sql: "SELECT span_start, counts FROM released_spans")
             while let row = try rows.next() {
-                body(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+                let span: Int = row[0]
+                let blob: Data = row[1]
+                guard blob.count % ReleasedTally.encodedSize == 0 else { throw StoreError(.internalError, "released span \(span) is damaged (\(blob.count) bytes)") }
+                blob.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset + ReleasedTally.encodedSize <= raw.count {
+                        func field(_ i: Int) -> Int32 { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: Int32.self)) }
+                        body(Int64(field(0)), span, Int64(field(1)), Int64(field(2)), Int64(field(3)), Int(field(4)), Int(field(5)))
+                        offset += ReleasedTally.encodedSize
+                    }
+                }
             }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw SurveyStore.classify(error, "cannot read the released tallies")
         }
+    }
+}
+
+extension ReleasedTally {
+    /// Bytes per atom in `released_spans.counts`: six little-endian 32-bit integers.
+    static let encodedSize = 24
+
+    /// The packed form of a span's counts.
+    static func encode(_ tallies: [ReleasedTally]) -> Data {
+        var data = Data(capacity: tallies.count * encodedSize)
+        for tally in tallies where tally.count > 0 {
+            for value in [tally.unitID, tally.topicID, tally.groupID, tally.sentimentID, Int64(tally.count), Int64(min(max(tally.floor, 0), tally.count))] {
+                withUnsafeBytes(of: Int32(clamping: value).littleEndian) { data.append(contentsOf: $0) }
+            }
+        }
+        return data
     }
 }
 
@@ -111,15 +139,9 @@ extension SurveyStore {
                         try withheld.execute(arguments: [released.kind.rawValue, released.identifier, position.topicID, position.unitID, position.groupID])
                     }
                 }
-                let clear = try db.cachedStatement(sql: "DELETE FROM released_tallies WHERE span_start = ?")
-                let tally = try db.cachedStatement(sql: """
-                    INSERT INTO released_tallies (span_start, unit_id, topic_id, group_id, sentiment_id, count, floor) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for (span, counts) in release.tallies {
-                    try clear.execute(arguments: [span])
-                    for count in counts where count.count > 0 {
-                        try tally.execute(arguments: [span, count.unitID, count.topicID, count.groupID, count.sentimentID, count.count, min(max(count.floor, 0), count.count)])
-                    }
+                let span = try db.cachedStatement(sql: "INSERT OR REPLACE INTO released_spans (span_start, counts) VALUES (?, ?)")
+                for (day, counts) in release.tallies {
+                    try span.execute(arguments: [day, ReleasedTally.encode(counts)])
                 }
             }
         } catch {

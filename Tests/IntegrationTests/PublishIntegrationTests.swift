@@ -94,6 +94,14 @@ import Testing
         try await run(path, arguments, timeout: 90).stdout
     }
 
+    /// The responses the database records as released (every released span's counts).
+    func releasedResponses(_ daemon: Daemon) throws -> Int {
+        let store = try SurveyStore(path: daemon.databasePath, logger: Logger(label: "test"))
+        var total = 0
+        try store.withPublicationSnapshot { try $0.forEachReleasedTally { _, _, _, _, _, count, _ in total += count } }
+        return total
+    }
+
     /// The closed release policy end to end: surveyctl publishes a week once it has ended, later
     /// responses for it are held back (files unchanged, counted in index.json) until they are no
     /// group below the minimum, and the database records what was released.
@@ -124,7 +132,7 @@ import Testing
         let released = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(try SummaryJSON.decode(released).responses == 90)
         #expect(try daemon.count("SELECT COUNT(*) FROM released_periods WHERE kind = 'week' AND period = '\(week.identifier)'") == 1)
-        #expect(try daemon.count("SELECT COALESCE(SUM(count), 0) FROM released_tallies") == 90)
+        #expect(try releasedResponses(daemon) == 90)
         // The week after, still running on that day, is not published.
         #expect(!FileManager.default.fileExists(atPath: "\(daemon.stateDirectory)/summaries/week/\(week.next.identifier)"))
 
@@ -145,7 +153,7 @@ import Testing
         let revised = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(revised.revision == 2)
         #expect(revised.responses == 95)
-        #expect(try daemon.count("SELECT COALESCE(SUM(count), 0) FROM released_tallies") == 95)
+        #expect(try releasedResponses(daemon) == 95)
         #expect(await daemon.stop() == 0)
     }
 }

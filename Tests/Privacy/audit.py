@@ -23,7 +23,7 @@ ones included).
 Then the revisions audit (`release: closed`, `grace_days: 0`): one surveyd runs throughout; step k
 submits the responses arriving at k and publishes with `surveyctl publish --as-of` the Monday after
 week k; every step's files are one version, and its truth is read from the database
-(released_tallies). Late responses go into released weeks: the issue's case (a published cell of
+(released_spans). Late responses go into released weeks: the issue's case (a published cell of
 10, then 3 late ones that must be held back, then 2 more that must be released as revision 2 with
 15), a small group that later grows to ≥ 5, and small groups that must stay held. The audit checks
 that every version publishes exactly its released truth, that nothing is released incompletely or
@@ -44,6 +44,7 @@ import os
 import random
 import shutil
 import socket
+import struct
 import sqlite3
 import subprocess
 import sys
@@ -446,10 +447,19 @@ def read_version(state):
             index = json.load(file)
     database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
     try:
-        rows = database.execute(
-            "SELECT r.span_start, u.code, t.code, g.code, s.code, r.count FROM released_tallies r "
-            "JOIN units u ON u.id = r.unit_id JOIN topics t ON t.id = r.topic_id "
-            "JOIN respondent_groups g ON g.id = r.group_id JOIN sentiments s ON s.id = r.sentiment_id").fetchall()
+        # released_spans.counts packs (unit_id, topic_id, group_id, sentiment_id, count, floor) as
+        # six little-endian 32-bit integers per atom.
+        codes = {table: dict(database.execute(f"SELECT id, code FROM {table}").fetchall())
+                 for table in ("units", "topics", "respondent_groups", "sentiments")}
+        rows = []
+        for span, blob in database.execute("SELECT span_start, counts FROM released_spans").fetchall():
+            if len(blob) % 24:
+                raise Failure(f"released span {span} has {len(blob)} bytes, not a multiple of 24")
+            for unit, topic, group, sentiment, count, floor in struct.iter_unpack("<6i", blob):
+                if not 0 <= floor <= count:
+                    raise Failure(f"released span {span}: floor {floor} outside 0…{count}")
+                rows.append((span, codes["units"][unit], codes["topics"][topic], codes["respondent_groups"][group],
+                             codes["sentiments"][sentiment], count))
         released = set(database.execute("SELECT kind, period FROM released_periods").fetchall())
     finally:
         database.close()
@@ -545,7 +555,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         vector = np.zeros(n, dtype=np.int64)
         for (day, u, t, g, s), count in truth.items():
             if day not in span_of or span_of.get(day - timedelta(days=1)) == span_of[day]:
-                raise Failure(f"revisions: version {k}: released_tallies span_start {day} is not the first day of a tally span")
+                raise Failure(f"revisions: version {k}: released_spans span_start {day} is not the first day of a tally span")
             vector[var(topic_index[t], unit_index[u], GROUPS.index(g), SENTIMENTS.index(s), span_of[day])] += count
         sent = np.zeros(n, dtype=np.int64)
         for day, u, t, g, s, arrival in responses:
@@ -556,7 +566,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         truths.append(vector)
         submitted.append(sent)
         if (vector > sent).any():
-            raise Failure(f"revisions: version {k}: released_tallies hold more than was submitted")
+            raise Failure(f"revisions: version {k}: released spans hold more than was submitted")
         if k and (vector < truths[k - 1]).any():
             raise Failure(f"revisions: version {k}: a released count decreased (nothing was retracted)")
         for key, summary in files.items():

@@ -97,6 +97,19 @@ import Testing
         #expect(revised.responses == 27)
         #expect(Self.unitCounts(revised, unit: "U1") == [14, 1])
         #expect(try Self.index(fixture)["held_back"] == nil)
+
+        // The week's floor (what every version held) stays at the first version's counts: the
+        // next publication reads it and changes nothing.
+        var floors = 0, counts = 0
+        try fixture.store.withPublicationSnapshot { snapshot in
+            try snapshot.forEachReleasedTally { _, _, _, _, _, count, floor in
+                counts += count
+                floors += floor
+            }
+        }
+        #expect(counts == 27 && floors == 22)
+        let again = try Self.publisher(fixture).publish(now: Self.noon("2026-11-12"))
+        #expect(again.written.isEmpty && again.held.isEmpty)
     }
 
     /// A retraction in a released week that would show how 2 people answered is held back too.
