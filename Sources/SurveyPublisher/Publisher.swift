@@ -124,15 +124,18 @@ public struct Publisher: Sendable {
         let readStart = clock.now
         let timestamp = now.utcTimestamp
         let input = ReleaseInput(policy: release, today: LocalDate(instant: now, in: timeZone), kinds: self.kinds)
-        // Weekly tallies are read even when weeks are not published: the alarms run on them.
-        let kinds = self.kinds.contains(.week) ? self.kinds : self.kinds + [.week]
-        let (view, released, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
+        let (view, released, planKinds, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
             let dimensions = try snapshot.summaryDimensions()
             var input = input
             if input.policy != .open { input.released = try snapshot.releasedState() }
+            // The plan covers every granularity released so far, published now or not: files of a
+            // kind no longer configured stay in readers' hands, and their masks still bind.
+            let planKinds = Set(self.kinds).union(input.released.periods.map(\.kind)).sorted()
+            // Weekly tallies are read even when weeks are not published: the alarms run on them.
+            let kinds = planKinds.contains(.week) ? planKinds : planKinds + [.week]
             return (
                 try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds, release: input),
-                input.released,
+                input.released, planKinds,
                 try snapshot.publications(),
                 try snapshot.awaitingApproval(),
                 try snapshot.roundInputs()
@@ -149,15 +152,15 @@ public struct Publisher: Sendable {
         let passing = passingHeldSpans(view)
         if !passing.isEmpty {
             let trial = view.showingHeld(passing)
-            let plan = trial.protection(kinds: self.kinds, minimum: minimumCellSize, fixed: fixed)
+            let plan = trial.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
             if plan.plan.unprotected == 0 {
                 (cubes, withheld, masks) = (trial, plan.plan, plan.masks)
                 shownLate = passing
             } else {
-                (withheld, masks) = view.protection(kinds: self.kinds, minimum: minimumCellSize, fixed: fixed)
+                (withheld, masks) = view.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
             }
         } else {
-            (withheld, masks) = view.protection(kinds: self.kinds, minimum: minimumCellSize, fixed: fixed)
+            (withheld, masks) = view.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
         }
         report.protectionTime = clock.now - protectionStart
         report.withheld = withheld

@@ -187,4 +187,22 @@ import Testing
         #expect(report.withheld.unprotected > 0)
         #expect(try fixture.summary("week/2026-W45").topics == week.topics)
     }
+
+    /// Weeks released and then dropped from `publish.periods` stay in the plan: their files are
+    /// in readers' hands, so their small groups are still protected when the month is released.
+    @Test func aGranularityNoLongerPublishedStillBindsThePlan() async throws {
+        let fixture = try PublishFixture()
+        try await fixture.ingest("a", unit: 0, date: "2026-11-03", positive: 2, negative: 1)
+        try await fixture.ingest("b", unit: 1, date: "2026-11-04", positive: 9, negative: 3)
+        try await fixture.ingest("c", unit: 0, date: "2026-11-10", positive: 7, negative: 3)
+        try await fixture.ingest("d", unit: 1, date: "2026-11-11", positive: 8, negative: 4)
+        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-09"))
+        #expect(try fixture.summary("week/2026-W45").topics.first?.units.first { $0.unit == "U1" }?.total.suppressed == true)
+        var months = Self.publisher(fixture)
+        months.kinds = [.month]
+        let report = try months.publish(now: Self.noon("2026-12-01"))
+        #expect(report.written == ["month/2026-11"])
+        // The month holds no small group (U1 13, U2 24); the small one is week 45's, still planned.
+        #expect(report.withheld.primary >= 1)
+    }
 }
