@@ -13,11 +13,19 @@ public enum ReleasePolicy: Sendable, Equatable {
     /// The default: closed periods, two days after their end.
     public static let standard = ReleasePolicy.closed(graceDays: 2)
 
-    /// Whether `period` may be published on `today` (the provincial day).
+    /// Whether `period` may be published on `today` (the provincial day). A month, quarter or
+    /// year waits for the ISO week holding its last day to end too: the responses of its last
+    /// days come with that week's batches, and releasing a period freezes its days.
     public func isReleasable(_ period: Period, today: LocalDate) -> Bool {
         switch self {
         case .open: true
-        case let .closed(graceDays): today.dayNumber > period.end.dayNumber + graceDays
+        case let .closed(graceDays): today.dayNumber > ReleasePolicy.closingDay(period).dayNumber + graceDays
         }
+    }
+
+    /// The last day whose responses a period waits for: its own last day, or for a month, quarter
+    /// or year the Sunday of the ISO week holding it.
+    public static func closingDay(_ period: Period) -> LocalDate {
+        period.kind == .week ? period.end : Period.containing(period.end, kind: .week).end
     }
 }

@@ -189,6 +189,11 @@ struct PeriodCubes {
         release.policy.isReleasable(period, today: release.today) || release.released.periods.contains(period)
     }
 
+    /// Whether `period` was released by an earlier publication.
+    func isReleased(_ period: Period) -> Bool {
+        release.released.periods.contains(period)
+    }
+
     /// Every period of `kind` with at least one response shown, published or not yet.
     private func allPeriods(_ kind: PeriodKind) -> [Period] {
         cubes.keys.filter { $0.kind == kind }.sorted()
@@ -217,8 +222,14 @@ struct PeriodCubes {
         let digest = Data(hasher.finalize())
         if let cached = PeriodCubes.lastPlan.withLock({ $0 }), cached.digest == digest { return (cached.withheld, cached.masks) }
         let (plan, masks) = self.plan(kinds: kinds, minimum: minimum, fixed: fixed)
+        let exposed = Set(plan.exposed.compactMap { position -> String? in
+            guard plan.tables.indices.contains(position.table) else { return nil }
+            let period = plan.tables[position.table].period
+            return "\(period.kind.rawValue)/\(period.identifier)/\(position.topic)/\(position.unit.map(String.init) ?? "-")/\(position.group.map(String.init) ?? "-")"
+        })
         let withheld = Publisher.Withheld(
-            primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks, unprotected: plan.unprotected
+            primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks, unprotected: plan.unprotected,
+            exposed: exposed
         )
         PeriodCubes.lastPlan.withLock { $0 = (digest, withheld, masks) }
         return (withheld, masks)

@@ -13,18 +13,19 @@ extension Publisher {
     /// as a week without responses for that chart, so that no figure of `alerts.json` (expected
     /// shares, scores, whether an alarm is open) rests on a withheld count. A figure of an alarm
     /// (its share and score) is also left out when any week it covers has that total withheld.
-    /// `weekMasks` says what the published weekly summaries withhold; weeks without a mask (when
-    /// weeks are not published) are planned alone.
+    /// `weekMasks` says what the published weekly summaries withhold (a week without responses
+    /// has none). Without weekly summaries (nil: `week` is not in `publish.periods`) there are no
+    /// charts: they would read figures no file publishes.
     static func alerts(
         cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String,
-        weekMasks: [Period: ProtectionMask] = [:]
+        weekMasks: [Period: ProtectionMask]?
     ) -> AlertsDocument {
         var document = AlertsDocument(
             generatedAt: generatedAt, week: nil, charts: 0, expectedFalseAlarmsPerWeek: 0,
             oddsRatio: settings.oddsRatio, targetRunLengthWeeks: settings.targetRunLength, alerts: []
         )
         let withData = cubes.periods(.week)
-        guard let latest = withData.last, let first = withData.first else { return document }
+        guard let weekMasks, let latest = withData.last, let first = withData.first else { return document }
         document.week = latest.identifier
         // The weeks the charts can use, oldest first: no earlier than the first week with data.
         var weeks: [Period] = []

@@ -64,7 +64,7 @@ extension Publisher {
     }
 
     /// The changes to released spans that the publication holds back, with the released periods
-    /// of `kinds` they belong to.
+    /// of `kinds` they belong to (periods not published yet will show them when they are).
     static func heldChanges(_ cubes: PeriodCubes, kinds: [PeriodKind]) -> HeldChanges {
         var result = HeldChanges()
         var periods = Set<Period>()
@@ -74,7 +74,7 @@ extension Publisher {
                 if l > r { result.added += l - r } else { result.removed += r - l }
             }
             let date = LocalDate(dayNumber: day)
-            for kind in kinds { periods.insert(Period.containing(date, kind: kind)) }
+            for kind in kinds where cubes.isReleased(Period.containing(date, kind: kind)) { periods.insert(Period.containing(date, kind: kind)) }
         }
         result.periods = periods.sorted().map { "\($0.kind.rawValue)/\($0.identifier)" }
         return result
@@ -91,10 +91,13 @@ extension Publisher {
             if !cubes.isPublishable(period) { withdrawn.append(period) }
         }
         guard !withdrawn.isEmpty else { return [] }
-        try store.forgetPublications(withdrawn)
+        // Files first, then the records: a publication stopped in between finds the records and
+        // removes what is left.
         for period in withdrawn {
-            try? FileManager.default.removeItem(atPath: "\(directory)/\(period.kind.rawValue)/\(period.identifier)")
+            let folder = "\(directory)/\(period.kind.rawValue)/\(period.identifier)"
+            if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
         }
+        try store.forgetPublications(withdrawn)
         return withdrawn.map { "\($0.kind.rawValue)/\($0.identifier)" }
     }
 }

@@ -62,6 +62,9 @@ public struct Publisher: Sendable {
         /// Primaries left unprotected because a released table already publishes what protecting
         /// them would need (only after `minimum_cell_size` was raised).
         public var unprotected = 0
+        /// Small positions released periods publish (only after `minimum_cell_size` was raised),
+        /// as `kind/period/topic/unit/group` (`-`: all).
+        public var exposed: Set<String> = []
     }
 
     public var store: SurveyStore
@@ -153,7 +156,10 @@ public struct Publisher: Sendable {
         if !passing.isEmpty {
             let trial = view.showingHeld(passing)
             let plan = trial.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
-            if plan.plan.unprotected == 0 {
+            // A late change must leave nothing unprotected, and expose no small position the
+            // released files did not already show (after a raised minimum they show some).
+            let exposedBefore = plan.plan.exposed.isEmpty ? [] : view.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed).plan.exposed
+            if plan.plan.unprotected == 0, plan.plan.exposed.isSubset(of: exposedBefore) {
                 (cubes, withheld, masks) = (trial, plan.plan, plan.masks)
                 shownLate = passing
             } else {
@@ -166,9 +172,10 @@ public struct Publisher: Sendable {
         report.withheld = withheld
         report.held = Publisher.heldChanges(cubes, kinds: self.kinds)
         report.lateReleased = shownLate.count
-        if withheld.unprotected > 0 {
+        if withheld.unprotected > 0 || !withheld.exposed.isEmpty {
             logger.error("small groups unprotected", metadata: [
-                "unprotected": "\(withheld.unprotected)", "reason": "periods released under a smaller minimum_cell_size show them",
+                "unprotected": "\(withheld.unprotected)", "exposed": "\(withheld.exposed.count)",
+                "reason": "periods released under a smaller minimum_cell_size show them or what protects them",
             ])
         }
         // What this publication releases for good is recorded before any file is written: one
@@ -244,7 +251,7 @@ public struct Publisher: Sendable {
             let start = clock.now
             let document = Publisher.alerts(
                 cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
-                weekMasks: self.kinds.contains(.week) ? masks : [:]
+                weekMasks: self.kinds.contains(.week) ? masks : nil
             )
             alerts.append((try document.json(), "\(directory)/alerts.json"))
             alertsUpdate = (publishedAlerts(), document)

@@ -89,6 +89,7 @@ public final class PublisherService: Service, Sendable {
                 "withheld_small": "\(report.withheld.primary)", "withheld_protecting": "\(report.withheld.complementary)",
                 "fallbacks": "\(report.withheld.fallbacks)", "periods_released": "\(report.released.count)",
                 "late_spans_released": "\(report.lateReleased)", "held_added": "\(report.held.added)", "held_removed": "\(report.held.removed)",
+                "periods_withdrawn": "\(report.withdrawn.count)",
             ])
             for event in report.roundEvents { log(event) }
             return true

@@ -144,9 +144,12 @@ public struct LinkedProtection: Sendable {
     /// Those primaries: table, topic, unit (nil: province), group (nil: all groups).
     public private(set) var fallbackPrimaries: [(table: Int, topic: Int, unit: Int?, group: Int?)] = []
     /// Primaries left unprotected because protecting them would withhold a position a fixed table
-    /// already publishes (or because they are such a position): 0 unless the minimum was raised
-    /// after tables were released, or a change to released tables is being tried.
+    /// already publishes: 0 unless the minimum was raised after tables were released, or a change
+    /// to released tables is being tried.
     public private(set) var unprotected = 0
+    /// Small positions a fixed table publishes (released under a smaller minimum, or made small
+    /// by a change being tried): table, topic, unit (nil: province), group (nil: all groups).
+    public private(set) var exposed: [(table: Int, topic: Int, unit: Int?, group: Int?)] = []
     /// Per table, the mask it must keep (a released table: withholds exactly this), or nil.
     public let fixed: [ProtectionMask?]
 
@@ -179,9 +182,15 @@ public struct LinkedProtection: Sendable {
         sentiments = first?.sentiments.count ?? 0
         let blank = ProtectionMask(topics: first?.topics.count ?? 0, units: first?.units.count ?? 0, groups: first?.groups.count ?? 0)
         // A fixed mask of other dimensions cannot be kept: such a table is treated as fixed with
-        // everything published.
+        // everything withheld (never publishing what it may have withheld).
+        var everything = blank
+        for t in 0..<everything.topics {
+            for r in 0...everything.units {
+                for c in 0...everything.groups { everything.withhold(topic: t, unit: r == everything.units ? nil : r, group: c == everything.groups ? nil : c) }
+            }
+        }
         self.fixed = tables.indices.map { i in
-            fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : blank } : nil
+            fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : everything } : nil
         }
         masks = self.fixed.map { $0 ?? blank }
         guard units > 0, topics > 0, groups > 0, sentiments > 0,
@@ -263,8 +272,8 @@ public struct LinkedProtection: Sendable {
                             guard n > 0, n < minimum else { continue }
                             let unit = r == units ? nil : r, group = c == groups ? nil : c
                             if fixed[table] != nil, !masks[table].isWithheld(topic: t, unit: unit, group: group) {
-                                // Published already (under a smaller minimum): nothing to protect.
-                                unprotected += 1
+                                // Published already: nothing to protect.
+                                exposed.append((table, t, unit, group))
                                 continue
                             }
                             masks[table].withhold(topic: t, unit: unit, group: group)

@@ -68,15 +68,27 @@ extension PublicationSnapshot {
     public func releasedState() throws(StoreError) -> ReleasedState {
         do {
             var state = ReleasedState()
+            // A row that does not parse stops the publication: skipping it would publish a released
+            // period afresh, or a position it withholds.
+            func period(_ row: Row) throws(StoreError) -> Period {
+                let kind: String? = row["kind"], identifier: String? = row["period"]
+                guard let kind, let identifier, let parsed = Period(identifier: identifier), parsed.kind.rawValue == kind else {
+                    throw StoreError(.internalError, "a released period is damaged: \(kind ?? "?")/\(identifier ?? "?")")
+                }
+                return parsed
+            }
             for row in try Row.fetchAll(db, sql: "SELECT kind, period FROM released_periods") {
-                guard let kind = PeriodKind(rawValue: row["kind"]), let period = Period(identifier: row["period"]), period.kind == kind else { continue }
-                state.periods.insert(period)
+                state.periods.insert(try period(row))
             }
             for row in try Row.fetchAll(db, sql: "SELECT kind, period, topic_id, unit_id, group_id FROM released_withheld") {
-                guard let kind = PeriodKind(rawValue: row["kind"]), let period = Period(identifier: row["period"]), period.kind == kind else { continue }
-                state.withheld[period, default: []].append(ReleasedPosition(topicID: row["topic_id"], unitID: row["unit_id"], groupID: row["group_id"]))
+                let released = try period(row)
+                let topic: Int64? = row["topic_id"], unit: Int64? = row["unit_id"], group: Int64? = row["group_id"]
+                guard let topic, let unit, let group else { throw StoreError(.internalError, "a withheld position of \(released) is damaged") }
+                state.withheld[released, default: []].append(ReleasedPosition(topicID: topic, unitID: unit, groupID: group))
             }
             return state
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw SurveyStore.classify(error, "cannot read the released periods")
         }
@@ -88,17 +100,25 @@ extension PublicationSnapshot {
         do {
             let rows = try Row.fetchCursor(db, sql: "SELECT span_start, counts FROM released_spans")
             while let row = try rows.next() {
-                let span: Int = row[0]
-                let blob: Data = row[1]
-                guard blob.count % ReleasedTally.encodedSize == 0 else { throw StoreError(.internalError, "released span \(span) is damaged (\(blob.count) bytes)") }
+                let span: Int? = row[0], blob: Data? = row[1]
+                guard let span, let blob, blob.count % ReleasedTally.encodedSize == 0 else {
+                    throw StoreError(.internalError, "a released span is damaged (span \(row[0] as Int? ?? 0), \((row[1] as Data?)?.count ?? 0) bytes)")
+                }
+                var damaged = false
                 blob.withUnsafeBytes { raw in
                     var offset = 0
                     while offset + ReleasedTally.encodedSize <= raw.count {
                         func field(_ i: Int) -> Int32 { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: Int32.self)) }
-                        body(Int64(field(0)), span, Int64(field(1)), Int64(field(2)), Int64(field(3)), Int(field(4)), Int(field(5)))
+                        let count = Int(field(4)), floor = Int(field(5))
+                        guard count > 0, (0...count).contains(floor) else {
+                            damaged = true
+                            return
+                        }
+                        body(Int64(field(0)), span, Int64(field(1)), Int64(field(2)), Int64(field(3)), count, floor)
                         offset += ReleasedTally.encodedSize
                     }
                 }
+                if damaged { throw StoreError(.internalError, "released span \(span) is damaged (a count below 1 or a floor outside 0…count)") }
             }
         } catch let error as StoreError {
             throw error

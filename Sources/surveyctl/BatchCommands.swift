@@ -145,6 +145,9 @@ struct BatchCommand: AsyncParsableCommand {
         publisher.timeZone = configuration.timeZone
         let report = try publisher.publish()
         print("republished \(report.written.count) periods: \(report.written.joined(separator: ", "))")
+        if !report.held.isEmpty {
+            print("held back: \(report.held.added) late responses, \(report.held.removed) retracted, for \(report.held.periods.joined(separator: ", ")): publishing them would show a group below the minimum (docs/SUMMARIES.md, \"Revisions\")")
+        }
     }
 }
 

@@ -17,6 +17,8 @@ struct PublishCommand: AsyncParsableCommand {
     var wait: Int = 60
     @Option(name: .customLong("as-of"), help: "Publish as if today were this provincial day (YYYY-MM-DD): which periods have ended follows from it (for replays and tests).")
     var asOf: String?
+    @Flag(help: "Allow --as-of after today: periods that have not ended are then released for good, and responses that arrive later for them are held back.")
+    var allowFuture = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -33,13 +35,20 @@ struct PublishCommand: AsyncParsableCommand {
         var now = Date()
         if let asOf {
             guard let day = LocalDate(iso: asOf) else { throw ValidationError("--as-of: expected a day as YYYY-MM-DD, got '\(asOf)'") }
+            let today = LocalDate(instant: Date(), in: configuration.timeZone)
+            guard day <= today || allowFuture else {
+                throw ValidationError("--as-of \(asOf) is after today (\(today)): it would release periods that have not ended, and hold back what arrives for them later; add --allow-future to do it anyway")
+            }
             // Noon of that day in the provincial zone.
             now = Date(timeIntervalSince1970: Double(day.dayNumber) * 86_400 + 43_200 - Double(configuration.timeZone.secondsFromGMT()))
         }
         do {
             let report = try publisher.publish(now: now, lockTimeout: .seconds(max(0, wait)))
-            try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: "\(report.written.count) periods written to \(directory)")
-            AuditJournal.announce(.publishForced, details: "\(report.written.count) periods written")
+            var details = "\(report.written.count) periods written to \(directory)"
+            if let asOf { details += ", as of \(asOf)" }
+            if !report.released.isEmpty { details += ", released: \(report.released.joined(separator: " "))" }
+            try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: details)
+            AuditJournal.announce(.publishForced, details: details)
             if json {
                 struct Held: Encodable { var added: Int; var removed: Int; var periods: [String] }
                 struct Output: Encodable {
@@ -56,7 +65,7 @@ struct PublishCommand: AsyncParsableCommand {
                 print("withdrawn until they end (published while open): \(report.withdrawn.joined(separator: ", "))")
             }
             if !report.held.isEmpty {
-                print("held back: \(report.held.added) late responses, \(report.held.removed) retracted, for \(report.held.periods.joined(separator: ", ")): publishing them would show a group below the minimum")
+                print("held back: \(report.held.added) late responses, \(report.held.removed) retracted, for \(report.held.periods.joined(separator: ", ")): publishing them would show a group below the minimum (docs/SUMMARIES.md, \"Revisions\")")
             }
         } catch {
             throw fail(error)

@@ -32,6 +32,14 @@ let minimalConfiguration = """
         #expect(config.catalog.sentiments.map(\.polarity) == [.positive, .neutral, .negative])
         #expect(config.catalog.topic("COVID")?.activeTo == LocalDate(iso: "2023-12-31"))
         #expect(config.limits.maxLineBytes == 1024)
+        #expect(config.release == .closed(graceDays: 2))
+    }
+
+    @Test func releasePolicyIsRead() throws {
+        #expect(try Configuration.parse(minimal, file: "t.conf").release == .closed(graceDays: 2))
+        #expect(try Configuration.parse(minimal + "\npublish:\n  release: open\n", file: "t.conf").release == .open)
+        #expect(try Configuration.parse(minimal + "\npublish:\n  grace_days: 0\n", file: "t.conf").release == .closed(graceDays: 0))
+        #expect(try Configuration.parse(minimal + "\npublish:\n  release: closed\n  grace_days: 7\n", file: "t.conf").release == .closed(graceDays: 7))
     }
 
     @Test func defaultsApplyToOmittedKeys() throws {
@@ -70,6 +78,9 @@ let minimalConfiguration = """
         BadCase(name: "polarity out of range", text: "sentiments:\n  - { code: DT, label: A, polarity: 2 }\n", key: "sentiments[0].polarity", line: 2, reason: "between -1 and 1"),
         BadCase(name: "bad listen address", text: "listen: [\"localhost\"]\n", key: "listen[0]", line: 1, reason: "HOST:PORT"),
         BadCase(name: "bad period", text: "publish: { periods: [fortnight] }\n", key: "publish.periods[0]", line: 1, reason: "week, month"),
+        BadCase(name: "unknown release policy", text: "publish: { release: later }\n", key: "publish.release", line: 1, reason: "closed or open"),
+        BadCase(name: "grace days with open release", text: "publish:\n  release: open\n  grace_days: 3\n", key: "publish.grace_days", line: 3, reason: "only with release: closed"),
+        BadCase(name: "grace days out of range", text: "publish: { grace_days: 61 }\n", key: "publish.grace_days", line: 1, reason: "0"),
         BadCase(name: "limit out of range", text: "limits: { max_line_bytes: 5 }\n", key: "limits.max_line_bytes", line: 1, reason: "between 128"),
         BadCase(name: "early drop past the unauthenticated cap", text: "limits:\n  max_unauthenticated: 10\n  early_drop_start: 11\n", key: "limits.early_drop_start", line: 3, reason: "at most limits.max_unauthenticated (10)"),
         BadCase(name: "early drop percent out of range", text: "limits: { early_drop_percent: 101 }\n", key: "limits.early_drop_percent", line: 1, reason: "between 0"),

@@ -50,7 +50,9 @@ import Testing
         GraceCase(grace: 0, today: "2026-11-09", written: ["week/2026-W45"]),
         GraceCase(grace: 2, today: "2026-11-10", written: []),
         GraceCase(grace: 2, today: "2026-11-11", written: ["week/2026-W45"]),
-        GraceCase(grace: 0, today: "2026-12-01", written: ["week/2026-W45", "week/2026-W46", "month/2026-11"]),
+        // November ends on Monday 30: it waits for week 49 (30 November – 6 December).
+        GraceCase(grace: 0, today: "2026-12-01", written: ["week/2026-W45", "week/2026-W46"]),
+        GraceCase(grace: 0, today: "2026-12-07", written: ["week/2026-W45", "week/2026-W46", "month/2026-11"]),
     ])
     func aPeriodIsPublishedOnceItHasEnded(_ test: GraceCase) async throws {
         let fixture = try PublishFixture()
@@ -81,7 +83,7 @@ import Testing
         let held = try Self.publisher(fixture).publish(now: Self.noon("2026-11-10"))
         #expect(!held.written.contains("week/2026-W45"))
         #expect(held.held.added == 3 && held.held.removed == 0)
-        #expect(Set(held.held.periods) == ["month/2026-11", "week/2026-W45"])
+        #expect(held.held.periods == ["week/2026-W45"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
         let note = try #require(Self.index(fixture)["held_back"] as? [String: Any])
         #expect(note["added"] as? Int == 3)
@@ -141,7 +143,7 @@ import Testing
             try await fixture.ingest("w\(index)-1", unit: 0, date: day, positive: 4 + index, negative: index)
             try await fixture.ingest("w\(index)-2", unit: 1, date: day, positive: 1 + index, negative: 2)
         }
-        let later = try Self.publisher(fixture).publish(now: Self.noon("2026-12-01"))
+        let later = try Self.publisher(fixture).publish(now: Self.noon("2026-12-07"))
         #expect(Set(later.written) == ["week/2026-W46", "week/2026-W47", "week/2026-W48", "month/2026-11"])
         #expect(try fixture.summary("week/2026-W45") == week)
 
@@ -150,7 +152,7 @@ import Testing
         let month = try fixture.summary("month/2026-11")
         try FileManager.default.removeItem(atPath: "\(fixture.summaries)/week/2026-W47")
         try await fixture.ingest("late", unit: 1, date: "2026-11-18", positive: 1, negative: 0)
-        let again = try Self.publisher(fixture).publish(now: Self.noon("2026-12-02"))
+        let again = try Self.publisher(fixture).publish(now: Self.noon("2026-12-08"))
         #expect(again.written == ["week/2026-W47"])
         #expect(try fixture.summary("week/2026-W47").topics == w47.topics)
         #expect(try fixture.summary("month/2026-11") == month)
@@ -184,8 +186,14 @@ import Testing
         var stricter = Self.publisher(fixture)
         stricter.minimumCellSize = 7
         let report = try stricter.publish(now: Self.noon("2026-11-10"))
-        #expect(report.withheld.unprotected > 0)
+        #expect(!report.withheld.exposed.isEmpty)
         #expect(try fixture.summary("week/2026-W45").topics == week.topics)
+        // Late responses can still be shown: 7 more for U1, none of them a small group.
+        try await fixture.ingest("late", unit: 0, date: "2026-11-05", positive: 7, negative: 0)
+        let late = try stricter.publish(now: Self.noon("2026-11-11"))
+        #expect(late.written.contains("week/2026-W45"))
+        #expect(late.held.isEmpty)
+        #expect(try fixture.summary("week/2026-W45").revision == 3)
     }
 
     /// Weeks released and then dropped from `publish.periods` stay in the plan: their files are
@@ -196,13 +204,46 @@ import Testing
         try await fixture.ingest("b", unit: 1, date: "2026-11-04", positive: 9, negative: 3)
         try await fixture.ingest("c", unit: 0, date: "2026-11-10", positive: 7, negative: 3)
         try await fixture.ingest("d", unit: 1, date: "2026-11-11", positive: 8, negative: 4)
-        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-09"))
+        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-16"))
         #expect(try fixture.summary("week/2026-W45").topics.first?.units.first { $0.unit == "U1" }?.total.suppressed == true)
+        let week46Shown = try fixture.summary("week/2026-W46").topics.first?.units.first { $0.unit == "U1" }?.total.suppressed == false
         var months = Self.publisher(fixture)
         months.kinds = [.month]
-        let report = try months.publish(now: Self.noon("2026-12-01"))
+        let report = try months.publish(now: Self.noon("2026-12-07"))
         #expect(report.written == ["month/2026-11"])
-        // The month holds no small group (U1 13, U2 24); the small one is week 45's, still planned.
+        // The month holds no small group (U1 13, U2 24): the small one is week 45's, still planned.
         #expect(report.withheld.primary >= 1)
+        // The month's U1 total minus week 46's must not give week 45's 3.
+        let monthShown = try fixture.summary("month/2026-11").topics.first?.units.first { $0.unit == "U1" }?.total.suppressed == false
+        #expect(!(monthShown && week46Shown))
+    }
+
+    /// A clock set back takes nothing back: released periods stay published and unchanged.
+    @Test func aClockSetBackWithdrawsNothingReleased() async throws {
+        let fixture = try PublishFixture()
+        try await fixture.ingest("a", unit: 0, date: "2026-11-03", positive: 8, negative: 4)
+        try await fixture.ingest("b", unit: 1, date: "2026-11-10", positive: 9, negative: 1)
+        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-16"))
+        let earlier = try Self.publisher(fixture).publish(now: Self.noon("2026-11-05"))
+        #expect(earlier.withdrawn.isEmpty && earlier.written.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: "\(fixture.summaries)/week/2026-W46/summary.json"))
+    }
+
+    /// A damaged released span stops the publication with an error (never a trap) and leaves the
+    /// files as they were.
+    @Test func aDamagedReleasedSpanStopsThePublication() async throws {
+        let fixture = try PublishFixture()
+        try await fixture.ingest("a", unit: 0, date: "2026-11-03", positive: 8, negative: 4)
+        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-09"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/week/2026-W45/summary.json"))
+        for damage in ["x'0102'", "zeroblob(24)"] {
+            try await fixture.store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+                try db.execute(sql: "UPDATE released_spans SET counts = \(damage)")
+                try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+            }
+            #expect(throws: (any Error).self, "\(damage)") { try Self.publisher(fixture).publish(now: Self.noon("2026-11-10")) }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/week/2026-W45/summary.json")) == before)
     }
 }

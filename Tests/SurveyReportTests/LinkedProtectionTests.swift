@@ -285,19 +285,20 @@ import TestSupport
         let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: fixed)
         for index in tables.indices { #expect(plan.masks[index] == fixed[index]) }
         #expect(plan.unprotected > 0)
-        // A small position a fixed table publishes is counted too.
+        // A small position a fixed table publishes is listed as exposed.
         let open = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: tables.map { _ in ProtectionMask(topics: 2, units: 1, groups: 3) })
-        #expect(open.unprotected >= tables.count)
+        #expect(open.exposed.count >= tables.count)
         #expect(open.masks.allSatisfy { $0.count == 0 })
     }
 
-    /// A fixed mask of other dimensions (a unit added since) cannot be kept: the table is fixed
-    /// with everything published, never reshaped.
-    @Test func aFixedMaskOfOtherDimensionsPublishesNothingNew() throws {
+    /// A fixed mask of other dimensions cannot be kept: the table is fixed with everything
+    /// withheld (failing closed), never reshaped.
+    @Test func aFixedMaskOfOtherDimensionsWithholdsEverything() throws {
         let data = Self.background(weeks: ["2026-11-10"])
         let (tables, spans) = Self.tables(data)
         let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5, fixed: tables.map { _ in ProtectionMask(topics: 1, units: 1, groups: 1) })
-        #expect(plan.masks.allSatisfy { $0.count == 0 })
+        let positions = Self.topics.count * (Self.units.count + 1) * (Self.groups.count + 1)
+        #expect(plan.masks.allSatisfy { $0.count == positions })
         #expect(plan.unprotected == 0)
     }
 }

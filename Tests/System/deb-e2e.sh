@@ -16,7 +16,7 @@ lintian --fail-on error "$payload/surveyd_0.1.0_amd64.deb" > "$payload/lintian.t
     || { cat "$payload/lintian.txt" >&2; echo "deb-e2e: lintian reported errors" >&2; exit 1; }
 echo "deb-e2e: lintian: $(grep -c '^E:' "$payload/lintian.txt" || true) errors, $(grep -c '^W:' "$payload/lintian.txt" || true) warnings"
 # FoundationXML (the .xlsx reader) loads libxml2: the package must depend on it.
-dpkg-deb -f "$payload/surveyd_0.1.0_amd64.deb" Depends | grep -q "libxml2" \
+dpkg-deb -f "$payload/surveyd_0.1.0_amd64.deb" Depends | grep "libxml2" > /dev/null \
     || { echo "deb-e2e: Depends lacks libxml2: $(dpkg-deb -f "$payload/surveyd_0.1.0_amd64.deb" Depends)" >&2; exit 1; }
 # A database of schema version 3 (migrations 0001–0003 only), with one batch.
 python3 - "$payload/old.sqlite" migrations <<'PY'

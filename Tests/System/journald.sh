@@ -51,7 +51,7 @@ for _ in 1 2 3 4 5; do printf '%s,DAIHOI,ND,DONGTINH\n' "$(TZ=Asia/Ho_Chi_Minh d
 SURVEYD_TOKEN=$token "$bin/surveyctl" submit "$work/round.csv" --server 127.0.0.1:7411 --collaborator "$id"
 kill -HUP "$daemon"
 for _ in $(seq 200); do
-    journalctl -D /run/log/journal -o cat MESSAGE_ID=7b90482c57a44ed6b9a4ad660e781082 2>/dev/null | grep -q . && break
+    journalctl -D /run/log/journal -o cat MESSAGE_ID=7b90482c57a44ed6b9a4ad660e781082 2>/dev/null | grep . > /dev/null && break
     sleep 0.05
 done
 kill -TERM "$daemon"

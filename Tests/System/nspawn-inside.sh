@@ -44,8 +44,9 @@ systemctl start surveyd-backup.service || { journalctl -u surveyd-backup --no-pa
 backup=$(ls /var/lib/surveyd/backups/surveyd-*.sqlite 2>/dev/null | head -1)
 [[ -n "$backup" ]] || fail "no backup file"
 [[ "$(stat -c %U:%a "$backup")" == "surveyd:640" ]] || fail "backup owner/mode: $(stat -c %U:%a "$backup")"
-runuser -u surveyd -- surveyctl audit | grep -q "backup_made" || fail "no audit row for the backup"
-systemctl list-unit-files surveyd-backup.timer | grep -q surveyd-backup.timer || fail "timer not installed"
+# (grep reads everything: with pipefail, `grep -q` leaving early can fail the writer with SIGPIPE.)
+runuser -u surveyd -- surveyctl audit | grep "backup_made" > /dev/null || fail "no audit row for the backup"
+systemctl list-unit-files surveyd-backup.timer | grep surveyd-backup.timer > /dev/null || fail "timer not installed"
 
 step "reload"
 systemctl reload surveyd.service || fail "reload"
