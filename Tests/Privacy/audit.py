@@ -139,46 +139,59 @@ def submit(port, collaborators, responses, tag):
                     raise Failure(f"batch of {unit} refused: {reply}")
 
 
-def publish(bin_dir, units, topics, responses):
-    """Runs surveyd, submits `responses` [(date, unit, topic, group, sentiment)], publishes with
-    surveyctl, and returns the summaries folder (inside a temporary folder kept by the caller)."""
-    work = tempfile.mkdtemp(prefix="surveyd-privacy-")
-    state = os.path.join(work, "state")
-    port = free_port()
-    config = os.path.join(work, "surveyd.conf")
-    with open(config, "w", encoding="utf-8") as file:
-        file.write(config_text(units, topics, port, release="open"))
+class Instance:
+    """A surveyd on a free port with a temporary folder and one collaborator per unit; stopped by
+    `stop()`. `surveyctl(...)` runs surveyctl on its configuration and state."""
 
-    def surveyctl(*arguments):
-        result = subprocess.run([os.path.join(bin_dir, "surveyctl"), *arguments, "--config", config, "--state-dir", state],
+    def __init__(self, bin_dir, units, topics, prefix, release, grace_days=None):
+        self.bin_dir = bin_dir
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        self.state = os.path.join(self.work, "state")
+        self.port = free_port()
+        self.config = os.path.join(self.work, "surveyd.conf")
+        with open(self.config, "w", encoding="utf-8") as file:
+            file.write(config_text(units, topics, self.port, release=release, grace_days=grace_days))
+        self.collaborators = {}
+        for unit in units:
+            added = json.loads(self.surveyctl("collaborator", "add", "--unit", unit, "--name", f"Cộng tác viên {unit}", "--json"))
+            self.collaborators[unit] = (added["collaborator"]["id"], added["token"])
+        self.log_path = os.path.join(self.work, "surveyd.log")
+        with open(self.log_path, "w") as log:
+            self.daemon = subprocess.Popen(DIE_WITH_PARENT + [os.path.join(bin_dir, "surveyd"), "--config", self.config, "--state-dir", self.state,
+                                                              "--log-target", "stderr"], stdout=log, stderr=log, cwd="/")
+        deadline = time.monotonic() + 60
+        while True:
+            with open(self.log_path, encoding="utf-8", errors="replace") as file:
+                if "] ready" in file.read():
+                    break
+            if self.daemon.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise Failure(f"surveyd did not become ready; its log: {self.log_path}")
+            time.sleep(0.05)
+
+    def surveyctl(self, *arguments):
+        result = subprocess.run([os.path.join(self.bin_dir, "surveyctl"), *arguments, "--config", self.config, "--state-dir", self.state],
                                 capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise Failure(f"surveyctl {' '.join(arguments)} failed ({result.returncode}): {result.stderr}{result.stdout}")
         return result.stdout
 
-    collaborators = {}
-    for unit in units:
-        added = json.loads(surveyctl("collaborator", "add", "--unit", unit, "--name", f"Cộng tác viên {unit}", "--json"))
-        collaborators[unit] = (added["collaborator"]["id"], added["token"])
-    log_path = os.path.join(work, "surveyd.log")
-    with open(log_path, "w") as log:
-        daemon = subprocess.Popen(DIE_WITH_PARENT + [os.path.join(bin_dir, "surveyd"), "--config", config, "--state-dir", state, "--log-target", "stderr"],
-                                  stdout=log, stderr=log, cwd="/")
+    def stop(self):
+        if self.daemon.poll() is None:
+            self.daemon.terminate()
+        self.daemon.wait(timeout=60)
+
+
+def publish(bin_dir, units, topics, responses):
+    """Runs surveyd, submits `responses` [(date, unit, topic, group, sentiment)], publishes with
+    surveyctl, and returns the summaries folder (inside a temporary folder kept by the caller)."""
+    instance = Instance(bin_dir, units, topics, "surveyd-privacy-", release="open")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with open(log_path, encoding="utf-8", errors="replace") as file:
-                if "] ready" in file.read():
-                    break
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                raise Failure(f"surveyd did not become ready; its log: {log_path}")
-            time.sleep(0.05)
-        submit(port, collaborators, responses, "audit")
+        submit(instance.port, instance.collaborators, responses, "audit")
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
-    surveyctl("publish")
-    return work, os.path.join(state, "summaries")
+        instance.stop()
+    instance.surveyctl("publish")
+    return instance.work, os.path.join(instance.state, "summaries")
 
 
 def read_summaries(folder):
@@ -479,42 +492,14 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     revisions_started = time.monotonic()
     rng = random.Random(f"revisions-{seed}")
     units, topics, responses, start, steps, late = revisions_case(rng)
-    work = tempfile.mkdtemp(prefix="surveyd-revisions-")
-    state = os.path.join(work, "state")
-    port = free_port()
-    config = os.path.join(work, "surveyd.conf")
-    with open(config, "w", encoding="utf-8") as file:
-        file.write(config_text(units, topics, port, release=release, grace_days=0 if closed else None))
-
-    def surveyctl(*arguments):
-        result = subprocess.run([os.path.join(bin_dir, "surveyctl"), *arguments, "--config", config, "--state-dir", state],
-                                capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            raise Failure(f"surveyctl {' '.join(arguments)} failed ({result.returncode}): {result.stderr}{result.stdout}")
-        return result.stdout
-
-    collaborators = {}
-    for unit in units:
-        added = json.loads(surveyctl("collaborator", "add", "--unit", unit, "--name", f"Cộng tác viên {unit}", "--json"))
-        collaborators[unit] = (added["collaborator"]["id"], added["token"])
-    log_path = os.path.join(work, "surveyd.log")
     versions = []  # (as_of, files, index, truth dict, released periods)
-    with open(log_path, "w") as log:
-        daemon = subprocess.Popen(DIE_WITH_PARENT + [os.path.join(bin_dir, "surveyd"), "--config", config, "--state-dir", state, "--log-target", "stderr"],
-                                  stdout=log, stderr=log, cwd="/")
+    instance = Instance(bin_dir, units, topics, "surveyd-revisions-", release=release, grace_days=0 if closed else None)
+    work, state, log_path, daemon, surveyctl = instance.work, instance.state, instance.log_path, instance.daemon, instance.surveyctl
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with open(log_path, encoding="utf-8", errors="replace") as file:
-                if "] ready" in file.read():
-                    break
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                raise Failure(f"revisions: surveyd did not become ready; its log: {log_path}")
-            time.sleep(0.05)
         for step in range(steps):
             arriving = [r for r in responses if r[5] == step]
             if arriving:
-                submit(port, collaborators, arriving, f"step{step}")
+                submit(instance.port, instance.collaborators, arriving, f"step{step}")
             as_of = start + timedelta(days=7 * (step + 1))
             surveyctl("publish", "--as-of", as_of.isoformat(), "--allow-future")
             if daemon.poll() is not None:
@@ -522,8 +507,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             shutil.copytree(os.path.join(state, "summaries"), os.path.join(work, "versions", str(step)))
             versions.append((as_of, *read_version(state)))
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
+        instance.stop()
 
     # The atoms: unit × topic × group × sentiment × span, for every version.
     K = len(versions)
