@@ -45,7 +45,9 @@ struct PeriodCubes {
     /// Spans shown for the first time by this publication.
     private(set) var newSpans: Set<Int> = []
     /// Database ids in the cubes' order, to store what is released.
-    let ids: (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])
+    let ids: IDs
+    /// The database ids of the cubes' units, topics, groups and sentiments, in the cubes' order.
+    typealias IDs = (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])
 
     init(snapshot: PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind], release: ReleaseInput) throws {
         empty = TallyCube(

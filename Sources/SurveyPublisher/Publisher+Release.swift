@@ -35,7 +35,7 @@ extension Publisher {
     }
 
     /// A mask as database ids (0: all units, all groups).
-    static func positions(_ mask: ProtectionMask, ids: (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])) -> [ReleasedPosition] {
+    static func positions(_ mask: ProtectionMask, ids: PeriodCubes.IDs) -> [ReleasedPosition] {
         var result: [ReleasedPosition] = []
         for (t, topic) in ids.topics.enumerated() {
             for u in 0...ids.units.count {
@@ -51,7 +51,7 @@ extension Publisher {
 
     /// A span's counts (``TallyCube`` layout) as database rows, with the smallest count each atom
     /// showed in any version (`floors`; nil: this is the span's first release).
-    static func tallies(_ counts: [Int], floors: [Int]?, ids: (units: [Int64], topics: [Int64], groups: [Int64], sentiments: [Int64])) -> [ReleasedTally] {
+    static func tallies(_ counts: [Int], floors: [Int]?, ids: PeriodCubes.IDs) -> [ReleasedTally] {
         let (t, g, s) = (ids.topics.count, ids.groups.count, ids.sentiments.count)
         var result: [ReleasedTally] = []
         for (index, count) in counts.enumerated() where count > 0 {
