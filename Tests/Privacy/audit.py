@@ -230,6 +230,42 @@ def positions(summary):
                 yield topic["code"], row["unit"], group["group"], group["cell"]
 
 
+class AtomSpace:
+    """The attacker's unknowns: one count per unit × topic × group × sentiment × tally span, from
+    the span of `first` to that of `last`, numbered topic-major (each topic's atoms contiguous)."""
+
+    def __init__(self, units, topics, first, last):
+        self.span_of, self.span_count = spans_of(first, last)
+        self.U, self.T, self.G, self.S = len(units), len(topics), len(GROUPS), len(SENTIMENTS)
+        self.unit_index = {u: i for i, u in enumerate(units)}
+        self.topic_index = {t: i for i, t in enumerate(topics)}
+        self.size = self.T * self.U * self.G * self.S * self.span_count
+
+    def var(self, t, u, g, s, span):
+        return (((t * self.U + u) * self.G + g) * self.S + s) * self.span_count + span
+
+    def atom(self, day, unit, topic, group, sentiment):
+        """The atom of one response (codes)."""
+        return self.var(self.topic_index[topic], self.unit_index[unit], GROUPS.index(group), SENTIMENTS.index(sentiment), self.span_of[day])
+
+    def atoms(self, topic, unit, group, s, period_spans):
+        """The atoms of a position (unit, group None: all) and sentiment (None: all) over spans."""
+        t = self.topic_index[topic]
+        us = [self.unit_index[unit]] if unit else range(self.U)
+        gs = [GROUPS.index(group)] if group else range(self.G)
+        ss = [s] if s is not None else range(self.S)
+        return [self.var(t, u, g, x, span) for u in us for g in gs for x in ss for span in period_spans]
+
+    def every(self, period_spans):
+        """Every atom of the spans (a period's total of responses)."""
+        return [self.var(t, u, g, s, span) for t in range(self.T) for u in range(self.U) for g in range(self.G)
+                for s in range(self.S) for span in period_spans]
+
+    def spans_in(self, summary):
+        a, b = date.fromisoformat(summary["period"]["start"]), date.fromisoformat(summary["period"]["end"])
+        return sorted({self.span_of[a + timedelta(days=d)] for d in range((b - a).days + 1)})
+
+
 def audit(name, bin_dir, units, topics, responses, started):
     work, folder = publish(bin_dir, units, topics, responses)
     files = read_summaries(folder)
@@ -237,25 +273,13 @@ def audit(name, bin_dir, units, topics, responses, started):
         raise Failure(f"{name}: nothing published")
     first = min(date.fromisoformat(f["period"]["start"]) for f in files)
     last = max(date.fromisoformat(f["period"]["end"]) for f in files)
-    span_of, span_count = spans_of(first, last)
-    U, T, G, S = len(units), len(topics), len(GROUPS), len(SENTIMENTS)
-    unit_index = {u: i for i, u in enumerate(units)}
-    topic_index = {t: i for i, t in enumerate(topics)}
-    variables = T * U * G * S * span_count
-
-    def var(t, u, g, s, span):
-        return (((t * U + u) * G + g) * S + s) * span_count + span
+    space = AtomSpace(units, topics, first, last)
+    U, T, G, S, span_count, var, atoms = space.U, space.T, space.G, space.S, space.span_count, space.var, space.atoms
+    variables = space.size
 
     truth = np.zeros(variables, dtype=np.int64)
     for day, unit, topic, group, sentiment in responses:
-        truth[var(topic_index[topic], unit_index[unit], GROUPS.index(group), SENTIMENTS.index(sentiment), span_of[day])] += 1
-
-    def atoms(t, unit, group, s, period_spans):
-        t = topic_index[t]
-        us = [unit_index[unit]] if unit else range(U)
-        gs = [GROUPS.index(group)] if group else range(G)
-        ss = [s] if s is not None else range(S)
-        return [var(t, u, g, x, span) for u in us for g in gs for x in ss for span in period_spans]
+        truth[space.atom(day, unit, topic, group, sentiment)] += 1
 
     # Equations, each with the topic it is about (None: the period's total over all topics).
     equations = []
@@ -263,9 +287,8 @@ def audit(name, bin_dir, units, topics, responses, started):
     withheld = 0
     coupled = False
     for summary in files:
-        start, end = date.fromisoformat(summary["period"]["start"]), date.fromisoformat(summary["period"]["end"])
-        period_spans = sorted({span_of[start + timedelta(days=d)] for d in range((end - start).days + 1)})
-        every = [var(t, u, g, s, span) for t in range(T) for u in range(U) for g in range(G) for s in range(S) for span in period_spans]
+        period_spans = space.spans_in(summary)
+        every = space.every(period_spans)
         equations.append((None, every, summary["responses"]))
         for topic, unit, group, cell in positions(summary):
             if cell["suppressed"]:
@@ -296,7 +319,7 @@ def audit(name, bin_dir, units, topics, responses, started):
         upper = np.full(variables, np.inf)
         if not coupled:
             upper[:] = 0
-            t = topic_index[topic]
+            t = space.topic_index[topic]
             upper[t * U * G * S * span_count:(t + 1) * U * G * S * span_count] = np.inf
         for row, value in rows:
             if value == 0:
@@ -513,25 +536,10 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     K = len(versions)
     first = min([date.fromisoformat(f["period"]["start"]) for v in versions for f in v[1].values()] + [r[0] for r in responses])
     last = max([date.fromisoformat(f["period"]["end"]) for v in versions for f in v[1].values()] + [r[0] for r in responses])
-    span_of, span_count = spans_of(first, last)
-    U, T, G, S = len(units), len(topics), len(GROUPS), len(SENTIMENTS)
-    unit_index = {u: i for i, u in enumerate(units)}
-    topic_index = {t: i for i, t in enumerate(topics)}
-    n = T * U * G * S * span_count
-
-    def var(t, u, g, s, span):
-        return (((t * U + u) * G + g) * S + s) * span_count + span
-
-    def atoms(t, unit, group, s, period_spans):
-        t = topic_index[t]
-        us = [unit_index[unit]] if unit else range(U)
-        gs = [GROUPS.index(group)] if group else range(G)
-        ss = [s] if s is not None else range(S)
-        return [var(t, u, g, x, span) for u in us for g in gs for x in ss for span in period_spans]
-
-    def spans_in(summary):
-        a, b = date.fromisoformat(summary["period"]["start"]), date.fromisoformat(summary["period"]["end"])
-        return sorted({span_of[a + timedelta(days=d)] for d in range((b - a).days + 1)})
+    space = AtomSpace(units, topics, first, last)
+    U, T, G, S, span_of, span_count = space.U, space.T, space.G, space.S, space.span_of, space.span_count
+    var, atoms, spans_in = space.var, space.atoms, space.spans_in
+    n = space.size
 
     problems_found = []
     truths, submitted = [], []
@@ -540,11 +548,11 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         for (day, u, t, g, s), count in truth.items():
             if day not in span_of or span_of.get(day - timedelta(days=1)) == span_of[day]:
                 raise Failure(f"revisions: version {k}: released_spans span_start {day} is not the first day of a tally span")
-            vector[var(topic_index[t], unit_index[u], GROUPS.index(g), SENTIMENTS.index(s), span_of[day])] += count
+            vector[space.atom(day, u, t, g, s)] += count
         sent = np.zeros(n, dtype=np.int64)
         for day, u, t, g, s, arrival in responses:
             if arrival <= k:
-                sent[var(topic_index[t], unit_index[u], GROUPS.index(g), SENTIMENTS.index(s), span_of[day])] += 1
+                sent[space.atom(day, u, t, g, s)] += 1
         if not closed:
             vector = sent.copy()
         truths.append(vector)
@@ -580,7 +588,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     for k, (as_of, files, index, truth, released) in enumerate(versions):
         for key, summary in files.items():
             period_spans = spans_in(summary)
-            every = [var(t, u, g, s, span) for t in range(T) for u in range(U) for g in range(G) for s in range(S) for span in period_spans]
+            every = space.every(period_spans)
             equations = [(every, summary["responses"])]
             for topic, unit, group, cell in positions(summary):
                 if cell["suppressed"]:
