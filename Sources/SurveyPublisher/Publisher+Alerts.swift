@@ -15,10 +15,12 @@ extension Publisher {
     /// (its share and score) is also left out when any week it covers has that total withheld.
     /// `weekMasks` says what the published weekly summaries withhold (a week without responses
     /// has none). Without weekly summaries (nil: `week` is not in `publish.periods`) there are no
-    /// charts: they would read figures no file publishes.
+    /// charts: they would read figures no file publishes. The charts read each week's current
+    /// version: a revised week is read again, and an alarm whose evidence covers a week in
+    /// `revisedWeeks` says it rests on revised data.
     static func alerts(
         cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String,
-        weekMasks: [Period: ProtectionMask]?
+        weekMasks: [Period: ProtectionMask]?, revisedWeeks: Set<Period> = []
     ) -> AlertsDocument {
         var document = AlertsDocument(
             generatedAt: generatedAt, week: nil, charts: 0, expectedFalseAlarmsPerWeek: 0,
@@ -91,7 +93,8 @@ extension Publisher {
                     since: weeks[alarm.since].identifier, period: latest.identifier,
                     share: hidden || alarm.responses == 0 ? nil : percent(Double(alarm.count) / Double(alarm.responses)),
                     expected: percent(alarm.expected), expectedLow: percent(alarm.expectedRange.low), expectedHigh: percent(alarm.expectedRange.high),
-                    score: hidden ? nil : hundredths(alarm.score), threshold: hundredths(alarm.threshold)
+                    score: hidden ? nil : hundredths(alarm.score), threshold: hundredths(alarm.threshold),
+                    revisedData: weeks[alarm.since...].contains(where: revisedWeeks.contains) ? true : nil
                 ))
             }
         }
@@ -140,6 +143,7 @@ extension Publisher {
             ]
             if let share = alert.share { fields["share_percent"] = "\(share)" }
             if let score = alert.score { fields["score"] = "\(score)" }
+            if alert.revisedData == true { fields["revised_data"] = "true" }
             return fields
         }
         for alert in current.alerts where before[key(alert)] == nil {

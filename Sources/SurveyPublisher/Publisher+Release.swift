@@ -4,36 +4,6 @@ import SurveyReport
 import SurveyStore
 
 extension Publisher {
-    /// The released spans whose held change passes ``RevisionCheck``, in order.
-    func passingHeldSpans(_ view: PeriodCubes) -> [Int] {
-        view.held.keys.sorted().filter { day in
-            guard let live = view.held[day], let shown = view.spanCounts[day] else { return false }
-            return RevisionCheck.firstSmallChange(shown: shown, live: live, shape: view.empty, minimum: minimumCellSize) == nil
-        }
-    }
-
-    /// What the released periods withhold, in the cubes' layout.
-    static func fixedMasks(_ released: ReleasedState, cubes: PeriodCubes) -> [Period: ProtectionMask] {
-        func index(_ ids: [Int64]) -> [Int64: Int] {
-            Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        }
-        let units = index(cubes.ids.units), topics = index(cubes.ids.topics), groups = index(cubes.ids.groups)
-        var result: [Period: ProtectionMask] = [:]
-        for period in released.periods {
-            var mask = cubes.emptyMask
-            for position in released.withheld[period] ?? [] {
-                // A code no longer summarised has no responses: nothing of it is shown.
-                guard let t = topics[position.topicID] else { continue }
-                let u = position.unitID == 0 ? nil : units[position.unitID]
-                let g = position.groupID == 0 ? nil : groups[position.groupID]
-                if (position.unitID != 0 && u == nil) || (position.groupID != 0 && g == nil) { continue }
-                mask.withhold(topic: t, unit: u, group: g)
-            }
-            result[period] = mask
-        }
-        return result
-    }
-
     /// A mask as database ids (0: all units, all groups).
     static func positions(_ mask: ProtectionMask, ids: PeriodCubes.IDs) -> [ReleasedPosition] {
         var result: [ReleasedPosition] = []
@@ -49,34 +19,15 @@ extension Publisher {
         return result
     }
 
-    /// A span's counts (``TallyCube`` layout) as database rows, with the smallest count each atom
-    /// showed in any version (`floors`; nil: this is the span's first release).
-    static func tallies(_ counts: [Int], floors: [Int]?, ids: PeriodCubes.IDs) -> [ReleasedTally] {
+    /// A span's counts (``TallyCube`` layout) as database rows.
+    static func tallies(_ counts: [Int], ids: PeriodCubes.IDs) -> [ReleasedTally] {
         let (t, g, s) = (ids.topics.count, ids.groups.count, ids.sentiments.count)
         var result: [ReleasedTally] = []
         for (index, count) in counts.enumerated() where count > 0 {
             let u = index / (t * g * s), tt = index / (g * s) % t, gg = index / s % g, ss = index % s
             guard u < ids.units.count else { continue }
-            let floor = floors.map { $0.indices.contains(index) ? min($0[index], count) : 0 } ?? count
-            result.append(ReleasedTally(unitID: ids.units[u], topicID: ids.topics[tt], groupID: ids.groups[gg], sentimentID: ids.sentiments[ss], count: count, floor: floor))
+            result.append(ReleasedTally(unitID: ids.units[u], topicID: ids.topics[tt], groupID: ids.groups[gg], sentimentID: ids.sentiments[ss], count: count, floor: count))
         }
-        return result
-    }
-
-    /// The changes to released spans that the publication holds back, with the released periods
-    /// of `kinds` they belong to (periods not published yet will show them when they are).
-    static func heldChanges(_ cubes: PeriodCubes, kinds: [PeriodKind]) -> HeldChanges {
-        var result = HeldChanges()
-        var periods = Set<Period>()
-        for (day, live) in cubes.held {
-            guard let shown = cubes.spanCounts[day] else { continue }
-            for (l, r) in zip(live, shown) {
-                if l > r { result.added += l - r } else { result.removed += r - l }
-            }
-            let date = LocalDate(dayNumber: day)
-            for kind in kinds where cubes.isReleased(Period.containing(date, kind: kind)) { periods.insert(Period.containing(date, kind: kind)) }
-        }
-        result.periods = periods.sorted().map { "\($0.kind.rawValue)/\($0.identifier)" }
         return result
     }
 

@@ -35,10 +35,13 @@ public struct Publisher: Sendable {
         /// certificate protected (their topic withheld around them instead).
         public var protectionTime: Duration = .zero
         public var withheld = Withheld()
-        /// Periods released for good by this publication (``ReleasePolicy/closed(graceDays:)``).
+        /// Periods released for the first time by this publication (``ReleasePolicy/closed(_:)``),
+        /// and released periods it released a new version of (a revision), as `kind/period`.
         public var released: [String] = []
-        /// Late changes to released periods: published by this publication, or held back.
+        public var revised: [String] = []
+        /// Released spans whose late changes this publication shows (in new versions).
         public var lateReleased = 0
+        /// Late changes held back: only those no certificate could protect.
         public var held = HeldChanges()
         /// Periods published while still open (before the closed policy) whose files were removed.
         public var withdrawn: [String] = []
@@ -118,6 +121,24 @@ public struct Publisher: Sendable {
     /// files describe one state of the database, and include every batch committed before the
     /// publication started.
     public func publish(now: Date = Date(), lockTimeout: Duration = .seconds(60)) throws -> Report {
+        // Another publisher of the same database (to another folder) may record its release
+        // between this one's read and write: read again and plan on top of it.
+        for _ in 1..<3 {
+            do {
+                return try publishOnce(now: now, lockTimeout: lockTimeout)
+            } catch is ReleaseTakenError {
+                continue
+            }
+        }
+        return try publishOnce(now: now, lockTimeout: lockTimeout)
+    }
+
+    /// Another publication recorded a release after this one read the database.
+    struct ReleaseTakenError: Error, CustomStringConvertible {
+        var description: String { "another publication recorded a release at the same time; publish again" }
+    }
+
+    private func publishOnce(now: Date, lockTimeout: Duration) throws -> Report {
         var report = Report()
         try AtomicFile.makeDirectory(directory)
         let lock = try PublishLock.acquire(directory: directory, timeout: lockTimeout)
@@ -127,7 +148,7 @@ public struct Publisher: Sendable {
         let readStart = clock.now
         let timestamp = now.utcTimestamp
         let input = ReleaseInput(policy: release, today: LocalDate(instant: now, in: timeZone), kinds: self.kinds)
-        let (view, released, planKinds, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
+        let (view, planKinds, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
             let dimensions = try snapshot.summaryDimensions()
             var input = input
             if input.policy != .open { input.released = try snapshot.releasedState() }
@@ -138,7 +159,7 @@ public struct Publisher: Sendable {
             let kinds = planKinds.contains(.week) ? planKinds : planKinds + [.week]
             return (
                 try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds, release: input),
-                input.released, planKinds,
+                planKinds,
                 try snapshot.publications(),
                 try snapshot.awaitingApproval(),
                 try snapshot.roundInputs()
@@ -146,32 +167,26 @@ public struct Publisher: Sendable {
         }
         report.readTime = clock.now - readStart
         let protectionStart = clock.now
-        let fixed = Publisher.fixedMasks(released, cubes: view)
-        var cubes = view
-        var withheld: Withheld, masks: [Period: ProtectionMask]
-        var shownLate: [Int] = []
-        // Late changes to released spans are published only when comparing the versions shows no
-        // small group, and the released tables' masks still protect every small group.
-        let passing = passingHeldSpans(view)
-        if !passing.isEmpty {
-            let trial = view.showingHeld(passing)
-            let plan = trial.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
-            // A late change must leave nothing unprotected, and expose no small position the
-            // released files did not already show (after a raised minimum they show some).
-            let exposedBefore = plan.plan.exposed.isEmpty ? [] : view.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed).plan.exposed
-            if plan.plan.unprotected == 0, plan.plan.exposed.isSubset(of: exposedBefore) {
-                (cubes, withheld, masks) = (trial, plan.plan, plan.masks)
-                shownLate = passing
-            } else {
-                (withheld, masks) = view.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
-            }
-        } else {
-            (withheld, masks) = view.protection(kinds: planKinds, minimum: minimumCellSize, fixed: fixed)
+        // Every late change is shown in new versions of the periods holding it, protected with
+        // every earlier version; only what no certificate protects is held back (small
+        // retractions first, then the late parts the plan could not protect).
+        var hold = view.smallRetractions(minimum: minimumCellSize)
+        var cubes = view.holding(hold)
+        var protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
+        for _ in 0..<Publisher.holdRounds where !protection.hold.isSubset(of: hold) {
+            hold.formUnion(protection.hold)
+            cubes = view.holding(hold)
+            protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
         }
+        if !protection.hold.isSubset(of: hold) {
+            cubes = view.holding(view.lateGroups)
+            protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
+        }
+        let (withheld, masks) = (protection.withheld, protection.masks)
         report.protectionTime = clock.now - protectionStart
         report.withheld = withheld
-        report.held = Publisher.heldChanges(cubes, kinds: self.kinds)
-        report.lateReleased = shownLate.count
+        let releasedNow = cubes.releasedNow(self.kinds)
+        report.held = cubes.heldChanges(kinds: self.kinds, releasedNow: Set(releasedNow))
         if withheld.unprotected > 0 || !withheld.exposed.isEmpty {
             logger.error("small groups unprotected", metadata: [
                 "unprotected": "\(withheld.unprotected)", "exposed": "\(withheld.exposed.count)",
@@ -181,19 +196,19 @@ public struct Publisher: Sendable {
         // What this publication releases for good is recorded before any file is written: one
         // that stops half-way is completed by the next with the same figures.
         if release != .open {
-            var record = Release(releasedAt: timestamp)
-            for kind in self.kinds {
-                for period in cubes.periods(kind) where !released.periods.contains(period) {
-                    record.periods.append(period)
-                    record.withheld[period] = Publisher.positions(masks[period] ?? cubes.emptyMask, ids: cubes.ids)
-                }
+            let changed = cubes.changedDays
+            var record = Release(seq: cubes.release.released.lastSeq + 1, releasedAt: timestamp)
+            for period in releasedNow {
+                record.periods.append(period)
+                record.withheld[period] = Publisher.positions(masks[period] ?? cubes.emptyMask, ids: cubes.ids)
             }
-            for day in cubes.newSpans.union(shownLate) {
-                let floors = cubes.newSpans.contains(day) ? nil : cubes.capacityCounts[day]
-                record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], floors: floors, ids: cubes.ids)
+            for day in changed {
+                record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], ids: cubes.ids)
             }
-            try store.recordRelease(record)
-            report.released = record.periods.map { "\($0.kind.rawValue)/\($0.identifier)" }
+            guard try store.recordRelease(record) else { throw ReleaseTakenError() }
+            report.released = releasedNow.filter { !cubes.isReleased($0) }.map { "\($0.kind.rawValue)/\($0.identifier)" }
+            report.revised = releasedNow.filter { cubes.isReleased($0) }.map { "\($0.kind.rawValue)/\($0.identifier)" }
+            report.lateReleased = changed.filter { cubes.latestCounts($0) != nil }.count
         }
         var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         report.withdrawn = try withdrawOpenPeriods(records, cubes: cubes)
@@ -251,7 +266,8 @@ public struct Publisher: Sendable {
             let start = clock.now
             let document = Publisher.alerts(
                 cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
-                weekMasks: self.kinds.contains(.week) ? masks : nil
+                weekMasks: self.kinds.contains(.week) ? masks : nil,
+                revisedWeeks: Set(cubes.periods(.week).filter { cubes.isRevised($0, releasedNow: releasedNow) })
             )
             alerts.append((try document.json(), "\(directory)/alerts.json"))
             alertsUpdate = (publishedAlerts(), document)
@@ -270,7 +286,7 @@ public struct Publisher: Sendable {
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
         let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsUpdate?.current ?? publishedAlerts(), rounds: rounds) { baseDigest($0) }
-        try writeIndex(published.values, awaiting: waiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html())
+        try writeIndex(published.values, awaiting: waiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html(), today: input.today)
         return report
     }
 
@@ -317,7 +333,7 @@ public struct Publisher: Sendable {
     /// `index.json` and `index.html`, rewritten only when their content changes.
     func writeIndex(
         _ records: some Sequence<PublicationRecord>, awaiting waiting: (batches: Int, responses: Int), held: HeldChanges = HeldChanges(),
-        rounds: [SummaryIndex.Round] = [], leading: String = ""
+        rounds: [SummaryIndex.Round] = [], leading: String = "", today: LocalDate? = nil
     ) throws {
         let all = Array(records)
         var index = SummaryIndex(title: title, granularities: kinds.map { kind in
@@ -329,10 +345,14 @@ public struct Publisher: Sendable {
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         if !rounds.isEmpty { index.rounds = rounds }
         if !held.isEmpty { index.heldBack = .init(added: held.added, removed: held.removed, periods: held.periods) }
-        index.release = .init(release)
+        index.release = .init(release, today: today, kinds: kinds)
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")
     }
+
+    /// How many times a publication plans again after holding back late changes that no
+    /// certificate protects, before it holds back every late change.
+    static let holdRounds = 4
 
     /// Raised when the files of every period change with the same counts (2: small-unit
     /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes

@@ -30,9 +30,13 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
         /// (absent when withheld), and the chart's threshold.
         public var score: Double?
         public var threshold: Double
+        /// True when a week the evidence covers was revised after its first release (late
+        /// responses or retractions): the alarm rests on revised figures (absent otherwise).
+        public var revisedData: Bool?
 
         public init(topic: String, unit: String?, sentiment: String, direction: String, since: String, period: String, share: Double?,
-                    expected: Double, expectedLow: Double, expectedHigh: Double, score: Double?, threshold: Double) {
+                    expected: Double, expectedLow: Double, expectedHigh: Double, score: Double?, threshold: Double, revisedData: Bool? = nil) {
+            self.revisedData = revisedData
             self.topic = topic
             self.unit = unit
             self.sentiment = sentiment

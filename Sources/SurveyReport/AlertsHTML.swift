@@ -39,13 +39,17 @@ public enum AlertsHTML {
             html += "<td>\(HTML.escape(alert.unit.map { labels.units[$0] ?? $0 } ?? "Toàn tỉnh"))</td>"
             html += "<td>\(HTML.escape(labels.sentiments[alert.sentiment] ?? alert.sentiment))</td>"
             html += alert.direction == "up" ? "<td class=\"down\">▲ tăng</td>" : "<td class=\"down\">▼ giảm</td>"
-            html += "<td>\(HTML.escape(weekText(alert.since)))</td>"
+            html += "<td>\(HTML.escape(weekText(alert.since)))\(alert.revisedData == true ? " <span class=\"muted\">(số liệu đã điều chỉnh)</span>" : "")</td>"
             html += "<td class=\"n\">\(alert.share.map { ReportHTML.number($0) } ?? "ẩn")</td>"
             html += "<td class=\"n\">\(ReportHTML.number(alert.expected)) (\(ReportHTML.number(alert.expectedLow))–\(ReportHTML.number(alert.expectedHigh)))</td>"
             html += "<td class=\"n\">\(alert.score.map { ReportHTML.number($0) } ?? "ẩn") / \(ReportHTML.number(alert.threshold))</td></tr>"
         }
         html += "</tbody></table><p class=\"muted\">Tỷ lệ: từ tuần bắt đầu đến tuần mới nhất; dự kiến: tỷ lệ của giai đoạn gốc "
-        html += "và khoảng 95% nếu không có gì thay đổi. “ẩn”: số liệu của đơn vị bị ẩn vì quá ít ý kiến.</p>"
+        html += "và khoảng 95% nếu không có gì thay đổi. “ẩn”: số liệu của đơn vị bị ẩn vì quá ít ý kiến."
+        if document.alerts.contains(where: { $0.revisedData == true }) {
+            html += " “Số liệu đã điều chỉnh”: cảnh báo dựa trên tuần đã được công bố lại với ý kiến gửi muộn hoặc bị rút lại."
+        }
+        html += "</p>"
         return html
     }
 

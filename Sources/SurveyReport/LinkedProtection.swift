@@ -81,18 +81,29 @@ public struct ProtectionMask: Hashable, Sendable {
 ///
 /// Pure: the same tables give the same plan.
 public struct LinkedProtection: Sendable {
-    /// One published period and its counts.
+    /// One published table and its counts: a version of a period, or the part of a version that
+    /// arrived late (``maskOwner``).
     public struct Table: Sendable {
         public var period: Period
         public var cube: TallyCube
-        public init(period: Period, cube: TallyCube) {
+        /// The table whose positions this one's are (nil: its own): the late part of a version is
+        /// not published, but a reader learns it where the version and the earlier tables holding
+        /// the rest are shown, so it is withheld where that version withholds it.
+        public var maskOwner: Int?
+        /// Whether this is the period's current version (certificates reach to the spans of
+        /// neighbouring periods through their current versions); false for earlier versions and
+        /// late parts.
+        public var isCurrent: Bool
+        public init(period: Period, cube: TallyCube, maskOwner: Int? = nil, isCurrent: Bool = true) {
             self.period = period
             self.cube = cube
+            self.maskOwner = maskOwner
+            self.isCurrent = isCurrent
         }
     }
 
-    /// One tally span: the index of its table in every published granularity (in ``kinds``
-    /// order), and its counts in ``TallyCube`` layout.
+    /// One tally span (or one slice of it: the responses that arrived between two releases): the
+    /// tables holding it, and its counts in ``TallyCube`` layout (what certificates may draw on).
     public struct Span: Sendable {
         public var tables: [Int]
         public var counts: [Int]
@@ -159,9 +170,13 @@ public struct LinkedProtection: Sendable {
     private var spansOfTable: [[Int]] = []
     /// Responses per position per span.
     private var spanTotals: [[Int]] = []
-    /// For each table, its granularity's tables in order and its place among them.
+    /// For each granularity, its periods' current tables in order, and each table's place among
+    /// them (nil: no current table of its period).
     private var siblings: [[Int]] = []
-    private var place: [(kind: Int, index: Int)] = []
+    private var place: [(kind: Int, index: Int)?] = []
+    /// Every table in the order primaries are protected: finest granularity first, then by
+    /// period; a period's current version, then its late parts and earlier versions.
+    private var order: [Int] = []
 
     /// How many neighbouring periods of the same granularity a certificate may reach to.
     static let reach = 3
@@ -190,11 +205,14 @@ public struct LinkedProtection: Sendable {
             }
         }
         self.fixed = tables.indices.map { i in
-            fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : everything } : nil
+            guard tables[i].maskOwner == nil else { return nil }
+            return fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : everything } : nil
         }
         masks = self.fixed.map { $0 ?? blank }
         guard units > 0, topics > 0, groups > 0, sentiments > 0,
-              tables.allSatisfy({ $0.cube.counts.count == units * topics * groups * sentiments }) else { return }
+              tables.allSatisfy({ $0.cube.counts.count == units * topics * groups * sentiments }),
+              tables.allSatisfy({ table in table.maskOwner.map { tables.indices.contains($0) && tables[$0].maskOwner == nil } ?? true })
+        else { return }
         prepare()
         protect()
     }
@@ -231,14 +249,28 @@ public struct LinkedProtection: Sendable {
             for table in span.tables where spansOfTable.indices.contains(table) { spansOfTable[table].append(index) }
         }
         var byKind: [PeriodKind: [Int]] = [:]
-        for (index, table) in tables.enumerated() { byKind[table.period.kind, default: []].append(index) }
+        for (index, table) in tables.enumerated() where table.isCurrent && table.maskOwner == nil {
+            byKind[table.period.kind, default: []].append(index)
+        }
         let kinds = byKind.keys.sorted()
         siblings = kinds.map { kind in (byKind[kind] ?? []).sorted { tables[$0].period < tables[$1].period } }
-        place = Array(repeating: (0, 0), count: tables.count)
+        var placeOfPeriod: [Period: (kind: Int, index: Int)] = [:]
         for (k, list) in siblings.enumerated() {
-            for (i, table) in list.enumerated() { place[table] = (k, i) }
+            for (i, table) in list.enumerated() { placeOfPeriod[tables[table].period] = (k, i) }
+        }
+        place = tables.map { placeOfPeriod[$0.period] }
+        func rank(_ t: Int) -> Int { tables[t].isCurrent ? (tables[t].maskOwner == nil ? 0 : 1) : 2 }
+        order = tables.indices.sorted { a, b in
+            let (x, y) = (tables[a], tables[b])
+            if x.period.kind != y.period.kind { return x.period.kind < y.period.kind }
+            if x.period != y.period { return x.period < y.period }
+            if rank(a) != rank(b) { return rank(a) < rank(b) }
+            return a < b
         }
     }
+
+    /// The table whose mask holds table `t`'s positions.
+    private func owner(_ t: Int) -> Int { tables[t].maskOwner ?? t }
 
     /// The atom count of one unit × topic × group × sentiment in a span.
     private func mass(_ span: Int, _ t: Int, _ u: Int, _ g: Int, _ s: Int) -> Int {
@@ -263,27 +295,28 @@ public struct LinkedProtection: Sendable {
 
     private mutating func protect() {
         var primaries: [Primary] = []
-        for list in siblings {
-            for table in list {
-                for t in 0..<topics {
-                    for r in 0...units {
-                        for c in 0...groups {
-                            let n = totals[table][extendedIndex(t, r, c)]
-                            guard n > 0, n < minimum else { continue }
-                            let unit = r == units ? nil : r, group = c == groups ? nil : c
-                            if fixed[table] != nil, !masks[table].isWithheld(topic: t, unit: unit, group: group) {
-                                // Published already: nothing to protect.
-                                exposed.append((table, t, unit, group))
-                                continue
-                            }
-                            masks[table].withhold(topic: t, unit: unit, group: group)
-                            primaries.append(Primary(table: table, topic: t, unit: unit, group: group))
+        var primaryPositions = Set<Int>()
+        for table in order {
+            let mine = owner(table)
+            for t in 0..<topics {
+                for r in 0...units {
+                    for c in 0...groups {
+                        let n = totals[table][extendedIndex(t, r, c)]
+                        guard n > 0, n < minimum else { continue }
+                        let unit = r == units ? nil : r, group = c == groups ? nil : c
+                        if fixed[mine] != nil, !masks[mine].isWithheld(topic: t, unit: unit, group: group) {
+                            // Published already: nothing to protect.
+                            exposed.append((table, t, unit, group))
+                            continue
                         }
+                        masks[mine].withhold(topic: t, unit: unit, group: group)
+                        primaryPositions.insert(mine * (topics * (units + 1) * (groups + 1)) + extendedIndex(t, r, c))
+                        primaries.append(Primary(table: table, topic: t, unit: unit, group: group))
                     }
                 }
             }
         }
-        primaryCount = primaries.count
+        primaryCount = primaryPositions.count
         for primary in primaries { protect(primary) }
         complementaryCount = masks.reduce(0) { $0 + $1.count } - primaryCount
     }
@@ -363,18 +396,14 @@ public struct LinkedProtection: Sendable {
         return result
     }
 
-    /// The tables whose figures a change in span `plus` (and the opposite in `minus`) moves.
+    /// The tables whose figures a change in span `plus` (and the opposite in `minus`) moves: those
+    /// holding one of the two spans but not the other, as the tables holding their positions
+    /// (``owner(_:)``), each once.
     private func touched(plus: Int, minus: Int?) -> [Int] {
-        var result: [Int] = []
-        for (k, a) in spans[plus].tables.enumerated() {
-            guard let minus else {
-                result.append(a)
-                continue
-            }
-            let b = spans[minus].tables.indices.contains(k) ? spans[minus].tables[k] : a
-            if a != b { result += [a, b] }
-        }
-        return result
+        let a = spans[plus].tables
+        guard let minus else { return Array(Set(a.map(owner))).sorted() }
+        let b = spans[minus].tables
+        return Array(Set(Set(a).symmetricDifference(b).map(owner))).sorted()
     }
 
     /// Smaller is better: completes the range (0) or not (1), minus the capacity, responses newly
@@ -453,11 +482,12 @@ public struct LinkedProtection: Sendable {
         _ primary: Primary, shapes: [Shape], used: Set<Int>,
         rank: (_ up: [Int], _ down: [Int], _ cost: Int, _ newly: Int) -> Rank?, good: (Rank) -> Bool
     ) -> Choice? {
-        let (k, i) = place[primary.table]
-        let own = siblings[k]
         var partners: [Int?] = [nil]
-        for j in max(0, i - Self.reach)...min(own.count - 1, i + Self.reach) where j != i {
-            partners += spansOfTable[own[j]].map { Optional($0) }
+        if let (k, i) = place[primary.table] {
+            let own = siblings[k]
+            for j in max(0, i - Self.reach)...min(own.count - 1, i + Self.reach) where j != i {
+                partners += spansOfTable[own[j]].map { Optional($0) }
+            }
         }
         var best: (choice: Choice, rank: Rank)?
         var up = Array(repeating: 0, count: sentiments), down = Array(repeating: 0, count: sentiments)
@@ -536,7 +566,7 @@ public struct LinkedProtection: Sendable {
         fallbackPrimaries.append((primary.table, primary.topic, primary.unit, primary.group))
         var reached = Set<Int>()
         for span in spansOfTable[primary.table] where mass(span, primary.topic, primary.unit, primary.group) > 0 {
-            reached.formUnion(spans[span].tables)
+            reached.formUnion(spans[span].tables.map(owner))
         }
         var complete = true
         for table in reached {

@@ -3,8 +3,8 @@ import GRDB
 import GRDBSQLite
 import SurveyModel
 
-/// A withheld position of a released period, by database ids; 0 stands for all units (the
-/// province) or all groups.
+/// A withheld position of a released period version, by database ids; 0 stands for all units
+/// (the province) or all groups.
 public struct ReleasedPosition: Sendable, Hashable {
     public var topicID: Int64
     public var unitID: Int64
@@ -17,14 +17,15 @@ public struct ReleasedPosition: Sendable, Hashable {
     }
 }
 
-/// One count of a released tally span, by database ids.
+/// One count of a released version of a tally span, by database ids.
 public struct ReleasedTally: Sendable, Hashable {
     public var unitID: Int64
     public var topicID: Int64
     public var groupID: Int64
     public var sentimentID: Int64
     public var count: Int
-    /// The smallest count any released version showed (at most `count`).
+    /// The smallest count an earlier version showed: `count` but in rows carried over from
+    /// schema version 7, where an earlier version may have shown less.
     public var floor: Int
 
     public init(unitID: Int64, topicID: Int64, groupID: Int64, sentimentID: Int64, count: Int, floor: Int) {
@@ -37,26 +38,45 @@ public struct ReleasedTally: Sendable, Hashable {
     }
 }
 
-/// What has been released for good under ``ReleasePolicy/closed(graceDays:)``: the periods and
-/// what each withholds. (Their span counts are read with
-/// ``PublicationSnapshot/forEachReleasedTally(_:)``.)
-public struct ReleasedState: Sendable {
-    public var periods: Set<Period> = []
-    public var withheld: [Period: [ReleasedPosition]] = [:]
+/// One released version of a period: the release it came with and what it withholds.
+public struct ReleasedVersion: Sendable, Hashable {
+    /// The release's sequence number: the version shows, for each of its spans, the span version
+    /// with the largest sequence number not above it.
+    public var seq: Int
+    public var withheld: [ReleasedPosition]
 
-    public init() {}
+    public init(seq: Int, withheld: [ReleasedPosition]) {
+        self.seq = seq
+        self.withheld = withheld
+    }
 }
 
-/// What one publication releases: new periods with what they withhold, and the counts of the
-/// spans it releases (new spans, or released spans whose late changes are published now).
+/// What has been released for good under ``ReleasePolicy/closed(_:)``: every version of every
+/// released period, oldest first. (The span versions are read with
+/// ``PublicationSnapshot/forEachSpanVersion(_:)``.)
+public struct ReleasedState: Sendable {
+    public var versions: [Period: [ReleasedVersion]] = [:]
+    /// The last release's sequence number (0: nothing released yet).
+    public var lastSeq = 0
+
+    public init() {}
+
+    /// The released periods.
+    public var periods: Set<Period> { Set(versions.keys) }
+}
+
+/// What one publication releases: new versions of periods (first releases and revisions) with
+/// what each withholds, and the new versions of the tally spans they show.
 public struct Release: Sendable {
+    public var seq: Int
+    public var releasedAt: String
     public var periods: [Period] = []
     public var withheld: [Period: [ReleasedPosition]] = [:]
-    /// Span start → the span's counts as released now (replacing what was released before).
+    /// Span start → the counts of the span's new version.
     public var tallies: [Int: [ReleasedTally]] = [:]
-    public var releasedAt: String
 
-    public init(releasedAt: String) {
+    public init(seq: Int, releasedAt: String) {
+        self.seq = seq
         self.releasedAt = releasedAt
     }
 
@@ -64,28 +84,31 @@ public struct Release: Sendable {
 }
 
 extension PublicationSnapshot {
-    /// The released periods and what they withhold.
+    /// Every version of every released period, with what it withholds.
     public func releasedState() throws(StoreError) -> ReleasedState {
         do {
             var state = ReleasedState()
             // A row that does not parse stops the publication: skipping it would publish a released
             // period afresh, or a position it withholds.
-            func period(_ row: Row) throws(StoreError) -> Period {
-                let kind: String? = row["kind"], identifier: String? = row["period"]
-                guard let kind, let identifier, let parsed = Period(identifier: identifier), parsed.kind.rawValue == kind else {
-                    throw StoreError(.internalError, "a released period is damaged: \(kind ?? "?")/\(identifier ?? "?")")
+            func version(_ row: Row) throws(StoreError) -> (Period, Int) {
+                let kind: String? = row["kind"], identifier: String? = row["period"], seq: Int? = row["seq"]
+                guard let kind, let identifier, let seq, seq > 0, let parsed = Period(identifier: identifier), parsed.kind.rawValue == kind else {
+                    throw StoreError(.internalError, "a released period version is damaged: \(kind ?? "?")/\(identifier ?? "?")")
                 }
-                return parsed
+                return (parsed, seq)
             }
-            for row in try Row.fetchAll(db, sql: "SELECT kind, period FROM released_periods") {
-                state.periods.insert(try period(row))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT kind, period, topic_id, unit_id, group_id FROM released_withheld") {
-                let released = try period(row)
+            var withheld: [Period: [Int: [ReleasedPosition]]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, period, seq, topic_id, unit_id, group_id FROM period_version_withheld") {
+                let (released, seq) = try version(row)
                 let topic: Int64? = row["topic_id"], unit: Int64? = row["unit_id"], group: Int64? = row["group_id"]
                 guard let topic, let unit, let group else { throw StoreError(.internalError, "a withheld position of \(released) is damaged") }
-                state.withheld[released, default: []].append(ReleasedPosition(topicID: topic, unitID: unit, groupID: group))
+                withheld[released, default: [:]][seq, default: []].append(ReleasedPosition(topicID: topic, unitID: unit, groupID: group))
             }
+            for row in try Row.fetchAll(db, sql: "SELECT kind, period, seq FROM period_versions ORDER BY seq") {
+                let (released, seq) = try version(row)
+                state.versions[released, default: []].append(ReleasedVersion(seq: seq, withheld: withheld[released]?[seq] ?? []))
+            }
+            state.lastSeq = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM releases") ?? 0
             return state
         } catch let error as StoreError {
             throw error
@@ -94,15 +117,15 @@ extension PublicationSnapshot {
         }
     }
 
-    /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count, floor)` for every
-    /// released span count, with the smallest count any released version showed.
-    public func forEachReleasedTally(_ body: (Int64, Int, Int64, Int64, Int64, Int, Int) -> Void) throws(StoreError) {
+    /// Calls `body(spanStart, seq, unitID, topicID, groupID, sentimentID, count, floor)` for every
+    /// count of every released span version.
+    public func forEachSpanVersion(_ body: (Int, Int, Int64, Int64, Int64, Int64, Int, Int) -> Void) throws(StoreError) {
         do {
-            let rows = try Row.fetchCursor(db, sql: "SELECT span_start, counts FROM released_spans")
+            let rows = try Row.fetchCursor(db, sql: "SELECT span_start, seq, counts FROM span_versions ORDER BY span_start, seq")
             while let row = try rows.next() {
-                let span: Int? = row[0], blob: Data? = row[1]
-                guard let span, let blob, blob.count % ReleasedTally.encodedSize == 0 else {
-                    throw StoreError(.internalError, "a released span is damaged (span \(row[0] as Int? ?? 0), \((row[1] as Data?)?.count ?? 0) bytes)")
+                let span: Int? = row[0], seq: Int? = row[1], blob: Data? = row[2]
+                guard let span, let seq, seq > 0, let blob, blob.count % ReleasedTally.encodedSize == 0 else {
+                    throw StoreError(.internalError, "a released span version is damaged (span \(row[0] as Int? ?? 0), \((row[2] as Data?)?.count ?? 0) bytes)")
                 }
                 var damaged = false
                 blob.withUnsafeBytes { raw in
@@ -114,11 +137,11 @@ extension PublicationSnapshot {
                             damaged = true
                             return
                         }
-                        body(Int64(field(0)), span, Int64(field(1)), Int64(field(2)), Int64(field(3)), count, floor)
+                        body(span, seq, Int64(field(0)), Int64(field(1)), Int64(field(2)), Int64(field(3)), count, floor)
                         offset += ReleasedTally.encodedSize
                     }
                 }
-                if damaged { throw StoreError(.internalError, "released span \(span) is damaged (a count below 1 or a floor outside 0…count)") }
+                if damaged { throw StoreError(.internalError, "released span \(span) version \(seq) is damaged (a count below 1 or a floor outside 0…count)") }
             }
         } catch let error as StoreError {
             throw error
@@ -129,7 +152,7 @@ extension PublicationSnapshot {
 }
 
 extension ReleasedTally {
-    /// Bytes per atom in `released_spans.counts`: six little-endian 32-bit integers.
+    /// Bytes per atom in `span_versions.counts`: six little-endian 32-bit integers.
     static let encodedSize = 24
 
     /// The packed form of a span's counts.
@@ -146,23 +169,30 @@ extension ReleasedTally {
 
 extension SurveyStore {
     /// Records a release in one transaction, before its files are written: a publication that
-    /// stops half-way is completed from it by the next one, with the same figures.
-    public func recordRelease(_ release: Release) throws(StoreError) {
-        guard !release.isEmpty else { return }
+    /// stops half-way is completed from it by the next one, with the same figures. A release whose
+    /// sequence number is taken already (another publisher recorded first) changes nothing and
+    /// returns false.
+    @discardableResult
+    public func recordRelease(_ release: Release) throws(StoreError) -> Bool {
+        guard !release.isEmpty else { return true }
         do {
-            try writer.write { db in
-                let period = try db.cachedStatement(sql: "INSERT OR IGNORE INTO released_periods (kind, period, released_at) VALUES (?, ?, ?)")
-                let withheld = try db.cachedStatement(sql: "INSERT OR IGNORE INTO released_withheld (kind, period, topic_id, unit_id, group_id) VALUES (?, ?, ?, ?, ?)")
+            return try writer.write { db in
+                let taken = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM releases WHERE seq >= ?", arguments: [release.seq]) ?? 0
+                guard taken == 0 else { return false }
+                try db.execute(sql: "INSERT INTO releases (seq, released_at) VALUES (?, ?)", arguments: [release.seq, release.releasedAt])
+                let period = try db.cachedStatement(sql: "INSERT INTO period_versions (kind, period, seq) VALUES (?, ?, ?)")
+                let withheld = try db.cachedStatement(sql: "INSERT OR IGNORE INTO period_version_withheld (kind, period, seq, topic_id, unit_id, group_id) VALUES (?, ?, ?, ?, ?, ?)")
                 for released in release.periods {
-                    try period.execute(arguments: [released.kind.rawValue, released.identifier, release.releasedAt])
+                    try period.execute(arguments: [released.kind.rawValue, released.identifier, release.seq])
                     for position in release.withheld[released] ?? [] {
-                        try withheld.execute(arguments: [released.kind.rawValue, released.identifier, position.topicID, position.unitID, position.groupID])
+                        try withheld.execute(arguments: [released.kind.rawValue, released.identifier, release.seq, position.topicID, position.unitID, position.groupID])
                     }
                 }
-                let span = try db.cachedStatement(sql: "INSERT OR REPLACE INTO released_spans (span_start, counts) VALUES (?, ?)")
+                let span = try db.cachedStatement(sql: "INSERT INTO span_versions (span_start, seq, counts) VALUES (?, ?, ?)")
                 for (day, counts) in release.tallies {
-                    try span.execute(arguments: [day, ReleasedTally.encode(counts)])
+                    try span.execute(arguments: [day, release.seq, ReleasedTally.encode(counts)])
                 }
+                return true
             }
         } catch {
             throw SurveyStore.classify(error, "cannot record the release")
@@ -170,7 +200,7 @@ extension SurveyStore {
     }
 
     /// Forgets the publication of these periods (their files are removed by the caller): periods
-    /// published while they were still open, before ``ReleasePolicy/closed(graceDays:)``.
+    /// published while they were still open, before ``ReleasePolicy/closed(_:)``.
     public func forgetPublications(_ periods: [Period]) throws(StoreError) {
         guard !periods.isEmpty else { return }
         do {

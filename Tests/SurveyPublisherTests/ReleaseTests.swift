@@ -100,16 +100,13 @@ import Testing
         #expect(Self.unitCounts(revised, unit: "U1") == [14, 1])
         #expect(try Self.index(fixture)["held_back"] == nil)
 
-        // The week's floor (what every version held) stays at the first version's counts: the
-        // next publication reads it and changes nothing.
-        var floors = 0, counts = 0
+        // Both versions of the span stay recorded (readers keep both): the next publication
+        // reads them and changes nothing.
+        var versions: [Int: Int] = [:]
         try fixture.store.withPublicationSnapshot { snapshot in
-            try snapshot.forEachReleasedTally { _, _, _, _, _, count, floor in
-                counts += count
-                floors += floor
-            }
+            try snapshot.forEachSpanVersion { _, seq, _, _, _, _, count, _ in versions[seq, default: 0] += count }
         }
-        #expect(counts == 27 && floors == 22)
+        #expect(versions.values.sorted() == [22, 27])
         let again = try Self.publisher(fixture).publish(now: Self.noon("2026-11-12"))
         #expect(again.written.isEmpty && again.held.isEmpty)
     }
@@ -239,7 +236,7 @@ import Testing
         for damage in ["x'0102'", "zeroblob(24)"] {
             try await fixture.store.writer.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-                try db.execute(sql: "UPDATE released_spans SET counts = \(damage)")
+                try db.execute(sql: "UPDATE span_versions SET counts = \(damage)")
                 try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
             }
             #expect(throws: (any Error).self, "\(damage)") { try Self.publisher(fixture).publish(now: Self.noon("2026-11-10")) }

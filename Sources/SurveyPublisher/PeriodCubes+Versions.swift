@@ -1,0 +1,377 @@
+import Crypto
+import Foundation
+import SurveyModel
+import SurveyReport
+import SurveyStore
+import Synchronization
+
+/// Versions and their protection (docs/SUMMARIES.md, "Revisions"): which periods this
+/// publication releases a version of, what their late parts are, and what every version withholds,
+/// planned with every version released before.
+extension PeriodCubes {
+    // MARK: Changes
+
+    /// The counts a span showed last (nil: never released).
+    func latestCounts(_ day: Int) -> [Int]? {
+        versions[day]?.last?.counts
+    }
+
+    /// Spans whose current counts differ from their last released version, or that were never
+    /// released: this publication releases a new version of each.
+    var changedDays: [Int] {
+        guard release.policy != .open else { return [] }
+        return spanCounts.keys.filter { day in
+            guard let counts = spanCounts[day] else { return false }
+            guard let latest = latestCounts(day) else { return counts.contains { $0 != 0 } }
+            return counts != latest
+        }.sorted()
+    }
+
+    /// The periods of `kinds` this publication releases a version of: those released for the
+    /// first time and those revised (a span of theirs changed), oldest first.
+    func releasedNow(_ kinds: [PeriodKind]) -> [Period] {
+        guard release.policy != .open else { return [] }
+        var result = Set<Period>()
+        for kind in kinds {
+            for period in periods(kind) where !isReleased(period) { result.insert(period) }
+        }
+        for day in changedDays {
+            for period in periods(ofSpan: day, kinds: kinds) where isReleased(period) { result.insert(period) }
+        }
+        return result.sorted()
+    }
+
+    /// Whether the current version of `period` is a revision: it was released before, and is
+    /// released again now or was already more than once.
+    func isRevised(_ period: Period, releasedNow: [Period]) -> Bool {
+        guard let released = periodVersions[period] else { return false }
+        return released.count > 1 || releasedNow.contains(period)
+    }
+
+    /// The change groups of `day`: per unit and topic, whether anything differs between `a` and `b`.
+    private func groups(_ day: Int, _ a: [Int], _ b: [Int]) -> [ChangeGroup] {
+        let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
+        var result: [ChangeGroup] = []
+        for u in 0..<empty.units.count {
+            for tt in 0..<t {
+                let start = (u * t + tt) * g * s
+                guard a.indices.contains(start + g * s - 1), b.indices.contains(start + g * s - 1) else { continue }
+                if a[start..<start + g * s] != b[start..<start + g * s] { result.append(ChangeGroup(day: day, unit: u, topic: tt)) }
+            }
+        }
+        return result
+    }
+
+    /// The changes of released spans (live against the last released version), by unit and
+    /// topic in each span.
+    var lateGroups: Set<ChangeGroup> {
+        var result = Set<ChangeGroup>()
+        for (day, versions) in versions {
+            guard let latest = versions.last?.counts, let now = live[day] else { continue }
+            result.formUnion(groups(day, latest, now))
+        }
+        return result
+    }
+
+    /// The change groups whose retraction would show a group below the minimum: in some cell or
+    /// the unit's total of the topic, the responses removed from the last released version number
+    /// 1 to `minimum − 1`. They are held back (``holding(_:)``): a retraction never moves the
+    /// certificates that protect the other changes.
+    func smallRetractions(minimum: Int) -> Set<ChangeGroup> {
+        let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
+        var result = Set<ChangeGroup>()
+        for group in lateGroups {
+            guard let latest = latestCounts(group.day), let now = live[group.day] else { continue }
+            var total = 0
+            var small = false
+            for gg in 0..<g {
+                var removed = 0
+                for ss in 0..<s {
+                    let i = ((group.unit * t + group.topic) * g + gg) * s + ss
+                    guard latest.indices.contains(i), now.indices.contains(i) else { continue }
+                    removed += max(0, latest[i] - now[i])
+                }
+                if (1..<minimum).contains(removed) { small = true }
+                total += removed
+            }
+            if small || (1..<minimum).contains(total) { result.insert(group) }
+        }
+        return result
+    }
+
+    /// The same view with the changes of `groups` held back: their atoms keep the counts last
+    /// released (none: zero), in every version this publication releases.
+    func holding(_ groups: Set<ChangeGroup>) -> PeriodCubes {
+        guard release.policy != .open else { return self }
+        var result = self
+        result.heldGroups = groups
+        result.spanCounts = live
+        let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
+        for group in groups {
+            guard var counts = result.spanCounts[group.day] else { continue }
+            let latest = latestCounts(group.day) ?? Array(repeating: 0, count: counts.count)
+            let start = (group.unit * t + group.topic) * g * s
+            guard start >= 0, latest.count == counts.count, counts.indices.contains(start + g * s - 1) else { continue }
+            for i in start..<start + g * s { counts[i] = latest[i] }
+            result.spanCounts[group.day] = counts
+        }
+        result.buildCubes()
+        return result
+    }
+
+    /// The held changes, and the released periods of `kinds` (this publication's included) they
+    /// belong to.
+    func heldChanges(kinds: [PeriodKind], releasedNow: Set<Period>) -> Publisher.HeldChanges {
+        var result = Publisher.HeldChanges()
+        var periods = Set<Period>()
+        for day in Set(heldGroups.map(\.day)) {
+            guard let now = live[day], let shown = spanCounts[day] else { continue }
+            for (l, r) in zip(now, shown) {
+                if l > r { result.added += l - r } else { result.removed += r - l }
+            }
+            for period in self.periods(ofSpan: day, kinds: kinds) where isReleased(period) || releasedNow.contains(period) {
+                periods.insert(period)
+            }
+        }
+        result.periods = periods.sorted().map { "\($0.kind.rawValue)/\($0.identifier)" }
+        return result
+    }
+
+    // MARK: Protection
+
+    /// What one plan decided.
+    struct Protection {
+        var withheld: Publisher.Withheld
+        /// The current version's mask of every period of the plan.
+        var masks: [Period: ProtectionMask]
+        /// Late changes no certificate could protect: hold them back and plan again.
+        var hold: Set<ChangeGroup>
+    }
+
+    /// What every period of `kinds` withholds, planned for all of them together
+    /// (``LinkedProtection``): every version released before (their masks kept as they are), the
+    /// current version of every period that may be published and, for the links, of those still
+    /// open, and the late parts of every version. The last plan of the process is kept:
+    /// publishing again without new data does not plan again.
+    func protection(kinds: [PeriodKind], minimum: Int) -> Protection {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(kinds.map(\.rawValue))/\(minimum)/\(seq)/\(release.policy == .open)/\(empty.units.count)/\(empty.topics.count)/\(empty.groups.count)/\(empty.sentiments.count)".utf8))
+        for day in spanCounts.keys.sorted() {
+            withUnsafeBytes(of: day) { hasher.update(bufferPointer: $0) }
+            spanCounts[day]?.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            for version in versions[day] ?? [] {
+                withUnsafeBytes(of: version.seq) { hasher.update(bufferPointer: $0) }
+                version.counts.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            }
+        }
+        for period in periodVersions.keys.sorted() {
+            hasher.update(data: Data(period.description.utf8))
+            for version in periodVersions[period] ?? [] {
+                hasher.update(data: Data("\(version.seq):\(version.withheld.map { "\($0.topicID),\($0.unitID),\($0.groupID)" }.sorted())".utf8))
+            }
+        }
+        let digest = Data(hasher.finalize())
+        if let cached = PeriodCubes.lastPlan.withLock({ $0 }), cached.digest == digest { return cached.protection }
+        let protection = plan(kinds: kinds, minimum: minimum)
+        PeriodCubes.lastPlan.withLock { $0 = (digest, protection) }
+        return protection
+    }
+
+    /// The last plan of this process, with the digest of its input.
+    private static let lastPlan = Mutex<(digest: Data, protection: Protection)?>(nil)
+
+    /// One table of the plan.
+    private struct PlanTable {
+        var period: Period
+        /// The release it shows (this publication's for a version not released yet).
+        var seq: Int
+        var cube: TallyCube
+        var fixed: ProtectionMask?
+        var isCurrent: Bool
+        /// A late part: its version's table, and the first release it holds responses of.
+        var owner: Int?
+        var cut = 0
+    }
+
+    /// One slice of a span: the responses that arrived between two of its versions.
+    private struct Slice {
+        var day: Int
+        var seq: Int
+        /// How far each atom changed, what it may give to a certificate, and what was added.
+        var change: [Int]
+        var capacity: [Int]
+        var added: [Int]
+        var late: Bool
+        var tables: [Int] = []
+    }
+
+    private func plan(kinds: [PeriodKind], minimum: Int) -> Protection {
+        let now = Set(releasedNow(release.kinds))
+        // Each span's versions, this publication's last when it changes.
+        var chains: [Int: [SpanVersion]] = [:]
+        for day in Set(spanCounts.keys).union(versions.keys) {
+            var chain = versions[day] ?? []
+            if let counts = spanCounts[day], counts != chain.last?.counts, chain.last != nil || counts.contains(where: { $0 != 0 }) {
+                chain.append(SpanVersion(seq: seq, counts: counts))
+            }
+            if !chain.isEmpty { chains[day] = chain }
+        }
+        func firstRelease(_ period: Period) -> Int? {
+            periodVersions[period]?.first?.seq ?? (now.contains(period) ? seq : nil)
+        }
+        let changedPeriods = Set(chains.compactMap { day, chain in chain.last?.seq == seq ? day : nil }.flatMap { periods(ofSpan: $0, kinds: kinds) })
+        // The tables: every period's current version, then its earlier versions.
+        var tables: [PlanTable] = []
+        var tablesOf: [Period: [Int]] = [:]
+        func content(_ period: Period, at seq: Int) -> TallyCube {
+            var counts = Array(repeating: 0, count: empty.counts.count)
+            for (day, chain) in chains where period.contains(LocalDate(dayNumber: day)) {
+                guard let version = chain.last(where: { $0.seq <= seq }), version.counts.count == counts.count else { continue }
+                for i in counts.indices { counts[i] += version.counts[i] }
+            }
+            return TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: counts)
+        }
+        for kind in kinds {
+            let periods = Set(allPeriods(kind)).union(periodVersions.keys.filter { $0.kind == kind }).sorted()
+            for period in periods {
+                let released = periodVersions[period] ?? []
+                var earlier = released[...]
+                if let last = released.last, !changedPeriods.contains(period) {
+                    tablesOf[period, default: []].append(tables.count)
+                    tables.append(PlanTable(period: period, seq: last.seq, cube: cube(period), fixed: mask(last.withheld), isCurrent: true))
+                    earlier = released.dropLast()
+                } else {
+                    tablesOf[period, default: []].append(tables.count)
+                    tables.append(PlanTable(period: period, seq: seq, cube: cube(period), fixed: nil, isCurrent: true))
+                }
+                var previous: (TallyCube, ProtectionMask)?
+                for version in earlier {
+                    let table = PlanTable(period: period, seq: version.seq, cube: content(period, at: version.seq), fixed: mask(version.withheld), isCurrent: false)
+                    // A version showing what the one before it showed adds nothing.
+                    if let previous, previous.0.counts == table.cube.counts, previous.1 == table.fixed { continue }
+                    previous = (table.cube, table.fixed ?? emptyMask)
+                    tablesOf[period, default: []].append(tables.count)
+                    tables.append(table)
+                }
+            }
+        }
+        // The slices, and the tables holding each.
+        var slices: [Slice] = []
+        for day in chains.keys.sorted() {
+            guard let chain = chains[day] else { continue }
+            let releasedAt = periods(ofSpan: day, kinds: kinds).compactMap(firstRelease).min() ?? Int.max
+            let holders = periods(ofSpan: day, kinds: kinds).flatMap { tablesOf[$0] ?? [] }
+            for (i, version) in chain.enumerated() {
+                let before = i > 0 ? chain[i - 1].counts : Array(repeating: 0, count: version.counts.count)
+                guard before.count == version.counts.count else { continue }
+                let change = zip(version.counts, before).map { $0 - $1 }
+                var capacity = change
+                for later in chain[i...] where later.counts.count == capacity.count {
+                    for a in capacity.indices { capacity[a] = min(capacity[a], later.counts[a]) }
+                }
+                for a in capacity.indices { capacity[a] = max(0, capacity[a]) }
+                var slice = Slice(day: day, seq: version.seq, change: change, capacity: capacity, added: change.map { max(0, $0) }, late: version.seq > releasedAt)
+                slice.tables = holders.filter { tables[$0].seq >= version.seq }
+                slices.append(slice)
+            }
+        }
+        // The late parts of each version: what arrived after the first release holding its span,
+        // from each later release on. A reader who holds the earlier tables learns them where the
+        // version shows them.
+        var lateSlicesOf: [Int: [Int]] = [:]
+        for (index, slice) in slices.enumerated() where slice.late {
+            for table in slice.tables { lateSlicesOf[table, default: []].append(index) }
+        }
+        let baseCount = tables.count
+        for owner in 0..<baseCount {
+            guard let late = lateSlicesOf[owner] else { continue }
+            for cut in Set(late.map { slices[$0].seq }).sorted() {
+                let part = late.filter { slices[$0].seq >= cut }
+                var counts = Array(repeating: 0, count: empty.counts.count)
+                for s in part where slices[s].added.count == counts.count {
+                    for i in counts.indices { counts[i] += slices[s].added[i] }
+                }
+                guard PeriodCubes.hasSmallPosition(counts, shape: empty, minimum: minimum) else { continue }
+                let index = tables.count
+                tables.append(PlanTable(
+                    period: tables[owner].period, seq: tables[owner].seq,
+                    cube: TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: counts),
+                    fixed: nil, isCurrent: tables[owner].isCurrent, owner: owner, cut: cut
+                ))
+                for s in part { slices[s].tables.append(index) }
+            }
+        }
+        let spans = slices.compactMap { slice -> LinkedProtection.Span? in
+            guard !slice.tables.isEmpty, slice.capacity.contains(where: { $0 > 0 }) else { return nil }
+            return .init(tables: slice.tables, counts: slice.capacity)
+        }
+        let plan = LinkedProtection(
+            tables: tables.map { .init(period: $0.period, cube: $0.cube, maskOwner: $0.owner, isCurrent: $0.isCurrent) },
+            spans: spans, minimum: minimum, fixed: tables.map(\.fixed)
+        )
+        var masks: [Period: ProtectionMask] = [:]
+        for (index, table) in tables.enumerated() where table.isCurrent && table.owner == nil && plan.masks.indices.contains(index) {
+            masks[table.period] = plan.masks[index]
+        }
+        // A late part that only withholding its whole topic protects is held back instead.
+        var hold = Set<ChangeGroup>()
+        for primary in plan.fallbackPrimaries where tables.indices.contains(primary.table) && tables[primary.table].owner != nil {
+            let part = tables[primary.table]
+            for slice in slices where slice.seq == seq && slice.late && slice.seq >= part.cut && slice.tables.contains(primary.table) {
+                for group in groups(slice.day, slice.change, Array(repeating: 0, count: slice.change.count))
+                where group.topic == primary.topic && (primary.unit == nil || primary.unit == group.unit) {
+                    hold.insert(group)
+                }
+            }
+        }
+        let exposed = Set(plan.exposed.compactMap { position -> String? in
+            guard tables.indices.contains(position.table) else { return nil }
+            let period = tables[position.table].period
+            return "\(period.kind.rawValue)/\(period.identifier)/\(position.topic)/\(position.unit.map(String.init) ?? "-")/\(position.group.map(String.init) ?? "-")"
+        })
+        let withheld = Publisher.Withheld(
+            primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks, unprotected: plan.unprotected,
+            exposed: exposed
+        )
+        return Protection(withheld: withheld, masks: masks, hold: hold)
+    }
+
+    /// Whether a position (cell, unit total, province group total, province total) of counts in
+    /// ``TallyCube`` layout holds 1 to `minimum − 1` responses.
+    static func hasSmallPosition(_ counts: [Int], shape: TallyCube, minimum: Int) -> Bool {
+        let (units, topics, groups, sentiments) = (shape.units.count, shape.topics.count, shape.groups.count, shape.sentiments.count)
+        guard counts.count == units * topics * groups * sentiments else { return false }
+        for t in 0..<topics {
+            var unitTotals = Array(repeating: 0, count: units), groupTotals = Array(repeating: 0, count: groups)
+            for u in 0..<units {
+                for g in 0..<groups {
+                    let start = ((u * topics + t) * groups + g) * sentiments
+                    let n = counts[start..<start + sentiments].reduce(0, +)
+                    if (1..<minimum).contains(n) { return true }
+                    unitTotals[u] += n
+                    groupTotals[g] += n
+                }
+            }
+            if (unitTotals + groupTotals + [unitTotals.reduce(0, +)]).contains(where: { (1..<minimum).contains($0) }) { return true }
+        }
+        return false
+    }
+
+    /// Released positions (database ids) as a mask in the cubes' layout.
+    func mask(_ positions: [ReleasedPosition]) -> ProtectionMask {
+        func index(_ ids: [Int64]) -> [Int64: Int] {
+            Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        let units = index(ids.units), topics = index(ids.topics), groups = index(ids.groups)
+        var mask = emptyMask
+        for position in positions {
+            // A code no longer summarised has no responses: nothing of it is shown.
+            guard let t = topics[position.topicID] else { continue }
+            let u = position.unitID == 0 ? nil : units[position.unitID]
+            let g = position.groupID == 0 ? nil : groups[position.groupID]
+            if (position.unitID != 0 && u == nil) || (position.groupID != 0 && g == nil) { continue }
+            mask.withhold(topic: t, unit: u, group: g)
+        }
+        return mask
+    }
+}
