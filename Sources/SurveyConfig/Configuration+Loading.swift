@@ -245,20 +245,17 @@ struct ConfigurationReader {
         if let value = values["minimum_cell_size"] {
             config.minimumCellSize = try integer(value, "publish.minimum_cell_size", 1...1000)
         }
-        var graceDays: Int?
-        if let value = values["grace_days"] {
-            graceDays = try integer(value, "publish.grace_days", 0...60)
-        }
+        let graceDays = try values["grace_days"].map { (node) throws(ConfigurationError) in try readGraceDays(node) }
         if let value = values["release"] {
             switch try string(value, "publish.release") {
-            case "closed": config.release = .closed(graceDays: graceDays ?? 2)
+            case "closed": config.release = .closed(graceDays ?? ReleasePolicy.standardGraceDays)
             case "open":
                 if let grace = values["grace_days"] { throw fail("publish.grace_days", grace, "only with release: closed") }
                 config.release = .open
             case let other: throw fail("publish.release", value, "expected closed or open; got '\(other)'")
             }
         } else if let graceDays {
-            config.release = .closed(graceDays: graceDays)
+            config.release = .closed(graceDays)
         }
         if let value = values["periods"] {
             var kinds: [PeriodKind] = []
@@ -274,6 +271,26 @@ struct ConfigurationReader {
             guard !kinds.isEmpty else { throw fail("publish.periods", value, "list at least one period") }
             config.publishPeriods = kinds.sorted()
         }
+    }
+
+    /// `publish.grace_days`: one number of days for every granularity, or a mapping
+    /// `{ week: 2, month: 5, quarter: 5, year: 10 }` whose missing granularities wait the default.
+    func readGraceDays(_ node: Node) throws(ConfigurationError) -> GraceDays {
+        let range = 0...60
+        guard node.mapping != nil else {
+            guard case .scalar = node, node.int != nil else {
+                throw fail("publish.grace_days", node, "expected a number of days, or one per period such as { week: 2, month: 5, quarter: 5, year: 10 }")
+            }
+            return GraceDays(all: try integer(node, "publish.grace_days", range))
+        }
+        var grace = ReleasePolicy.standardGraceDays
+        let values = try entries(node, key: "publish.grace_days", allowed: Set(PeriodKind.allCases.map(\.rawValue)))
+        for kind in PeriodKind.allCases {
+            if let value = values[kind.rawValue] {
+                grace[kind] = try integer(value, "publish.grace_days.\(kind.rawValue)", range)
+            }
+        }
+        return grace
     }
 
     func readLimits(_ node: Node, into config: inout Configuration) throws(ConfigurationError) {

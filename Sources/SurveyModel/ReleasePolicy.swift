@@ -1,25 +1,54 @@
 /// When a period's summaries are published, and whether they are ever revised
 /// (`publish.release`, `publish.grace_days`).
 public enum ReleasePolicy: Sendable, Equatable {
-    /// A period is published once it has ended and `graceDays` more days have passed; its
-    /// figures are then final. Responses that arrive later for it are held and published only when
-    /// comparing the two versions reveals no group below the minimum (docs/SUMMARIES.md,
-    /// "Revisions").
-    case closed(graceDays: Int)
+    /// A period is published once it has ended and its granularity's grace days (the units'
+    /// reporting deadline) have passed; its figures are then final. Responses that arrive later
+    /// for it are held and published only when comparing the two versions reveals no group below
+    /// the minimum (docs/SUMMARIES.md, "Revisions").
+    case closed(GraceDays)
     /// Every period is published as it fills and revised at each publication. Withholding then
     /// protects each publication on its own, not a comparison of versions.
     case open
 
-    /// The default: closed periods, two days after their end.
-    public static let standard = ReleasePolicy.closed(graceDays: 2)
+    /// The default: closed periods, two days after their end for every granularity.
+    public static let standard = ReleasePolicy.closed(standardGraceDays)
+
+    /// The grace days of a granularity the configuration does not give: two days.
+    public static let standardGraceDays = GraceDays(all: 2)
+
+    /// Closed periods with the same grace days for every granularity.
+    public static func closed(graceDays: Int) -> ReleasePolicy {
+        .closed(GraceDays(all: graceDays))
+    }
 
     /// Whether `period` may be published on `today` (the provincial day). A month, quarter or
     /// year waits for the ISO week holding its last day to end too: the responses of its last
     /// days come with that week's batches, and releasing a period freezes its days.
     public func isReleasable(_ period: Period, today: LocalDate) -> Bool {
+        guard let day = releaseDay(period) else { return true }
+        return today >= day
+    }
+
+    /// The first provincial day on which `period` may be published: the day after its closing
+    /// day (``closingDay(_:)``) and its granularity's grace days; nil under ``open``, which
+    /// publishes every period at once.
+    public func releaseDay(_ period: Period) -> LocalDate? {
         switch self {
-        case .open: true
-        case let .closed(graceDays): today.dayNumber > ReleasePolicy.closingDay(period).dayNumber + graceDays
+        case .open: nil
+        case let .closed(grace): ReleasePolicy.closingDay(period).adding(days: grace[period.kind] + 1)
+        }
+    }
+
+    /// The release calendar: for each of `kinds`, in that order, the earliest period not yet
+    /// releasable on `today`, and the day it will be. Empty under ``open``.
+    public func nextReleases(after today: LocalDate, kinds: [PeriodKind]) -> [(period: Period, day: LocalDate)] {
+        guard case .closed = self else { return [] }
+        return kinds.compactMap { kind in
+            // The period holding today is never releasable (it has not ended); walk back over the
+            // ones still waiting for their grace days.
+            var period = Period.containing(today, kind: kind)
+            while !isReleasable(period.previous, today: today) { period = period.previous }
+            return releaseDay(period).map { (period, $0) }
         }
     }
 

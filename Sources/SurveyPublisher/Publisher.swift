@@ -170,7 +170,8 @@ public struct Publisher: Sendable {
         // Every late change is shown in new versions of the periods holding it, protected with
         // every earlier version; only what no certificate protects is held back (small
         // retractions first, then the late parts the plan could not protect).
-        var hold = view.smallRetractions(minimum: minimumCellSize)
+        let retractions = view.smallRetractions(minimum: minimumCellSize)
+        var hold = retractions
         var cubes = view.holding(hold)
         var protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
         for _ in 0..<Publisher.holdRounds where !protection.hold.isSubset(of: hold) {
@@ -179,8 +180,19 @@ public struct Publisher: Sendable {
             protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
         }
         if !protection.hold.isSubset(of: hold) {
-            cubes = view.holding(view.lateGroups)
+            hold = view.lateGroups
+            cubes = view.holding(hold)
             protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
+        }
+        // A change held with others is shown when, alone, it needs nothing held: one small late
+        // group never holds back an unrelated one.
+        for group in hold.subtracting(retractions).sorted().prefix(Publisher.releaseTrials) {
+            let trial = hold.subtracting([group])
+            let trialCubes = view.holding(trial)
+            let trialProtection = trialCubes.protection(kinds: planKinds, minimum: minimumCellSize)
+            if trialProtection.hold.isSubset(of: trial) {
+                (hold, cubes, protection) = (trial, trialCubes, trialProtection)
+            }
         }
         let (withheld, masks) = (protection.withheld, protection.masks)
         report.protectionTime = clock.now - protectionStart
@@ -352,7 +364,10 @@ public struct Publisher: Sendable {
 
     /// How many times a publication plans again after holding back late changes that no
     /// certificate protects, before it holds back every late change.
-    static let holdRounds = 4
+    static let holdRounds = 8
+
+    /// How many held changes a publication tries to show one by one (each costs a plan).
+    static let releaseTrials = 32
 
     /// Raised when the files of every period change with the same counts (2: small-unit
     /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes

@@ -57,15 +57,43 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         }
     }
 
-    /// When periods are published: `closed` (once ended, after `grace_days`) or `open`.
+    /// When periods are published: `closed` (once ended, after the grace days of their
+    /// granularity) or `open`, and the release calendar.
     public struct Release: Codable, Sendable, Equatable {
-        public var policy: String
-        public var graceDays: Int?
+        /// The next period of one granularity and the provincial day it will be published.
+        public struct Upcoming: Codable, Sendable, Equatable {
+            public var kind: PeriodKind
+            public var period: String
+            /// `YYYY-MM-DD`.
+            public var date: String
 
-        public init(_ policy: ReleasePolicy) {
+            public init(kind: PeriodKind, period: String, date: String) {
+                self.kind = kind
+                self.period = period
+                self.date = date
+            }
+        }
+
+        public var policy: String
+        /// The week's grace days (the only ones files written before the calendar gave).
+        public var graceDays: Int?
+        /// The grace days of each granularity (closed only).
+        public var graceDaysByPeriod: GraceDays?
+        /// The next period of each of the published granularities (closed only; absent when the
+        /// publisher did not say what day it is).
+        public var next: [Upcoming]?
+
+        /// The policy, and the calendar of `kinds` as seen on `today` (the provincial day).
+        public init(_ policy: ReleasePolicy, today: LocalDate? = nil, kinds: [PeriodKind] = []) {
             switch policy {
             case .open: self.policy = "open"
-            case let .closed(graceDays): (self.policy, self.graceDays) = ("closed", graceDays)
+            case let .closed(grace):
+                (self.policy, self.graceDays, self.graceDaysByPeriod) = ("closed", grace.week, grace)
+                if let today {
+                    next = policy.nextReleases(after: today, kinds: kinds).map {
+                        Upcoming(kind: $0.period.kind, period: $0.period.identifier, date: $0.day.description)
+                    }
+                }
             }
         }
     }
@@ -171,8 +199,8 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             roundsSection += "</tbody></table></section>"
         }
         var note = ""
-        if let release, release.policy == "closed", let grace = release.graceDays {
-            note += "<p class=\"muted\">Mỗi kỳ được công bố sau khi kết thúc \(grace) ngày; số liệu đã công bố không đổi, trừ khi thay đổi đủ lớn để không làm lộ nhóm nhỏ.</p>"
+        if let release, release.policy == "closed" {
+            note += release.calendarHTML()
         }
         if let waiting = awaitingApproval, waiting.batches > 0 {
             note += "<p class=\"note\">\(waiting.batches) lô (\(waiting.responses) ý kiến) đang chờ duyệt và chưa được tính trong các số liệu dưới đây.</p>"
@@ -185,5 +213,33 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             note += "<p class=\"note\">\(parts.joined(separator: " và ")) của các kỳ đã công bố (\(HTML.escape(periods.joined(separator: ", ")))) đang được giữ lại, chưa tính vào số liệu: công bố thay đổi nhỏ như vậy sẽ làm lộ nhóm người trả lời dưới ngưỡng tối thiểu.</p>"
         }
         return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + leading + note + roundsSection + body).utf8)
+    }
+}
+
+extension SummaryIndex.Release {
+    /// The front page's "Lịch công bố" (closed release only): the grace days, and the day the next
+    /// period of each published granularity will appear.
+    func calendarHTML() -> String {
+        var html = "<section class=\"calendar\"><h2>Lịch công bố</h2>"
+        var wait = ""
+        if let byPeriod = graceDaysByPeriod, !byPeriod.isUniform {
+            let published = (next ?? []).map(\.kind)
+            let kinds = published.isEmpty ? PeriodKind.allCases : published
+            wait = "khi hết hạn báo cáo của các đơn vị, sau khi kết thúc: " + kinds.map { "\(HTML.kindName($0).lowercased()) \(byPeriod[$0]) ngày" }.joined(separator: ", ")
+        } else if let days = graceDays {
+            wait = "sau khi kết thúc \(days) ngày (hạn báo cáo của các đơn vị)"
+        }
+        if !wait.isEmpty {
+            html += "<p class=\"muted\">Mỗi kỳ được công bố \(HTML.escape(wait)); số liệu đã công bố không đổi, trừ khi thay đổi đủ lớn để không làm lộ nhóm nhỏ.</p>"
+        }
+        if let next, !next.isEmpty {
+            html += "<ul>"
+            for upcoming in next {
+                let day = LocalDate(iso: upcoming.date).map(VietnameseTime.date) ?? upcoming.date
+                html += "<li>\(HTML.escape(VietnameseTime.period(upcoming.period, capitalized: true))): ngày \(HTML.escape(day))</li>"
+            }
+            html += "</ul>"
+        }
+        return html + "</section>"
     }
 }

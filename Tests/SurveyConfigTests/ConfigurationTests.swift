@@ -42,6 +42,27 @@ let minimalConfiguration = """
         #expect(try Configuration.parse(minimal + "\npublish:\n  release: closed\n  grace_days: 7\n", file: "t.conf").release == .closed(graceDays: 7))
     }
 
+    struct GraceCase: CustomTestStringConvertible, Sendable {
+        var publish: String
+        var grace: GraceDays
+        var testDescription: String { publish }
+    }
+
+    /// `publish.grace_days` as one number or per granularity, block or flow style; granularities
+    /// not given wait the default 2 days.
+    static let graceCases: [GraceCase] = [
+        GraceCase(publish: "publish:\n  grace_days: 4\n", grace: GraceDays(all: 4)),
+        GraceCase(publish: "publish:\n  grace_days:\n    week: 2\n    month: 5\n    quarter: 5\n    year: 10\n", grace: GraceDays(week: 2, month: 5, quarter: 5, year: 10)),
+        GraceCase(publish: "publish: { release: closed, grace_days: { week: 1, month: 5 } }\n", grace: GraceDays(week: 1, month: 5, quarter: 2, year: 2)),
+        GraceCase(publish: "publish:\n  grace_days: { year: 60 }\n", grace: GraceDays(week: 2, month: 2, quarter: 2, year: 60)),
+        GraceCase(publish: "publish:\n  grace_days: {}\n", grace: GraceDays(all: 2)),
+        GraceCase(publish: "publish:\n  grace_days: { week: 0, month: 0, quarter: 0, year: 0 }\n", grace: GraceDays(all: 0)),
+    ]
+
+    @Test(arguments: graceCases) func graceDaysPerGranularity(_ test: GraceCase) throws {
+        #expect(try Configuration.parse(minimal + "\n" + test.publish, file: "t.conf").release == .closed(test.grace))
+    }
+
     @Test func defaultsApplyToOmittedKeys() throws {
         let config = try Configuration.parse(minimal, file: "t.conf")
         #expect(config.minimumCellSize == 5)
@@ -81,6 +102,12 @@ let minimalConfiguration = """
         BadCase(name: "unknown release policy", text: "publish: { release: later }\n", key: "publish.release", line: 1, reason: "closed or open"),
         BadCase(name: "grace days with open release", text: "publish:\n  release: open\n  grace_days: 3\n", key: "publish.grace_days", line: 3, reason: "only with release: closed"),
         BadCase(name: "grace days out of range", text: "publish: { grace_days: 61 }\n", key: "publish.grace_days", line: 1, reason: "0"),
+        BadCase(name: "grace days as a list", text: "publish: { grace_days: [2, 5] }\n", key: "publish.grace_days", line: 1, reason: "one per period"),
+        BadCase(name: "grace days of an unknown period", text: "publish:\n  grace_days:\n    week: 2\n    fortnight: 5\n", key: "publish.grace_days.fortnight", line: 4, reason: "unknown key"),
+        BadCase(name: "month's grace days out of range", text: "publish:\n  grace_days:\n    week: 2\n    month: 61\n", key: "publish.grace_days.month", line: 4, reason: "between 0 and 60, got 61"),
+        BadCase(name: "year's grace days negative (flow style)", text: "publish: { grace_days: { year: -1 } }\n", key: "publish.grace_days.year", line: 1, reason: "between 0 and 60"),
+        BadCase(name: "quarter's grace days not a number", text: "publish:\n  grace_days: { quarter: soon }\n", key: "publish.grace_days.quarter", line: 2, reason: "whole number"),
+        BadCase(name: "grace days per period with open release", text: "publish:\n  release: open\n  grace_days: { month: 5 }\n", key: "publish.grace_days", line: 3, reason: "only with release: closed"),
         BadCase(name: "limit out of range", text: "limits: { max_line_bytes: 5 }\n", key: "limits.max_line_bytes", line: 1, reason: "between 128"),
         BadCase(name: "early drop past the unauthenticated cap", text: "limits:\n  max_unauthenticated: 10\n  early_drop_start: 11\n", key: "limits.early_drop_start", line: 3, reason: "at most limits.max_unauthenticated (10)"),
         BadCase(name: "early drop percent out of range", text: "limits: { early_drop_percent: 101 }\n", key: "limits.early_drop_percent", line: 1, reason: "between 0"),

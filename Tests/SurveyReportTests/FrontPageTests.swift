@@ -239,4 +239,53 @@ import TestSupport
         #expect(!html.contains("<script"))
         #expect(html == html.precomposedStringWithCanonicalMapping)
     }
+
+    /// The release calendar in index.json and on the front page: the next week, month, quarter and
+    /// year of the published granularities, each with its own grace days (week 2, month 5, …).
+    @Test func releaseCalendarShowsTheNextPeriodOfEachPublishedKind() throws {
+        let policy = ReleasePolicy.closed(GraceDays(week: 2, month: 5, quarter: 5, year: 10))
+        var index = SummaryIndex(title: "Tổng hợp", granularities: [])
+        index.release = .init(policy, today: try #require(LocalDate(iso: "2026-12-09")), kinds: [.week, .month, .year])
+        let release = try #require(index.release)
+        #expect(release.graceDays == 2)
+        #expect(release.graceDaysByPeriod == GraceDays(week: 2, month: 5, quarter: 5, year: 10))
+        #expect(release.next == [
+            .init(kind: .week, period: "2026-W50", date: "2026-12-16"),
+            .init(kind: .month, period: "2026-11", date: "2026-12-12"),
+            .init(kind: .year, period: "2026", date: "2027-01-14"),
+        ])
+        let json = String(decoding: try index.json(), as: UTF8.self)
+        #expect(json.contains(#""grace_days":2,"grace_days_by_period":{"month":5,"quarter":5,"week":2,"year":10}"#), "\(json)")
+        #expect(json.contains(#""next":[{"date":"2026-12-16","kind":"week","period":"2026-W50"}"#), "\(json)")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try decoder.decode(SummaryIndex.self, from: index.json()) == index)
+
+        let html = String(decoding: index.html(), as: UTF8.self)
+        #expect(html.contains("<h2>Lịch công bố</h2>"))
+        #expect(html.contains("<li>Tuần 50/2026 (07/12–13/12/2026): ngày 16/12/2026</li>"), "\(html)")
+        #expect(html.contains("<li>Tháng 11/2026: ngày 12/12/2026</li>"))
+        #expect(html.contains("<li>Năm 2026: ngày 14/01/2027</li>"))
+        #expect(!html.contains("Quý"), "quarters are not published")
+        #expect(html.contains("sau khi kết thúc: tuần 2 ngày, tháng 5 ngày, năm 10 ngày;"))
+        #expect(!html.contains("<script"))
+    }
+
+    @Test func noCalendarWhenPeriodsAreOpen() throws {
+        var index = SummaryIndex(title: "Tổng hợp", granularities: [])
+        index.release = .init(.open, today: try #require(LocalDate(iso: "2026-12-09")), kinds: PeriodKind.allCases)
+        #expect(index.release?.next == nil && index.release?.graceDaysByPeriod == nil)
+        #expect(!String(decoding: index.html(), as: UTF8.self).contains("Lịch công bố"))
+        let json = String(decoding: try index.json(), as: UTF8.self)
+        #expect(!json.contains("next") && !json.contains("grace_days"))
+    }
+
+    /// Uniform grace days read as before: one number for every period.
+    @Test func uniformGraceDaysAreOneNumber() throws {
+        var index = SummaryIndex(title: "Tổng hợp", granularities: [])
+        index.release = .init(.closed(graceDays: 2), today: try #require(LocalDate(iso: "2026-12-07")), kinds: [.week])
+        let html = String(decoding: index.html(), as: UTF8.self)
+        #expect(html.contains("sau khi kết thúc 2 ngày"))
+        #expect(html.contains("<li>Tuần 49/2026 (30/11–06/12/2026): ngày 09/12/2026</li>"))
+    }
 }
