@@ -319,7 +319,8 @@ extension PeriodCubes {
             let part = tables[primary.table]
             for slice in slices where slice.seq == seq && slice.late && slice.seq >= part.cut && slice.tables.contains(primary.table) {
                 for group in groups(slice.day, slice.change, Array(repeating: 0, count: slice.change.count))
-                where group.topic == primary.topic && (primary.unit == nil || primary.unit == group.unit) {
+                where group.topic == primary.topic && (primary.unit == nil || primary.unit == group.unit)
+                    && changes(slice.change, group, inGroup: primary.group) {
                     hold.insert(group)
                 }
             }
@@ -334,6 +335,19 @@ extension PeriodCubes {
             exposed: exposed
         )
         return Protection(withheld: withheld, masks: masks, hold: hold)
+    }
+
+    /// Whether `change` moves any atom of `group` (a unit and topic) in respondent group
+    /// `respondentGroup` (nil: any).
+    private func changes(_ change: [Int], _ group: ChangeGroup, inGroup respondentGroup: Int?) -> Bool {
+        let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
+        for gg in respondentGroup.map({ [$0] }) ?? Array(0..<g) {
+            for ss in 0..<s {
+                let i = ((group.unit * t + group.topic) * g + gg) * s + ss
+                if change.indices.contains(i), change[i] != 0 { return true }
+            }
+        }
+        return false
     }
 
     /// Whether a position (cell, unit total, province group total, province total) of counts in

@@ -76,7 +76,7 @@ import TestSupport
                                     if ct == topic, unit == nil || unit == cu, group == nil || group == cg { moved += delta }
                                 }
                             }
-                            if moved != 0, !plan.masks[index].isWithheld(topic: topic, unit: unit, group: group) {
+                            if moved != 0, !plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: topic, unit: unit, group: group) {
                                 problems.append("\(table.period) T\(topic) \(unit.map(String.init) ?? "*")/\(group.map(String.init) ?? "*") moves but is published")
                             }
                         }
@@ -120,11 +120,11 @@ import TestSupport
                         }
                         let n = counts.reduce(0, +)
                         guard n > 0, n < plan.minimum else { continue }
-                        if !plan.masks[index].isWithheld(topic: topic, unit: unit, group: group) { problems.append("\(table.period): a small position is published") }
+                        if !plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: topic, unit: unit, group: group) { problems.append("\(table.period): a small position is published") }
                         // A primary no certificate protects has its topic withheld in every table
                         // holding its responses.
                         if plan.fallbackPrimaries.contains(where: { $0.table == index && $0.topic == topic && $0.unit == unit && $0.group == group }) {
-                            if !plan.masks[index].isWithheld(topic: topic, unit: nil, group: nil) { problems.append("\(table.period): fallback without its topic withheld") }
+                            if !plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: topic, unit: nil, group: nil) { problems.append("\(table.period): fallback without its topic withheld") }
                             continue
                         }
                         let key = "\(index)/\(topic)/\(String(describing: unit))/\(String(describing: group))"
@@ -225,8 +225,8 @@ import TestSupport
         #expect(Self.problems(plan) == [])
         #expect(plan.fallbacks == 0)
         for index in tables.indices {
-            #expect(plan.masks[index].isWithheld(topic: 0, unit: 0, group: 0) && plan.masks[index].isWithheld(topic: 0, unit: 0, group: 1))
-            #expect(!plan.masks[index].isWithheld(topic: 0, unit: 0, group: nil))
+            #expect(plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: 0, unit: 0, group: 0) && plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: 0, unit: 0, group: 1))
+            #expect(!plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: 0, unit: 0, group: nil))
         }
     }
 
@@ -240,7 +240,7 @@ import TestSupport
         #expect(plan.fallbacks > 0)
         #expect(Self.problems(plan) == [])
         for index in tables.indices {
-            for group in [nil, 0, 1, 2] { #expect(plan.masks[index].isWithheld(topic: 0, unit: 0, group: group)) }
+            for group in [nil, 0, 1, 2] { #expect(plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: 0, unit: 0, group: group)) }
         }
     }
 
