@@ -87,7 +87,7 @@ public final class PublisherService: Service, Sendable {
                 "rounds": "\(report.rounds.count)", "rounds_ms": "\(report.roundTime.wholeMilliseconds)",
                 "alerts_ms": "\(report.alertsTime.wholeMilliseconds)", "protection_ms": "\(report.protectionTime.wholeMilliseconds)",
                 "withheld_small": "\(report.withheld.primary)", "withheld_protecting": "\(report.withheld.complementary)",
-                "fallbacks": "\(report.withheld.fallbacks)", "periods_released": "\(report.released.count)",
+                "fallbacks": "\(report.withheld.fallbacks)", "periods_released": "\(report.released.count)", "periods_revised": "\(report.revised.count)",
                 "late_spans_released": "\(report.lateReleased)", "held_added": "\(report.held.added)", "held_removed": "\(report.held.removed)",
                 "periods_withdrawn": "\(report.withdrawn.count)",
             ])

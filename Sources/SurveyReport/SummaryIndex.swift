@@ -210,7 +210,7 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             if held.added > 0 { parts.append("\(held.added) ý kiến gửi muộn") }
             if held.removed > 0 { parts.append("\(held.removed) ý kiến đã rút") }
             let periods = held.periods.map { VietnameseTime.period(String($0.split(separator: "/").last ?? ""), capitalized: false) }
-            note += "<p class=\"note\">\(parts.joined(separator: " và ")) của các kỳ đã công bố (\(HTML.escape(periods.joined(separator: ", ")))) đang được giữ lại, chưa tính vào số liệu: công bố thay đổi nhỏ như vậy sẽ làm lộ nhóm người trả lời dưới ngưỡng tối thiểu.</p>"
+            note += "<p class=\"note\">\(parts.joined(separator: " và ")) của các kỳ đã công bố (\(HTML.escape(periods.joined(separator: ", ")))) đang được giữ lại, chưa tính vào số liệu: chưa có cách công bố chúng mà không làm lộ nhóm người trả lời dưới ngưỡng tối thiểu. Chúng được thử lại ở mỗi lần công bố và được tính ngay khi công bố được an toàn (thường là khi đơn vị gửi thêm ý kiến cho cùng nhóm, đủ ngưỡng); mọi thay đổi khác vẫn được công bố như thường.</p>"
         }
         return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + leading + note + roundsSection + body).utf8)
     }

@@ -47,25 +47,26 @@ struct PublishCommand: AsyncParsableCommand {
             var details = "\(report.written.count) periods written to \(directory)"
             if let asOf { details += ", as of \(asOf)" }
             if !report.released.isEmpty { details += ", released: \(report.released.joined(separator: " "))" }
+            if !report.revised.isEmpty { details += ", revised: \(report.revised.joined(separator: " "))" }
             try store.recordAudit(.publishForced, actor: AuditActor.currentUser, details: details)
             AuditJournal.announce(.publishForced, details: details)
             if json {
                 struct Held: Encodable { var added: Int; var removed: Int; var periods: [String] }
                 struct Output: Encodable {
-                    var directory: String; var written: [String]; var unchanged: Int; var released: [String]; var withdrawn: [String]; var held: Held
+                    var directory: String; var written: [String]; var unchanged: Int; var released: [String]; var revised: [String]; var withdrawn: [String]; var held: Held
                 }
                 return try printJSON(Output(
-                    directory: directory, written: report.written, unchanged: report.unchanged, released: report.released, withdrawn: report.withdrawn,
+                    directory: directory, written: report.written, unchanged: report.unchanged, released: report.released, revised: report.revised, withdrawn: report.withdrawn,
                     held: Held(added: report.held.added, removed: report.held.removed, periods: report.held.periods)
                 ))
             }
             print("published to \(directory): \(report.written.count) periods written, \(report.unchanged) unchanged")
-            for period in report.written { print("  \(period)") }
+            for period in report.written { print("  \(period)\(report.revised.contains(period) ? " (revised: late responses or retractions)" : "")") }
             if !report.withdrawn.isEmpty {
                 print("withdrawn until they end (published while open): \(report.withdrawn.joined(separator: ", "))")
             }
             if !report.held.isEmpty {
-                print("held back: \(report.held.added) late responses, \(report.held.removed) retracted, for \(report.held.periods.joined(separator: ", ")): publishing them would show a group below the minimum (docs/SUMMARIES.md, \"Revisions\")")
+                print("held back: \(report.held.added) late responses, \(report.held.removed) retracted, for \(report.held.periods.joined(separator: ", ")): no protection found that keeps them from showing a group below the minimum; tried again at every publication (docs/SUMMARIES.md, \"Revisions\")")
             }
         } catch {
             throw fail(error)

@@ -21,22 +21,39 @@ These single publications run with `release: open` (every period published as it
 ones included).
 
 Then the revisions audit (`release: closed`, `grace_days: 0`): one surveyd runs throughout; step k
-submits the responses arriving at k and publishes with `surveyctl publish --as-of` the Monday after
-week k; every step's files are one version, and its truth is read from the database
-(released_spans). Late responses go into released weeks: the issue's case (a published cell of
-10, then 3 late ones that must be held back, then 2 more that must be released as revision 2 with
-15), a small group that later grows to ≥ 5, and small groups that must stay held. The audit checks
-that every version publishes exactly its released truth, that nothing is released incompletely or
-shrinks, that released masks never change, and `held_back` in index.json; then the attacker's joint
-system (atoms R_k of every version, R_k ≥ R_{k−1}, every published figure of every version) must
-leave every small withheld position ≥ minimum + 1 values and no sentiment pinned, and every small
-change (1…4) of a position between consecutive versions must be withheld and as uncertain.
-`--revisions-release open` runs the same steps with `release: open` to check the audit itself (it
-must find narrowed cells and small differences there).
+submits the responses arriving at k, makes its retractions (`surveyctl batch retract`, which
+republishes as of today: a publication of its own, at the last step only), and publishes with
+`surveyctl publish --as-of` the Monday after week k; after every publication the files are one
+saved version. What each version released is read from the database (migration 8: `releases`,
+`span_versions`, `period_versions`, `period_version_withheld`; migration 7's `released_spans` of an
+older binary is still read, so that it can be measured with --report-only). Late responses: the
+issue-19 case (a published cell of 10, then 3 late ones, then 2 more: the week's version then
+holds 15), a small group that later grows to ≥ 5, small groups; case a: a unit's whole week sent
+after the week was published but before its month is (the month's first version holds it, and so
+does the week's next version); case b: 2 late responses to that week, which count for the month;
+case c: 7 late responses to a shown cell (shown in a new version) while another unit sends 2 late
+ones to another topic and a third unit's 2-response batch is retracted (those may be held).
+
+The checks: every file shows its period's latest version (`revision` counts the versions), with the
+stored figures and withheld positions; stored versions never change; a period's first version
+holds every response stored before its publication (only a small change of one tally span × unit
+× topic, listed in index.json's `held_back`, may stay out); at every publication, what stays out is
+small changes only (a change where every cell and unit total moves by 0 or ≥ minimum is shown);
+`held_back` agrees with the database. Then the attacker holds every figure of every version:
+unknowns x_s (unit × topic × group × sentiment × span) of every release s, x_s = x_{s−1} + a_s − r_s
+with a_s, r_s ≥ 0 and r_s = 0 but on the atoms (unit × spans) of a retraction published by then;
+each period version's figures are equations on the x of the release it came with; index.json's
+held_back is an equation on what was stored. SciPy bounds every withheld small position of every
+version (≥ minimum + 1 values, no sentiment pinned), every change of a position between two
+versions of a period that is 1…minimum−1 added or removed, and the same for the change between a
+month, quarter or year version and the versions of the shorter periods released before it, span by
+span (≥ minimum + 1 values, no sentiment's change pinned). `--revisions-release open` runs the same
+steps with `release: open` to check the audit itself (it must find narrowed cells and small
+differences there).
 
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
 older build). Runs in about 8 minutes (HiGHS without presolve); every data set is bounded in size,
-the revisions audit's solving to 3 minutes (what is left unaudited then is reported).
+the revisions audit to 3 minutes with its publishing (what is left unaudited then is reported).
 """
 import argparse
 import json
@@ -411,20 +428,37 @@ def random_case(rng, units, topics, weeks, highest):
 # The revisions audit (publish.release: closed): several publications read together.
 
 REVISION_UNITS = UNITS[:5]
-REVISION_TOPIC = "CANBO"
+REVISION_TOPIC = "CANBO"       # every week's responses
+SECOND_TOPIC = "YTE"           # weeks 3…5 only (case c: 2 late responses to another topic)
 REVISION_WEEKS = 6
-ISSUE_WEEK = 1                 # week W of the issue's case: a cell of 10 in TPTN × ND
+ISSUE_WEEK = 1                 # the case of issue 19: a cell of 10 in TPTN × ND
 ISSUE_LATE = ((3, 3), (5, 2))  # (arrival step, responses) late to that same cell
+SHOWN_WEEK = 4                 # case c: a shown cell of 10 in TXPY × CB gets 7 late responses at the last step
+SHOWN_CELL = ("TXPY", "CB")
+SHOWN_LATE = 7
+LATE_WEEK_UNIT = "TPSC"        # case a: sends a whole week late, before its month is published
+SMALL_LATE_UNIT = "DH"         # case b: 2 late responses to that week, before its month is published;
+                               # case c: 2 late responses to SECOND_TOPIC in SHOWN_WEEK
+RETRACTED_UNIT = "PL"          # case c: its 2-response batch of SHOWN_WEEK is retracted at the last step
 
 
 def revisions_case(rng):
-    """Responses (day, unit, topic, group, sentiment, arrival step) over REVISION_WEEKS weeks
-    ending more than a week ago; step k publishes as of the Monday after week k. Most responses
-    arrive at the step of their week (0…8 per unit × group × week); late groups: the issue's case
-    (3 then 2 more into the cell of 10 of week 1), a group growing from 1…4 to ≥ 5 (week 2), and
-    small groups that stay held (weeks 0, 3 and the last)."""
+    """The revisions data set over REVISION_WEEKS weeks ending more than a week ago; step k
+    publishes as of the Monday after week k. Responses are (day, unit, topic, group, sentiment,
+    arrival step, batch tag); most arrive at the step of their week (0…8 per unit × group × week
+    for REVISION_TOPIC, 2…9 for SECOND_TOPIC in weeks 3…5). Late ones:
+    - the issue-19 case: 3 then 2 more into the cell of 10 of week 1 (TPTN × ND);
+    - a group growing from 1…4 to ≥ 5 (week 2), and small groups (weeks 0, 3 and the last);
+    - case a: LATE_WEEK_UNIT's whole week (6…12 per group) arrives one step late, after the week
+      was published but before its month is; case b: 2 late responses of SMALL_LATE_UNIT to that
+      week, at the same step;
+    - case c, at the last step: 7 late responses to a shown cell of 10 of SHOWN_WEEK, 2 late
+      responses of another unit to SECOND_TOPIC in that week, and a third unit's 2-response batch
+      of that week retracted (`surveyctl batch retract` republishes as of today, so retractions
+      happen at the last step only, whose day is this week's Monday)."""
     start = monday_weeks_ago(REVISION_WEEKS + 2)
     steps = REVISION_WEEKS + 2
+    last = steps - 1
     units = REVISION_UNITS
 
     def weighted():
@@ -434,45 +468,154 @@ def revisions_case(rng):
         monday = start + timedelta(days=7 * week)
         return [monday + timedelta(days=d) for d in range(7) if (monday + timedelta(days=d)).month == monday.month]
 
+    def month_waits(week):
+        """Whether week lies inside one month that is not published before step week + 2 (its last
+        day is in week + 2 or later) but is published by the last step."""
+        days = [start + timedelta(days=7 * week + d) for d in range(7)]
+        if len({d.month for d in days}) != 1:
+            return False
+        following = date(days[0].year + (days[0].month == 12), days[0].month % 12 + 1, 1)
+        index = (following - timedelta(days=1) - start).days // 7
+        return week + 2 <= index <= last
+
+    candidates = [w for w in range(REVISION_WEEKS - 1) if w not in (ISSUE_WEEK, SHOWN_WEEK) and month_waits(w)]
+    late_week = rng.choice(candidates) if candidates else None
+
     responses = []
+
+    def add(day, unit, topic, group, step, tag=None):
+        responses.append((day, unit, topic, group, weighted(), step, tag or f"step{step}"))
+
     for w in range(REVISION_WEEKS):
         for u in units:
+            arrival = w + 1 if (w, u) == (late_week, LATE_WEEK_UNIT) else w
             for g in GROUPS:
-                if (w, u, g) == (ISSUE_WEEK, "TPTN", "ND"):
+                if (w, u, g) in ((ISSUE_WEEK, "TPTN", "ND"), (SHOWN_WEEK, *SHOWN_CELL)):
+                    days = same_span_days(w)
                     for _ in range(10):
-                        responses.append((rng.choice(same_span_days(w)), u, REVISION_TOPIC, g, weighted(), w))
+                        add(rng.choice(days), u, REVISION_TOPIC, g, arrival)
                     continue
-                # The issue's week: the row of TPTN and the column of ND large enough to publish the cell.
-                large = w == ISSUE_WEEK and (u == "TPTN" or g == "ND")
+                # The row and the column of the cells of 10 large enough to publish them.
+                large = ((w == ISSUE_WEEK and (u == "TPTN" or g == "ND")) or (w == SHOWN_WEEK and (u == SHOWN_CELL[0] or g == SHOWN_CELL[1]))
+                         or (w, u) == (late_week, LATE_WEEK_UNIT))
                 for _ in range(rng.randint(6, 12) if large else rng.randint(0, 8)):
-                    responses.append((start + timedelta(days=7 * w + rng.randrange(7)), u, REVISION_TOPIC, g, weighted(), w))
-    late = []  # (description, week, unit, group, [(step, n)])
+                    add(start + timedelta(days=7 * w + rng.randrange(7)), u, REVISION_TOPIC, g, arrival)
+                if w >= 3:
+                    for _ in range(rng.randint(2, 9)):
+                        add(start + timedelta(days=7 * w + rng.randrange(7)), u, SECOND_TOPIC, g, arrival)
+    late = []  # descriptions
     issue_day = rng.choice(same_span_days(ISSUE_WEEK))
     for step, n in ISSUE_LATE:
         for _ in range(n):
-            responses.append((issue_day, "TPTN", REVISION_TOPIC, "ND", weighted(), step))
-    late.append(("issue: 3 then 2 late into TPTN ND", ISSUE_WEEK, "TPTN", "ND", list(ISSUE_LATE)))
+            add(issue_day, "TPTN", REVISION_TOPIC, "ND", step)
+    late.append(f"issue 19: 3 then 2 late into week {ISSUE_WEEK} TPTN ND at steps {ISSUE_LATE[0][0]}, {ISSUE_LATE[1][0]}")
     grow_unit, grow_group = rng.choice([(u, g) for u in units for g in GROUPS if (u, g) != ("TPTN", "ND")])
     first = rng.randint(1, 4)
     second = MINIMUM - first + rng.randint(0, 2)
     grow_day = rng.choice(same_span_days(2))
     for step, n in ((3, first), (4, second)):
         for _ in range(n):
-            responses.append((grow_day, grow_unit, REVISION_TOPIC, grow_group, weighted(), step))
-    late.append((f"grows to {first + second}", 2, grow_unit, grow_group, [(3, first), (4, second)]))
-    for week, step in ((0, 2), (3, rng.choice((5, 6))), (REVISION_WEEKS - 1, steps - 1)):
-        unit, group = rng.choice(units), rng.choice(GROUPS)
+            add(grow_day, grow_unit, REVISION_TOPIC, grow_group, step)
+    late.append(f"week 2 {grow_unit} {grow_group}: {first} then {second} at steps 3, 4")
+    for week, step in ((0, 2), (3, rng.choice((5, 6))), (REVISION_WEEKS - 1, last)):
+        # Not the units of cases a and b: their late responses stay apart.
+        unit, group = rng.choice([u for u in units if u not in (LATE_WEEK_UNIT, SMALL_LATE_UNIT)]), rng.choice(GROUPS)
         n = rng.randint(1, 4)
         day = start + timedelta(days=7 * week + rng.randrange(7))
         for _ in range(n):
-            responses.append((day, unit, REVISION_TOPIC, group, weighted(), step))
-        late.append((f"stays held ({n})", week, unit, group, [(step, n)]))
-    return units, [REVISION_TOPIC], responses, start, steps, late
+            add(day, unit, REVISION_TOPIC, group, step)
+        late.append(f"week {week} {unit} {group}: {n} at step {step}")
+    cases = {}
+    if late_week is not None:
+        small_group = rng.choice(GROUPS)
+        small_day = start + timedelta(days=7 * late_week + rng.randrange(7))
+        for _ in range(2):
+            add(small_day, SMALL_LATE_UNIT, REVISION_TOPIC, small_group, late_week + 1, "lateweek")
+        cases["a"] = (late_week, LATE_WEEK_UNIT)
+        cases["b"] = (late_week, SMALL_LATE_UNIT, small_group, small_day)
+        late.append(f"case a: week {late_week} of {LATE_WEEK_UNIT} at step {late_week + 1}; "
+                    f"case b: 2 of {SMALL_LATE_UNIT} {small_group} to that week at step {late_week + 1}")
+    shown_days = same_span_days(SHOWN_WEEK)
+    shown_day = rng.choice(shown_days)
+    for _ in range(SHOWN_LATE):
+        add(shown_day, *SHOWN_CELL[:1], REVISION_TOPIC, SHOWN_CELL[1], last, "shown")
+    other_group = rng.choice(GROUPS)
+    other_day = start + timedelta(days=7 * SHOWN_WEEK + rng.randrange(7))
+    for _ in range(2):
+        add(other_day, SMALL_LATE_UNIT, SECOND_TOPIC, other_group, last, "othertopic")
+    retracted_group = rng.choice(GROUPS)
+    retracted_day = start + timedelta(days=7 * SHOWN_WEEK + rng.randrange(7))
+    for _ in range(2):
+        add(retracted_day, RETRACTED_UNIT, REVISION_TOPIC, retracted_group, SHOWN_WEEK, "retracted")
+    cases["c"] = (SHOWN_WEEK, shown_day)
+    retractions = [(last, "retracted", RETRACTED_UNIT)]  # (step, batch tag, unit)
+    late.append(f"case c at step {last}: {SHOWN_LATE} into week {SHOWN_WEEK} {' '.join(SHOWN_CELL)}, 2 of {SMALL_LATE_UNIT} "
+                f"{other_group} to {SECOND_TOPIC}, {RETRACTED_UNIT}'s 2 ({retracted_group}) retracted")
+    return dict(units=units, topics=[REVISION_TOPIC, SECOND_TOPIC], responses=responses, start=start, steps=steps,
+                late=late, cases=cases, retractions=retractions)
+
+
+def read_database(state):
+    """What the database says was released. The schema of migration 8 (schema "versions"):
+    span versions {(span_start day, seq): {(unit, topic, group, sentiment): count}}, period
+    versions {(kind, period): [seq…]}, withheld positions {(kind, period, seq): {(topic, unit or
+    None, group or None)}}, releases {seq: released_at}. The schema of migration 7 (schema
+    "released", the binaries before it): released spans {span_start day: {atom: count}}, released
+    periods, withheld {(kind, period): positions}."""
+    database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
+    epoch = date(1970, 1, 1)
+    try:
+        codes = {table: dict(database.execute(f"SELECT id, code FROM {table}").fetchall())
+                 for table in ("units", "topics", "respondent_groups", "sentiments")}
+        tables = {name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+        def unpack(where, blob):
+            # counts packs (unit_id, topic_id, group_id, sentiment_id, count, floor) as six
+            # little-endian 32-bit integers per non-zero atom.
+            if len(blob) % 24:
+                raise Failure(f"{where} has {len(blob)} bytes, not a multiple of 24")
+            atoms = {}
+            for unit, topic, group, sentiment, count, floor in struct.iter_unpack("<6i", blob):
+                if not 0 <= floor <= count:
+                    raise Failure(f"{where}: floor {floor} outside 0…{count}")
+                key = (codes["units"][unit], codes["topics"][topic], codes["respondent_groups"][group], codes["sentiments"][sentiment])
+                atoms[key] = atoms.get(key, 0) + count
+            return atoms
+
+        def position(topic, unit, group):
+            return codes["topics"][topic], codes["units"][unit] if unit else None, codes["respondent_groups"][group] if group else None
+
+        if "span_versions" in tables:
+            spans = {}
+            for span, seq, blob in database.execute("SELECT span_start, seq, counts FROM span_versions"):
+                spans[(epoch + timedelta(days=span), seq)] = unpack(f"span version ({span}, {seq})", blob)
+            periods = defaultdict(list)
+            for kind, period, seq in database.execute("SELECT kind, period, seq FROM period_versions ORDER BY seq"):
+                periods[(kind, period)].append(seq)
+            withheld = defaultdict(set)
+            for kind, period, seq, topic, unit, group in database.execute(
+                    "SELECT kind, period, seq, topic_id, unit_id, group_id FROM period_version_withheld"):
+                withheld[(kind, period, seq)].add(position(topic, unit, group))
+            releases = dict(database.execute("SELECT seq, released_at FROM releases").fetchall())
+            return dict(schema="versions", spans=spans, periods=dict(periods), withheld=dict(withheld), releases=releases)
+        spans = {}
+        if "released_spans" in tables:
+            for span, blob in database.execute("SELECT span_start, counts FROM released_spans"):
+                spans[epoch + timedelta(days=span)] = unpack(f"released span {span}", blob)
+            released = set(database.execute("SELECT kind, period FROM released_periods").fetchall())
+            withheld = defaultdict(set)
+            for kind, period, topic, unit, group in database.execute("SELECT kind, period, topic_id, unit_id, group_id FROM released_withheld"):
+                withheld[(kind, period)].add(position(topic, unit, group))
+        else:
+            released, withheld = set(), {}
+        return dict(schema="released", spans=spans, released=released, withheld=dict(withheld))
+    finally:
+        database.close()
 
 
 def read_version(state):
-    """Every summary.json (kind, id) → summary, index.json, and the released truth from the
-    database: {(span_start day, unit, topic, group, sentiment): count} and the released periods."""
+    """Every summary.json {(kind, id): summary}, index.json, and what the database says was
+    released (read_database)."""
     folder = os.path.join(state, "summaries")
     files = {}
     for summary in read_summaries(folder):
@@ -481,357 +624,688 @@ def read_version(state):
     if os.path.exists(os.path.join(folder, "index.json")):
         with open(os.path.join(folder, "index.json"), encoding="utf-8") as file:
             index = json.load(file)
-    database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
-    try:
-        # released_spans.counts packs (unit_id, topic_id, group_id, sentiment_id, count, floor) as
-        # six little-endian 32-bit integers per atom.
-        codes = {table: dict(database.execute(f"SELECT id, code FROM {table}").fetchall())
-                 for table in ("units", "topics", "respondent_groups", "sentiments")}
-        rows = []
-        for span, blob in database.execute("SELECT span_start, counts FROM released_spans").fetchall():
-            if len(blob) % 24:
-                raise Failure(f"released span {span} has {len(blob)} bytes, not a multiple of 24")
-            for unit, topic, group, sentiment, count, floor in struct.iter_unpack("<6i", blob):
-                if not 0 <= floor <= count:
-                    raise Failure(f"released span {span}: floor {floor} outside 0…{count}")
-                rows.append((span, codes["units"][unit], codes["topics"][topic], codes["respondent_groups"][group],
-                             codes["sentiments"][sentiment], count))
-        released = set(database.execute("SELECT kind, period FROM released_periods").fetchall())
-    finally:
-        database.close()
-    epoch = date(1970, 1, 1)
-    truth = {(epoch + timedelta(days=span), u, t, g, s): count for span, u, t, g, s, count in rows}
-    return files, index, truth, released
+    return files, index, read_database(state)
 
 
 def held_back(index):
     return index.get("held_back") or index.get("heldBack") or {}
 
 
+def listed_periods(held):
+    """held_back.periods as {"kind/period"} (strings, or objects with kind and period)."""
+    listed = set()
+    for entry in held.get("periods", []):
+        if isinstance(entry, dict):
+            listed.add(f"{entry.get('kind')}/{entry.get('period') or entry.get('id')}")
+        else:
+            listed.add(entry)
+    return listed
+
+
+KIND_ORDER = ["week", "month", "quarter", "year"]
+
+
+def run_revision_steps(bin_dir, case, release):
+    """Runs one surveyd throughout the case's steps: the responses arriving at step k (one batch per
+    unit and tag), its retractions (`surveyctl batch retract`, which republishes: a publication of
+    its own), then `surveyctl publish --as-of` the Monday after week k. After every publication
+    the files and the database make one saved version."""
+    closed = release == "closed"
+    instance = Instance(bin_dir, case["units"], case["topics"], "surveyd-revisions-", release=release, grace_days=0 if closed else None)
+    publications = []  # dict(label, step, as_of, retracted {tag: publication}, files, index, db)
+    retracted = {}
+
+    def record(label, step, as_of):
+        if instance.daemon.poll() is not None:
+            raise Failure(f"revisions: surveyd stopped; its log: {instance.log_path}")
+        shutil.copytree(os.path.join(instance.state, "summaries"), os.path.join(instance.work, "versions", str(len(publications))))
+        files, index, db = read_version(instance.state)
+        publications.append(dict(label=label, step=step, as_of=as_of, retracted=dict(retracted), files=files, index=index, db=db))
+
+    try:
+        for step in range(case["steps"]):
+            by_tag = defaultdict(list)
+            for r in case["responses"]:
+                if r[5] == step:
+                    by_tag[r[6]].append(r)
+            for tag, arriving in by_tag.items():
+                submit(instance.port, instance.collaborators, arriving, tag)
+            for when, tag, unit in case["retractions"]:
+                if when != step:
+                    continue
+                batches = json.loads(instance.surveyctl("batches", "--unit", unit, "--json"))
+                found = [b["id"] for b in batches if b.get("clientBatchID", b.get("client_batch_id")) == f"{tag}-{unit}-0"]
+                if len(found) != 1:
+                    raise Failure(f"revisions: batch {tag}-{unit}-0 not listed by surveyctl batches")
+                instance.surveyctl("batch", "retract", str(found[0]), "--reason", "privacy audit")
+                retracted[tag] = len(publications)
+                record(f"step {step}, retraction of {tag}-{unit}-0 (republished as of today)", step, datetime.now(PROVINCE).date())
+            as_of = case["start"] + timedelta(days=7 * (step + 1))
+            instance.surveyctl("publish", "--as-of", as_of.isoformat(), "--allow-future")
+            record(f"step {step}, as of {as_of}", step, as_of)
+    finally:
+        instance.stop()
+    return instance.work, publications
+
+
+def figures_of(summary):
+    """What a file publishes of its version: the period's total and every position's figures
+    (derived figures such as the outlook left out)."""
+    return summary["responses"], [(t, u, g, cell["suppressed"], cell.get("counts")) for t, u, g, cell in positions(summary)]
+
+
+def small(values):
+    return any(0 < abs(v) < MINIMUM for v in values)
+
+
 def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model=True):
-    """release "open" is a check of the audit itself: every publication revises every period, so
-    small differences must be found (the truth is then everything submitted)."""
+    """Publishes the revisions case step by step and audits every saved version together.
+    release "open" is a check of the audit itself: every publication revises every period, so
+    small differences must be found (the truth is then everything stored)."""
     closed = release == "closed"
     revisions_started = time.monotonic()
     rng = random.Random(f"revisions-{seed}")
-    units, topics, responses, start, steps, late = revisions_case(rng)
-    versions = []  # (as_of, files, index, truth dict, released periods)
-    instance = Instance(bin_dir, units, topics, "surveyd-revisions-", release=release, grace_days=0 if closed else None)
-    work, state, log_path, daemon, surveyctl = instance.work, instance.state, instance.log_path, instance.daemon, instance.surveyctl
-    try:
-        for step in range(steps):
-            arriving = [r for r in responses if r[5] == step]
-            if arriving:
-                submit(instance.port, instance.collaborators, arriving, f"step{step}")
-            as_of = start + timedelta(days=7 * (step + 1))
-            surveyctl("publish", "--as-of", as_of.isoformat(), "--allow-future")
-            if daemon.poll() is not None:
-                raise Failure(f"revisions: surveyd stopped; its log: {log_path}")
-            shutil.copytree(os.path.join(state, "summaries"), os.path.join(work, "versions", str(step)))
-            versions.append((as_of, *read_version(state)))
-    finally:
-        instance.stop()
+    case = revisions_case(rng)
+    units, topics, responses = case["units"], case["topics"], case["responses"]
+    work, publications = run_revision_steps(bin_dir, case, release)
+    published_at = time.monotonic()
+    P = len(publications)
 
-    # The atoms: unit × topic × group × sentiment × span, for every version.
-    K = len(versions)
-    first = min([date.fromisoformat(f["period"]["start"]) for v in versions for f in v[1].values()] + [r[0] for r in responses])
-    last = max([date.fromisoformat(f["period"]["end"]) for v in versions for f in v[1].values()] + [r[0] for r in responses])
+    first = min([date.fromisoformat(f["period"]["start"]) for p in publications for f in p["files"].values()] + [r[0] for r in responses])
+    last = max([date.fromisoformat(f["period"]["end"]) for p in publications for f in p["files"].values()] + [r[0] for r in responses])
     space = AtomSpace(units, topics, first, last)
     U, T, G, S, span_of, span_count = space.U, space.T, space.G, space.S, space.span_of, space.span_count
     var, atoms, spans_in = space.var, space.atoms, space.spans_in
     n = space.size
-
+    span_of_atom = np.arange(n) % span_count
+    span_first_day = {}
+    for day, span in span_of.items():
+        span_first_day.setdefault(span, day)
     problems_found = []
-    truths, submitted = [], []
-    for k, (as_of, files, index, truth, released) in enumerate(versions):
-        vector = np.zeros(n, dtype=np.int64)
-        for (day, u, t, g, s), count in truth.items():
-            if day not in span_of or span_of.get(day - timedelta(days=1)) == span_of[day]:
-                raise Failure(f"revisions: version {k}: released_spans span_start {day} is not the first day of a tally span")
-            vector[space.atom(day, u, t, g, s)] += count
-        sent = np.zeros(n, dtype=np.int64)
-        for day, u, t, g, s, arrival in responses:
-            if arrival <= k:
-                sent[space.atom(day, u, t, g, s)] += 1
-        if not closed:
-            vector = sent.copy()
-        truths.append(vector)
-        submitted.append(sent)
-        if (vector > sent).any():
-            raise Failure(f"revisions: version {k}: released spans hold more than was submitted")
-        if k and (vector < truths[k - 1]).any():
-            raise Failure(f"revisions: version {k}: a released count decreased (nothing was retracted)")
-        for key, summary in files.items():
-            if not closed:
-                break
-            if key not in released:
-                problems_found.append(f"version {k}: {key[0]} {key[1]} published but not in released_periods")
-            if date.fromisoformat(summary["period"]["end"]) >= as_of:
-                problems_found.append(f"version {k}: {key[0]} {key[1]} published before it ended (as of {as_of})")
-        # A span released for the first time holds everything submitted for it by then.
-        for span_start in {day for day, *_ in truth}:
-            span = span_of[span_start]
-            mask = np.zeros(n, dtype=bool)
-            for t in range(T):
-                for u in range(U):
-                    for g in range(G):
-                        for s in range(S):
-                            mask[var(t, u, g, s, span)] = True
-            if closed and (k == 0 or not truths[k - 1][mask].any()) and (vector[mask] != sent[mask]).any():
-                problems_found.append(f"version {k}: span from {span_start} first released without all its responses")
 
-    # Equations of every version on its own atoms (offset k·n); the truth must satisfy them.
-    rows, rhs = [], []
-    zero = np.zeros((K, n), dtype=bool)
-    withheld_count = [0] * K
-    targets = []  # (version, period key, topic, unit, group, true counts per sentiment, spans)
-    for k, (as_of, files, index, truth, released) in enumerate(versions):
-        for key, summary in files.items():
+    # What was stored at each publication (submitted, less what was retracted by then), and what
+    # had ever been submitted.
+    live, sent = np.zeros((P, n), dtype=np.int64), np.zeros((P, n), dtype=np.int64)
+    for p, publication in enumerate(publications):
+        for day, u, t, g, s, arrival, tag in responses:
+            if arrival <= publication["step"]:
+                i = space.atom(day, u, t, g, s)
+                sent[p][i] += 1
+                if tag not in publication["retracted"]:
+                    live[p][i] += 1
+    # The atoms a retraction may lower (its unit, the spans of its days), from its publication on.
+    retraction_atoms = []  # (publication, mask)
+    for _, tag, unit in case["retractions"]:
+        when = next((pub["retracted"][tag] for pub in publications if tag in pub["retracted"]), None)
+        if when is None:
+            continue
+        mask = np.zeros(n, dtype=bool)
+        for day in {r[0] for r in responses if r[6] == tag and r[1] == unit}:
+            for t in range(T):
+                for g in range(G):
+                    for s in range(S):
+                        mask[var(t, space.unit_index[unit], g, s, span_of[day])] = True
+        retraction_atoms.append((when, mask))
+
+    def lowerable(p):
+        """Atoms that may fall between the publication before p and p."""
+        mask = np.zeros(n, dtype=bool)
+        for when, atoms_mask in retraction_atoms:
+            if p >= when:
+                mask |= atoms_mask
+        return mask
+
+    def vector(counts_by_span):
+        out = np.zeros(n, dtype=np.int64)
+        for day, atoms_of_span in counts_by_span.items():
+            if day not in span_of or span_of.get(day - timedelta(days=1)) == span_of[day]:
+                raise Failure(f"revisions: span_start {day} is not the first day of a tally span")
+            for (u, t, g, s), count in atoms_of_span.items():
+                out[space.atom(day, u, t, g, s)] += count
+        return out
+
+    # The attacker's unknowns: the atoms as of each release (seq), X_b; the truth of every period
+    # version is X at the seq it was released at. current[p]: the last seq at publication p.
+    schemas = {pub["db"]["schema"] for pub in publications}
+    if len(schemas) != 1:
+        raise Failure(f"revisions: the database schema changed between publications ({schemas})")
+    schema = schemas.pop() if closed else "open"
+    versions_of = defaultdict(dict)  # (kind, period) → {seq: summary}
+    shown_at = {}  # (kind, period, seq) → first publication showing that version
+    file_seq = [dict() for _ in range(P)]  # publication → {(kind, period): seq of the version its file shows}
+    current = []
+    if schema == "versions":
+        final = publications[-1]["db"]
+        seqs = sorted(final["releases"])
+        for p, publication in enumerate(publications):
+            db = publication["db"]
+            current.append(max(db["releases"]) if db["releases"] else None)
+            # Stored versions never change: every row an earlier publication read is read the same later.
+            for key, counts in db["spans"].items():
+                if final["spans"].get(key) != counts:
+                    problems_found.append(f"{publication['label']}: span version {key[0]} seq {key[1]} changed later")
+            for key, seq_list in db["periods"].items():
+                if final["periods"].get(key, [])[:len(seq_list)] != seq_list:
+                    problems_found.append(f"{publication['label']}: the versions of {key[0]} {key[1]} changed later")
+            for key, withheld in db["withheld"].items():
+                if final["withheld"].get(key) != withheld:
+                    problems_found.append(f"{publication['label']}: the withheld positions of {key[0]} {key[1]} seq {key[2]} changed later")
+        truths, state = [], {}
+        for seq in seqs:
+            for (day, at), counts in final["spans"].items():
+                if at == seq:
+                    state[day] = counts
+            truths.append(vector(state))
+        truths = np.array(truths) if truths else np.zeros((0, n), dtype=np.int64)
+    elif schema == "released":
+        seqs = list(range(P))
+        current = list(range(P))
+        truths = np.array([vector(pub["db"]["spans"]) for pub in publications])
+    else:
+        seqs = list(range(P))
+        current = list(range(P))
+        truths = live.copy()
+    block = {seq: b for b, seq in enumerate(seqs)}
+    B = len(seqs)
+    seq_publication = {}
+    for seq in seqs:
+        seq_publication[seq] = next((p for p in range(P) if current[p] is not None and current[p] >= seq), P - 1)
+
+    # Which version each file shows, and its figures (the same version must show the same figures).
+    for p, publication in enumerate(publications):
+        for key, summary in publication["files"].items():
+            if closed and date.fromisoformat(summary["period"]["end"]) >= publication["as_of"]:
+                problems_found.append(f"{publication['label']}: {key[0]} {key[1]} published before it ended")
+            if schema == "versions":
+                stored = [seq for seq in final["periods"].get(key, []) if current[p] is not None and seq <= current[p]]
+                if not stored:
+                    problems_found.append(f"{publication['label']}: {key[0]} {key[1]} published without a stored version")
+                    continue
+                seq = stored[-1]
+                # revision counts the versions of the file (rewritten also when derived figures, the
+                # outlook, change): at least the stored versions, and raised with each new one.
+                if summary["revision"] < len(stored):
+                    problems_found.append(f"{publication['label']}: {key[0]} {key[1]} has revision {summary['revision']}, "
+                                          f"but {len(stored)} stored versions")
+                before_file = publications[p - 1]["files"].get(key) if p else None
+                if before_file is not None and file_seq[p - 1].get(key) != seq and summary["revision"] <= before_file["revision"]:
+                    problems_found.append(f"{publication['label']}: {key[0]} {key[1]} shows a new version without a new revision")
+                mask = {(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]}
+                stored_mask = final["withheld"].get((*key, seq), set())
+                extra = mask - stored_mask
+                missing = [position for position in stored_mask - mask
+                           if any(not cell["suppressed"] and sum(cell["counts"]) > 0
+                                  for t, u, g, cell in positions(summary) if (t, u, g) == position)]
+                if extra or missing:
+                    problems_found.append(f"{publication['label']}: {key[0]} {key[1]} withholds {len(extra)} positions not stored as "
+                                          f"withheld and shows {len(missing)} stored as withheld")
+            elif schema == "released":
+                if key not in publication["db"]["released"]:
+                    problems_found.append(f"{publication['label']}: {key[0]} {key[1]} published but not in released_periods")
+                earlier = [s for s, v in versions_of[key].items() if v["revision"] == summary["revision"]]
+                seq = earlier[0] if earlier else p
+            else:
+                seq = p
+                earlier = sorted(versions_of[key])
+                if earlier and figures_of(versions_of[key][earlier[-1]]) == figures_of(summary):
+                    seq = earlier[-1]
+            file_seq[p][key] = seq
+            before = versions_of[key].get(seq)
+            if before is None:
+                versions_of[key][seq] = summary
+                shown_at[(*key, seq)] = p
+            elif figures_of(before) != figures_of(summary):
+                problems_found.append(f"{publication['label']}: {key[0]} {key[1]} changed figures without a new version")
+    if schema == "released":
+        for key, seq_map in versions_of.items():
+            ordered = sorted(seq_map)
+            for a, b in zip(ordered, ordered[1:]):
+                mask_a = [(t, u, g) for t, u, g, cell in positions(seq_map[a]) if cell["suppressed"]]
+                mask_b = [(t, u, g) for t, u, g, cell in positions(seq_map[b]) if cell["suppressed"]]
+                if mask_a != mask_b:
+                    problems_found.append(f"{key[0]} {key[1]} changed its withheld positions (migration 7 keeps them)")
+
+    # Spans of the period versions released by each seq (the rest of X_b is unconstrained: zero).
+    released_by = np.zeros((B, span_count), dtype=bool)
+    for key, seq_map in versions_of.items():
+        for seq, summary in seq_map.items():
+            for b in range(block[seq], B):
+                released_by[b][spans_in(summary)] = True
+    for b in range(B):
+        outside = ~released_by[b][span_of_atom]
+        if closed and (truths[b][outside] != 0).any():
+            problems_found.append(f"seq {seqs[b]}: the database holds counts of spans that no published version holds")
+        if (truths[b] > sent[seq_publication[seqs[b]]]).any():
+            problems_found.append(f"seq {seqs[b]}: released counts exceed what was submitted by then")
+
+    # Equations (rows over every variable): X blocks first (B·n), then the held-back model's L
+    # blocks (P·n): what was stored at each publication.
+    X = lambda b, i: b * n + i  # noqa: E731
+    base = B * n
+    variables = base + (P * n if held_model and closed else 0)
+    rows, labels = [], []
+    upper = np.full(variables, np.inf)
+    truth_all = np.zeros(variables)
+    truth_all[:base] = truths.reshape(-1)
+    zero = np.zeros((B, n), dtype=bool)
+    for b in range(B):
+        zero[b] |= ~released_by[b][span_of_atom] & (truths[b] == 0)
+
+    def add(indices, coefficients, low, high, label):
+        rows.append((indices, coefficients, low, high))
+        labels.append(label)
+
+    targets = []  # (b, key, topic, unit, group, true counts per sentiment, spans)
+    withheld_positions = 0
+    for key, seq_map in versions_of.items():
+        for seq, summary in seq_map.items():
+            b = block[seq]
             period_spans = spans_in(summary)
-            every = space.every(period_spans)
-            equations = [(every, summary["responses"])]
+            equations = [(space.every(period_spans), summary["responses"])]
             for topic, unit, group, cell in positions(summary):
                 if cell["suppressed"]:
-                    withheld_count[k] += 1
-                    counts = [int(truths[k][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
+                    withheld_positions += 1
+                    counts = [int(truths[b][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
                     if 0 < sum(counts) < MINIMUM:
-                        targets.append((k, key, topic, unit, group, counts, period_spans))
+                        targets.append((b, key, topic, unit, group, counts, period_spans))
                     continue
                 for s, count in enumerate(cell["counts"]):
                     equations.append((atoms(topic, unit, group, s, period_spans), count))
             for row, value in equations:
-                if truths[k][row].sum() != value:
-                    raise Failure(f"revisions: version {k}: {key[0]} {key[1]} does not match the released counts in the database "
-                                  f"(published {value}, released {truths[k][row].sum()})")
+                if truths[b][row].sum() != value:
+                    problems_found.append(f"{key[0]} {key[1]} seq {seq}: published {value} where the stored version holds {truths[b][row].sum()}")
+                    continue
                 if value == 0:
-                    zero[k][row] = True
-                rows.append(([k * n + i for i in row], [1.0] * len(row)))
-                rhs.append((value, value))
-    # Released masks never change; a period unchanged in revision keeps its figures.
-    for k in range(1, K):
-        for key, summary in versions[k][1].items():
-            before = versions[k - 1][1].get(key)
-            if before is None:
-                continue
-            mask_now = [(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]]
-            mask_before = [(t, u, g) for t, u, g, cell in positions(before) if cell["suppressed"]]
-            if closed and mask_now != mask_before:
-                problems_found.append(f"version {k}: {key[0]} {key[1]} changed its withheld positions")
-            if summary["revision"] == before["revision"] and summary["topics"] != before["topics"]:
-                problems_found.append(f"version {k}: {key[0]} {key[1]} changed figures without a new revision")
-    # The attacker knows the data only grows: R_k − R_{k−1} ≥ 0, so a zero later is a zero before.
-    for k in range(K - 2, -1, -1):
-        zero[k] |= zero[k + 1]
-    for k in range(1, K):
+                    zero[b][row] = True
+                add([X(b, i) for i in row], [1.0] * len(row), value, value, f"{key[0]} {key[1]} seq {seq}")
+    # Between releases atoms only grow (a_b ≥ 0), but where a retraction was published (r_b ≥ 0):
+    # x_b = x_{b−1} + a_b − r_b. So a zero later is a zero before, but across a retraction.
+    lower_at = [lowerable(seq_publication[seq]) for seq in seqs]
+    for b in range(B - 2, -1, -1):
+        zero[b] |= zero[b + 1] & ~lower_at[b + 1]
+    for b in range(1, B):
+        fell = (truths[b] < truths[b - 1]) & ~lower_at[b]
+        if fell.any():
+            problems_found.append(f"seq {seqs[b]}: {int(fell.sum())} released counts fell where nothing was retracted")
         for i in range(n):
-            if not zero[k][i]:
-                rows.append(([k * n + i, (k - 1) * n + i], [1.0, -1.0]))
-                rhs.append((0, np.inf))
-    variables = K * n
+            if not zero[b][i] and not lower_at[b][i] and not fell[i]:
+                add([X(b, i), X(b - 1, i)], [1.0, -1.0], 0, np.inf, f"seq {seqs[b]} grows")
+    upper[:base] = np.where(zero.reshape(-1), 0.0, np.inf)
+
+    released_spans_at = []
+    for p in range(P):
+        spans = set()
+        for key, summary in publications[p]["files"].items():
+            spans.update(spans_in(summary))
+        released_spans_at.append(spans)
+
     if held_model and closed:
-        # What index.json says of held-back responses: atoms L_k of everything submitted by version
-        # k (L_k ≥ R_k, L_k ≥ L_{k−1}); on the released spans of periods not listed in
-        # held_back.periods L_k = R_k, and over all released spans Σ (L_k − R_k) = held_back.added.
-        base = K * n
-        variables = 2 * K * n
-        for k, (as_of, files, index, truth, released) in enumerate(versions):
-            held = held_back(index)
-            listed = set(held.get("periods", []))
-            released_spans, held_spans = set(), set()
-            for key, summary in files.items():
-                spans = spans_in(summary)
-                released_spans.update(spans)
+        # index.json's held_back: L_p, what was stored at publication p (L_p ≥ L_{p−1} but across
+        # a retraction); on the released spans of periods it does not list, L_p = X of p's last
+        # seq; over all released spans Σ (L_p − X) = added − removed (each atom ≥ 0 when nothing
+        # is removed).
+        for p, publication in enumerate(publications):
+            held = held_back(publication["index"])
+            added, removed = held.get("added", 0), held.get("removed", 0)
+            listed = listed_periods(held)
+            released_mask = np.isin(span_of_atom, list(released_spans_at[p]))
+            L = lambda i, p=p: base + p * n + i  # noqa: E731
+            upper[base + p * n:base + (p + 1) * n] = np.where(released_mask, np.inf, 0.0)
+            truth_all[base + p * n:base + (p + 1) * n] = np.where(released_mask, live[p], 0)
+            lower = lowerable(p)
+            if p:
+                for i in np.nonzero(released_mask & ~lower)[0]:
+                    add([L(i), base + (p - 1) * n + i], [1.0, -1.0], 0, np.inf, f"{publication['label']}: stored grows")
+            if current[p] is None or not released_spans_at[p]:
+                continue
+            b = block[current[p]]
+            listed_spans = set()
+            for key, summary in publication["files"].items():
                 if f"{key[0]}/{key[1]}" in listed:
-                    held_spans.update(spans)
-            span_of_atom = np.arange(n) % span_count
-            for i in range(n):
-                same = span_of_atom[i] in released_spans and span_of_atom[i] not in held_spans
-                rows.append(([base + k * n + i, k * n + i], [1.0, -1.0]))
-                rhs.append((0, 0) if same else (0, np.inf))
-                if k:
-                    rows.append(([base + k * n + i, base + (k - 1) * n + i], [1.0, -1.0]))
-                    rhs.append((0, np.inf))
-            if held.get("removed", 0) == 0:
-                row = [i for i in range(n) if span_of_atom[i] in released_spans]
-                rows.append(([base + k * n + i for i in row] + [k * n + i for i in row], [1.0] * len(row) + [-1.0] * len(row)))
-                rhs.append((held.get("added", 0), held.get("added", 0)))
-    data, indices, pointers = [], [], [0]
-    for row, coefficients in rows:
-        indices += row
-        data += coefficients
-        pointers.append(len(indices))
-    matrix = csr_matrix((np.array(data), np.array(indices, dtype=np.int64), np.array(pointers)), shape=(len(rows), variables))
-    constraints = LinearConstraint(matrix, np.array([a for a, _ in rhs], dtype=float), np.array([b for _, b in rhs], dtype=float))
-    upper = np.where(zero.reshape(-1), 0.0, np.inf)
-    joint_truth = np.concatenate(truths)
-    if variables > K * n:
-        upper = np.concatenate([upper, np.full(K * n, np.inf)])
-        joint_truth = np.concatenate([joint_truth, *submitted])
-    bounds = Bounds(np.zeros(variables), upper)
-    if (matrix @ joint_truth < np.array([a for a, _ in rhs]) - 0.5).any() or (matrix @ joint_truth > np.array([b for _, b in rhs]) + 0.5).any():
-        raise Failure("revisions: the joint system does not hold for the released truth (and what was submitted)")
+                    listed_spans.update(spans_in(summary))
+            difference = (live[p] - truths[b]) * released_mask
+            if int(difference.sum()) != added - removed:
+                problems_found.append(f"{publication['label']}: held_back says {added} added and {removed} removed, but the stored "
+                                      f"responses of published spans differ from the published ones by {int(difference.sum())}")
+                continue
+            unlisted = released_mask & ~np.isin(span_of_atom, list(listed_spans))
+            if (difference[unlisted] != 0).any():
+                problems_found.append(f"{publication['label']}: {int(np.abs(difference[unlisted]).sum())} stored responses of periods "
+                                      f"held_back does not list are not published")
+                continue
+            for i in np.nonzero(released_mask)[0]:
+                if unlisted[i]:
+                    add([L(i), X(b, i)], [1.0, -1.0], 0, 0, f"{publication['label']}: not held")
+                elif removed == 0:
+                    add([L(i), X(b, i)], [1.0, -1.0], 0, np.inf, f"{publication['label']}: held added only")
+            row = list(np.nonzero(released_mask)[0])
+            add([L(i) for i in row] + [X(b, i) for i in row], [1.0] * len(row) + [-1.0] * len(row), added - removed, added - removed,
+                f"{publication['label']}: held_back")
+
+    # The truth must satisfy every equation (else the audit's model is wrong, not the files).
+    for (indices, coefficients, low, high), label in zip(rows, labels):
+        value = float(np.dot(truth_all[indices], coefficients))
+        if value < low - 0.5 or value > high + 0.5:
+            raise Failure(f"revisions: the attacker's system does not hold for the stored truth ({label}: {value} outside {low}…{high})")
+    if (truth_all > upper + 0.5).any():
+        raise Failure("revisions: a variable bounded to zero is not zero in the truth")
+    # Variables bounded to zero are left out of the solved system.
+    keep = np.nonzero(upper > 0)[0]
+    column = np.full(variables, -1)
+    column[keep] = np.arange(len(keep))
+    data, indices_list, pointers, low_list, high_list = [], [], [0], [], []
+    for indices, coefficients, low, high in rows:
+        pairs = [(column[i], c) for i, c in zip(indices, coefficients) if column[i] >= 0]
+        if not pairs:
+            continue
+        indices_list += [i for i, _ in pairs]
+        data += [c for _, c in pairs]
+        pointers.append(len(indices_list))
+        low_list.append(low)
+        high_list.append(high)
+    matrix = csr_matrix((np.array(data), np.array(indices_list, dtype=np.int64), np.array(pointers)), shape=(len(low_list), len(keep)))
+    constraints = LinearConstraint(matrix, np.array(low_list, dtype=float), np.array(high_list, dtype=float))
+    bounds = Bounds(np.zeros(len(keep)), np.full(len(keep), np.inf))
     solves = [0]
 
     def extreme(objective, sign):
-        """objective: {variable: coefficient}."""
-        c = np.zeros(variables)
+        """objective: {variable: coefficient} (every variable)."""
+        c = np.zeros(len(keep))
+        constant = 0
         for i, coefficient in objective.items():
-            c[i] += sign * coefficient
+            if column[i] >= 0:
+                c[column[i]] += sign * coefficient
+        if not c.any():
+            return constant
         solves[0] += 1
-        result = milp(c, constraints=constraints, integrality=np.ones(variables), bounds=bounds,
+        result = milp(c, constraints=constraints, integrality=np.ones(len(keep)), bounds=bounds,
                       options={"time_limit": 60, "presolve": False})
         if result.status == 0 and result.x is not None:
             return int(round(sign * result.fun))
         raise Failure(f"revisions: milp did not solve ({result.message})")
 
-    def of(k, cells, coefficient=1.0):
-        return {k * n + i: coefficient for i in cells}
+    def difference(parts, topic, unit, group, s):
+        """parts: [(b_new, b_old, spans)]: Σ over them of X_{b_new} − X_{b_old} on the spans."""
+        objective = defaultdict(float)
+        for b_new, b_old, spans in parts:
+            for i in atoms(topic, unit, group, s, spans):
+                objective[X(b_new, i)] += 1.0
+                objective[X(b_old, i)] -= 1.0
+        true = sum(int(truths[b_new][atoms(topic, unit, group, s, spans)].sum() - truths[b_old][atoms(topic, unit, group, s, spans)].sum())
+                   for b_new, b_old, spans in parts)
+        return {i: c for i, c in objective.items() if c}, true
 
-    per_version = [dict(targets=0, narrowed=[], pinned=[], narrowest=None, differencing=0, diff_failed=[]) for _ in range(K)]
-    audit_deadline = revisions_started + budget
+    figures = defaultdict(lambda: dict(targets=0, narrowed=[], pinned=[], narrowest=None, differencing=0, diff_failed=[]))
+    deadline = revisions_started + budget
     truncated = [0]
-    # Differencing: the change of a position between consecutive versions of one period.
-    for k in range(1, K):
-        figures = per_version[k]
-        for key, summary in versions[k][1].items():
-            before = versions[k - 1][1].get(key)
-            if before is None:
+
+    def check_difference(where, p, parts, topic, unit, group, shown_in_both):
+        """A change of a position (1…minimum−1 added or removed) must keep ≥ minimum + 1 values and
+        no sentiment's change pinned."""
+        objective, change = difference(parts, topic, unit, group, None)
+        if not 0 < abs(change) < MINIMUM:
+            return
+        if time.monotonic() > deadline:
+            truncated[0] += 1
+            return
+        record = figures[p]
+        record["differencing"] += 1
+        changes = [difference(parts, topic, unit, group, s)[1] for s in range(S)]
+        where = f"{where} {topic} {unit or 'province'} {group or 'all groups'} (true change {change}, {dict(zip(SENTIMENTS, changes))})"
+        if shown_in_both:
+            record["diff_failed"].append(f"{where}: published in both")
+            return
+        high = extreme(objective, -1)
+        low = extreme(objective, 1) if high - change < MINIMUM else change - MINIMUM
+        if high - low + 1 < MINIMUM + 1:
+            record["diff_failed"].append(f"{where}: change {low}…{high}")
+        for s, delta in enumerate(changes):
+            if delta == 0:
                 continue
+            layer, _ = difference(parts, topic, unit, group, s)
+            if extreme(layer, -1) == delta and extreme(layer, 1) == delta:
+                record["diff_failed"].append(f"{where}: change of {SENTIMENTS[s]} pinned to {delta}")
+
+    # Differencing 1: two versions of one period (every pair; consecutive ones with release open).
+    for key, seq_map in versions_of.items():
+        ordered = sorted(seq_map)
+        pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:]] if closed else list(zip(ordered, ordered[1:]))
+        for a, b in pairs:
+            old, new = seq_map[a], seq_map[b]
+            period_spans = spans_in(new)
+            shown_before = {(t, u, g): not cell["suppressed"] for t, u, g, cell in positions(old)}
+            for topic, unit, group, cell in positions(new):
+                check_difference(f"{key[0]} {key[1]} seq {a}→{b}", shown_at[(*key, b)], [(block[b], block[a], period_spans)], topic, unit, group,
+                                 not cell["suppressed"] and shown_before.get((topic, unit, group), False))
+    # Differencing 2: a month, quarter or year version against the versions of the shorter periods
+    # released before it, span by span (each span against the last earlier version of the shorter
+    # period holding it).
+    for key, seq_map in versions_of.items():
+        if key[0] == "week":
+            continue
+        for seq, summary in sorted(seq_map.items()):
             period_spans = spans_in(summary)
-            published_before = {(t, u, g): not cell["suppressed"] for t, u, g, cell in positions(before)}
-            for topic, unit, group, cell in positions(summary):
-                changes = [int(truths[k][atoms(topic, unit, group, s, period_spans)].sum()
-                               - truths[k - 1][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
-                change = sum(changes)
-                if not 0 < change < MINIMUM:
-                    continue
-                if time.monotonic() > audit_deadline:
-                    truncated[0] += 1
-                    continue
-                figures["differencing"] += 1
-                where = (f"versions {k - 1}→{k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} "
-                         f"(true change {change}, {dict(zip(SENTIMENTS, changes))})")
-                if not cell["suppressed"] and published_before.get((topic, unit, group), False):
-                    figures["diff_failed"].append(f"{where}: published in both versions")
-                    continue
-                cells = atoms(topic, unit, group, None, period_spans)
-                objective = {**of(k - 1, cells, -1.0), **of(k, cells)}
-                high = extreme(objective, -1)
-                if high - change < MINIMUM:
-                    low = max(extreme(objective, 1), 0)
-                    if high - low + 1 < MINIMUM + 1:
-                        figures["diff_failed"].append(f"{where}: change {low}…{high}")
-                for s, delta in enumerate(changes):
-                    if delta == 0:
+            for shorter in KIND_ORDER[:KIND_ORDER.index(key[0])]:
+                parts, sources = [], []
+                for other, other_map in versions_of.items():
+                    if other[0] != shorter:
                         continue
-                    layer = atoms(topic, unit, group, s, period_spans)
-                    objective = {**of(k - 1, layer, -1.0), **of(k, layer)}
-                    if extreme(objective, -1) == delta and extreme(objective, 1) == delta:
-                        figures["diff_failed"].append(f"{where}: change of {SENTIMENTS[s]} pinned to {delta}")
-    for k, key, topic, unit, group, counts, period_spans in targets:
-        if time.monotonic() > audit_deadline:
+                    earlier = [s for s in other_map if s < seq]
+                    if not earlier:
+                        continue
+                    common = sorted(set(spans_in(other_map[max(earlier)])) & set(period_spans))
+                    if common:
+                        parts.append((block[seq], block[max(earlier)], common))
+                        sources.append((other, max(earlier)))
+                if not parts:
+                    continue
+                for topic, unit, group, cell in positions(summary):
+                    shown = not cell["suppressed"] and all(
+                        any(not c["suppressed"] for t, u, g, c in positions(versions_of[other][s]) if (t, u, g) == (topic, unit, group))
+                        for other, s in sources) and all(set(spans_in(versions_of[other][s])) <= set(period_spans) for other, s in sources) \
+                        and sum(len(c) for _, _, c in parts) == len(period_spans)
+                    check_difference(f"{key[0]} {key[1]} seq {seq} − earlier {shorter}s ({', '.join(f'{o[1]}@{s}' for o, s in sources)})",
+                                     shown_at[(*key, seq)], parts, topic, unit, group, shown)
+    # Every withheld small position of every version.
+    for b, key, topic, unit, group, counts, period_spans in targets:
+        if time.monotonic() > deadline:
             truncated[0] += 1
             continue
-        figures = per_version[k]
-        figures["targets"] += 1
-        cells = atoms(topic, unit, group, None, period_spans)
+        record = figures[shown_at[(*key, seqs[b])]]
+        record["targets"] += 1
+        cells = {X(b, i): 1.0 for i in atoms(topic, unit, group, None, period_spans)}
         true = sum(counts)
-        high = extreme(of(k, cells), -1)
-        low = true - MINIMUM if high - true >= MINIMUM else extreme(of(k, cells), 1)
+        high = extreme(cells, -1)
+        low = true - MINIMUM if high - true >= MINIMUM else extreme(cells, 1)
         values = high - max(low, 0) + 1 if high - true < MINIMUM else None
         if values is not None:
-            figures["narrowest"] = values if figures["narrowest"] is None else min(figures["narrowest"], values)
-        where = f"version {k} {key[1]} {topic} {unit or 'province'} {group or 'all groups'} (true {true}, {dict(zip(SENTIMENTS, counts))})"
+            record["narrowest"] = values if record["narrowest"] is None else min(record["narrowest"], values)
+        where = f"{key[0]} {key[1]} seq {seqs[b]} {topic} {unit or 'province'} {group or 'all groups'} (true {true}, {dict(zip(SENTIMENTS, counts))})"
         if values is not None and values < MINIMUM + 1:
-            figures["narrowed"].append(f"{where}: {max(low, 0)}…{high}")
+            record["narrowed"].append(f"{where}: {max(low, 0)}…{high}")
         for s, count in enumerate(counts):
             if count == 0:
                 continue
-            layer = atoms(topic, unit, group, s, period_spans)
-            if extreme(of(k, layer), -1) == count and extreme(of(k, layer), 1) == count:
-                figures["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
+            layer = {X(b, i): 1.0 for i in atoms(topic, unit, group, s, period_spans)}
+            if extreme(layer, -1) == count and extreme(layer, 1) == count:
+                record["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
 
-    for k, (as_of, files, index, truth, released) in enumerate(versions):
-        figures = per_version[k]
-        held = held_back(index)
-        print(f"revisions version {k} (as of {as_of}): {len(files)} files, {withheld_count[k]} positions withheld, "
-              f"{figures['targets']} small withheld positions audited, {len(figures['narrowed'])} narrowed below {MINIMUM + 1} values, "
-              f"{len(figures['pinned'])} sentiment counts pinned, narrowest count range {figures['narrowest'] or f'≥ {MINIMUM + 1}'} values, "
-              f"{figures['differencing']} small changes audited, {len(figures['diff_failed'])} revealed; "
-              f"held back {held.get('added', 0)} added / {held.get('removed', 0)} removed")
-        for line in (figures["narrowed"] + figures["pinned"] + figures["diff_failed"])[:10]:
-            print(f"  {line}")
-    # Held back: a late group (one cell, one span) stays held while it numbers 1…4.
-    for k, (as_of, files, index, truth, released) in enumerate(versions if closed else []):
-        expected = 0
-        for _, _, _, _, arrivals in late:
-            arrived = sum(count for step, count in arrivals if step <= k)
-            expected += arrived if arrived < MINIMUM else 0
-        if held_back(index).get("added", 0) != expected:
-            problems_found.append(f"version {k}: held_back.added is {held_back(index).get('added', 0)}, expected {expected}")
-    failures = len(problems_found)
-    for k in range(K):
-        figures = per_version[k]
-        failures += len(figures["narrowed"]) + len(figures["pinned"]) + len(figures["diff_failed"])
-    if truncated[0]:
-        print(f"revisions: the time budget of {budget} s ran out: {truncated[0]} targets left unaudited")
-    if problems_found:
-        print(f"revisions: {len(problems_found)} consistency problems:")
-    for line in problems_found[:10]:
-        print(f"  {line}")
+    # Completeness and holding back (release closed): a period's first version holds every response
+    # stored before its publication, and what stays out of the files (at each publication, per
+    # tally span × unit × topic) is a small change: some cell or unit total of it changes by
+    # 1…minimum−1 (a change of 0 or ≥ minimum everywhere must be shown).
+    def granules(difference_vector, spans):
+        for span in spans:
+            for t in range(T):
+                for u in range(U):
+                    per_group = [int(sum(difference_vector[var(t, u, g, s, span)] for s in range(S))) for g in range(G)]
+                    if any(per_group):
+                        yield span, topics[t], units[u], per_group
 
-    # The issue's case: week W publishes 10 in TPTN × ND; 3 late ones are held, 2 more release 15.
-    week = start + timedelta(days=7 * ISSUE_WEEK)
-    issue_key = next((key for key, summary in versions[ISSUE_WEEK][1].items()
-                      if key[0] == "week" and summary["period"]["start"] == week.isoformat()), None)
+    def describe(span, topic, unit, per_group):
+        return f"{unit} {topic} span {span_first_day[span]} ({', '.join(f'{g} {d:+d}' for g, d in zip(GROUPS, per_group) if d)})"
+
+    if closed:
+        for key, seq_map in versions_of.items():
+            seq = min(seq_map)
+            p = shown_at[(*key, seq)]
+            listed = listed_periods(held_back(publications[p]["index"]))
+            missing = live[p] - truths[block[seq]]
+            for span, topic, unit, per_group in granules(missing, spans_in(seq_map[seq])):
+                excused = f"{key[0]}/{key[1]}" in listed and small(per_group + [sum(per_group)])
+                if not excused:
+                    problems_found.append(f"{publications[p]['label']}: the first version of {key[0]} {key[1]} misses stored responses: "
+                                          + describe(span, topic, unit, per_group))
+        for p, publication in enumerate(publications):
+            if current[p] is None:
+                continue
+            pending = live[p] - truths[block[current[p]]]
+            for span, topic, unit, per_group in granules(pending, sorted(released_spans_at[p])):
+                if not small(per_group + [sum(per_group)]):
+                    problems_found.append(f"{publication['label']}: a change of no small group is held back: " + describe(span, topic, unit, per_group))
+
+    # The named cases (release closed).
     outcome = []
+    start = case["start"]
 
-    def cell_of(summary):
-        for topic, unit, group, cell in positions(summary):
-            if (topic, unit, group) == (REVISION_TOPIC, "TPTN", "ND"):
+    def period_of(kind, day, p):
+        """(key, seq, summary) of the latest version at publication p of the period of kind holding day."""
+        for key, summary in publications[p]["files"].items():
+            if key[0] == kind and key in file_seq[p] and date.fromisoformat(summary["period"]["start"]) <= day <= date.fromisoformat(summary["period"]["end"]):
+                return key, file_seq[p][key], summary
+        return None
+
+    def cell_in(summary, topic, unit, group):
+        for t, u, g, cell in positions(summary):
+            if (t, u, g) == (topic, unit, group):
                 return cell
 
-    if not closed:
-        pass
-    elif issue_key is None:
-        outcome.append(f"week of {week} not published at version {ISSUE_WEEK}")
-    else:
-        (s3, n3), (s5, n5) = ISSUE_LATE
-        base = versions[ISSUE_WEEK][1][issue_key]
-        first_cell = cell_of(base)
-        if first_cell["suppressed"]:
-            print(f"revisions: note: the issue's cell of 10 is withheld in {issue_key[1]} (a complement); its totals are checked")
-        elif sum(first_cell["counts"]) != 10:
-            outcome.append(f"version {ISSUE_WEEK}: the cell of 10 is published as {sum(first_cell['counts'])}")
-        for k in range(ISSUE_WEEK + 1, s5):
-            summary = versions[k][1].get(issue_key)
-            if summary is None or summary["revision"] != base["revision"] or summary["topics"] != base["topics"] or summary["responses"] != base["responses"]:
-                outcome.append(f"version {k}: {issue_key[1]} changed while only {n3} late responses were in")
-            if k >= s3 and held_back(versions[k][2]).get("added", 0) < n3:
-                outcome.append(f"version {k}: held_back.added is {held_back(versions[k][2]).get('added', 0)}, expected ≥ {n3}")
-        summary = versions[s5][1].get(issue_key)
-        if summary is None or summary["revision"] != base["revision"] + 1 or summary["revision"] != 2:
-            outcome.append(f"version {s5}: {issue_key[1]} not republished as revision 2 (revision {summary and summary['revision']})")
+    def truth_of(seq, summary, topic, unit, group, within=None):
+        spans = [x for x in spans_in(summary) if within is None or x in within]
+        return int(truths[block[seq]][atoms(topic, unit, group, None, spans)].sum())
+
+    def stored_of(p, summary, topic, unit, group, within=None):
+        spans = [x for x in spans_in(summary) if within is None or x in within]
+        return int(live[p][atoms(topic, unit, group, None, spans)].sum())
+
+    def after_step(step):
+        return max(p for p in range(P) if publications[p]["step"] == step)
+
+    if closed:
+        # Issue 19: week 1 publishes the cell of 10 of TPTN × ND; 3 late ones change nothing shown
+        # (held, or the cell withheld); with 2 more (5 late) the week's latest version holds 15.
+        issue_day = start + timedelta(days=7 * ISSUE_WEEK)
+        found = period_of("week", issue_day, after_step(ISSUE_WEEK))
+        if found is None:
+            outcome.append(f"issue 19: the week of {issue_day} not published at step {ISSUE_WEEK}")
         else:
-            cell = cell_of(summary)
-            released_cell = int(truths[s5][atoms(REVISION_TOPIC, "TPTN", "ND", None, spans_in(summary))].sum())
-            if released_cell != 10 + n3 + n5:
-                outcome.append(f"version {s5}: the released cell is {released_cell}, expected {10 + n3 + n5}")
-            if not cell["suppressed"] and sum(cell["counts"]) != 10 + n3 + n5:
-                outcome.append(f"version {s5}: the cell is published as {sum(cell['counts'])}, expected {10 + n3 + n5}")
+            key, seq, summary = found
+            cell = cell_in(summary, REVISION_TOPIC, "TPTN", "ND")
+            if not cell["suppressed"] and sum(cell["counts"]) != 10:
+                outcome.append(f"issue 19: {key[1]} publishes the cell of 10 as {sum(cell['counts'])}")
+            p5 = after_step(ISSUE_LATE[1][0])
+            key, seq, summary = period_of("week", issue_day, p5)
+            expected = 10 + ISSUE_LATE[0][1] + ISSUE_LATE[1][1]
+            if truth_of(seq, summary, REVISION_TOPIC, "TPTN", "ND") != expected:
+                outcome.append(f"issue 19: at step {ISSUE_LATE[1][0]} {key[1]} (revision {summary['revision']}) holds "
+                               f"{truth_of(seq, summary, REVISION_TOPIC, 'TPTN', 'ND')} in TPTN ND, expected {expected}")
+            cell = cell_in(summary, REVISION_TOPIC, "TPTN", "ND")
+            if not cell["suppressed"] and sum(cell["counts"]) != expected:
+                outcome.append(f"issue 19: at step {ISSUE_LATE[1][0]} {key[1]} publishes TPTN ND as {sum(cell['counts'])}, expected {expected}")
+        # Case a: a unit's whole week sent late (before its month is published) is in the month's
+        # first version, and in the week's version of the step it arrived at.
+        if "a" in case["cases"]:
+            late_week, late_unit = case["cases"]["a"]
+            monday = start + timedelta(days=7 * late_week)
+            week_spans = {span_of[monday + timedelta(days=d)] for d in range(7)}
+            month_key = next((key for key, seq_map in versions_of.items() if key[0] == "month"
+                              and date.fromisoformat(next(iter(seq_map.values()))["period"]["start"]) <= monday
+                              <= date.fromisoformat(next(iter(seq_map.values()))["period"]["end"])), None)
+            if month_key is None:
+                outcome.append(f"case a: the month of {monday} was never published")
+            else:
+                seq = min(versions_of[month_key])
+                summary = versions_of[month_key][seq]
+                p = shown_at[(*month_key, seq)]
+                for topic in (REVISION_TOPIC,):
+                    held, stored = truth_of(seq, summary, topic, late_unit, None, week_spans), stored_of(p, summary, topic, late_unit, None, week_spans)
+                    if held != stored:
+                        outcome.append(f"case a: the first version of {month_key[1]} ({publications[p]['label']}) holds {held} of {late_unit}'s "
+                                       f"{stored} stored responses of the week of {monday}")
+                if publications[p]["step"] <= late_week + 1:
+                    outcome.append(f"case a: {month_key[1]} published at step {publications[p]['step']}, before the late week arrived")
+                # Case b: the 2 late responses count for the month's first version.
+                _, small_unit, small_group, small_day = case["cases"]["b"]
+                held = truth_of(seq, summary, REVISION_TOPIC, small_unit, small_group, week_spans)
+                stored = stored_of(p, summary, REVISION_TOPIC, small_unit, small_group, week_spans)
+                if held != stored:
+                    outcome.append(f"case b: the first version of {month_key[1]} holds {held} of the {stored} stored responses of "
+                                   f"{small_unit} {small_group} (2 arrived after the week was published)")
+            p = after_step(late_week + 1)
+            found = period_of("week", monday, p)
+            if found:
+                key, seq, summary = found
+                held, stored = truth_of(seq, summary, REVISION_TOPIC, late_unit, None), stored_of(p, summary, REVISION_TOPIC, late_unit, None)
+                if held != stored:
+                    outcome.append(f"case a: {key[1]} at step {late_week + 1} (revision {summary['revision']}) holds {held} of {late_unit}'s "
+                                   f"{stored} responses (a whole late week, no small group)")
+        # Case c: 7 late responses to a shown cell are shown while another unit's 2 late responses
+        # to another topic, and a third unit's retracted 2, may be held.
+        shown_week, shown_day = case["cases"]["c"]
+        before = period_of("week", shown_day, after_step(shown_week))
+        if before is None:
+            outcome.append(f"case c: the week of {shown_day} not published at step {shown_week}")
+        else:
+            key, seq0, summary0 = before
+            cell0 = cell_in(summary0, REVISION_TOPIC, *SHOWN_CELL)
+            if cell0["suppressed"]:
+                print(f"revisions: note: case c's cell of 10 is withheld in {key[1]} (a complement)")
+            key, seq, summary = period_of("week", shown_day, P - 1)
+            expected = truth_of(seq0, summary0, REVISION_TOPIC, *SHOWN_CELL) + SHOWN_LATE
+            got = truth_of(seq, summary, REVISION_TOPIC, *SHOWN_CELL)
+            if got != expected or seq == seq0:
+                outcome.append(f"case c: the last version of {key[1]} (revision {summary['revision']}) holds {got} in "
+                               f"{' '.join(SHOWN_CELL)}, expected {expected} ({SHOWN_LATE} late shown in a new version)")
+            cell = cell_in(summary, REVISION_TOPIC, *SHOWN_CELL)
+            if not cell["suppressed"] and sum(cell["counts"]) != got:
+                outcome.append(f"case c: {key[1]} publishes {' '.join(SHOWN_CELL)} as {sum(cell['counts'])}, stored version {got}")
+
+    # The report.
+    failures = len(problems_found) + len(outcome)
+    for p, publication in enumerate(publications):
+        record = figures[p]
+        held = held_back(publication["index"])
+        new_versions = sum(1 for (kind, period, seq), q in shown_at.items() if q == p)
+        withheld_now = sum(1 for summary in publication["files"].values() for *_, cell in positions(summary) if cell["suppressed"])
+        print(f"revisions {p} ({publication['label']}): {len(publication['files'])} files, {new_versions} new versions, {withheld_now} positions withheld, "
+              f"{record['targets']} small withheld positions audited, {len(record['narrowed'])} narrowed below {MINIMUM + 1} values, "
+              f"{len(record['pinned'])} sentiment counts pinned, narrowest count range {record['narrowest'] or f'≥ {MINIMUM + 1}'} values, "
+              f"{record['differencing']} small changes audited, {len(record['diff_failed'])} revealed; "
+              f"held back {held.get('added', 0)} added / {held.get('removed', 0)} removed")
+        for line in (record["narrowed"] + record["pinned"] + record["diff_failed"])[:10]:
+            print(f"  {line}")
+        failures += len(record["narrowed"]) + len(record["pinned"]) + len(record["diff_failed"])
+    if truncated[0]:
+        print(f"revisions: the time budget of {budget} s ran out: {truncated[0]} targets and small changes left unaudited")
+    if problems_found:
+        print(f"revisions: {len(problems_found)} consistency problems (completeness, holding back, stored versions):")
+        for line in problems_found[:25]:
+            print(f"  {line}")
     if not closed:
-        print(f"revisions: release {release}: the issue's case not checked")
+        print(f"revisions: release {release}: the named cases not checked")
     elif outcome:
-        print("revisions: the issue's case FAILED:")
+        print("revisions: the named cases FAILED:")
         for line in outcome:
             print(f"  {line}")
     else:
-        print(f"revisions: the issue's case: {issue_key[1]} kept at revision 1 (cell 10{', withheld' if first_cell['suppressed'] else ''}) while {ISSUE_LATE[0][1]} late responses "
-              f"were held, republished as revision 2 (cell {10 + ISSUE_LATE[0][1] + ISSUE_LATE[1][1]}) at version {ISSUE_LATE[1][0]}")
-    failures += len(outcome)
-    print(f"revisions: {len(responses)} responses over {K} versions, late groups: "
-          + "; ".join(f"{d} week {w} {u} {g} at {a}" for d, w, u, g, a in late)
-          + f" ({variables} variables, {len(rows)} rows, {solves[0]} milp solves, {time.monotonic() - started:.0f} s so far)")
+        print("revisions: the named cases passed (issue 19: 3 then 2 late into a cell of 10; a: a late unit-week in its month's first "
+              "version; b: 2 late ones counted for the month; c: 7 late shown beside 2 late and 2 retracted elsewhere)")
+    narrowest = [figures[p]["narrowest"] for p in figures if figures[p]["narrowest"] is not None]
+    print(f"revisions: schema {schema}; {len(responses)} responses, {P} publications, {B} releases, "
+          f"{sum(len(m) for m in versions_of.values())} period versions, {withheld_positions} positions withheld in them, "
+          f"{len(targets)} small ones, narrowest range {min(narrowest) if narrowest else f'≥ {MINIMUM + 1}'}; late: " + "; ".join(case["late"])
+          + f" ({variables} variables, {len(keep)} solved, {len(low_list)} rows, {solves[0]} milp solves, "
+          f"publishing {published_at - revisions_started:.0f} s, solving {time.monotonic() - published_at:.0f} s, {time.monotonic() - started:.0f} s so far)")
     if failures:
         print(f"revisions: versions kept in {work}")
     else:
