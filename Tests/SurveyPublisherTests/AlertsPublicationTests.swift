@@ -190,6 +190,30 @@ extension AlertsPublicationTests {
         #expect(ended.allSatisfy { $0["period"] == "2026-W49" })
         #expect(try fixture.alerts().alerts.isEmpty)
     }
+
+    /// A unit whose turning weeks arrive after those weeks were published: the weeks' new versions
+    /// raise the alarm, and the alarm says it rests on revised data (issue 26).
+    @Test func anAlarmFromRevisedWeeksSaysSo() async throws {
+        let fixture = try AlertsFixture()
+        for week in 0..<30 {
+            if week < 26 { try await fixture.ingest(week: week, unit: 0, [12, 4, 4]) }
+            try await fixture.ingest(week: week, unit: 1, [10, 4, 4])
+            try await fixture.ingest(week: week, unit: 2, [11, 5, 4])
+            try await fixture.ingest(week: week, unit: 3, [2, 1, 1])
+        }
+        var publisher = fixture.publisher()
+        publisher.release = .closed(graceDays: 0)
+        let noon = Date(timeIntervalSince1970: Double(LocalDate(iso: "2026-12-01")!.dayNumber) * 86_400 + 43_200)
+        _ = try publisher.publish(now: noon)
+        #expect(try fixture.alerts().alerts.allSatisfy { $0.unit != "U1" })
+        for week in 26..<30 { try await fixture.ingest(week: week, unit: 0, [6, 4, 10], batch: "late") }
+        let report = try publisher.publish(now: noon.addingTimeInterval(86_400))
+        #expect(report.revised.contains("week/2026-W48"))
+        let alarm = try #require(try fixture.alerts().alerts.first { $0.unit == "U1" && $0.direction == "up" })
+        #expect(alarm.revisedData == true)
+        let page = try String(contentsOfFile: "\(fixture.summaries)/index.html", encoding: .utf8)
+        #expect(page.contains("số liệu đã điều chỉnh"))
+    }
 }
 
 /// One decimal with a comma, as the report writes numbers.

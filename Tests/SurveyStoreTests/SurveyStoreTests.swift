@@ -190,3 +190,56 @@ import Testing
         #expect(tokens.count == 1000)
     }
 }
+
+/// Version 8 keeps every version of every release: what version 7 released (its periods, masks
+/// and span counts with their floors) becomes release 1, and a floor below its count reads as an
+/// earlier version of the span.
+@Suite struct ReleaseMigrationTests {
+    @Test func releasesOfVersion7BecomeRelease1() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("surveyd.sqlite").path
+        func packed(_ rows: [[Int32]]) -> Data {
+            var data = Data()
+            for row in rows { for value in row { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } } }
+            return data
+        }
+        do {
+            var old = DatabaseMigrator()
+            for migration in Migrations.all.prefix(7) {
+                old.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+            }
+            let queue = try DatabaseQueue(path: path)
+            try old.migrate(queue)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO released_periods (kind, period, released_at) VALUES ('week', '2026-W45', '2026-11-09T05:00:00Z'), ('week', '2026-W46', '2026-11-16T05:00:00Z')")
+                try db.execute(sql: "INSERT INTO released_withheld (kind, period, topic_id, unit_id, group_id) VALUES ('week', '2026-W45', 1, 2, 0)")
+                // Span of 2 November: an atom of 10 shown (floor 10) and one of 7 first shown as 4.
+                try db.execute(sql: "INSERT INTO released_spans (span_start, counts) VALUES (?, ?)", arguments: [20394, packed([[1, 1, 1, 1, 10, 10], [2, 1, 1, 1, 7, 4]])])
+            }
+        }
+        let store = try SurveyStore(path: path, logger: Logger(label: "test"))
+        #expect(try store.appliedMigrations() == Migrations.all.map(\.name))
+        try store.withPublicationSnapshot { snapshot in
+            let state = try snapshot.releasedState()
+            #expect(state.lastSeq == 1)
+            #expect(Set(state.periods.map(\.identifier)) == ["2026-W45", "2026-W46"])
+            #expect(state.versions.values.allSatisfy { $0.map(\.seq) == [1] })
+            let w45 = try #require(state.versions.first { $0.key.identifier == "2026-W45" }?.value.first)
+            #expect(w45.withheld == [ReleasedPosition(topicID: 1, unitID: 2, groupID: 0)])
+            var rows: [[Int]] = []
+            try snapshot.forEachSpanVersion { day, seq, unit, topic, group, sentiment, count, floor in
+                rows.append([day, seq, Int(unit), Int(topic), Int(group), Int(sentiment), count, floor])
+            }
+            #expect(rows == [[20394, 1, 1, 1, 1, 1, 10, 10], [20394, 1, 2, 1, 1, 1, 7, 4]])
+        }
+        // The old tables are gone; a release is numbered after the carried-over one.
+        #expect(try store.writer.read { db in try db.tableExists("released_spans") } == false)
+        var release = Release(seq: 1, releasedAt: "2026-11-23T05:00:00Z")
+        release.periods = [try #require(Period(identifier: "2026-W47"))]
+        #expect(try store.recordRelease(release) == false, "release 1 is taken")
+        release.seq = 2
+        #expect(try store.recordRelease(release) == true)
+    }
+}
