@@ -124,7 +124,11 @@ extension PeriodCubes {
     func heldChanges(kinds: [PeriodKind], releasedNow: Set<Period>) -> Publisher.HeldChanges {
         var result = Publisher.HeldChanges()
         var periods = Set<Period>()
+        var since: Int?
         for day in Set(heldGroups.map(\.day)) {
+            // Held since the span's last version at most: before it, the change was not late.
+            let after = versions[day]?.last?.seq ?? self.periods(ofSpan: day, kinds: PeriodKind.allCases).compactMap { periodVersions[$0]?.first?.seq }.min()
+            if let after { since = min(since ?? after, after) }
             guard let now = live[day], let shown = spanCounts[day] else { continue }
             for (l, r) in zip(now, shown) {
                 if l > r { result.added += l - r } else { result.removed += r - l }
@@ -134,6 +138,8 @@ extension PeriodCubes {
             }
         }
         result.periods = periods.sorted().map { "\($0.kind.rawValue)/\($0.identifier)" }
+        // Internal sequence numbers: release n is 2n, its carried-over floors 2n − 1.
+        result.since = since.flatMap { release.released.releasedAt[($0 + 1) / 2] }
         return result
     }
 

@@ -54,6 +54,9 @@ public struct Publisher: Sendable {
         public var removed = 0
         /// The released periods they belong to, as `kind/period`.
         public var periods: [String] = []
+        /// When the publication was recorded after which the oldest of them arrived (UTC, ISO
+        /// 8601): they have waited at most since then.
+        public var since: String?
         public var isEmpty: Bool { added == 0 && removed == 0 }
     }
 
@@ -356,7 +359,7 @@ public struct Publisher: Sendable {
         })
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         if !rounds.isEmpty { index.rounds = rounds }
-        if !held.isEmpty { index.heldBack = .init(added: held.added, removed: held.removed, periods: held.periods) }
+        if !held.isEmpty { index.heldBack = .init(added: held.added, removed: held.removed, periods: held.periods, since: held.since) }
         index.release = .init(release, today: today, kinds: kinds)
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")

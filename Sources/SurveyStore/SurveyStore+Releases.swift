@@ -58,6 +58,8 @@ public struct ReleasedState: Sendable {
     public var versions: [Period: [ReleasedVersion]] = [:]
     /// The last release's sequence number (0: nothing released yet).
     public var lastSeq = 0
+    /// When each release was recorded (UTC, ISO 8601), by sequence number.
+    public var releasedAt: [Int: String] = [:]
 
     public init() {}
 
@@ -108,7 +110,11 @@ extension PublicationSnapshot {
                 let (released, seq) = try version(row)
                 state.versions[released, default: []].append(ReleasedVersion(seq: seq, withheld: withheld[released]?[seq] ?? []))
             }
-            state.lastSeq = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM releases") ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT seq, released_at FROM releases") {
+                let seq: Int? = row[0], at: String? = row[1]
+                if let seq, let at { state.releasedAt[seq] = at }
+            }
+            state.lastSeq = state.releasedAt.keys.max() ?? 0
             return state
         } catch let error as StoreError {
             throw error

@@ -87,6 +87,8 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
         let note = try #require(Self.index(fixture)["held_back"] as? [String: Any])
         #expect(note["added"] as? Int == 3)
+        // They arrived after the week's first release, recorded at noon of 9 November.
+        #expect(note["since"] as? String == "2026-11-09T12:00:00Z")
         let page = try String(contentsOfFile: "\(fixture.summaries)/index.html", encoding: .utf8)
         #expect(page.contains("3 ý kiến gửi muộn"))
 

@@ -245,7 +245,8 @@ import TestSupport
     @Test func releaseCalendarShowsTheNextPeriodOfEachPublishedKind() throws {
         let policy = ReleasePolicy.closed(GraceDays(week: 2, month: 5, quarter: 5, year: 10))
         var index = SummaryIndex(title: "Tổng hợp", granularities: [])
-        index.release = .init(policy, today: try #require(LocalDate(iso: "2026-12-09")), kinds: [.week, .month, .year])
+        let today: LocalDate = try #require(LocalDate(iso: "2026-12-09"))
+        index.release = .init(policy, today: today, kinds: [.week, .month, .year])
         let release = try #require(index.release)
         #expect(release.graceDays == 2)
         #expect(release.graceDaysByPeriod == GraceDays(week: 2, month: 5, quarter: 5, year: 10))
@@ -273,7 +274,8 @@ import TestSupport
 
     @Test func noCalendarWhenPeriodsAreOpen() throws {
         var index = SummaryIndex(title: "Tổng hợp", granularities: [])
-        index.release = .init(.open, today: try #require(LocalDate(iso: "2026-12-09")), kinds: PeriodKind.allCases)
+        let today: LocalDate = try #require(LocalDate(iso: "2026-12-09"))
+        index.release = .init(.open, today: today, kinds: PeriodKind.allCases)
         #expect(index.release?.next == nil && index.release?.graceDaysByPeriod == nil)
         #expect(!String(decoding: index.html(), as: UTF8.self).contains("Lịch công bố"))
         let json = String(decoding: try index.json(), as: UTF8.self)
@@ -283,7 +285,8 @@ import TestSupport
     /// Uniform grace days read as before: one number for every period.
     @Test func uniformGraceDaysAreOneNumber() throws {
         var index = SummaryIndex(title: "Tổng hợp", granularities: [])
-        index.release = .init(.closed(graceDays: 2), today: try #require(LocalDate(iso: "2026-12-07")), kinds: [.week])
+        let today: LocalDate = try #require(LocalDate(iso: "2026-12-07"))
+        index.release = .init(.closed(graceDays: 2), today: today, kinds: [.week])
         let html = String(decoding: index.html(), as: UTF8.self)
         #expect(html.contains("sau khi kết thúc 2 ngày"))
         #expect(html.contains("<li>Tuần 49/2026 (30/11–06/12/2026): ngày 09/12/2026</li>"))
