@@ -161,6 +161,7 @@ extension PeriodCubes {
     /// publishing again without new data does not plan again.
     func protection(kinds: [PeriodKind], minimum: Int) -> Protection {
         var hasher = SHA256()
+        hasher.update(data: Data("\(releasedNow(release.kinds))/\(release.kinds.map(\.rawValue))/".utf8))
         hasher.update(data: Data("\(kinds.map(\.rawValue))/\(minimum)/\(seq)/\(release.policy == .open)/\(empty.units.count)/\(empty.topics.count)/\(empty.groups.count)/\(empty.sentiments.count)".utf8))
         for day in spanCounts.keys.sorted() {
             withUnsafeBytes(of: day) { hasher.update(bufferPointer: $0) }
