@@ -178,14 +178,19 @@ extension PeriodCubes {
             }
         }
         let digest = Data(hasher.finalize())
-        if let cached = PeriodCubes.lastPlan.withLock({ $0 }), cached.digest == digest { return cached.protection }
+        if let cached = PeriodCubes.recentPlans.withLock({ $0.plans[digest] }) { return cached }
         let protection = plan(kinds: kinds, minimum: minimum)
-        PeriodCubes.lastPlan.withLock { $0 = (digest, protection) }
+        PeriodCubes.recentPlans.withLock { recent in
+            if recent.plans.updateValue(protection, forKey: digest) == nil { recent.order.append(digest) }
+            while recent.order.count > PeriodCubes.plansRemembered { recent.plans[recent.order.removeFirst()] = nil }
+        }
         return protection
     }
 
-    /// The last plan of this process, with the digest of its input.
-    private static let lastPlan = Mutex<(digest: Data, protection: Protection)?>(nil)
+    /// The last plans of this process (a publication with changes held back makes several), by
+    /// the digest of their input, oldest first.
+    private static let recentPlans = Mutex<(plans: [Data: Protection], order: [Data])>(([:], []))
+    private static let plansRemembered = 16
 
     /// One table of the plan.
     private struct PlanTable {

@@ -369,8 +369,9 @@ public struct Publisher: Sendable {
     /// certificate protects, before it holds back every late change.
     static let holdRounds = 8
 
-    /// How many held changes a publication tries to show one by one (each costs a plan).
-    static let releaseTrials = 32
+    /// How many held changes a publication tries to show one by one (each costs a plan; the
+    /// plans are remembered, so a publication with nothing new repeats none).
+    static let releaseTrials = 8
 
     /// Raised when the files of every period change with the same counts (2: small-unit
     /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes

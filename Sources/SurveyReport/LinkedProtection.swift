@@ -168,6 +168,8 @@ public struct LinkedProtection: Sendable {
     /// Responses per position per table.
     private var totals: [[Int]] = []
     private var spansOfTable: [[Int]] = []
+    /// Per span, the tables holding its positions (``owner(_:)``), in order, each once.
+    private var spanOwners: [[Int]] = []
     /// Responses per position per span.
     private var spanTotals: [[Int]] = []
     /// For each granularity, its periods' current tables in order, and each table's place among
@@ -190,7 +192,10 @@ public struct LinkedProtection: Sendable {
         let first = tables.first?.cube
         // A span must name a table of each granularity and hold a whole cube.
         let size = tables.first?.cube.counts.count ?? 0
-        self.spans = spans.filter { span in span.counts.count == size && span.tables.allSatisfy(tables.indices.contains) }
+        self.spans = spans.filter { span in span.counts.count == size && span.tables.allSatisfy(tables.indices.contains) }.map { span in
+            // Tables in order, each once: ``touched(plus:minus:)`` merges them.
+            Span(tables: Array(Set(span.tables)).sorted(), counts: span.counts)
+        }
         units = first?.units.count ?? 0
         topics = first?.topics.count ?? 0
         groups = first?.groups.count ?? 0
@@ -244,6 +249,7 @@ public struct LinkedProtection: Sendable {
     private mutating func prepare() {
         totals = tables.map { positionTotals($0.cube.counts) }
         spanTotals = spans.map { positionTotals($0.counts) }
+        spanOwners = spans.map { Array(Set($0.tables.map(owner))).sorted() }
         spansOfTable = tables.map { _ in [] }
         for (index, span) in spans.enumerated() {
             for table in span.tables where spansOfTable.indices.contains(table) { spansOfTable[table].append(index) }
@@ -400,10 +406,29 @@ public struct LinkedProtection: Sendable {
     /// holding one of the two spans but not the other, as the tables holding their positions
     /// (``owner(_:)``), each once.
     private func touched(plus: Int, minus: Int?) -> [Int] {
-        let a = spans[plus].tables
-        guard let minus else { return Array(Set(a.map(owner))).sorted() }
-        let b = spans[minus].tables
-        return Array(Set(Set(a).symmetricDifference(b).map(owner))).sorted()
+        guard let minus else { return spanOwners[plus] }
+        // The symmetric difference of two ordered lists.
+        let a = spans[plus].tables, b = spans[minus].tables
+        var result: [Int] = []
+        var i = 0, j = 0
+        var owned = false
+        while i < a.count || j < b.count {
+            let next: Int
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                next = a[i]
+                i += 1
+            } else if i == a.count || b[j] < a[i] {
+                next = b[j]
+                j += 1
+            } else {
+                i += 1
+                j += 1
+                continue
+            }
+            if tables[next].maskOwner != nil { owned = true }
+            result.append(owner(next))
+        }
+        return owned ? Array(Set(result)).sorted() : result
     }
 
     /// Smaller is better: completes the range (0) or not (1), minus the capacity, responses newly
