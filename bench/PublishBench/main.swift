@@ -101,6 +101,33 @@ try store.writer.write { db in
     try db.execute(sql: "UPDATE span_tallies SET count = count + 4 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
 }
 let (lateFive, lateFiveReport) = try timed { try publisher.publish(now: benchNow) }
+// One late unit-week: unit 2's whole last complete ISO week (the week holding `last`, 2026-11-16…22,
+// released in the first publication) arrives late on top of what it had: about 190 responses per
+// topic, each of its 180 atoms given a seeded 0…6 per day as the load gives them, summed into the
+// week's span(s).
+let lateWeekMonday = last.adding(days: 1 - last.isoWeekday)
+var lateWeekGenerator = SplitMix64(state: 20261116)
+var lateWeekCounts: [Int: [Int]] = [:]
+for day in 0..<7 {
+    let span = lateWeekMonday.adding(days: day).tallySpanStart.dayNumber
+    var sums = lateWeekCounts[span] ?? [Int](repeating: 0, count: 20 * 3 * 3)
+    for index in sums.indices { sums[index] += Int.random(in: 0...6, using: &lateWeekGenerator) }
+    lateWeekCounts[span] = sums
+}
+let lateWeekResponses = lateWeekCounts.values.reduce(0) { $0 + $1.reduce(0, +) }
+try store.writer.write { db in
+    let update = try db.makeStatement(sql: "UPDATE span_tallies SET count = count + ? WHERE unit_id = 2 AND span_start = ? AND topic_id = ? AND group_id = ? AND sentiment_id = ?")
+    for (span, sums) in lateWeekCounts {
+        for (index, count) in sums.enumerated() { try update.execute(arguments: [count, span, index / 9 + 1, index / 3 % 3 + 1, index % 3 + 1]) }
+    }
+}
+let (lateWeek, lateWeekReport) = try timed { try publisher.publish(now: benchNow) }
+// FIRST_MONTH=1: then publish as of 10 December 2026 (November and the week of 30 November
+// released for the first time, with the late data).
+var firstMonth: (Duration, Publisher.Report)?
+if ProcessInfo.processInfo.environment["FIRST_MONTH"] == "1" {
+    firstMonth = try timed { try publisher.publish(now: Date(utcTimestamp: "2026-12-10T05:00:00Z")!) }
+}
 
 // The file system's floor for a first publication: create the same files with the same sizes in
 // fresh folders (no rendering) and flush them, as the publisher does.
@@ -132,6 +159,11 @@ print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) 
 print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged; \(parts(againReport))) |")
 print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", ")); \(parts(lateReport))) |")
 print("| then four more in the same cell | \(ms(lateFive)) (\(lateFiveReport.written.count) written: \(lateFiveReport.written.joined(separator: ", ")); held back \(lateFiveReport.held.added); \(parts(lateFiveReport))) |")
+print("| one late unit-week (unit 2, \(lateWeekResponses) responses in span(s) \(lateWeekCounts.keys.sorted().map { LocalDate(dayNumber: $0).description }.joined(separator: ", "))) | \(ms(lateWeek)) (\(lateWeekReport.written.count) written: \(lateWeekReport.written.joined(separator: ", ")); held back \(lateWeekReport.held.added) added, \(lateWeekReport.held.removed) removed; late spans shown \(lateWeekReport.lateReleased); \(parts(lateWeekReport))) |")
+if let firstMonth {
+    let (time, report) = firstMonth
+    print("| publish as of 2026-12-10 (November released, with the late data) | \(ms(time)) (\(report.written.count) written: \(report.written.joined(separator: ", ")); released \(report.released.joined(separator: ", ")); held back \(report.held.added); \(parts(report))) |")
+}
 print("| release policy | \(releaseOpen ? "open" : "closed, 2 grace days, as of 2026-11-25 (held back after one late response: \(lateReport.held.added))") |")
 print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
 
