@@ -2,9 +2,9 @@
 /// (`publish.release`, `publish.grace_days`).
 public enum ReleasePolicy: Sendable, Equatable {
     /// A period is published once it has ended and its granularity's grace days (the units'
-    /// reporting deadline) have passed; its figures are then final. Responses that arrive later
-    /// for it are held and published only when comparing the two versions reveals no group below
-    /// the minimum (docs/SUMMARIES.md, "Revisions").
+    /// reporting deadline) have passed, with every response stored by then. Responses that arrive
+    /// later for it, and retractions, make a new version of it, planned with every earlier
+    /// version; a change no plan protects is held back alone (docs/SUMMARIES.md, "Revisions").
     case closed(GraceDays)
     /// Every period is published as it fills and revised at each publication. Withholding then
     /// protects each publication on its own, not a comparison of versions.
@@ -23,7 +23,7 @@ public enum ReleasePolicy: Sendable, Equatable {
 
     /// Whether `period` may be published on `today` (the provincial day). A month, quarter or
     /// year waits for the ISO week holding its last day to end too: the responses of its last
-    /// days come with that week's batches, and releasing a period freezes its days.
+    /// days come with that week's batches.
     public func isReleasable(_ period: Period, today: LocalDate) -> Bool {
         guard let day = releaseDay(period) else { return true }
         return today >= day
