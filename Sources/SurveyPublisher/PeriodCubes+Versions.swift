@@ -41,13 +41,6 @@ extension PeriodCubes {
         return result.sorted()
     }
 
-    /// Whether the current version of `period` is a revision: it was released before, and is
-    /// released again now or was already more than once.
-    func isRevised(_ period: Period, releasedNow: [Period]) -> Bool {
-        guard let released = periodVersions[period] else { return false }
-        return released.count > 1 || releasedNow.contains(period)
-    }
-
     /// The change groups of `day`: per unit and topic, whether anything differs between `a` and `b`.
     private func groups(_ day: Int, _ a: [Int], _ b: [Int]) -> [ChangeGroup] {
         let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
@@ -161,7 +154,7 @@ extension PeriodCubes {
     /// publishing again without new data does not plan again.
     func protection(kinds: [PeriodKind], minimum: Int) -> Protection {
         var hasher = SHA256()
-        hasher.update(data: Data("\(releasedNow(release.kinds))/\(release.kinds.map(\.rawValue))/".utf8))
+        hasher.update(data: Data("\(releasedNow(release.kinds))/\(release.kinds.map(\.rawValue))/\(ids.units)/\(ids.topics)/\(ids.groups)/\(ids.sentiments)/".utf8))
         hasher.update(data: Data("\(kinds.map(\.rawValue))/\(minimum)/\(seq)/\(release.policy == .open)/\(empty.units.count)/\(empty.topics.count)/\(empty.groups.count)/\(empty.sentiments.count)".utf8))
         for day in spanCounts.keys.sorted() {
             withUnsafeBytes(of: day) { hasher.update(bufferPointer: $0) }
@@ -287,18 +280,25 @@ extension PeriodCubes {
                 slices.append(slice)
             }
         }
-        // The late parts of each version: what arrived after the first release holding its span,
-        // from each later release on. A reader who holds the earlier tables learns them where the
-        // version shows them.
+        // The late parts of each published version: what arrived after the first release holding
+        // its span, and what arrived after each earlier version of its period. A reader who holds
+        // the earlier tables learns them where the version shows them. (A later slice of a span is
+        // also the late part of the versions of shorter periods released with it, whose own parts
+        // are planned again here, so their certificates keep it uncertain in this version too.)
+        // A period not published yet shows nothing: its parts are planned when it is released.
         var lateSlicesOf: [Int: [Int]] = [:]
         for (index, slice) in slices.enumerated() where slice.late {
             for table in slice.tables { lateSlicesOf[table, default: []].append(index) }
         }
         let baseCount = tables.count
         for owner in 0..<baseCount {
-            guard let late = lateSlicesOf[owner] else { continue }
-            for cut in Set(late.map { slices[$0].seq }).sorted() {
+            let period = tables[owner].period
+            guard let late = lateSlicesOf[owner], tables[owner].fixed != nil || periodVersions[period] != nil || now.contains(period) else { continue }
+            let earlier = (periodVersions[period] ?? []).map(\.seq).filter { $0 < tables[owner].seq }
+            for after in [Int.min] + earlier {
+                let cut = after == Int.min ? Int.min : after + 1
                 let part = late.filter { slices[$0].seq >= cut }
+                guard !part.isEmpty else { continue }
                 var counts = Array(repeating: 0, count: empty.counts.count)
                 for s in part where slices[s].added.count == counts.count {
                     for i in counts.indices { counts[i] += slices[s].added[i] }

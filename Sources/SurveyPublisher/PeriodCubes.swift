@@ -88,7 +88,9 @@ struct PeriodCubes {
         self.release = release
         seq = Self.internalSeq(release.released.lastSeq + 1)
         let slots = try AtomSlots(ids: ids, shape: empty)
-        let live = try slots.collect { body in try snapshot.forEachSpanTally { unit, day, topic, group, sentiment, count in body(day, unit, topic, group, sentiment, count) } }
+        let live = try slots.collect { body in
+            try snapshot.forEachSpanTally { unit, day, topic, group, sentiment, count in body(SpanKey(day: day, seq: 0), unit, topic, group, sentiment, count) }
+        }.reduce(into: [Int: [Int]]()) { $0[$1.key.day] = $1.value }
         switch release.policy {
         case .open:
             spanCounts = live
@@ -96,20 +98,20 @@ struct PeriodCubes {
         case .closed:
             // Span versions keyed by day × internal seq; a carried-over floor below its count is
             // an earlier version of its own.
-            var floorRows: [(key: Int, unit: Int64, topic: Int64, group: Int64, sentiment: Int64, count: Int)] = []
+            var floorRows: [(key: SpanKey, unit: Int64, topic: Int64, group: Int64, sentiment: Int64, count: Int)] = []
             let stored = try slots.collect { body in
                 try snapshot.forEachSpanVersion { day, seq, unit, topic, group, sentiment, count, floor in
-                    let key = PeriodCubes.versionKey(day: day, seq: PeriodCubes.internalSeq(seq))
+                    let key = SpanKey(day: day, seq: PeriodCubes.internalSeq(seq))
                     body(key, unit, topic, group, sentiment, count)
-                    if floor < count { floorRows.append((key - 1, unit, topic, group, sentiment, count - floor)) }
+                    if floor < count { floorRows.append((SpanKey(day: day, seq: key.seq - 1), unit, topic, group, sentiment, count - floor)) }
                 }
             }
             let below = try slots.collect { body in for row in floorRows { body(row.key, row.unit, row.topic, row.group, row.sentiment, row.count) } }
             var floorSeqs: [Int: Set<Int>] = [:]
             for (key, counts) in stored {
-                let (day, seq) = PeriodCubes.split(key)
+                let (day, seq) = (key.day, key.seq)
                 versions[day, default: []].append(SpanVersion(seq: seq, counts: counts))
-                if let lower = below[key - 1] {
+                if let lower = below[SpanKey(day: day, seq: seq - 1)] {
                     versions[day, default: []].append(SpanVersion(seq: seq - 1, counts: zip(counts, lower).map { $0 - $1 }))
                     floorSeqs[seq, default: []].insert(day)
                 }
@@ -138,15 +140,6 @@ struct PeriodCubes {
         }
         buildCubes()
     }
-
-    // MARK: Keys
-
-    /// A day and a sequence number as one key: the day in the high bits (offset so that every key
-    /// is above every plain day), the sequence number in the low 32.
-    static func versionKey(day: Int, seq: Int) -> Int { (day - plausibleDays.lowerBound + 1) << 32 | (seq & 0xFFFF_FFFF) }
-    static func split(_ key: Int) -> (day: Int, seq: Int) { (dayOfKey(key), key & 0xFFFF_FFFF) }
-    /// The day of a key: a plain day, or the day of a ``versionKey(day:seq:)``.
-    static func dayOfKey(_ key: Int) -> Int { key > plausibleDays.upperBound ? (key >> 32) - 1 + plausibleDays.lowerBound : key }
 
     // MARK: Periods
 
@@ -212,83 +205,4 @@ struct PeriodCubes {
 
     /// Collection days surveyd can have stored (1900…2199): a span start outside is corrupt data.
     static let plausibleDays = -25_567...84_005
-}
-
-/// Sums rows of counts by a key (a span's first day, or a day and a version) into arrays in
-/// ``TallyCube`` layout, checking every database id before it indexes anything.
-private struct AtomSlots {
-    let units: [Int], topics: [Int], groups: [Int], sentiments: [Int]
-    let t: Int, g: Int, s: Int, size: Int
-
-    init(ids: PeriodCubes.IDs, shape: TallyCube) throws {
-        func lookup(_ ids: [Int64]) throws -> [Int] {
-            // Ids are SQLite rowids of reference rows: small. A table this size is a surprise.
-            guard let largest = ids.max() else { return [] }
-            guard largest >= 0, largest < 1 << 24 else { throw PublishInputError.referenceIDOutOfRange(largest) }
-            var table = Array(repeating: -1, count: Int(largest) + 1)
-            for (index, id) in ids.enumerated() where id >= 0 { table[Int(id)] = index }
-            return table
-        }
-        units = try lookup(ids.units)
-        topics = try lookup(ids.topics)
-        groups = try lookup(ids.groups)
-        sentiments = try lookup(ids.sentiments)
-        (t, g, s) = (shape.topics.count, shape.groups.count, shape.sentiments.count)
-        size = shape.counts.count
-    }
-
-    /// Reads rows `(key, unitID, topicID, groupID, sentimentID, count)`; a key's day part must be
-    /// plausible (``PeriodCubes/plausibleDays``), checked by the caller's key.
-    func collect(_ read: ((Int, Int64, Int64, Int64, Int64, Int) -> Void) throws -> Void) throws -> [Int: [Int]] {
-        var arrays: [[Int]] = []
-        var slotOfKey: [Int: Int] = [:]
-        var last = (key: Int.min, slot: 0)
-        var surprise: PublishInputError?
-        try read { key, unitID, topicID, groupID, sentimentID, count in
-            guard surprise == nil, count > 0 else { return }
-            let day = PeriodCubes.dayOfKey(key)
-            guard PeriodCubes.plausibleDays.contains(day) else {
-                surprise = .implausibleSpans(day...day)
-                return
-            }
-            // Rows of codes that are not summarised (inactive and unused) are skipped.
-            guard let u = units[safe: Int(unitID)], u >= 0, let tt = topics[safe: Int(topicID)], tt >= 0,
-                  let gg = groups[safe: Int(groupID)], gg >= 0, let ss = sentiments[safe: Int(sentimentID)], ss >= 0
-            else { return }
-            if key != last.key {
-                if let slot = slotOfKey[key] {
-                    last = (key, slot)
-                } else {
-                    last = (key, arrays.count)
-                    slotOfKey[key] = arrays.count
-                    arrays.append([Int](repeating: 0, count: size))
-                }
-            }
-            arrays[last.slot][((u * t + tt) * g + gg) * s + ss] += count
-        }
-        if let surprise { throw surprise }
-        return slotOfKey.mapValues { arrays[$0] }
-    }
-}
-
-/// The database held something a publication cannot place: the publication stops, the previous
-/// files stay, and the error is logged (never a trap).
-enum PublishInputError: Error, CustomStringConvertible {
-    case implausibleSpans(ClosedRange<Int>)
-    case referenceIDOutOfRange(Int64)
-
-    var description: String {
-        switch self {
-        case let .implausibleSpans(range):
-            "the tally spans run from day \(range.lowerBound) to day \(range.upperBound), outside the years 1900–2199"
-        case let .referenceIDOutOfRange(id):
-            "a reference row has the id \(id), outside the expected range"
-        }
-    }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? {
-        indices.contains(index) ? self[index] : nil
-    }
 }

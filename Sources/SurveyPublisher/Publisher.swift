@@ -189,12 +189,23 @@ public struct Publisher: Sendable {
         }
         // A change held with others is shown when, alone, it needs nothing held: one small late
         // group never holds back an unrelated one.
-        for group in hold.subtracting(retractions).sorted().prefix(Publisher.releaseTrials) {
-            let trial = hold.subtracting([group])
-            let trialCubes = view.holding(trial)
-            let trialProtection = trialCubes.protection(kinds: planKinds, minimum: minimumCellSize)
-            if trialProtection.hold.isSubset(of: trial) {
-                (hold, cubes, protection) = (trial, trialCubes, trialProtection)
+        // In passes (one shown can make another showable), each starting where the sequence of
+        // releases stands, so that every held change is tried in turn over the publications.
+        var trials = 0, showed = true
+        while showed, trials < Publisher.releaseTrials {
+            showed = false
+            let candidates = hold.subtracting(retractions).sorted()
+            guard !candidates.isEmpty else { break }
+            let first = view.seq / 2 % candidates.count
+            for group in candidates[first...] + candidates[..<first] where trials < Publisher.releaseTrials {
+                trials += 1
+                let trial = hold.subtracting([group])
+                let trialCubes = view.holding(trial)
+                let trialProtection = trialCubes.protection(kinds: planKinds, minimum: minimumCellSize)
+                if trialProtection.hold.isSubset(of: trial) {
+                    (hold, cubes, protection) = (trial, trialCubes, trialProtection)
+                    showed = true
+                }
             }
         }
         let (withheld, masks) = (protection.withheld, protection.masks)
@@ -205,7 +216,7 @@ public struct Publisher: Sendable {
         if withheld.unprotected > 0 || !withheld.exposed.isEmpty {
             logger.error("small groups unprotected", metadata: [
                 "unprotected": "\(withheld.unprotected)", "exposed": "\(withheld.exposed.count)",
-                "reason": "periods released under a smaller minimum_cell_size show them or what protects them",
+                "reason": "periods released under a smaller minimum_cell_size, or before a retraction that lowered what protected them, show them or what protects them",
             ])
         }
         // What this publication releases for good is recorded before any file is written: one
@@ -279,13 +290,17 @@ public struct Publisher: Sendable {
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
         if try alertsNeeded(changed: !jobs.isEmpty) {
             let start = clock.now
-            let document = Publisher.alerts(
+            // Weeks this publication revises: an alarm resting on them comes from revised data, and
+            // says so as long as it stays open.
+            var document = Publisher.alerts(
                 cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
                 weekMasks: self.kinds.contains(.week) ? masks : nil,
-                revisedWeeks: Set(cubes.periods(.week).filter { cubes.isRevised($0, releasedNow: releasedNow) })
+                revisedWeeks: Set(releasedNow.filter { $0.kind == .week && cubes.isReleased($0) })
             )
+            let previous = publishedAlerts()
+            document.keepRevisedFlags(of: previous)
             alerts.append((try document.json(), "\(directory)/alerts.json"))
-            alertsUpdate = (publishedAlerts(), document)
+            alertsUpdate = (previous, document)
             report.alertsTime = clock.now - start
         }
         (report.renderTime, report.flushTime) = try render(jobs, extra: alerts)
@@ -371,7 +386,7 @@ public struct Publisher: Sendable {
 
     /// How many held changes a publication tries to show one by one (each costs a plan; the
     /// plans are remembered, so a publication with nothing new repeats none).
-    static let releaseTrials = 8
+    static let releaseTrials = 12
 
     /// Raised when the files of every period change with the same counts (2: small-unit
     /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes

@@ -75,6 +75,15 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
         self.alerts = alerts
     }
 
+    /// Marks the alarms that were open in `previous` on revised data, and still are, as resting on
+    /// revised data: the flag stays with an alarm for as long as it is open.
+    public mutating func keepRevisedFlags(of previous: AlertsDocument?) {
+        guard let previous else { return }
+        func key(_ alert: Alert) -> String { "\(alert.topic)|\(alert.unit ?? "")|\(alert.sentiment)|\(alert.direction)|\(alert.since)" }
+        let flagged = Set(previous.alerts.filter { $0.revisedData == true }.map(key))
+        for index in alerts.indices where flagged.contains(key(alerts[index])) { alerts[index].revisedData = true }
+    }
+
     /// Compact JSON with sorted keys and a final newline.
     public func json() throws -> Data {
         var data = try SummaryJSON.encoder().encode(self)

@@ -234,7 +234,7 @@ extension SummaryIndex.Release {
             wait = "sau khi kết thúc \(days) ngày (hạn báo cáo của các đơn vị)"
         }
         if !wait.isEmpty {
-            html += "<p class=\"muted\">Mỗi kỳ được công bố \(HTML.escape(wait)); số liệu đã công bố không đổi, trừ khi thay đổi đủ lớn để không làm lộ nhóm nhỏ.</p>"
+            html += "<p class=\"muted\">Mỗi kỳ được công bố \(HTML.escape(wait)), với mọi ý kiến đã nhận đến lúc đó; ý kiến gửi muộn hoặc bị rút lại được đưa vào lần công bố lại (phiên bản mới) của mọi kỳ liên quan, vẫn bảo vệ nhóm nhỏ.</p>"
         }
         if let next, !next.isEmpty {
             html += "<ul>"

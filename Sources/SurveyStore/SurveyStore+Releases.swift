@@ -65,6 +65,9 @@ public struct ReleasedState: Sendable {
 
     /// The released periods.
     public var periods: Set<Period> { Set(versions.keys) }
+
+    /// The largest release number a database may hold (a larger one is damage).
+    public static let largestSeq = 1 << 30
 }
 
 /// What one publication releases: new versions of periods (first releases and revisions) with
@@ -94,7 +97,7 @@ extension PublicationSnapshot {
             // period afresh, or a position it withholds.
             func version(_ row: Row) throws(StoreError) -> (Period, Int) {
                 let kind: String? = row["kind"], identifier: String? = row["period"], seq: Int? = row["seq"]
-                guard let kind, let identifier, let seq, seq > 0, let parsed = Period(identifier: identifier), parsed.kind.rawValue == kind else {
+                guard let kind, let identifier, let seq, (1...ReleasedState.largestSeq).contains(seq), let parsed = Period(identifier: identifier), parsed.kind.rawValue == kind else {
                     throw StoreError(.internalError, "a released period version is damaged: \(kind ?? "?")/\(identifier ?? "?")")
                 }
                 return (parsed, seq)
@@ -115,6 +118,7 @@ extension PublicationSnapshot {
                 if let seq, let at { state.releasedAt[seq] = at }
             }
             state.lastSeq = state.releasedAt.keys.max() ?? 0
+            guard state.lastSeq <= ReleasedState.largestSeq else { throw StoreError(.internalError, "a release number is damaged: \(state.lastSeq)") }
             return state
         } catch let error as StoreError {
             throw error
@@ -130,7 +134,7 @@ extension PublicationSnapshot {
             let rows = try Row.fetchCursor(db, sql: "SELECT span_start, seq, counts FROM span_versions ORDER BY span_start, seq")
             while let row = try rows.next() {
                 let span: Int? = row[0], seq: Int? = row[1], blob: Data? = row[2]
-                guard let span, let seq, seq > 0, let blob, blob.count % ReleasedTally.encodedSize == 0 else {
+                guard let span, let seq, (1...ReleasedState.largestSeq).contains(seq), let blob, blob.count % ReleasedTally.encodedSize == 0 else {
                     throw StoreError(.internalError, "a released span version is damaged (span \(row[0] as Int? ?? 0), \((row[2] as Data?)?.count ?? 0) bytes)")
                 }
                 var damaged = false

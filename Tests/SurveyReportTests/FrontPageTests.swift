@@ -268,7 +268,7 @@ import TestSupport
         #expect(html.contains("<li>Tháng 11/2026: ngày 12/12/2026</li>"))
         #expect(html.contains("<li>Năm 2026: ngày 14/01/2027</li>"))
         #expect(!html.contains("Quý"), "quarters are not published")
-        #expect(html.contains("sau khi kết thúc: tuần 2 ngày, tháng 5 ngày, năm 10 ngày;"))
+        #expect(html.contains("sau khi kết thúc: tuần 2 ngày, tháng 5 ngày, năm 10 ngày, với mọi ý kiến đã nhận"))
         #expect(!html.contains("<script"))
     }
 
