@@ -12,6 +12,7 @@ public struct GraceDays: Sendable, Equatable, Hashable, Codable {
         self.init(week: days, month: days, quarter: days, year: days)
     }
 
+    /// Days for each granularity.
     public init(week: Int, month: Int, quarter: Int, year: Int) {
         self.week = week
         self.month = month

@@ -43,6 +43,7 @@ public struct ReleasedVersion: Sendable, Hashable {
     /// The release's sequence number: the version shows, for each of its spans, the span version
     /// with the largest sequence number not above it.
     public var seq: Int
+    /// The positions this version withholds.
     public var withheld: [ReleasedPosition]
 
     public init(seq: Int, withheld: [ReleasedPosition]) {
@@ -73,8 +74,11 @@ public struct ReleasedState: Sendable {
 /// What one publication releases: new versions of periods (first releases and revisions) with
 /// what each withholds, and the new versions of the tally spans they show.
 public struct Release: Sendable {
+    /// The release's number: one more than the last recorded (a taken number is refused).
     public var seq: Int
+    /// When it was recorded (UTC, ISO 8601).
     public var releasedAt: String
+    /// The periods it releases a version of, and what each version withholds.
     public var periods: [Period] = []
     public var withheld: [Period: [ReleasedPosition]] = [:]
     /// Span start → the counts of the span's new version.
@@ -85,6 +89,7 @@ public struct Release: Sendable {
         self.releasedAt = releasedAt
     }
 
+    /// Whether it releases nothing (then nothing is recorded).
     public var isEmpty: Bool { periods.isEmpty && tallies.isEmpty }
 }
 
