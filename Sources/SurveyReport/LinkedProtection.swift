@@ -323,7 +323,19 @@ public struct LinkedProtection: Sendable {
             }
         }
         primaryCount = primaryPositions.count
-        for primary in primaries { protect(primary) }
+        // The candidate changes of a cell or a total depend only on its position (those of a
+        // province total also on its table): made once per position.
+        var shapesOf: [Int: [Shape]] = [:]
+        for primary in primaries {
+            if primary.unit == nil, primary.group == nil {
+                protect(primary, shapes: shapes(for: primary))
+                continue
+            }
+            let key = extendedIndex(primary.topic, primary.unit ?? units, primary.group ?? groups)
+            let shapes = shapesOf[key] ?? shapes(for: primary)
+            shapesOf[key] = shapes
+            protect(primary, shapes: shapes)
+        }
         complementaryCount = masks.reduce(0) { $0 + $1.count } - primaryCount
     }
 
@@ -548,8 +560,7 @@ public struct LinkedProtection: Sendable {
     /// Changes are chosen until their capacities add up to the minimum: each time the cheapest
     /// that completes it, else the one adding most (then the cheapest); then, for each sentiment
     /// the primary holds that none of them moves, the cheapest change that moves it.
-    private mutating func protect(_ primary: Primary) {
-        let shapes = shapes(for: primary)
+    private mutating func protect(_ primary: Primary, shapes: [Shape]) {
         var used = Set<Int>()
         var gathered = 0
         var moved = Set<Int>()
