@@ -386,7 +386,7 @@ public struct Publisher: Sendable {
 
     /// How many held changes a publication tries to show one by one (each costs a plan; the
     /// plans are remembered, so a publication with nothing new repeats none).
-    static let releaseTrials = 12
+    static let releaseTrials = 4
 
     /// Raised when the files of every period change with the same counts (2: small-unit
     /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes
