@@ -8,12 +8,16 @@ cd "$(dirname "$0")"
 strict=0
 [[ "${1:-}" == "--strict" ]] && strict=1
 status=0
+# Debian's Python holds Debian's statsmodels (scripts/setup installs it); a python3 of pyenv or a
+# virtual environment earlier on PATH may not.
+python=python3
+[[ -x /usr/bin/python3 ]] && python=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 check() { # generator output
     cp "$2" "$tmp/$2.committed"
     if "${@:3}"; then
-        if ! python3 - "$tmp/$2.committed" "$2" <<'PY'
+        if ! "$python" - "$tmp/$2.committed" "$2" <<'PY'
 import json, math, sys
 def same(a, b, path="$"):
     if isinstance(a, dict) and isinstance(b, dict):
@@ -48,8 +52,8 @@ else
     echo "check-fixtures: R with surveillance not installed (apt-get install r-cran-surveillance); cusum-fixtures.json not checked" >&2
     ((strict)) && exit 77
 fi
-if python3 -c 'import statsmodels' 2>/dev/null; then
-    check "statsmodels" bh-fixtures.json python3 make-bh-fixtures.py
+if "$python" -c 'import statsmodels' 2>/dev/null; then
+    check "statsmodels" bh-fixtures.json "$python" make-bh-fixtures.py
 else
     echo "check-fixtures: statsmodels not installed (pip install statsmodels); bh-fixtures.json not checked" >&2
     ((strict)) && exit 77
