@@ -57,6 +57,9 @@ public struct Publisher: Sendable {
         /// When the publication was recorded after which the oldest of them arrived (UTC, ISO
         /// 8601): they have waited at most since then.
         public var since: String?
+        /// When the late changes waiting for the next scheduled revision will be tried (UTC,
+        /// ISO 8601; nil when none wait).
+        public var nextRevision: String?
         public var isEmpty: Bool { added == 0 && removed == 0 }
     }
 
@@ -173,8 +176,16 @@ public struct Publisher: Sendable {
         // Every late change is shown in new versions of the periods holding it, protected with
         // every earlier version; only what no certificate protects is held back (small
         // retractions first, then the late parts the plan could not protect).
+        // Revisions come on a schedule: at most one a day (a day after the last release), and
+        // with every first release, whose versions hold everything stored. Late changes between
+        // them wait, so that a period busy with late batches is not revised at every publication
+        // (each version stays in every later plan).
+        let lastRelease = view.release.released.releasedAt[view.release.released.lastSeq].flatMap { Date(utcTimestamp: $0) }
+        let firstRelease = view.releasedNow(self.kinds).contains { !view.isReleased($0) }
+        let revisionDue = lastRelease.map { now < $0 || now.timeIntervalSince($0) >= Publisher.revisionInterval } ?? true
+        let scheduled: Set<PeriodCubes.ChangeGroup> = release != .open && !firstRelease && !revisionDue ? view.lateGroups : []
         let retractions = view.smallRetractions(minimum: minimumCellSize)
-        var hold = retractions
+        var hold = retractions.union(scheduled)
         var cubes = view.holding(hold)
         var protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
         for _ in 0..<Publisher.holdRounds where !protection.hold.isSubset(of: hold) {
@@ -194,7 +205,7 @@ public struct Publisher: Sendable {
         var trials = 0, showed = true
         while showed, trials < Publisher.releaseTrials {
             showed = false
-            let candidates = hold.subtracting(retractions).sorted()
+            let candidates = hold.subtracting(retractions).subtracting(scheduled).sorted()
             guard !candidates.isEmpty else { break }
             let first = view.seq / 2 % candidates.count
             for group in candidates[first...] + candidates[..<first] where trials < Publisher.releaseTrials {
@@ -213,6 +224,7 @@ public struct Publisher: Sendable {
         report.withheld = withheld
         let releasedNow = cubes.releasedNow(self.kinds)
         report.held = cubes.heldChanges(kinds: self.kinds, releasedNow: Set(releasedNow))
+        if !scheduled.isEmpty, let lastRelease { report.held.nextRevision = lastRelease.addingTimeInterval(Publisher.revisionInterval).utcTimestamp }
         if withheld.unprotected > 0 || !withheld.exposed.isEmpty {
             logger.error("small groups unprotected", metadata: [
                 "unprotected": "\(withheld.unprotected)", "exposed": "\(withheld.exposed.count)",
@@ -374,7 +386,7 @@ public struct Publisher: Sendable {
         })
         if waiting.batches > 0 { index.awaitingApproval = .init(batches: waiting.batches, responses: waiting.responses) }
         if !rounds.isEmpty { index.rounds = rounds }
-        if !held.isEmpty { index.heldBack = .init(added: held.added, removed: held.removed, periods: held.periods, since: held.since) }
+        if !held.isEmpty { index.heldBack = .init(added: held.added, removed: held.removed, periods: held.periods, since: held.since, nextRevision: held.nextRevision) }
         index.release = .init(release, today: today, kinds: kinds)
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")
@@ -383,6 +395,9 @@ public struct Publisher: Sendable {
     /// How many times a publication plans again after holding back late changes that no
     /// certificate protects, before it holds back every late change.
     static let holdRounds = 8
+
+    /// The shortest time between two revisions of released periods: a day.
+    static let revisionInterval: TimeInterval = 86_400
 
     /// How many held changes a publication tries to show one by one (each costs a plan; the
     /// plans are remembered, so a publication with nothing new repeats none).

@@ -52,12 +52,16 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         /// The publication after which the oldest of them arrived (UTC, ISO 8601): they have
         /// waited at most since then.
         public var since: String?
+        /// When late changes waiting for the next scheduled revision (one a day at most) will be
+        /// published (UTC, ISO 8601), if any wait.
+        public var nextRevision: String?
 
-        public init(added: Int, removed: Int, periods: [String], since: String? = nil) {
+        public init(added: Int, removed: Int, periods: [String], since: String? = nil, nextRevision: String? = nil) {
             self.added = added
             self.removed = removed
             self.periods = periods
             self.since = since
+            self.nextRevision = nextRevision
         }
     }
 
@@ -214,7 +218,7 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             if held.added > 0 { parts.append("\(held.added) ý kiến gửi muộn") }
             if held.removed > 0 { parts.append("\(held.removed) ý kiến đã rút") }
             let periods = held.periods.map { VietnameseTime.period(String($0.split(separator: "/").last ?? ""), capitalized: false) }
-            note += "<p class=\"note\">\(parts.joined(separator: " và ")) của các kỳ đã công bố (\(HTML.escape(periods.joined(separator: ", ")))) đang được giữ lại\(held.since.map { ", gửi đến sau lần công bố lúc " + HTML.escape(VietnameseTime.time(utc: $0, in: timeZone ?? .gmt)) } ?? ""), chưa tính vào số liệu: chưa có cách công bố chúng mà không làm lộ nhóm người trả lời dưới ngưỡng tối thiểu. Chúng được thử lại ở mỗi lần công bố và được tính ngay khi công bố được an toàn (thường là khi đơn vị gửi thêm ý kiến cho cùng nhóm, đủ ngưỡng); mọi thay đổi khác vẫn được công bố như thường.</p>"
+            note += "<p class=\"note\">\(parts.joined(separator: " và ")) của các kỳ đã công bố (\(HTML.escape(periods.joined(separator: ", ")))) đang được giữ lại\(held.since.map { ", gửi đến sau lần công bố lúc " + HTML.escape(VietnameseTime.time(utc: $0, in: timeZone ?? .gmt)) } ?? "")\(held.nextRevision.map { ", chờ lần công bố lại theo lịch (mỗi ngày một lần) từ " + HTML.escape(VietnameseTime.time(utc: $0, in: timeZone ?? .gmt)) } ?? ""), chưa tính vào số liệu: chưa có cách công bố chúng mà không làm lộ nhóm người trả lời dưới ngưỡng tối thiểu. Chúng được thử lại ở mỗi lần công bố và được tính ngay khi công bố được an toàn (thường là khi đơn vị gửi thêm ý kiến cho cùng nhóm, đủ ngưỡng); mọi thay đổi khác vẫn được công bố như thường.</p>"
         }
         return Data(HTML.page(title: title, body: "<h1>\(HTML.escape(title))</h1>" + leading + note + roundsSection + body).utf8)
     }

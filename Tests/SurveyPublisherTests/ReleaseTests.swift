@@ -245,4 +245,21 @@ import Testing
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/week/2026-W45/summary.json")) == before)
     }
+
+    /// Revisions come at most once a day: late responses arriving hours after a release wait
+    /// for the next day's publication (index.json says when), then are shown.
+    @Test func revisionsComeAtMostOnceADay() async throws {
+        let fixture = try PublishFixture()
+        try await fixture.ingest("a", unit: 0, date: "2026-11-03", positive: 10, negative: 4)
+        try await fixture.ingest("b", unit: 1, date: "2026-11-04", positive: 7, negative: 5)
+        _ = try Self.publisher(fixture).publish(now: Self.noon("2026-11-09"))
+        try await fixture.ingest("late", unit: 0, date: "2026-11-05", positive: 6, negative: 0)
+        let soon = try Self.publisher(fixture).publish(now: Self.noon("2026-11-09").addingTimeInterval(3_600))
+        #expect(soon.written.isEmpty && soon.held.added == 6)
+        let note = try #require(Self.index(fixture)["held_back"] as? [String: Any])
+        #expect(note["next_revision"] as? String == "2026-11-10T12:00:00Z")
+        let nextDay = try Self.publisher(fixture).publish(now: Self.noon("2026-11-10"))
+        #expect(nextDay.written == ["week/2026-W45"] && nextDay.held.isEmpty)
+        #expect(try fixture.summary("week/2026-W45").responses == 32)
+    }
 }

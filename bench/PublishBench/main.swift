@@ -95,12 +95,13 @@ let (again, againReport) = try timed { try publisher.publish(now: benchNow) }
 try store.writer.write { db in
     try db.execute(sql: "UPDATE span_tallies SET count = count + 1 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
 }
-let (late, lateReport) = try timed { try publisher.publish(now: benchNow) }
+// Each later step a day after the one before: revisions come at most once a day.
+let (late, lateReport) = try timed { try publisher.publish(now: benchNow.addingTimeInterval(86_400)) }
 // Four more in the same cell (closed policy): five late responses, shown as a revision.
 try store.writer.write { db in
     try db.execute(sql: "UPDATE span_tallies SET count = count + 4 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
 }
-let (lateFive, lateFiveReport) = try timed { try publisher.publish(now: benchNow) }
+let (lateFive, lateFiveReport) = try timed { try publisher.publish(now: benchNow.addingTimeInterval(2 * 86_400)) }
 // One late unit-week: unit 2's whole last complete ISO week (the week holding `last`, 2026-11-16…22,
 // released in the first publication) arrives late on top of what it had: about 190 responses per
 // topic, each of its 180 atoms given a seeded 0…6 per day as the load gives them, summed into the
@@ -121,7 +122,7 @@ try store.writer.write { db in
         for (index, count) in sums.enumerated() { try update.execute(arguments: [count, span, index / 9 + 1, index / 3 % 3 + 1, index % 3 + 1]) }
     }
 }
-let (lateWeek, lateWeekReport) = try timed { try publisher.publish(now: benchNow) }
+let (lateWeek, lateWeekReport) = try timed { try publisher.publish(now: benchNow.addingTimeInterval(3 * 86_400)) }
 // FIRST_MONTH=1: then publish as of 10 December 2026 (November and the week of 30 November
 // released for the first time, with the late data).
 var firstMonth: (Duration, Publisher.Report)?
