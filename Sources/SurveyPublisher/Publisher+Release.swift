@@ -4,6 +4,56 @@ import SurveyReport
 import SurveyStore
 
 extension Publisher {
+    /// The plan of a publication and the late changes it holds back. Every late change is shown
+    /// in new versions of the periods holding it, protected with every earlier version; only what
+    /// no certificate protects is held back: small retractions first, then the late parts the plan
+    /// could not protect; then each held change is tried alone, so that one small late group never
+    /// holds back an unrelated one. Revisions come on a schedule: at most one a day (a day after
+    /// the last release), and with every first release, whose versions hold everything stored;
+    /// late changes between them wait (`scheduled`), so that a period busy with late batches is not
+    /// revised at every publication (each version stays in every later plan).
+    func planWithHolds(_ view: PeriodCubes, planKinds: [PeriodKind], now: Date)
+        -> (cubes: PeriodCubes, protection: PeriodCubes.Protection, scheduled: Set<PeriodCubes.ChangeGroup>, lastRelease: Date?) {
+        let lastRelease = view.release.released.releasedAt[view.release.released.lastSeq].flatMap { Date(utcTimestamp: $0) }
+        let firstRelease = view.releasedNow(kinds).contains { !view.isReleased($0) }
+        let revisionDue = lastRelease.map { now < $0 || now.timeIntervalSince($0) >= Publisher.revisionInterval } ?? true
+        let scheduled: Set<PeriodCubes.ChangeGroup> = release != .open && !firstRelease && !revisionDue ? view.lateGroups : []
+        let retractions = view.smallRetractions(minimum: minimumCellSize)
+        func plan(holding hold: Set<PeriodCubes.ChangeGroup>) -> (PeriodCubes, PeriodCubes.Protection) {
+            let cubes = view.holding(hold)
+            return (cubes, cubes.protection(kinds: planKinds, minimum: minimumCellSize))
+        }
+        var hold = retractions.union(scheduled)
+        var (cubes, protection) = plan(holding: hold)
+        for _ in 0..<Publisher.holdRounds where !protection.hold.isSubset(of: hold) {
+            hold.formUnion(protection.hold)
+            (cubes, protection) = plan(holding: hold)
+        }
+        if !protection.hold.isSubset(of: hold) {
+            hold = view.lateGroups
+            (cubes, protection) = plan(holding: hold)
+        }
+        // In passes (one shown can make another showable), each starting where the sequence of
+        // releases stands, so that every held change is tried in turn over the publications.
+        var trials = 0, showed = true
+        while showed, trials < Publisher.releaseTrials {
+            showed = false
+            let candidates = hold.subtracting(retractions).subtracting(scheduled).sorted()
+            guard !candidates.isEmpty else { break }
+            let first = view.seq / 2 % candidates.count
+            for group in candidates[first...] + candidates[..<first] where trials < Publisher.releaseTrials {
+                trials += 1
+                let trial = hold.subtracting([group])
+                let (trialCubes, trialProtection) = plan(holding: trial)
+                if trialProtection.hold.isSubset(of: trial) {
+                    (hold, cubes, protection) = (trial, trialCubes, trialProtection)
+                    showed = true
+                }
+            }
+        }
+        return (cubes, protection, scheduled, lastRelease)
+    }
+
     /// A mask as database ids (0: all units, all groups).
     static func positions(_ mask: ProtectionMask, ids: PeriodCubes.IDs) -> [ReleasedPosition] {
         var result: [ReleasedPosition] = []

@@ -173,52 +173,7 @@ public struct Publisher: Sendable {
         }
         report.readTime = clock.now - readStart
         let protectionStart = clock.now
-        // Every late change is shown in new versions of the periods holding it, protected with
-        // every earlier version; only what no certificate protects is held back (small
-        // retractions first, then the late parts the plan could not protect).
-        // Revisions come on a schedule: at most one a day (a day after the last release), and
-        // with every first release, whose versions hold everything stored. Late changes between
-        // them wait, so that a period busy with late batches is not revised at every publication
-        // (each version stays in every later plan).
-        let lastRelease = view.release.released.releasedAt[view.release.released.lastSeq].flatMap { Date(utcTimestamp: $0) }
-        let firstRelease = view.releasedNow(self.kinds).contains { !view.isReleased($0) }
-        let revisionDue = lastRelease.map { now < $0 || now.timeIntervalSince($0) >= Publisher.revisionInterval } ?? true
-        let scheduled: Set<PeriodCubes.ChangeGroup> = release != .open && !firstRelease && !revisionDue ? view.lateGroups : []
-        let retractions = view.smallRetractions(minimum: minimumCellSize)
-        var hold = retractions.union(scheduled)
-        var cubes = view.holding(hold)
-        var protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
-        for _ in 0..<Publisher.holdRounds where !protection.hold.isSubset(of: hold) {
-            hold.formUnion(protection.hold)
-            cubes = view.holding(hold)
-            protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
-        }
-        if !protection.hold.isSubset(of: hold) {
-            hold = view.lateGroups
-            cubes = view.holding(hold)
-            protection = cubes.protection(kinds: planKinds, minimum: minimumCellSize)
-        }
-        // A change held with others is shown when, alone, it needs nothing held: one small late
-        // group never holds back an unrelated one.
-        // In passes (one shown can make another showable), each starting where the sequence of
-        // releases stands, so that every held change is tried in turn over the publications.
-        var trials = 0, showed = true
-        while showed, trials < Publisher.releaseTrials {
-            showed = false
-            let candidates = hold.subtracting(retractions).subtracting(scheduled).sorted()
-            guard !candidates.isEmpty else { break }
-            let first = view.seq / 2 % candidates.count
-            for group in candidates[first...] + candidates[..<first] where trials < Publisher.releaseTrials {
-                trials += 1
-                let trial = hold.subtracting([group])
-                let trialCubes = view.holding(trial)
-                let trialProtection = trialCubes.protection(kinds: planKinds, minimum: minimumCellSize)
-                if trialProtection.hold.isSubset(of: trial) {
-                    (hold, cubes, protection) = (trial, trialCubes, trialProtection)
-                    showed = true
-                }
-            }
-        }
+        let (cubes, protection, scheduled, lastRelease) = planWithHolds(view, planKinds: planKinds, now: now)
         let (withheld, masks) = (protection.withheld, protection.masks)
         report.protectionTime = clock.now - protectionStart
         report.withheld = withheld
