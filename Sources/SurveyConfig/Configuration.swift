@@ -38,6 +38,9 @@ public struct Configuration: Sendable {
     public var catalog = Catalog(units: [], topics: [], groups: [], sentiments: [])
     /// Survey rounds (đợt điều tra): planned collection with targets per unit and a deadline.
     public var rounds: [SurveyRound] = []
+    /// Keys that are accepted but no longer used, each with what replaced it: said at start-up
+    /// and by `--check-config`.
+    public var notices: [String] = []
 
     public init() {}
 }

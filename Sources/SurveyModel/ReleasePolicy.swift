@@ -10,11 +10,14 @@ public enum ReleasePolicy: Sendable, Equatable {
     /// protects each publication on its own, not a comparison of versions.
     case open
 
-    /// The default: closed periods, two days after their end for every granularity.
+    /// The default: closed periods, a week on the day after it ends, a month, quarter or year two
+    /// days after (``standardGraceDays``).
     public static let standard = ReleasePolicy.closed(standardGraceDays)
 
-    /// The grace days of a granularity the configuration does not give: two days.
-    public static let standardGraceDays = GraceDays(all: 2)
+    /// The grace days of a granularity the configuration does not give: none for a week (its
+    /// figures, and the alarms that read them, on the Monday after; late responses reach a
+    /// revision the next day), two days for the others.
+    public static let standardGraceDays = GraceDays(week: 0, month: 2, quarter: 2, year: 2)
 
     /// Closed periods with the same grace days for every granularity.
     public static func closed(graceDays: Int) -> ReleasePolicy {

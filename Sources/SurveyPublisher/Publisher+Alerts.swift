@@ -22,10 +22,7 @@ extension Publisher {
         cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String,
         weekMasks: [Period: ProtectionMask]?, revisedWeeks: Set<Period> = []
     ) -> AlertsDocument {
-        var document = AlertsDocument(
-            generatedAt: generatedAt, week: nil, charts: 0, expectedFalseAlarmsPerWeek: 0,
-            oddsRatio: settings.oddsRatio, targetRunLengthWeeks: settings.targetRunLength, alerts: []
-        )
+        var document = AlertsDocument(generatedAt: generatedAt, week: nil, settings: settings)
         let withData = cubes.periods(.week)
         guard let weekMasks, let latest = withData.last, let first = withData.first else { return document }
         document.week = latest.identifier
@@ -46,19 +43,18 @@ extension Publisher {
             return matching.count == 1 ? matching[0].code : fallback
         }
         let negativeName = name(.negative, "negative"), positiveName = name(.positive, "positive")
-        let engine = EarlyWarning(settings: settings)
-        var expected = 0.0
-        for (t, topic) in empty.topics.enumerated() {
-            var plans: [Int: ProtectionMask] = [:]
-            func withheld(unit: Int?, week w: Int) -> Bool {
-                let mask = plans[w] ?? weekMasks[weeks[w]] ?? ProtectionMask(singleTable: weekCubes[w], minimum: minimumCellSize)
-                plans[w] = mask
-                return mask.isWithheld(topic: t, unit: unit, group: nil)
-            }
+        var masks: [Int: ProtectionMask] = [:]
+        func withheld(topic t: Int, unit: Int?, week w: Int) -> Bool {
+            let mask = masks[w] ?? weekMasks[weeks[w]] ?? ProtectionMask(singleTable: weekCubes[w], minimum: minimumCellSize)
+            masks[w] = mask
+            return mask.isWithheld(topic: t, unit: unit, group: nil)
+        }
+        var topics: [TopicWeeks] = []
+        for t in empty.topics.indices {
             var series = TopicWeeks(units: unitCount, weeks: weeks.count)
             var province = (positive: [Int](repeating: 0, count: weeks.count), negative: [Int](repeating: 0, count: weeks.count), responses: [Int](repeating: 0, count: weeks.count))
             for (w, cube) in weekCubes.enumerated() {
-                let provinceShown = !withheld(unit: nil, week: w)
+                let provinceShown = !withheld(topic: t, unit: nil, week: w)
                 for u in 0..<unitCount {
                     var positive = 0, negative = 0, all = 0
                     for g in 0..<groupCount {
@@ -74,7 +70,7 @@ extension Publisher {
                         province.negative[w] += negative
                         province.responses[w] += all
                     }
-                    guard !withheld(unit: u, week: w) else { continue }
+                    guard !withheld(topic: t, unit: u, week: w) else { continue }
                     let i = u * weeks.count + w
                     series.positive[i] = positive
                     series.negative[i] = negative
@@ -82,23 +78,32 @@ extension Publisher {
                 }
             }
             series.province = province
-            for chart in engine.charts(series, thresholds: thresholds) {
-                document.charts += 1
-                if chart.runLength.isFinite, chart.runLength > 0 { expected += 1 / chart.runLength }
-                guard let alarm = chart.alarm, weeks.indices.contains(alarm.since) else { continue }
-                let hidden = (alarm.since..<weeks.count).contains { withheld(unit: chart.unit, week: $0) }
-                document.alerts.append(AlertsDocument.Alert(
-                    topic: topic.code, unit: chart.unit.map { empty.units[$0].code },
-                    sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
-                    since: weeks[alarm.since].identifier, period: latest.identifier,
-                    share: hidden || alarm.responses == 0 ? nil : percent(Double(alarm.count) / Double(alarm.responses)),
-                    expected: percent(alarm.expected), expectedLow: percent(alarm.expectedRange.low), expectedHigh: percent(alarm.expectedRange.high),
-                    score: hidden ? nil : hundredths(alarm.score), threshold: hundredths(alarm.threshold),
-                    revisedData: weeks[alarm.since...].contains(where: revisedWeeks.contains) ? true : nil
-                ))
-            }
+            topics.append(series)
         }
-        document.expectedFalseAlarmsPerWeek = hundredths(expected)
+        let family = EarlyWarning(settings: settings).family(topics, thresholds: thresholds)
+        document.charts = family.charts.count
+        document.runLengthWeeks = hundredths(family.runLength)
+        document.expectedFalseAlarmsPerWeek = hundredths(family.expectedFalseAlarms)
+        document.expectedWatchEntriesPerWeek = family.expectedWatchEntries.map(hundredths)
+        func alert(_ chart: EarlyWarning.Chart, _ episode: EarlyWarning.Alarm) -> AlertsDocument.Alert? {
+            guard weeks.indices.contains(episode.since), let topic = empty.topics[safe: chart.topic] else { return nil }
+            let hidden = (episode.since..<weeks.count).contains { withheld(topic: chart.topic, unit: chart.unit, week: $0) }
+            return AlertsDocument.Alert(
+                topic: topic.code, unit: chart.unit.flatMap { empty.units[safe: $0]?.code },
+                sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
+                since: weeks[episode.since].identifier, period: latest.identifier,
+                share: hidden || episode.responses == 0 ? nil : percent(Double(episode.count) / Double(episode.responses)),
+                expected: percent(episode.expected), expectedLow: percent(episode.expectedRange.low), expectedHigh: percent(episode.expectedRange.high),
+                score: hidden ? nil : hundredths(episode.score), threshold: hundredths(episode.threshold),
+                dispersion: chart.cusum.dispersion > 1 ? hundredths(chart.cusum.dispersion) : nil,
+                revisedData: weeks[episode.since...].contains(where: revisedWeeks.contains) ? true : nil
+            )
+        }
+        for chart in family.charts {
+            if let episode = chart.alarm, let entry = alert(chart, episode) { document.alerts.append(entry) }
+            if let episode = chart.watch, let entry = alert(chart, episode) { document.watch.append(entry) }
+        }
+        document.triage(topicOrder: empty.topics.map(\.code), unitOrder: empty.units.map(\.code))
         return document
     }
 
@@ -109,12 +114,13 @@ extension Publisher {
 }
 
 extension Publisher {
-    /// Whether `alerts.json` must be (re)computed: when any period changed, when the file is
-    /// missing, or when it was computed with other settings.
+    /// Whether `alerts.json` and `alerts.html` must be (re)computed: when any period changed, when
+    /// a file is missing, or when they were computed with other settings.
     func alertsNeeded(changed: Bool) throws -> Bool {
         if changed { return true }
-        guard let old = publishedAlerts() else { return true }
-        return old.oddsRatio != earlyWarning.oddsRatio || old.targetRunLengthWeeks != earlyWarning.targetRunLength
+        guard let old = publishedAlerts(), FileManager.default.fileExists(atPath: "\(directory)/alerts.html") else { return true }
+        return old.oddsRatio != earlyWarning.oddsRatio || old.falseAlarmsPerWeek != earlyWarning.falseAlarmsPerWeek
+            || old.watchEntriesPerWeek != (earlyWarning.watches ? earlyWarning.watchEntriesPerWeek : nil)
     }
 
     /// The `alerts.json` in place (nil if missing, unreadable or of another schema).
@@ -144,6 +150,8 @@ extension Publisher {
             if let share = alert.share { fields["share_percent"] = "\(share)" }
             if let score = alert.score { fields["score"] = "\(score)" }
             if alert.revisedData == true { fields["revised_data"] = "true" }
+            if let province = alert.provinceState { fields["province"] = "\(province)" }
+            if let units = alert.units, !units.isEmpty { fields["units"] = "\(units.map { "\($0.unit):\($0.state)" }.joined(separator: ","))" }
             return fields
         }
         for alert in current.alerts where before[key(alert)] == nil {
@@ -167,3 +175,4 @@ extension Publisher {
         )
     }
 }
+

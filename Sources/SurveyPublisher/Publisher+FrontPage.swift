@@ -101,7 +101,10 @@ extension Publisher {
     ) -> FrontPage {
         var page = FrontPage(timeZone: timeZone)
         page.dataThrough = records.map(\.dataThrough).max()
-        if let alerts { page.alarms = AlertsHTML.body(alerts, labels: Publisher.alertLabels(cubes.empty)) }
+        if let alerts {
+            page.alarms = AlertsHTML.body(alerts, labels: Publisher.alertLabels(cubes.empty))
+            if alerts.week != nil { page.alarms += "<p class=\"muted\"><a href=\"alerts.html\">Trang cảnh báo sớm (in được)</a> · <a href=\"alerts.json\">alerts.json</a></p>" }
+        }
         for round in rounds where round.active && round.progress.phase == .open {
             let units = round.progress.units.filter(\.status.needsAttention).sorted { ($0.status.attentionRank, $0.unit) < ($1.status.attentionRank, $1.unit) }
             page.roundUnits += units.map { unit in

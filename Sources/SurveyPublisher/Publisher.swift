@@ -267,6 +267,7 @@ public struct Publisher: Sendable {
             let previous = publishedAlerts()
             document.keepRevisedFlags(of: previous)
             alerts.append((try document.json(), "\(directory)/alerts.json"))
+            alerts.append((AlertsHTML.page(document, labels: Publisher.alertLabels(cubes.empty)), "\(directory)/alerts.html"))
             alertsUpdate = (previous, document)
             report.alertsTime = clock.now - start
         }

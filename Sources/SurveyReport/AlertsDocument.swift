@@ -1,10 +1,23 @@
 import Foundation
 import SurveyModel
 
-/// The content of `alerts.json` (schema `surveyd.alerts/1`, documented in docs/SUMMARIES.md): the
-/// early-warning alarms open at the latest week. Shares in percent, rounded to two decimals.
+/// The content of `alerts.json` (schema `surveyd.alerts/2`, documented in docs/SUMMARIES.md): the
+/// early-warning alarms open at the latest week, grouped for triage, the watch list, and the
+/// false-alarm budget they are held to. Shares in percent, rounded to two decimals.
 public struct AlertsDocument: Codable, Sendable, Equatable {
-    public static let schemaVersion = "surveyd.alerts/1"
+    public static let schemaVersion = "surveyd.alerts/2"
+
+    /// A unit whose own chart carries a province alarm: in alarm, or on the watch list.
+    public struct CarryingUnit: Codable, Sendable, Equatable {
+        public var unit: String
+        /// `alarm` or `watch`.
+        public var state: String
+
+        public init(unit: String, state: String) {
+            self.unit = unit
+            self.state = state
+        }
+    }
 
     /// One open alarm episode.
     public struct Alert: Codable, Sendable, Equatable {
@@ -27,16 +40,28 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
         public var expectedLow: Double
         public var expectedHigh: Double
         /// Log-likelihood ratio of the shifted share against the expected one since `since`
-        /// (absent when withheld), and the chart's threshold.
+        /// (absent when withheld), and the chart's threshold (the watch list's, for a watch entry).
         public var score: Double?
         public var threshold: Double
+        /// φ, how much more than binomial the topic's weekly counts vary (absent: 1).
+        public var dispersion: Double?
+        /// A province alarm: the units whose own charts of the topic and direction are in alarm
+        /// or on the watch list (absent for a unit's alarm).
+        public var units: [CarryingUnit]?
+        /// A unit's alarm: the province's chart of the topic and direction, `alarm`, `watch` or
+        /// `none` (absent for a province alarm or a watch entry), and the province's share over
+        /// the same weeks (absent when withheld or without a chart).
+        public var provinceState: String?
+        public var provinceShare: Double?
         /// True when a week the evidence covers was revised after its first release (late
         /// responses or retractions): the alarm rests on revised figures (absent otherwise).
         public var revisedData: Bool?
 
         public init(topic: String, unit: String?, sentiment: String, direction: String, since: String, period: String, share: Double?,
-                    expected: Double, expectedLow: Double, expectedHigh: Double, score: Double?, threshold: Double, revisedData: Bool? = nil) {
+                    expected: Double, expectedLow: Double, expectedHigh: Double, score: Double?, threshold: Double,
+                    dispersion: Double? = nil, revisedData: Bool? = nil) {
             self.revisedData = revisedData
+            self.dispersion = dispersion
             self.topic = topic
             self.unit = unit
             self.sentiment = sentiment
@@ -57,22 +82,88 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
     public var generatedAt: String
     /// The latest week, the one the alarms are as of (absent before any data).
     public var week: String?
-    /// Charts running, and the false alarms per week expected across them when nothing changes.
+    /// Charts running.
     public var charts: Int
+    /// The budget (`alerts.false_alarms_per_week`), the in-control run length it gives each chart
+    /// (charts / budget, weeks), and Σ 1 / ARL over the charts: the false alarms per week expected
+    /// across the province when nothing changes (at most the budget).
+    public var falseAlarmsPerWeek: Double
+    public var runLengthWeeks: Double
     public var expectedFalseAlarmsPerWeek: Double
-    /// The settings the charts ran with.
+    /// The watch list's budget and its expected chance entries per week (absent: no watch list).
+    public var watchEntriesPerWeek: Double?
+    public var expectedWatchEntriesPerWeek: Double?
+    /// The budget in words, in Vietnamese and in English.
+    public var budget: String
+    public var budgetEn: String
+    /// The odds ratio the charts are tuned to.
     public var oddsRatio: Double
-    public var targetRunLengthWeeks: Double
+    /// The alarms, grouped: for each topic and direction with an alarm, the province's first, then
+    /// its units'; the groups with a province alarm first.
     public var alerts: [Alert]
+    /// Charts above the watch list's looser threshold and not in alarm ("theo dõi"), in the same order.
+    public var watch: [Alert]
 
-    public init(generatedAt: String, week: String?, charts: Int, expectedFalseAlarmsPerWeek: Double, oddsRatio: Double, targetRunLengthWeeks: Double, alerts: [Alert]) {
+    /// An empty document for `settings` (no charts yet).
+    public init(generatedAt: String, week: String?, settings: EarlyWarningSettings) {
         self.generatedAt = generatedAt
         self.week = week
-        self.charts = charts
-        self.expectedFalseAlarmsPerWeek = expectedFalseAlarmsPerWeek
-        self.oddsRatio = oddsRatio
-        self.targetRunLengthWeeks = targetRunLengthWeeks
-        self.alerts = alerts
+        charts = 0
+        falseAlarmsPerWeek = settings.falseAlarmsPerWeek
+        runLengthWeeks = 0
+        expectedFalseAlarmsPerWeek = 0
+        watchEntriesPerWeek = settings.watches ? settings.watchEntriesPerWeek : nil
+        expectedWatchEntriesPerWeek = nil
+        budget = AlertsDocument.budgetText(settings.falseAlarmsPerWeek, english: false)
+        budgetEn = AlertsDocument.budgetText(settings.falseAlarmsPerWeek, english: true)
+        oddsRatio = settings.oddsRatio
+        alerts = []
+        watch = []
+    }
+
+    /// "about 1 false alarm a week expected across the province when nothing changes".
+    public static func budgetText(_ perWeek: Double, english: Bool) -> String {
+        let rounded = (perWeek * 100).rounded() / 100
+        var amount = rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.2f", rounded)
+        if amount.contains("."), amount.hasSuffix("0") { amount.removeLast() }
+        if !english { amount = amount.replacingOccurrences(of: ".", with: ",") }
+        if english {
+            return "about \(amount) false alarm\(perWeek == 1 ? "" : "s") a week expected across the province when nothing changes"
+        }
+        return "dự kiến khoảng \(amount) cảnh báo nhầm mỗi tuần trên toàn tỉnh khi dư luận không thay đổi"
+    }
+
+    /// Orders the alarms and the watch list for triage and links each group: a province alarm
+    /// lists the units that carry it; a unit's alarm says what the province's chart shows.
+    public mutating func triage(topicOrder: [String], unitOrder: [String]) {
+        func rank(_ order: [String], _ code: String?) -> Int {
+            guard let code else { return -1 }
+            return order.firstIndex(of: code) ?? order.count
+        }
+        func group(_ alert: Alert) -> String { "\(alert.topic)|\(alert.direction)" }
+        var provinceAlarm: [String: Alert] = [:], provinceWatch: [String: Alert] = [:]
+        for alert in alerts where alert.unit == nil { provinceAlarm[group(alert)] = alert }
+        for alert in watch where alert.unit == nil { provinceWatch[group(alert)] = alert }
+        var carrying: [String: [CarryingUnit]] = [:]
+        for (list, state) in [(alerts, "alarm"), (watch, "watch")] {
+            for alert in list { if let unit = alert.unit { carrying[group(alert), default: []].append(CarryingUnit(unit: unit, state: state)) } }
+        }
+        for index in alerts.indices {
+            let key = group(alerts[index])
+            if alerts[index].unit == nil {
+                alerts[index].units = (carrying[key] ?? []).sorted { ($0.state, rank(unitOrder, $0.unit)) < ($1.state, rank(unitOrder, $1.unit)) }
+            } else {
+                let province = provinceAlarm[key] ?? provinceWatch[key]
+                alerts[index].provinceState = provinceAlarm[key] != nil ? "alarm" : provinceWatch[key] != nil ? "watch" : "none"
+                alerts[index].provinceShare = province?.share
+            }
+        }
+        func order(_ a: Alert, _ b: Alert) -> Bool {
+            let aLead = provinceAlarm[group(a)] != nil ? 0 : 1, bLead = provinceAlarm[group(b)] != nil ? 0 : 1
+            return (aLead, rank(topicOrder, a.topic), a.direction, rank(unitOrder, a.unit)) < (bLead, rank(topicOrder, b.topic), b.direction, rank(unitOrder, b.unit))
+        }
+        alerts.sort(by: order)
+        watch.sort(by: order)
     }
 
     /// Marks the alarms that were open in `previous` on revised data, and still are, as resting on

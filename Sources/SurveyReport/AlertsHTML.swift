@@ -1,3 +1,4 @@
+import Foundation
 import SurveyModel
 
 /// The "needs attention" section that opens the front page (`index.html`): the early-warning
@@ -22,35 +23,77 @@ public enum AlertsHTML {
         return "<section class=\"attention\"><h2>Cần chú ý</h2>" + body(document, labels: labels) + "</section>"
     }
 
-    /// The alarms' part of the section, without its frame (empty before any week has data).
+    /// The alarms' part of the section, without its frame (empty before any week has data): the
+    /// budget in words, the alarms grouped by topic and direction (the province's first, with the
+    /// units that carry it; a unit's with the province's chart beside it), then the watch list.
     public static func body(_ document: AlertsDocument, labels: Labels) -> String {
         guard let week = document.week else { return "" }
         var html = "<h3>Cảnh báo sớm</h3><p class=\"meta\">Cảnh báo sớm đến \(HTML.escape(weekText(week))): \(document.charts) biểu đồ theo dõi tỷ lệ "
-        html += "không đồng tình tăng và tỷ lệ đồng tình giảm ở từng đơn vị và toàn tỉnh. Khi dư luận không thay đổi, "
-        html += "dự kiến khoảng \(ReportHTML.number(document.expectedFalseAlarmsPerWeek)) cảnh báo sai mỗi tuần trên toàn tỉnh.</p>"
-        guard !document.alerts.isEmpty else {
-            return html + "<p class=\"muted\">Không có cảnh báo nào đang mở.</p>"
+        html += "không đồng tình tăng và tỷ lệ đồng tình giảm ở từng đơn vị và toàn tỉnh, cùng chung một ngân sách: "
+        html += "<strong>\(HTML.escape(document.budget))</strong> (theo tính toán hiện tại: \(ReportHTML.number(document.expectedFalseAlarmsPerWeek))).</p>"
+        if document.alerts.isEmpty {
+            html += "<p class=\"muted\">Không có cảnh báo nào đang mở.</p>"
+        } else {
+            html += table(document.alerts, labels: labels, alarms: true)
+            html += "<p class=\"muted\">Cảnh báo được xếp theo chủ đề: dòng toàn tỉnh trước, kèm các đơn vị góp phần; dòng đơn vị kèm "
+            html += "tình trạng của toàn tỉnh. Tỷ lệ: từ tuần bắt đầu đến tuần mới nhất; dự kiến: tỷ lệ của giai đoạn gốc "
+            html += "và khoảng 95% nếu không có gì thay đổi. “ẩn”: số liệu của đơn vị bị ẩn vì quá ít ý kiến."
+            if document.alerts.contains(where: { $0.revisedData == true }) {
+                html += " “Số liệu đã điều chỉnh”: cảnh báo dựa trên tuần đã được công bố lại với ý kiến gửi muộn hoặc bị rút lại."
+            }
+            html += "</p>"
         }
-        html += "<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th>Ý kiến</th><th>Xu hướng</th><th>Từ tuần</th>"
-        html += "<th class=\"n\">Tỷ lệ (%)</th><th class=\"n\">Dự kiến (%)</th><th class=\"n\">Bằng chứng / ngưỡng</th></tr></thead><tbody>"
-        for alert in document.alerts {
-            html += alert.unit == nil ? "<tr class=\"province\">" : "<tr>"
-            html += "<td>\(HTML.escape(labels.topics[alert.topic] ?? alert.topic))</td>"
+        guard let perWeek = document.watchEntriesPerWeek else { return html }
+        html += "<h3>Theo dõi</h3><p class=\"meta\">Các biểu đồ đã vượt một ngưỡng thấp hơn ngưỡng cảnh báo nhưng chưa tới ngưỡng cảnh báo. "
+        html += "Đây không phải cảnh báo: khi dư luận không thay đổi, dự kiến khoảng \(ReportHTML.number(perWeek)) mục mới mỗi tuần do ngẫu nhiên.</p>"
+        guard !document.watch.isEmpty else { return html + "<p class=\"muted\">Không có biểu đồ nào trong danh sách theo dõi.</p>" }
+        return html + table(document.watch, labels: labels, alarms: false)
+    }
+
+    static func table(_ alerts: [AlertsDocument.Alert], labels: Labels, alarms: Bool) -> String {
+        var html = "<table class=\"\(alarms ? "alarms" : "watch")\"><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th>Ý kiến</th><th>Xu hướng</th><th>Từ tuần</th>"
+        html += "<th class=\"n\">Tỷ lệ (%)</th><th class=\"n\">Dự kiến (%)</th><th class=\"n\">Bằng chứng / ngưỡng</th>\(alarms ? "<th>Liên quan</th>" : "")</tr></thead><tbody>"
+        var group = ""
+        for alert in alerts {
+            let key = "\(alert.topic)|\(alert.direction)"
+            let first = key != group
+            group = key
+            html += alert.unit == nil ? "<tr class=\"province\(first ? " first" : "")\">" : first ? "<tr class=\"first\">" : "<tr>"
+            html += "<td>\(first ? HTML.escape(labels.topics[alert.topic] ?? alert.topic) : "")</td>"
             html += "<td>\(HTML.escape(alert.unit.map { labels.units[$0] ?? $0 } ?? "Toàn tỉnh"))</td>"
             html += "<td>\(HTML.escape(labels.sentiments[alert.sentiment] ?? alert.sentiment))</td>"
             html += alert.direction == "up" ? "<td class=\"down\">▲ tăng</td>" : "<td class=\"down\">▼ giảm</td>"
             html += "<td>\(HTML.escape(weekText(alert.since)))\(alert.revisedData == true ? " <span class=\"muted\">(số liệu đã điều chỉnh)</span>" : "")</td>"
             html += "<td class=\"n\">\(alert.share.map { ReportHTML.number($0) } ?? "ẩn")</td>"
             html += "<td class=\"n\">\(ReportHTML.number(alert.expected)) (\(ReportHTML.number(alert.expectedLow))–\(ReportHTML.number(alert.expectedHigh)))</td>"
-            html += "<td class=\"n\">\(alert.score.map { ReportHTML.number($0) } ?? "ẩn") / \(ReportHTML.number(alert.threshold))</td></tr>"
+            html += "<td class=\"n\">\(alert.score.map { ReportHTML.number($0) } ?? "ẩn") / \(ReportHTML.number(alert.threshold))</td>"
+            if alarms { html += "<td>\(HTML.escape(context(alert, labels: labels)))</td>" }
+            html += "</tr>"
         }
-        html += "</tbody></table><p class=\"muted\">Tỷ lệ: từ tuần bắt đầu đến tuần mới nhất; dự kiến: tỷ lệ của giai đoạn gốc "
-        html += "và khoảng 95% nếu không có gì thay đổi. “ẩn”: số liệu của đơn vị bị ẩn vì quá ít ý kiến."
-        if document.alerts.contains(where: { $0.revisedData == true }) {
-            html += " “Số liệu đã điều chỉnh”: cảnh báo dựa trên tuần đã được công bố lại với ý kiến gửi muộn hoặc bị rút lại."
+        return html + "</tbody></table>"
+    }
+
+    /// A province alarm's carrying units, or a unit alarm's province context, in words.
+    static func context(_ alert: AlertsDocument.Alert, labels: Labels) -> String {
+        func state(_ state: String) -> String { state == "alarm" ? "cảnh báo" : state == "watch" ? "theo dõi" : "bình thường" }
+        if alert.unit == nil {
+            let units = alert.units ?? []
+            guard !units.isEmpty else { return "Không đơn vị nào vượt ngưỡng riêng" }
+            return "Đơn vị: " + units.map { "\(labels.units[$0.unit] ?? $0.unit) (\(state($0.state)))" }.joined(separator: ", ")
         }
-        html += "</p>"
-        return html
+        var text = "Toàn tỉnh: \(state(alert.provinceState ?? "none"))"
+        if let share = alert.provinceShare { text += ", \(ReportHTML.number(share))%" }
+        return text
+    }
+
+    /// `alerts.html`: the alarms and the watch list as a page of their own, printable on A4, with
+    /// the budget in Vietnamese and in English.
+    public static func page(_ document: AlertsDocument, labels: Labels) -> Data {
+        var body = "<h1>Cảnh báo sớm</h1>"
+        body += "<p class=\"meta\" lang=\"en\">Early warning: \(HTML.escape(document.budgetEn)).</p>"
+        body += document.week == nil ? "<p class=\"muted\">Chưa có số liệu tuần nào.</p>" : self.body(document, labels: labels)
+        body += "<p class=\"muted\"><a href=\"index.html\">Trang chủ</a> · <a href=\"alerts.json\">alerts.json</a></p>"
+        return Data(HTML.page(title: "Cảnh báo sớm", body: body).utf8)
     }
 
     static func weekText(_ identifier: String) -> String { VietnameseTime.period(identifier) }

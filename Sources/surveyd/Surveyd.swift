@@ -94,6 +94,9 @@ struct Surveyd: AsyncParsableCommand {
                 throw ExitCode(78)
             }
         }
+        for notice in configuration.notices {
+            if checkConfig { print("\(config): notice: \(notice)") } else { logger.notice("configuration notice", metadata: ["notice": "\(notice)"]) }
+        }
         if checkConfig {
             let catalog = configuration.catalog
             print("\(config): configuration is valid (\(catalog.units.count) units, \(catalog.topics.count) topics, \(catalog.groups.count) respondent groups, \(catalog.sentiments.count) sentiments\(configuration.rounds.isEmpty ? "" : ", \(configuration.rounds.count) rounds"))")

@@ -81,6 +81,9 @@ final class Daemon: @unchecked Sendable {
     var stateDirectory: String { directory.appendingPathComponent("state").path }
     var databasePath: String { stateDirectory + "/surveyd.sqlite" }
 
+    /// The example configuration's `publish.grace_days` line.
+    static let graceDaysLine = "  grace_days: { week: 0, month: 2, quarter: 2, year: 2 }\n"
+
     /// Writes a configuration (the example with `replacing` applied) without starting anything.
     init(replacing: [String: String] = [:]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("surveyd-it-\(UUID().uuidString)")
@@ -91,7 +94,7 @@ final class Daemon: @unchecked Sendable {
         // closed policy say so.
         if !replacing.keys.contains(where: { $0.contains("release:") || $0.contains("grace_days:") }) {
             replacing["  release: closed\n  # Days after"] = "  release: open\n  # Days after"
-            replacing["  grace_days: 2\n"] = "\n"
+            replacing[Daemon.graceDaysLine] = "\n"
         }
         for (old, new) in replacing {
             precondition(text.contains(old), "the example configuration has no '\(old)'")

@@ -15,7 +15,7 @@ import Testing
     static let sentiments = ["DONGTINH", "PHANVAN", "KHONGDONGTINH"]
     /// The example configuration as it is (`release: closed`, 2 grace days): the test harness
     /// publishes open periods unless a replacement names the release.
-    static let closed = ["  grace_days: 2\n": "  grace_days: 2\n"]
+    static let closed = [Daemon.graceDaysLine: "  grace_days: 2\n"]
 
     /// `count` response lines spread over the week starting `monday`, every topic and group.
     static func week(_ monday: LocalDate, count: Int, seed: Int) -> [String] {

@@ -110,7 +110,7 @@ import Testing
     /// responses for it are held back (files unchanged, counted in index.json) until they are no
     /// group below the minimum, and the database records what was released.
     @Test func aWeekIsReleasedOnceAndLateResponsesAreHeldBack() async throws {
-        let daemon = try Daemon(replacing: ["  grace_days: 2\n": "  grace_days: 0\n"])
+        let daemon = try Daemon(replacing: [Daemon.graceDaysLine: "  grace_days: 0\n"])
         let collaborators = try daemon.addCollaborators(units: ["TPTN", "VN", "CA"])
         try await daemon.start()
         // Monday two weeks ago: that week has ended; publish as of the Monday after it.

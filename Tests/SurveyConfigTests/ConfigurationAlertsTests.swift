@@ -7,16 +7,27 @@ import Testing
 
     @Test func defaultsAndValues() throws {
         let defaults = try Configuration.parse(minimal, file: "t.conf")
-        #expect(defaults.alerts.oddsRatio == 2 && defaults.alerts.targetRunLength == 104)
-        let set = try Configuration.parse(minimal + "alerts: { odds_ratio: 1.5, target_run_length_weeks: 520 }\n", file: "t.conf")
-        #expect(set.alerts.oddsRatio == 1.5 && set.alerts.targetRunLength == 520)
+        #expect(defaults.alerts.oddsRatio == 2 && defaults.alerts.falseAlarmsPerWeek == 1 && defaults.alerts.watchEntriesPerWeek == 5)
+        #expect(defaults.alerts.watches && defaults.notices.isEmpty)
+        let set = try Configuration.parse(minimal + "alerts: { odds_ratio: 1.5, false_alarms_per_week: 0.5, watch_entries_per_week: 0 }\n", file: "t.conf")
+        #expect(set.alerts.oddsRatio == 1.5 && set.alerts.falseAlarmsPerWeek == 0.5 && !set.alerts.watches)
+    }
+
+    /// A configuration of the version before the budget (the shipped one said
+    /// `target_run_length_weeks: 104`) still starts: the key is ignored, and said so.
+    @Test func theOldRunLengthKeyIsIgnoredWithANotice() throws {
+        let old = try Configuration.parse(minimal + "alerts: { odds_ratio: 2, target_run_length_weeks: 104 }\n", file: "t.conf")
+        #expect(old.alerts.falseAlarmsPerWeek == 1)
+        #expect(old.notices.count == 1 && old.notices[0].contains("alerts.false_alarms_per_week"), "\(old.notices)")
     }
 
     @Test(arguments: [
         ("alerts: { odds_ratio: 1 }\n", "alerts.odds_ratio", "between 1.1 and 10"),
         ("alerts: { odds_ratio: two }\n", "alerts.odds_ratio", "expected a number"),
-        ("alerts: { target_run_length_weeks: 5 }\n", "alerts.target_run_length_weeks", "between 10"),
-        ("alerts: { target_run_length_weeks: 52.5 }\n", "alerts.target_run_length_weeks", "whole number"),
+        ("alerts: { false_alarms_per_week: 0 }\n", "alerts.false_alarms_per_week", "between 0.01 and 100, got 0"),
+        ("alerts: { false_alarms_per_week: .nan }\n", "alerts.false_alarms_per_week", "expected a number"),
+        ("alerts: { false_alarms_per_week: [1] }\n", "alerts.false_alarms_per_week", "expected a number"),
+        ("alerts: { watch_entries_per_week: -1 }\n", "alerts.watch_entries_per_week", "between 0 and 1000"),
         ("alerts: { threshold: 4 }\n", "alerts.threshold", "unknown key"),
     ])
     func badValuesNameTheKey(text: String, key: String, reason: String) throws {

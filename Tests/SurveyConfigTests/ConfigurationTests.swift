@@ -32,11 +32,11 @@ let minimalConfiguration = """
         #expect(config.catalog.sentiments.map(\.polarity) == [.positive, .neutral, .negative])
         #expect(config.catalog.topic("COVID")?.activeTo == LocalDate(iso: "2023-12-31"))
         #expect(config.limits.maxLineBytes == 1024)
-        #expect(config.release == .closed(graceDays: 2))
+        #expect(config.release == .closed(GraceDays(week: 0, month: 2, quarter: 2, year: 2)))
     }
 
     @Test func releasePolicyIsRead() throws {
-        #expect(try Configuration.parse(minimal, file: "t.conf").release == .closed(graceDays: 2))
+        #expect(try Configuration.parse(minimal, file: "t.conf").release == .standard)
         #expect(try Configuration.parse(minimal + "\npublish:\n  release: open\n", file: "t.conf").release == .open)
         #expect(try Configuration.parse(minimal + "\npublish:\n  grace_days: 0\n", file: "t.conf").release == .closed(graceDays: 0))
         #expect(try Configuration.parse(minimal + "\npublish:\n  release: closed\n  grace_days: 7\n", file: "t.conf").release == .closed(graceDays: 7))
@@ -54,8 +54,8 @@ let minimalConfiguration = """
         GraceCase(publish: "publish:\n  grace_days: 4\n", grace: GraceDays(all: 4)),
         GraceCase(publish: "publish:\n  grace_days:\n    week: 2\n    month: 5\n    quarter: 5\n    year: 10\n", grace: GraceDays(week: 2, month: 5, quarter: 5, year: 10)),
         GraceCase(publish: "publish: { release: closed, grace_days: { week: 1, month: 5 } }\n", grace: GraceDays(week: 1, month: 5, quarter: 2, year: 2)),
-        GraceCase(publish: "publish:\n  grace_days: { year: 60 }\n", grace: GraceDays(week: 2, month: 2, quarter: 2, year: 60)),
-        GraceCase(publish: "publish:\n  grace_days: {}\n", grace: GraceDays(all: 2)),
+        GraceCase(publish: "publish:\n  grace_days: { year: 60 }\n", grace: GraceDays(week: 0, month: 2, quarter: 2, year: 60)),
+        GraceCase(publish: "publish:\n  grace_days: {}\n", grace: ReleasePolicy.standardGraceDays),
         GraceCase(publish: "publish:\n  grace_days: { week: 0, month: 0, quarter: 0, year: 0 }\n", grace: GraceDays(all: 0)),
     ]
 

@@ -63,7 +63,7 @@ import Testing
         #expect(PeriodKind.allCases.map { grace[$0] } == [1, 2, 3, 4])
         #expect(GraceDays(all: 7) == GraceDays(week: 7, month: 7, quarter: 7, year: 7))
         #expect(ReleasePolicy.closed(graceDays: 3) == .closed(GraceDays(all: 3)))
-        #expect(ReleasePolicy.standard == .closed(GraceDays(all: 2)))
+        #expect(ReleasePolicy.standard == .closed(GraceDays(week: 0, month: 2, quarter: 2, year: 2)))
     }
 
     struct CalendarCase: CustomTestStringConvertible, Sendable {

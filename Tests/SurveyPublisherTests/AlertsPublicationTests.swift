@@ -72,7 +72,7 @@ final class AlertsFixture {
         let report = try fixture.publisher().publish()
         #expect(report.written.contains("week/2026-W19") && report.written.contains("week/2026-W48"))
         let document = try fixture.alerts()
-        #expect(document.schema == "surveyd.alerts/1")
+        #expect(document.schema == "surveyd.alerts/2")
         #expect(document.week == "2026-W48")
         // The charts read only published figures: a unit whose weekly total is withheld in every
         // week (U4, and the unit withheld beside it) has no chart; the others and the province do.
@@ -88,8 +88,21 @@ final class AlertsFixture {
         #expect(silent >= 1)
         #expect(document.charts == 10 - 2 * silent, "\(document)")
         #expect(!document.alerts.contains { $0.unit == "U4" })
-        #expect(document.expectedFalseAlarmsPerWeek > 0 && document.expectedFalseAlarmsPerWeek <= 10.0 / 104 + 0.01)
+        // One budget for the province: the charts' expected false alarms add up to at most 1 a week.
+        #expect(document.falseAlarmsPerWeek == 1 && document.runLengthWeeks == Double(document.charts))
+        #expect(document.expectedFalseAlarmsPerWeek > 0.5 && document.expectedFalseAlarmsPerWeek <= 1.01, "\(document)")
+        #expect(document.budget.contains("khoảng 1 cảnh báo nhầm mỗi tuần trên toàn tỉnh"))
         let alarm = try #require(document.alerts.first { $0.unit == "U1" && $0.sentiment == "KDT" })
+        // Triage: a unit's alarm carries the province's state; a province alarm lists its units,
+        // and comes first in its group.
+        #expect(["alarm", "watch", "none"].contains(alarm.provinceState ?? ""), "\(alarm)")
+        if let province = document.alerts.first(where: { $0.unit == nil && $0.topic == "CDS" && $0.direction == "up" }) {
+            #expect(alarm.provinceState == "alarm" && province.units?.contains { $0.unit == "U1" && $0.state == "alarm" } == true, "\(province)")
+            #expect((document.alerts.firstIndex { $0.unit == nil && $0.direction == "up" } ?? 99) < (document.alerts.firstIndex { $0.unit == "U1" && $0.direction == "up" } ?? -1))
+        }
+        let page = try String(contentsOfFile: "\(fixture.summaries)/alerts.html", encoding: .utf8)
+        #expect(page.contains("<h1>Cảnh báo sớm</h1>") && page.contains("about 1 false alarm a week expected across the province when nothing changes"))
+        #expect(page.contains("dự kiến khoảng 1 cảnh báo nhầm mỗi tuần trên toàn tỉnh khi dư luận không thay đổi"))
         #expect(alarm.direction == "up" && alarm.topic == "CDS" && alarm.period == "2026-W48")
         #expect(["2026-W45", "2026-W46", "2026-W47", "2026-W48"].contains(alarm.since), "\(alarm)")
         let share = try #require(alarm.share)
@@ -124,12 +137,13 @@ final class AlertsFixture {
         #expect(again.written.isEmpty && again.alertsTime == .zero)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == first)
         var settings = EarlyWarningSettings()
-        settings.targetRunLength = 520
+        settings.falseAlarmsPerWeek = 0.2
         let changed = try fixture.publisher(settings).publish()
         #expect(changed.alertsTime > .zero)
         let document = try fixture.alerts()
-        #expect(document.targetRunLengthWeeks == 520)
-        #expect(document.expectedFalseAlarmsPerWeek <= 10.0 / 520 + 0.01)
+        #expect(document.falseAlarmsPerWeek == 0.2 && document.runLengthWeeks == Double(document.charts) / 0.2)
+        #expect(document.expectedFalseAlarmsPerWeek <= 0.21)
+        #expect(document.budgetEn == "about 0.2 false alarms a week expected across the province when nothing changes")
     }
 }
 
@@ -170,7 +184,11 @@ extension AlertsPublicationTests {
         let document = try fixture.alerts()
         let warnings = box.messages("opinion alarm")
         #expect(warnings.count == document.alerts.count && !warnings.isEmpty)
-        let first = try #require(warnings.first { $0["unit"] == "U1" })
+        let first = try #require(warnings.first { $0["unit"] == "U1" && $0["sentiment"] == "KDT" })
+        // The watch list is shown, never logged as a warning.
+        for entry in document.watch {
+            #expect(!warnings.contains { $0["unit"] == "\(entry.unit ?? "ALL")" && $0["topic"] == "\(entry.topic)" && $0["direction"] == "\(entry.direction)" })
+        }
         #expect(first["topic"] == "CDS" && first["sentiment"] == "KDT" && first["direction"] == "up" && first["share_percent"] != nil)
         #expect(box.entries.withLock { $0.first { $0.message == "opinion alarm" }?.level } == .warning)
         // More data that leaves the alarms as they are, and a new process: nothing repeated.

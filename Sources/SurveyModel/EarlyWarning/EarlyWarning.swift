@@ -6,19 +6,33 @@ public struct EarlyWarningSettings: Sendable, Hashable {
     /// Odds ratio of the share each chart is tuned to detect against the in-control share (> 1;
     /// the chart on the positive share uses its inverse).
     public var oddsRatio = 2.0
-    /// In-control average run length of every chart, in weeks: the threshold is computed so that
-    /// a chart on an unchanged opinion raises a false alarm once in this many weeks on average.
-    public var targetRunLength = 104.0
+    /// The province's false-alarm budget: the false alarms expected per week across all charts
+    /// together when nothing changes. Each chart's in-control run length is derived from it.
+    public var falseAlarmsPerWeek = 1.0
+    /// The watch list's budget: the chance entries per week expected across all charts at its
+    /// looser threshold (0, or not above the alarm budget: no watch list).
+    public var watchEntriesPerWeek = 5.0
     /// Weeks watched by the charts, up to the latest; the baseline lies before them.
     public var watchedWeeks = 13
     /// Weeks of baseline before the watched ones (at most).
     public var baselineWeeks = 52
-    /// Fewer baseline weeks with responses than this: no chart.
-    public var minimumBaselineWeeks = 4
+    /// Fewer baseline weeks with responses than this: no chart. While the history is short the
+    /// baseline takes at least half of it.
+    public var minimumBaselineWeeks = 2
     /// States of the Markov-chain approximation of the run length.
     public var states = BinomialCUSUM.defaultStates
 
     public init() {}
+
+    /// The in-control run length of each of `charts` charts that spends the budget `perWeek`:
+    /// charts / budget weeks (the expected false alarms of several charts add up, dependent or not).
+    public static func runLength(charts: Int, perWeek: Double) -> Double {
+        guard perWeek > 0, perWeek.isFinite else { return .infinity }
+        return max(2, Double(max(1, charts)) / perWeek)
+    }
+
+    /// Whether the watch list runs.
+    public var watches: Bool { watchEntriesPerWeek > falseAlarmsPerWeek }
 }
 
 /// Which share a chart watches, and for which move: the negative share rising, or the positive
@@ -87,18 +101,22 @@ public struct TopicWeeks: Sendable, Hashable {
     }
 }
 
-/// The early-warning charts of one topic: for every unit and the province, a binomial LR-CUSUM
-/// on the negative share (watching for a rise) and on the positive share (watching for a fall).
+/// The early-warning charts of a province: for every unit and the province and every topic, a
+/// binomial LR-CUSUM on the negative share (watching for a rise) and on the positive share
+/// (watching for a fall), all held to one false-alarm budget.
 ///
 /// The in-control share of a chart is its series' share over the baseline weeks (before the
 /// watched ones); a unit's is shrunk toward the province's by beta-binomial empirical Bayes across
-/// the units. The threshold gives the target in-control run length when each week's responses
-/// are drawn from the baseline's weekly counts (weeks without responses included; see
-/// ``WeeklyResponses``). The CUSUM starts at zero at the first watched week.
+/// the units. The dispersion φ of a topic's answers (how much more than binomial its weekly counts
+/// vary) is estimated from the units' baselines. Each chart's threshold gives the in-control run
+/// length charts / budget, when each week's responses are drawn from the baseline's weekly counts
+/// (``WeeklyResponses``), counts vary by φ, and the share that holds may lie one standard error
+/// of the baseline's estimate from π₀. The CUSUM starts at zero at the first watched week.
 ///
 /// An alarm episode opens when the chart crosses its threshold; the chart is reset to zero, and
 /// the episode stays open as long as evidence keeps accumulating in the watched direction: it
-/// closes at the first week with responses after which the restarted CUSUM is back at zero.
+/// closes at the first week with responses after which the restarted CUSUM is back at zero. A
+/// watch episode is the same at the watch list's looser threshold, for a chart not in alarm.
 public struct EarlyWarning: Sendable {
     public var settings: EarlyWarningSettings
 
@@ -108,22 +126,41 @@ public struct EarlyWarning: Sendable {
 
     /// One chart's outcome.
     public struct Chart: Sendable, Hashable {
+        /// The topic's index among those given.
+        public var topic: Int
         public var unit: Int?
         public var share: WatchedShare
+        /// The chart at its alarm threshold, and at the watch list's (nil: no watch list).
         public var cusum: BinomialCUSUM
+        public var watchCUSUM: BinomialCUSUM?
         /// The weekly responses assumed for the threshold and the run length: the baseline's
         /// weekly counts (weeks without responses included), binned.
         public var assumedResponses: WeeklyResponses
-        /// In-control average run length at that threshold and responses, in weeks.
+        /// The standard error of π₀ the threshold allows for.
+        public var uncertainty: Double
+        /// In-control average run length at the alarm threshold (and at the watch threshold), in weeks.
         public var runLength: Double
+        public var watchRunLength: Double?
         /// The watched weeks (indices into the series) and the chart's steps on them.
         public var firstWatchedWeek: Int
         public var steps: [BinomialCUSUM.Step]
-        /// The episode open at the latest week, if any.
+        /// The alarm episode open at the latest week, if any; else the watch episode, if any.
         public var alarm: Alarm?
+        public var watch: Alarm?
     }
 
-    /// An open alarm episode.
+    /// The charts of a province and what they spend of the budgets.
+    public struct Family: Sendable {
+        public var charts: [Chart]
+        /// The run length each chart was given (charts / budget), in weeks, for alarms and for the watch list.
+        public var runLength: Double
+        public var watchRunLength: Double?
+        /// Σ 1 / ARL over the charts: false alarms (and chance watch entries) expected per week.
+        public var expectedFalseAlarms: Double
+        public var expectedWatchEntries: Double?
+    }
+
+    /// An open alarm (or watch) episode.
     public struct Alarm: Sendable, Hashable {
         /// The week the evidence started accumulating (the CUSUM's last departure from zero
         /// before the first alarm of the episode).
@@ -137,39 +174,53 @@ public struct EarlyWarning: Sendable {
         /// had changed (binomial quantiles).
         public var expected: Double
         public var expectedRange: Interval
-        /// The log-likelihood ratio of the shifted share against the in-control one, summed from
-        /// `since` to the latest week; and the threshold it is measured against.
+        /// The log-likelihood ratio of the shifted share against the in-control one, over the
+        /// dispersion, summed from `since` to the latest week; and the threshold it is measured against.
         public var score: Double
         public var threshold: Double
     }
 
-    /// The charts of one topic (units, then the province as `unit == nil`), skipping series
-    /// without enough baseline. `thresholds` memoises thresholds across calls.
-    public func charts(_ topic: TopicWeeks, thresholds cache: ThresholdCache? = nil) -> [Chart] {
-        guard let window = window(topic) else { return [] }
-        var charts: [Chart] = []
-        for share in WatchedShare.allCases {
-            let base = baselines(topic, share: share, window: window)
-            let prior = BetaBinomialPrior.fit(base)
-            for unit in Array((0..<topic.units).map(Optional.some)) + [nil] {
-                if let chart = chart(topic, unit: unit, share: share, window: window, base: base, prior: prior, cache: cache) {
-                    charts.append(chart)
-                }
-            }
+    /// A chart before its threshold: what the baseline says.
+    struct Candidate {
+        var topic: Int
+        var unit: Int?
+        var share: WatchedShare
+        var inControl: Double
+        var responses: WeeklyResponses
+        var dispersion: Double
+        var uncertainty: Double
+        var firstWatched: Int
+        var series: [(count: Int, n: Int)]
+    }
+
+    /// Every chart of the topics (for each topic: units, then the province as `unit == nil`),
+    /// skipping series without enough baseline, with thresholds that spend the budgets together.
+    /// `thresholds` memoises thresholds across calls.
+    public func family(_ topics: [TopicWeeks], thresholds cache: ThresholdCache? = nil) -> Family {
+        let candidates = topics.enumerated().flatMap { charted($0.element, topic: $0.offset) }
+        let runLength = EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.falseAlarmsPerWeek)
+        let watchRunLength = settings.watches ? EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.watchEntriesPerWeek) : nil
+        var family = Family(charts: [], runLength: runLength, watchRunLength: watchRunLength, expectedFalseAlarms: 0,
+                            expectedWatchEntries: watchRunLength.map { _ in 0 })
+        for candidate in candidates {
+            guard let chart = chart(candidate, runLength: runLength, watchRunLength: watchRunLength, cache: cache) else { continue }
+            family.charts.append(chart)
+            if chart.runLength.isFinite, chart.runLength > 0 { family.expectedFalseAlarms += 1 / chart.runLength }
+            if let watch = chart.watchRunLength, watch.isFinite, watch > 0 { family.expectedWatchEntries? += 1 / watch }
         }
-        return charts
+        return family
     }
 
-    /// One chart of a topic (nil when its series lacks a baseline).
-    public func chart(_ topic: TopicWeeks, unit: Int?, share: WatchedShare, thresholds cache: ThresholdCache? = nil) -> Chart? {
-        guard let window = window(topic) else { return nil }
-        let base = baselines(topic, share: share, window: window)
-        return chart(topic, unit: unit, share: share, window: window, base: base, prior: BetaBinomialPrior.fit(base), cache: cache)
+    /// One chart of a topic at a given in-control run length (nil when its series lacks a baseline).
+    public func chart(_ topic: TopicWeeks, unit: Int?, share: WatchedShare, runLength: Double, thresholds cache: ThresholdCache? = nil) -> Chart? {
+        guard let candidate = charted(topic, topic: 0).first(where: { $0.unit == unit && $0.share == share }) else { return nil }
+        return chart(candidate, runLength: runLength, watchRunLength: nil, cache: cache)
     }
 
-    /// The watched weeks and the baseline weeks before them.
+    /// The watched weeks and the baseline weeks before them: the baseline takes at least
+    /// ``EarlyWarningSettings/minimumBaselineWeeks`` and at least half of a short history.
     func window(_ topic: TopicWeeks) -> (firstWatched: Int, baseline: Range<Int>)? {
-        let watched = min(settings.watchedWeeks, topic.weeks - settings.minimumBaselineWeeks)
+        let watched = min(settings.watchedWeeks, topic.weeks - max(settings.minimumBaselineWeeks, (topic.weeks + 1) / 2))
         guard watched > 0 else { return nil }
         let firstWatched = topic.weeks - watched
         return (firstWatched, max(0, firstWatched - settings.baselineWeeks)..<firstWatched)
@@ -186,46 +237,63 @@ public struct EarlyWarning: Sendable {
         }
     }
 
-    func chart(_ topic: TopicWeeks, unit: Int?, share: WatchedShare, window: (firstWatched: Int, baseline: Range<Int>),
-               base: [(count: Int, n: Int)], prior: BetaBinomialPrior, cache: ThresholdCache?) -> Chart? {
-        let oddsRatio = share == .negativeRising ? settings.oddsRatio : 1 / settings.oddsRatio
-        let weekly = window.baseline.map { topic.count(share, unit: unit, week: $0).n }
-        guard weekly.filter({ $0 > 0 }).count >= settings.minimumBaselineWeeks else { return nil }
-        let p0: Double
-        if let unit, let own = base[safe: unit] {
-            p0 = prior.shrunkShare(count: own.count, of: own.n)
-        } else {
-            p0 = prior.mean
+    /// The charts of one topic with a baseline, before their thresholds.
+    func charted(_ topic: TopicWeeks, topic index: Int) -> [Candidate] {
+        guard let window = window(topic) else { return [] }
+        var candidates: [Candidate] = []
+        for share in WatchedShare.allCases {
+            let base = baselines(topic, share: share, window: window)
+            let prior = BetaBinomialPrior.fit(base)
+            let unitDispersion = Dispersion.pooled((0..<topic.units).map { unit in window.baseline.map { topic.count(share, unit: unit, week: $0) } })
+            for unit in Array((0..<topic.units).map(Optional.some)) + [nil] {
+                let weeks = window.baseline.map { topic.count(share, unit: unit, week: $0) }
+                guard weeks.filter({ $0.n > 0 }).count >= settings.minimumBaselineWeeks else { continue }
+                let p0: Double, weight: Double, dispersion: Double
+                if let unit, let own = base[safe: unit] {
+                    p0 = prior.shrunkShare(count: own.count, of: own.n)
+                    weight = Double(own.n) + prior.strength
+                    dispersion = unitDispersion
+                } else {
+                    p0 = prior.mean
+                    weight = Double(weeks.reduce(0) { $0 + $1.n })
+                    dispersion = max(unitDispersion, Dispersion.pooled([weeks]))
+                }
+                guard p0 > 0, p0 < 1, weight > 0 else { continue }
+                candidates.append(Candidate(
+                    topic: index, unit: unit, share: share, inControl: p0, responses: WeeklyResponses(weeks.map(\.n)),
+                    dispersion: dispersion, uncertainty: (dispersion * p0 * (1 - p0) / (weight + 1)).squareRoot(),
+                    firstWatched: window.firstWatched, series: (window.firstWatched..<topic.weeks).map { topic.count(share, unit: unit, week: $0) }
+                ))
+            }
         }
-        let responses = WeeklyResponses(weekly)
-        guard let (cusum, runLength) = calibrate(p0: p0, oddsRatio: oddsRatio, responses: responses, cache: cache) else { return nil }
-        let series = (window.firstWatched..<topic.weeks).map { topic.count(share, unit: unit, week: $0) }
-        let steps = cusum.run(series)
-        var chart = Chart(unit: unit, share: share, cusum: cusum, assumedResponses: responses, runLength: runLength,
-                          firstWatchedWeek: window.firstWatched, steps: steps, alarm: nil)
-        chart.alarm = EarlyWarning.openEpisode(chart, series: series)
+        return candidates
+    }
+
+    func chart(_ candidate: Candidate, runLength: Double, watchRunLength: Double?, cache: ThresholdCache?) -> Chart? {
+        let oddsRatio = candidate.share == .negativeRising ? settings.oddsRatio : 1 / settings.oddsRatio
+        func calibration(_ target: Double) -> BinomialCUSUM.Calibration {
+            BinomialCUSUM.Calibration(inControl: candidate.inControl, oddsRatio: oddsRatio, responses: candidate.responses, targetRunLength: target,
+                                      dispersion: candidate.dispersion, uncertainty: candidate.uncertainty, states: settings.states)
+        }
+        guard let alarm = ThresholdCache.calibrated(calibration(runLength), cache: cache) else { return nil }
+        let watch = watchRunLength.flatMap { ThresholdCache.calibrated(calibration($0), cache: cache) }
+        let steps = alarm.chart.run(candidate.series)
+        var chart = Chart(topic: candidate.topic, unit: candidate.unit, share: candidate.share, cusum: alarm.chart, watchCUSUM: watch?.chart,
+                          assumedResponses: candidate.responses, uncertainty: candidate.uncertainty, runLength: alarm.runLength,
+                          watchRunLength: watch?.runLength, firstWatchedWeek: candidate.firstWatched, steps: steps, alarm: nil, watch: nil)
+        chart.alarm = EarlyWarning.openEpisode(alarm.chart, steps: steps, series: candidate.series, firstWatched: candidate.firstWatched)
+        if chart.alarm == nil, let watch, watch.chart.threshold < alarm.chart.threshold {
+            chart.watch = EarlyWarning.openEpisode(watch.chart, steps: watch.chart.run(candidate.series), series: candidate.series, firstWatched: candidate.firstWatched)
+        }
         return chart
     }
 
-    /// The chart for π₀ with its threshold, and its in-control run length (remembered in `cache`).
-    func calibrate(p0: Double, oddsRatio: Double, responses: WeeklyResponses, cache: ThresholdCache?) -> (BinomialCUSUM, Double)? {
-        guard p0 > 0, p0 < 1 else { return nil }
-        let key = ThresholdCache.Key(inControl: p0, oddsRatio: oddsRatio, responses: responses, target: settings.targetRunLength, states: settings.states)
-        if let entry = cache?.entry(key) {
-            return (BinomialCUSUM(inControl: p0, outOfControl: BinomialCUSUM.shifted(p0, oddsRatio: oddsRatio), threshold: entry.threshold), entry.runLength)
-        }
-        guard let chart = BinomialCUSUM.calibrated(inControl: p0, oddsRatio: oddsRatio, responses: responses, targetRunLength: settings.targetRunLength, states: settings.states) else { return nil }
-        let runLength = chart.averageRunLength(actual: p0, responses: responses, states: settings.states) ?? settings.targetRunLength
-        cache?.store(key, threshold: chart.threshold, runLength: runLength)
-        return (chart, runLength)
-    }
-
     /// The episode open at the latest week of a chart's watched weeks.
-    static func openEpisode(_ chart: Chart, series: [(count: Int, n: Int)]) -> Alarm? {
+    static func openEpisode(_ cusum: BinomialCUSUM, steps: [BinomialCUSUM.Step], series: [(count: Int, n: Int)], firstWatched: Int) -> Alarm? {
         var open: (since: Int, first: Int)?
         var runStart = 0
         var previous = 0.0
-        for (offset, step) in chart.steps.enumerated() {
+        for (offset, step) in steps.enumerated() {
             if previous == 0, step.score > 0 { runStart = offset }
             if step.alarm {
                 if open == nil { open = (runStart, offset) }
@@ -240,13 +308,13 @@ public struct EarlyWarning: Sendable {
         for offset in open.since..<series.count {
             count += series[offset].count
             n += series[offset].n
-            score += chart.cusum.logLikelihoodRatio(count: series[offset].count, of: series[offset].n)
+            score += cusum.logLikelihoodRatio(count: series[offset].count, of: series[offset].n)
         }
-        let p0 = chart.cusum.inControl
+        let p0 = cusum.inControl
         return Alarm(
-            since: chart.firstWatchedWeek + open.since, firstAlarm: chart.firstWatchedWeek + open.first,
+            since: firstWatched + open.since, firstAlarm: firstWatched + open.first,
             count: count, responses: n, expected: p0, expectedRange: binomialRange(n: n, p: p0),
-            score: score, threshold: chart.cusum.threshold
+            score: score, threshold: cusum.threshold
         )
     }
 
@@ -268,36 +336,39 @@ public struct EarlyWarning: Sendable {
 }
 
 /// Thresholds already computed, shared by the publications of one process: a threshold depends
-/// only on (π₀, odds ratio, weekly responses, target, states), and the baselines change once a week.
+/// only on its ``BinomialCUSUM/Calibration``, and the baselines change once a week.
 public final class ThresholdCache: Sendable {
-    public struct Key: Hashable, Sendable {
-        public var inControl: Double
-        public var oddsRatio: Double
-        public var responses: WeeklyResponses
-        public var target: Double
-        public var states: Int
-    }
-
     /// A threshold and the in-control run length it gives.
     public struct Entry: Hashable, Sendable {
         public var threshold: Double
         public var runLength: Double
     }
 
-    private let entries = Mutex<[Key: Entry]>([:])
+    private let entries = Mutex<[BinomialCUSUM.Calibration: Entry]>([:])
 
     public init() {}
 
-    public func entry(_ key: Key) -> Entry? {
+    public func entry(_ key: BinomialCUSUM.Calibration) -> Entry? {
         entries.withLock { $0[key] }
     }
 
-    public func store(_ key: Key, threshold: Double, runLength: Double) {
+    public func store(_ key: BinomialCUSUM.Calibration, threshold: Double, runLength: Double) {
         entries.withLock { entries in
             // Bounded: a year of baselines for 16 units × 20 topics is well below this.
             if entries.count > 100_000 { entries.removeAll() }
             entries[key] = Entry(threshold: threshold, runLength: runLength)
         }
+    }
+
+    /// The calibrated chart, from `cache` when it holds it.
+    static func calibrated(_ calibration: BinomialCUSUM.Calibration, cache: ThresholdCache?) -> (chart: BinomialCUSUM, runLength: Double)? {
+        let p1 = BinomialCUSUM.shifted(calibration.inControl, oddsRatio: calibration.oddsRatio)
+        if let entry = cache?.entry(calibration) {
+            return (BinomialCUSUM(inControl: calibration.inControl, outOfControl: p1, threshold: entry.threshold, dispersion: calibration.dispersion), entry.runLength)
+        }
+        guard let result = BinomialCUSUM.calibrated(calibration) else { return nil }
+        cache?.store(calibration, threshold: result.chart.threshold, runLength: result.runLength)
+        return result
     }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the reference fixtures from their generators (R's surveillance package, statsmodels)
+# Regenerates the reference fixtures from their generators (R's surveillance package, statsmodels, SciPy)
 # and fails if they differ from the committed ones. The Swift tests read the committed files, so CI
 # needs R and statsmodels only to run this check; without them it says so and exits 0 (or 77 with
 # --strict, the "skipped" of automake).
@@ -56,6 +56,12 @@ if "$python" -c 'import statsmodels' 2>/dev/null; then
     check "statsmodels" bh-fixtures.json "$python" make-bh-fixtures.py
 else
     echo "check-fixtures: statsmodels not installed (pip install statsmodels); bh-fixtures.json not checked" >&2
+    ((strict)) && exit 77
+fi
+if "$python" -c 'import scipy.stats' 2>/dev/null; then
+    check "SciPy" betabinom-fixtures.json "$python" make-betabinom-fixtures.py
+else
+    echo "check-fixtures: SciPy not installed (apt-get install python3-scipy); betabinom-fixtures.json not checked" >&2
     ((strict)) && exit 77
 fi
 exit $status

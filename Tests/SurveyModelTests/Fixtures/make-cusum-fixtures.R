@@ -3,6 +3,7 @@
 # package (Höhle), written by people who are not us:
 #   - CUSUM scores and alarms: surveillance::categoricalCUSUM with a binomial dfun (k = 2);
 #   - average run lengths: surveillance::LRCUSUM.runlength (Markov chain, Hawkins' Simpson rule);
+#   - thresholds of a family of charts at a derived run length: uniroot on LRCUSUM.runlength;
 #   - beta quantiles and distribution function: stats::qbeta, stats::pbeta.
 # Writes cusum-fixtures.json beside this script. Needs Debian's r-cran-surveillance
 # (apt-get install r-cran-surveillance). Run: Rscript make-cusum-fixtures.R
@@ -59,11 +60,33 @@ arls <- c(
   arl_case(0.05, 2, 0.05, 5, 2.5, 30),
   arl_case(0.3, 2, 0.3, 600, 6, 40)
 )
+# Thresholds for a province's family of charts: the in-control run length of each chart is
+# charts / budget weeks (238: 16 units and the province × 7 topics × 2 directions at 1 false alarm
+# a week; 680: × 20 topics); the threshold is the root of log ARL(h) = log target.
+family_case <- function(p0, or, n, target, g) {
+  p1 <- shifted(p0, or)
+  m <- function(x) matrix(x, nrow = 1, ncol = 1)
+  arl <- function(h) {
+    invisible(capture.output(rl <- LRCUSUM.runlength(mu = m(p0), mu0 = m(p0), mu1 = m(p1), h = h, dfun = dBinomVector, n = n, g = g)))
+    rl$arl
+  }
+  h <- uniroot(function(h) log(arl(h)) - log(target), c(0.5, 10), tol = 1e-10)$root
+  sprintf('{"in_control":%.17g,"odds_ratio":%.17g,"n":%d,"target":%.17g,"states":%d,"threshold":%.17g,"arl":%.17g}',
+          p0, or, n, target, g, h, arl(h))
+}
+family <- c(
+  family_case(0.2, 2, 40, 238, 40),
+  family_case(0.2, 2, 40, 680, 40),
+  family_case(0.5, 0.5, 150, 238, 40),
+  family_case(0.1, 2, 400, 680, 40),
+  family_case(0.3, 2, 20, 238, 40)
+)
 betas <- expand.grid(a = c(0.5, 2, 30.5), b = c(1, 5, 400), q = c(0.025, 0.5, 0.975))
 beta_json <- sprintf('{"alpha":%.17g,"beta":%.17g,"q":%.17g,"quantile":%.17g,"cdf_at_0_3":%.17g}',
                      betas$a, betas$b, betas$q, qbeta(betas$q, betas$a, betas$b), pbeta(0.3, betas$a, betas$b))
 out <- paste0('{"generator":"R ', getRversion(), ', surveillance ', packageVersion("surveillance"),
               ' (categoricalCUSUM, LRCUSUM.runlength), stats::qbeta/pbeta",\n"scores":[\n',
               paste(scores, collapse = ",\n"), '],\n"run_lengths":[\n', paste(arls, collapse = ",\n"),
+              '],\n"family_thresholds":[\n', paste(family, collapse = ",\n"),
               '],\n"beta":[\n', paste(beta_json, collapse = ",\n"), ']}\n')
 writeLines(out, file.path(here, "cusum-fixtures.json"), sep = "")

@@ -1,0 +1,82 @@
+import Foundation
+import SurveyModel
+import SurveyReport
+import Testing
+
+/// The early warning end to end, as the commission meets it (issue 27): the example
+/// configuration as shipped (one false-alarm budget for the province, weeks published on the
+/// Monday after them), 16 units × 7 topics at 40 responses a week per unit and topic, one unit's
+/// negative share on health care turning from 20% to 50% from a Monday. The alarm is on the front
+/// page on the Monday after that week (day 7), grouped with its province context, and not before.
+@Suite(.serialized) struct AlarmTimingTests {
+    static let units = ["TPTN", "TPSC", "TXPY", "DH", "PL", "DHY", "VN", "DT", "PB", "KCQ", "KDN", "QS", "CA", "DHTN", "BVTW", "BDBP"]
+    static let topics = ["DAIHOI", "CANBO", "YTE", "GIAODUC", "TREEM", "KTXH", "CDS"]
+    static let groups = ["CB", "DV", "ND"]
+
+    /// 40 responses of one unit and topic in the week of `monday`: `negative` KHONGDONGTINH,
+    /// 20 DONGTINH, the rest PHANVAN, spread over the days and groups; a different few each week.
+    static func lines(_ monday: LocalDate, topic: String, negative: Int, week: Int) -> [String] {
+        let wobble = week % 3 - 1
+        let counts = [("DONGTINH", 20 - wobble), ("KHONGDONGTINH", negative + wobble), ("PHANVAN", 20 - negative)]
+        var lines: [String] = []
+        for (sentiment, count) in counts {
+            for i in 0..<max(0, count) {
+                lines.append("R \(monday.adding(days: (i + lines.count) % 7)) \(topic) \(groups[(i + week) % groups.count]) \(sentiment)")
+            }
+        }
+        return lines
+    }
+
+    @Test func anAlarmIsOnTheFrontPageTheMondayAfterTheShiftedWeek() async throws {
+        let daemon = try Daemon(replacing: [Daemon.graceDaysLine: Daemon.graceDaysLine])
+        let collaborators = try daemon.addCollaborators(units: Self.units)
+        try await daemon.start()
+        // Six weeks in control (from Monday 12 October 2026), then the shifted week of Monday 23 November.
+        let mondays = (0..<6).compactMap { LocalDate(iso: "2026-10-12")?.adding(days: 7 * $0) } + [LocalDate(iso: "2026-11-23")].compactMap { $0 }
+        for (w, monday) in mondays.enumerated() {
+            for (u, unit) in Self.units.enumerated() {
+                let lines = Self.topics.flatMap { topic in
+                    Self.lines(monday, topic: topic, negative: unit == "VN" && topic == "YTE" && w == 6 ? 20 : 8, week: w + u)
+                }
+                let reply = try await daemon.submit(collaborators[u], "w\(w)-\(unit)", lines)
+                #expect(reply.code == 250, "\(reply)")
+            }
+        }
+        let summaries = "\(daemon.stateDirectory)/summaries"
+        func alerts() throws -> AlertsDocument {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return try decoder.decode(AlertsDocument.self, from: Data(contentsOf: URL(fileURLWithPath: "\(summaries)/alerts.json")))
+        }
+        // Sunday 29 November, the shifted week's last day: the week is not out, nor its alarm.
+        _ = try await LateReportTests.publish(daemon, "2026-11-29")
+        let before = try alerts()
+        #expect(before.week == "2026-W47")
+        #expect(!before.alerts.contains { $0.unit == "VN" && $0.topic == "YTE" }, "\(before.alerts)")
+        // One budget for the province: 16 units and the province × 7 topics × 2 directions.
+        #expect(before.charts == 238 && before.runLengthWeeks == 238 && before.falseAlarmsPerWeek == 1)
+        #expect(before.expectedFalseAlarmsPerWeek <= 1 && before.budget.contains("khoảng 1 cảnh báo nhầm mỗi tuần"))
+
+        // Monday 30 November, day 7: the week is published, and the alarm with it.
+        _ = try await LateReportTests.publish(daemon, "2026-11-30")
+        let after = try alerts()
+        #expect(after.week == "2026-W48")
+        let alarm = try #require(after.alerts.first { $0.unit == "VN" && $0.topic == "YTE" && $0.direction == "up" }, "\(after.alerts)")
+        #expect(alarm.since == "2026-W48" && (alarm.share ?? 0) > 45 && (alarm.score ?? 0) > alarm.threshold, "\(alarm)")
+        #expect(["alarm", "watch", "none"].contains(alarm.provinceState ?? ""))
+        // The province's chart of health care, if it alarms too, comes first and names Võ Nhai.
+        if let province = after.alerts.first(where: { $0.unit == nil && $0.topic == "YTE" && $0.direction == "up" }) {
+            #expect(province.units?.contains { $0.unit == "VN" } == true)
+            #expect((after.alerts.firstIndex { $0.unit == nil && $0.topic == "YTE" } ?? 99) < (after.alerts.firstIndex { $0.unit == "VN" && $0.topic == "YTE" } ?? -1))
+        }
+        // No other chart alarms on these steady weeks.
+        #expect(after.alerts.allSatisfy { $0.topic == "YTE" }, "\(after.alerts)")
+        let index = try String(contentsOfFile: "\(summaries)/index.html", encoding: .utf8)
+        #expect(index.contains("<h2>Cần chú ý</h2>") && index.contains("dự kiến khoảng 1 cảnh báo nhầm mỗi tuần trên toàn tỉnh"))
+        #expect(index.contains("Toàn tỉnh: ") && index.contains("<h3>Theo dõi</h3>") && index.contains("href=\"alerts.html\""))
+        let page = try String(contentsOfFile: "\(summaries)/alerts.html", encoding: .utf8)
+        #expect(page.contains("about 1 false alarm a week expected across the province when nothing changes"))
+        #expect(page.contains("tuần 48/2026"))
+        #expect(await daemon.stop() == 0)
+    }
+}

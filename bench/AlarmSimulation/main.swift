@@ -1,0 +1,249 @@
+// alarm-sim: the early warning's false-alarm budget, detection and time to an alarm, simulated
+// with the daemon's own engine (SurveyModel.EarlyWarning). Run in release (docs/BENCHMARKS.md,
+// docs/SUMMARIES.md "Early warning: simulated"):
+//
+//   swift run -c release alarm-sim [budget|detection|time|all] [--check] [--runs N] [--seed S]
+//
+// budget     16 units of very unequal size × 20 topics, answers in interview sessions of 10–30
+//            correlated at ICC 0, 0.05 and 0.1, nothing changing; a publication every week, the
+//            new alarm episodes of each counted (as the journal logs them) against the budget.
+// detection  one unit's negative share 20% → 40% at 40 responses a week, at the example's family
+//            (16 units × 7 topics: 238 charts, budget 1): weeks to the alarm.
+// time       16 units × 7 topics at 40 responses a week per unit and topic, the same shift from
+//            a Monday, every week published on its release day (week grace 0, 1 and 2 days):
+//            days from the shift's start to the alarm on the front page.
+// --check exits 1 when a figure misses its promise (the budget within 3 Poisson s.d.; detection
+// within 4 weeks in ≥ 90% of runs; time to alarm at the default grace: median ≤ 9, 90th ≤ 14).
+import Foundation
+import SurveyModel
+
+/// SplitMix64, seeded: a run can be replayed with --seed.
+struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    mutating func normal() -> Double {
+        let u = max(uniform(), 1e-300), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+
+    /// Gamma(shape, 1) by Marsaglia and Tsang.
+    mutating func gamma(_ shape: Double) -> Double {
+        if shape < 1 { return gamma(shape + 1) * pow(max(uniform(), 1e-300), 1 / shape) }
+        let d = shape - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x = 0.0, v = 0.0
+            repeat {
+                x = normal()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = uniform()
+            if u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+        }
+    }
+
+    /// A share drawn around `mean` so that answers sharing it correlate at `icc` (Beta(μ(1−ρ)/ρ, (1−μ)(1−ρ)/ρ)).
+    mutating func share(_ mean: Double, icc: Double) -> Double {
+        guard icc > 0 else { return mean }
+        let a = gamma(mean * (1 - icc) / icc), b = gamma((1 - mean) * (1 - icc) / icc)
+        return a / (a + b)
+    }
+
+    mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
+}
+
+/// One unit × topic × week of answers: sessions of 10–30 answers, each sharing its own shares.
+func week(n: Int, negative: Double, positive: Double, icc: Double, _ g: inout Generator) -> (positive: Int, negative: Int) {
+    var left = n, pos = 0, neg = 0
+    let positiveAmongRest = positive / (1 - negative)
+    while left > 0 {
+        let size = min(left, 10 + Int(g.next() % 21))
+        left -= size
+        let q = g.share(negative, icc: icc), r = g.share(positiveAmongRest, icc: icc)
+        for _ in 0..<size {
+            if g.bernoulli(q) { neg += 1 } else if g.bernoulli(r) { pos += 1 }
+        }
+    }
+    return (pos, neg)
+}
+
+func percentile(_ values: [Int], _ q: Double) -> Int {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return -1 }
+    return sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1)]
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+@MainActor func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    defer { arguments.removeSubrange(i...(i + 1)) }
+    return arguments[i + 1]
+}
+let check = arguments.contains("--check")
+arguments.removeAll { $0 == "--check" }
+let runs = option("--runs").flatMap(Int.init)
+let seed = option("--seed").flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+let what = arguments.first ?? "all"
+print("alarm-sim \(what) --seed \(seed)")
+var failures: [String] = []
+let settings = EarlyWarningSettings()
+
+if what == "budget" || what == "all" {
+    // Responses per unit and topic a week, very unequal; each week within ±50% of the unit's mean.
+    let sizes = [10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400]
+    let topicsCount = 20, history = 40, publications = 13
+    for icc in [0.0, 0.05, 0.1] {
+        var g = Generator(state: seed &+ UInt64(icc * 1000))
+        var totalNew = 0, weeksCounted = 0, stated = 0.0, watchNew = 0, statedWatch = 0.0, charts = 0
+        let clock = ContinuousClock(), start = clock.now
+        for _ in 0..<(runs ?? 2) {
+            var topics: [TopicWeeks] = []
+            for t in 0..<topicsCount {
+                var topic = TopicWeeks(units: sizes.count, weeks: history)
+                let negative = 0.1 + 0.02 * Double(t % 10), positive = 0.5
+                for (u, size) in sizes.enumerated() {
+                    for w in 0..<history {
+                        let n = size / 2 + Int(g.next() % UInt64(size + 1))
+                        let d = week(n: n, negative: negative, positive: positive, icc: icc, &g)
+                        topic.positive[u * history + w] = d.positive
+                        topic.negative[u * history + w] = d.negative
+                        topic.responses[u * history + w] = n
+                    }
+                }
+                topics.append(topic)
+            }
+            var previous: Set<String>?, previousWatch: Set<String>?
+            let engine = EarlyWarning(settings: settings), cache = ThresholdCache()
+            for last in (history - publications)..<history {
+                let seen = topics.map { topic -> TopicWeeks in
+                    var cut = TopicWeeks(units: topic.units, weeks: last + 1)
+                    for u in 0..<topic.units {
+                        for w in 0...last {
+                            cut.positive[u * (last + 1) + w] = topic.positive[u * history + w]
+                            cut.negative[u * (last + 1) + w] = topic.negative[u * history + w]
+                            cut.responses[u * (last + 1) + w] = topic.responses[u * history + w]
+                        }
+                    }
+                    return cut
+                }
+                let family = engine.family(seen, thresholds: cache)
+                func key(_ chart: EarlyWarning.Chart) -> String { "\(chart.topic)|\(chart.unit ?? -1)|\(chart.share)" }
+                let open = Set(family.charts.filter { $0.alarm != nil }.map(key))
+                let watching = Set(family.charts.filter { $0.watch != nil }.map(key))
+                if let previous, let previousWatch {
+                    totalNew += open.subtracting(previous).count
+                    watchNew += watching.subtracting(previousWatch).subtracting(previous).count
+                    weeksCounted += 1
+                    stated += family.expectedFalseAlarms
+                    statedWatch += family.expectedWatchEntries ?? 0
+                    charts = family.charts.count
+                }
+                previous = open
+                previousWatch = watching
+            }
+        }
+        let observed = Double(totalNew) / Double(weeksCounted)
+        let budget = Double(weeksCounted) * settings.falseAlarmsPerWeek
+        print(String(format: "budget ICC %.2f: %d charts, budget %.2f/week, stated %.2f/week, observed %.2f/week (%d new alarms in %d weeks); watch list stated %.2f, observed %.2f new entries/week; %@",
+                     icc, charts, settings.falseAlarmsPerWeek, stated / Double(weeksCounted), observed, totalNew, weeksCounted,
+                     statedWatch / Double(weeksCounted), Double(watchNew) / Double(weeksCounted), "\(clock.now - start)"))
+        if Double(totalNew) > budget + 3 * budget.squareRoot() {
+            failures.append(String(format: "ICC %.2f: %d new alarms in %d weeks, budget %.0f", icc, totalNew, weeksCounted, budget))
+        }
+    }
+}
+
+/// Unit 0's negative share moves from 20% to 40% at `shift` (weeks before: in control); 16 units of
+/// 40 responses a week on `topicsCount` topics; the chart of unit 0 (and of the province) on topic 0
+/// at the example family's run length. Returns the week (0 = the first shifted) of the first
+/// alarm on the front page for topic 0 (the unit's chart or the province's), or nil within `after` weeks.
+func firstAlarm(history: Int, after: Int, runLength: Double, _ g: inout Generator) -> Int? {
+    var topic = TopicWeeks(units: 16, weeks: history + after)
+    for u in 0..<16 {
+        for w in 0..<(history + after) {
+            let shifted = u == 0 && w >= history
+            let d = week(n: 40, negative: shifted ? 0.4 : 0.2, positive: shifted ? 0.4 : 0.5, icc: 0, &g)
+            topic.positive[u * topic.weeks + w] = d.positive
+            topic.negative[u * topic.weeks + w] = d.negative
+            topic.responses[u * topic.weeks + w] = 40
+        }
+    }
+    let engine = EarlyWarning(settings: settings)
+    for k in 0..<after {
+        let weeks = history + k + 1
+        var cut = TopicWeeks(units: 16, weeks: weeks)
+        for u in 0..<16 {
+            for w in 0..<weeks {
+                cut.positive[u * weeks + w] = topic.positive[u * topic.weeks + w]
+                cut.negative[u * weeks + w] = topic.negative[u * topic.weeks + w]
+                cut.responses[u * weeks + w] = 40
+            }
+        }
+        let unit = engine.chart(cut, unit: 0, share: .negativeRising, runLength: runLength)
+        let province = engine.chart(cut, unit: nil, share: .negativeRising, runLength: runLength)
+        // An episode whose first crossing is in a shifted week (one open since before is a false alarm).
+        if [unit?.alarm, province?.alarm].contains(where: { ($0?.firstAlarm ?? -1) >= history }) { return k }
+    }
+    return nil
+}
+
+let example = Double((16 + 1) * 7 * 2) / settings.falseAlarmsPerWeek
+if what == "detection" || what == "all" {
+    var g = Generator(state: seed &+ 7)
+    let count = runs ?? 200
+    var delays: [Int] = []
+    for _ in 0..<count {
+        if let k = firstAlarm(history: 52, after: 4, runLength: example, &g) { delays.append(k + 1) }
+    }
+    let mean = Double(delays.reduce(0, +)) / Double(max(1, delays.count))
+    print(String(format: "detection 20%%→40%% at 40/week, run length %.0f weeks: flagged within 4 weeks in %d/%d runs, mean delay %.2f weeks, 90th percentile %d weeks (among those flagged)",
+                 example, delays.count, count, mean, percentile(delays, 0.9)))
+    if Double(delays.count) < 0.9 * Double(count) { failures.append("detection: \(delays.count)/\(count) within 4 weeks") }
+}
+
+if what == "time" || what == "all" {
+    let count = runs ?? 200
+    for grace in [0, 1, 2] {
+        var g = Generator(state: seed &+ 11)
+        var days: [Int] = []
+        for _ in 0..<count {
+            // The week k after the shift's Monday ends on day 7k + 6 and is released on day 7(k + 1) + grace.
+            let k = firstAlarm(history: 52, after: 6, runLength: example, &g) ?? 6
+            days.append(7 * (k + 1) + grace)
+        }
+        let median = percentile(days, 0.5), p90 = percentile(days, 0.9)
+        print("time to alarm, week grace \(grace) days: median \(median) days, 90th percentile \(p90) days, mean \(String(format: "%.1f", Double(days.reduce(0, +)) / Double(count))) (\(count) runs)")
+        if grace == ReleasePolicy.standardGraceDays.week, median > 9 || p90 > 14 {
+            failures.append("time to alarm at the default grace (\(grace)): median \(median), 90th \(p90)")
+        }
+    }
+}
+
+if check, !failures.isEmpty {
+    for failure in failures { print("alarm-sim: FAILED: \(failure)") }
+    exit(1)
+}
+if what == "diag" {
+    var g = Generator(state: seed)
+    var topic = TopicWeeks(units: 16, weeks: 27)
+    for u in 0..<16 { for w in 0..<27 {
+        let d = week(n: 40, negative: 0.2, positive: 0.5, icc: 0, &g)
+        topic.positive[u * 27 + w] = d.positive; topic.negative[u * 27 + w] = d.negative; topic.responses[u * 27 + w] = 40 } }
+    let engine = EarlyWarning(settings: settings)
+    for rl in [104.0, 238] {
+        if let c = engine.chart(topic, unit: 0, share: .negativeRising, runLength: rl) {
+            print(rl, c.cusum, c.uncertainty, c.runLength)
+            let plain = BinomialCUSUM.calibrated(inControl: c.cusum.inControl, oddsRatio: 2, n: 40, targetRunLength: rl)!
+            print("plain", plain.threshold)
+        }
+    }
+}
