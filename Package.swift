@@ -134,7 +134,7 @@ let package = Package(
             path: "bench/PublishBench"
         ),
         .target(name: "BenchSupport", dependencies: ["SurveyModel"], path: "bench/BenchSupport"),
-        .executableTarget(name: "alarm-sim", dependencies: ["SurveyModel"], path: "bench/AlarmSimulation"),
+        .executableTarget(name: "alarm-sim", dependencies: ["SurveyModel", "TestSupport"], path: "bench/AlarmSimulation"),
         .executableTarget(
             name: "loadgen",
             dependencies: [

@@ -77,6 +77,13 @@ import Testing
         let page = try String(contentsOfFile: "\(summaries)/alerts.html", encoding: .utf8)
         #expect(page.contains("about 1 false alarm a week expected across the province when nothing changes"))
         #expect(page.contains("tuần 48/2026"))
+        if let keep = ProcessInfo.processInfo.environment["SURVEYD_KEEP_SCREENSHOTS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            for file in ["alerts.json", "alerts.html", "index.html"] {
+                try? FileManager.default.removeItem(atPath: "\(keep)/timing-\(file)")
+                try? FileManager.default.copyItem(atPath: "\(summaries)/\(file)", toPath: "\(keep)/timing-\(file)")
+            }
+        }
         #expect(await daemon.stop() == 0)
     }
 }

@@ -114,5 +114,15 @@ import Testing
         let result = try await run("surveyd", ["--check-config", "--config", exampleConfigPath, "--state-dir", FileManager.default.temporaryDirectory.path + "/surveyd-check"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("configuration is valid (16 units, 8 topics, 3 respondent groups, 3 sentiments)"))
+        #expect(!result.stdout.contains("notice"))
+    }
+
+    /// A configuration of the version before the false-alarm budget still checks clean, and says
+    /// that its per-chart run length is ignored now.
+    @Test func theOldRunLengthKeyIsNoticedNotRefused() async throws {
+        let daemon = try Daemon(replacing: ["  odds_ratio: 2\n": "  odds_ratio: 2\n  target_run_length_weeks: 104\n"])
+        let result = try await run("surveyd", ["--check-config", "--config", daemon.configPath, "--state-dir", daemon.stateDirectory])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("notice: alerts.target_run_length_weeks is no longer used and is ignored"), "\(result.stdout)")
     }
 }

@@ -126,12 +126,25 @@ import Testing
         }
         #expect(!page1.contains("Tỷ lệ theo thái độ"), "a topic's table reached page 1")
         #expect(page2.contains("Thay đổi có ý nghĩa") || page2.contains("Tỷ lệ theo thái độ"))
+        // The early warning: the budget in words on the front page, the watch list, and
+        // alerts.html printed on A4 with the same in Vietnamese and English.
+        #expect(index.contains("dự kiến khoảng 1 cảnh báo nhầm mỗi tuần trên toàn tỉnh khi dư luận không thay đổi"))
+        #expect(index.contains("<h3>Theo dõi</h3>") && index.contains("href=\"alerts.html\""))
+        let alertsPDF = "\(work)/alerts.pdf"
+        _ = try await run(chromium, flags + ["--no-pdf-header-footer", "--print-to-pdf=\(alertsPDF)", "file://\(summaries)/alerts.html"], timeout: 90)
+        #expect(try await run("/usr/bin/pdfinfo", [alertsPDF]).stdout.contains("(A4)"))
+        let alertsText = try await run("/usr/bin/pdftotext", ["-f", "1", "-l", "1", alertsPDF, "-"]).stdout.precomposedStringWithCanonicalMapping
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for text in ["Cảnh báo sớm", "Theo dõi", "about 1 false alarm a week expected across the province when nothing changes", "cảnh báo nhầm mỗi tuần"] {
+            #expect(alertsText.contains(text), "alerts.html page 1 lacks \(text)")
+        }
+        _ = try await run(chromium, flags + ["--screenshot=\(work)/alerts.png", "--window-size=1280,1400", "file://\(summaries)/alerts.html"], timeout: 90)
         let page1PNG = "\(work)/report-page1"
         _ = try await run("/usr/bin/pdftoppm", ["-f", "1", "-l", "1", "-r", "70", "-png", "-singlefile", pdf, page1PNG])
         #expect(FileManager.default.fileExists(atPath: page1PNG + ".png"))
         if let keep = ProcessInfo.processInfo.environment["SURVEYD_KEEP_SCREENSHOTS"] {
             try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
-            for file in ["front-page.png", "report.pdf", "report-page1.png"] {
+            for file in ["front-page.png", "report.pdf", "report-page1.png", "alerts.pdf", "alerts.png"] {
                 try? FileManager.default.removeItem(atPath: "\(keep)/\(file)")
                 try? FileManager.default.copyItem(atPath: "\(work)/\(file)", toPath: "\(keep)/\(file)")
             }

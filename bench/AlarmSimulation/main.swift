@@ -4,6 +4,9 @@
 //
 //   swift run -c release alarm-sim [budget|detection|time|all] [--check] [--runs N] [--seed S]
 //
+// --runs: provinces simulated for the budget (13 weekly publications each, about 25 s per ICC
+// level and run); detection and time always run 200 times.
+//
 // budget     16 units of very unequal size × 20 topics, answers in interview sessions of 10–30
 //            correlated at ICC 0, 0.05 and 0.1, nothing changing; a publication every week, the
 //            new alarm episodes of each counted (as the journal logs them) against the budget.
@@ -16,18 +19,12 @@
 // within 4 weeks in ≥ 90% of runs; time to alarm at the default grace: median ≤ 9, 90th ≤ 14).
 import Foundation
 import SurveyModel
+import TestSupport
 
-/// SplitMix64, seeded: a run can be replayed with --seed.
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The tests' seeded SplitMix64: a run can be replayed with --seed.
+typealias Generator = SeededGenerator
 
+extension SeededGenerator {
     mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
     mutating func normal() -> Double {
@@ -199,7 +196,7 @@ func firstAlarm(history: Int, after: Int, runLength: Double, _ g: inout Generato
 let example = Double((16 + 1) * 7 * 2) / settings.falseAlarmsPerWeek
 if what == "detection" || what == "all" {
     var g = Generator(state: seed &+ 7)
-    let count = runs ?? 200
+    let count = 200
     var delays: [Int] = []
     for _ in 0..<count {
         if let k = firstAlarm(history: 52, after: 4, runLength: example, &g) { delays.append(k + 1) }
@@ -211,7 +208,7 @@ if what == "detection" || what == "all" {
 }
 
 if what == "time" || what == "all" {
-    let count = runs ?? 200
+    let count = 200
     for grace in [0, 1, 2] {
         var g = Generator(state: seed &+ 11)
         var days: [Int] = []
@@ -231,19 +228,4 @@ if what == "time" || what == "all" {
 if check, !failures.isEmpty {
     for failure in failures { print("alarm-sim: FAILED: \(failure)") }
     exit(1)
-}
-if what == "diag" {
-    var g = Generator(state: seed)
-    var topic = TopicWeeks(units: 16, weeks: 27)
-    for u in 0..<16 { for w in 0..<27 {
-        let d = week(n: 40, negative: 0.2, positive: 0.5, icc: 0, &g)
-        topic.positive[u * 27 + w] = d.positive; topic.negative[u * 27 + w] = d.negative; topic.responses[u * 27 + w] = 40 } }
-    let engine = EarlyWarning(settings: settings)
-    for rl in [104.0, 238] {
-        if let c = engine.chart(topic, unit: 0, share: .negativeRising, runLength: rl) {
-            print(rl, c.cusum, c.uncertainty, c.runLength)
-            let plain = BinomialCUSUM.calibrated(inControl: c.cusum.inControl, oddsRatio: 2, n: 40, targetRunLength: rl)!
-            print("plain", plain.threshold)
-        }
-    }
 }
