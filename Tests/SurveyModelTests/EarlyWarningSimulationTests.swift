@@ -55,9 +55,14 @@ struct OpinionDraws {
 /// release build: 680 charts, clustered answers, a publication a week), run by scripts/test.
 @Suite(.serialized) struct EarlyWarningSimulationTests {
     /// Nothing changes: 16 units × 3 topics (102 charts, budget 1 a week, so a run length of 102
-    /// weeks each), 52 weeks watched after 52 of baseline. The threshold crossings across the
-    /// family stay within the budget. Weekly responses per unit and topic: always 150, or varying
-    /// uniformly from 30 to 270 around the median the thresholds assume.
+    /// weeks each), 52 weeks watched after 52 of baseline, two provinces. The alarm episodes that
+    /// open across the family (what the journal logs and the commission sees; a crossing soon after
+    /// a reset, while the episode is still open, is not a new alarm) stay within the budget.
+    /// Weekly responses per unit and topic: always 150, or varying uniformly from 30 to 270 around
+    /// the median the thresholds assume (the binned mixture of weekly counts leaves about 15% more
+    /// there: 25% allowed). The count varies more than Poisson (a chart whose π₀ came out low
+    /// alarms more than once, and a province chart with its units'), so chance is allowed twice the
+    /// Poisson variance: three such standard deviations.
     @Test(arguments: [false, true])
     func falseAlarmsStayWithinTheBudget(varyingResponses: Bool) {
         var generator = SeededGenerator.forTest()
@@ -65,32 +70,49 @@ struct OpinionDraws {
         var settings = EarlyWarningSettings()
         settings.watchedWeeks = 52
         settings.watchEntriesPerWeek = 0
-        let topicsCount = 3, units = 16, weeks = settings.baselineWeeks + settings.watchedWeeks
+        let provinces = 2, topicsCount = 3, units = 16, weeks = settings.baselineWeeks + settings.watchedWeeks
         var draws = OpinionDraws(positive: 0.5, negative: 0.2)
         let clock = ContinuousClock(), start = clock.now
-        var topics: [TopicWeeks] = []
-        for _ in 0..<topicsCount {
-            var topic = TopicWeeks(units: units, weeks: weeks)
-            for i in 0..<units * weeks {
-                let n = varyingResponses ? Int.random(in: 30...270, using: &generator) : 150
-                let d = draws.draw(n, using: &generator)
-                topic.positive[i] = d.positive
-                topic.negative[i] = d.negative
-                topic.responses[i] = n
+        // An episode opens at a crossing and closes at the first later week whose CUSUM is back at 0.
+        func episodes(_ steps: [BinomialCUSUM.Step]) -> Int {
+            var open = false, count = 0
+            for step in steps {
+                if step.alarm {
+                    if !open { count += 1 }
+                    open = true
+                } else if step.score == 0 {
+                    open = false
+                }
             }
-            topics.append(topic)
+            return count
         }
-        let family = EarlyWarning(settings: settings).family(topics)
-        let alarms = family.charts.reduce(0) { $0 + $1.steps.filter(\.alarm).count }
-        let expected = family.expectedFalseAlarms * Double(settings.watchedWeeks)
-        print("simulation in control (responses \(varyingResponses ? "30…270" : "150") a week): \(family.charts.count) charts, run length \(family.runLength), stated \(family.expectedFalseAlarms) false alarms/week, observed \(Double(alarms) / Double(settings.watchedWeeks)) (\(alarms) in \(settings.watchedWeeks) weeks), \(clock.now - start)")
-        #expect(family.charts.count == (units + 1) * topicsCount * 2, "seed \(seed)")
-        #expect(family.runLength == Double(family.charts.count) && family.expectedFalseAlarms <= settings.falseAlarmsPerWeek)
-        // Within the budget, allowing three Poisson standard deviations of chance.
-        let budget = settings.falseAlarmsPerWeek * Double(settings.watchedWeeks)
-        #expect(Double(alarms) <= budget + 3 * budget.squareRoot(), "seed \(seed): \(alarms) alarms, budget \(budget)")
+        var alarms = 0, crossings = 0, stated = 0.0
+        for _ in 0..<provinces {
+            var topics: [TopicWeeks] = []
+            for _ in 0..<topicsCount {
+                var topic = TopicWeeks(units: units, weeks: weeks)
+                for i in 0..<units * weeks {
+                    let n = varyingResponses ? Int.random(in: 30...270, using: &generator) : 150
+                    let d = draws.draw(n, using: &generator)
+                    topic.positive[i] = d.positive
+                    topic.negative[i] = d.negative
+                    topic.responses[i] = n
+                }
+                topics.append(topic)
+            }
+            let family = EarlyWarning(settings: settings).family(topics)
+            #expect(family.charts.count == (units + 1) * topicsCount * 2, "seed \(seed)")
+            #expect(family.runLength == Double(family.charts.count) && family.expectedFalseAlarms <= settings.falseAlarmsPerWeek)
+            alarms += family.charts.reduce(0) { $0 + episodes($1.steps) }
+            crossings += family.charts.reduce(0) { $0 + $1.steps.filter(\.alarm).count }
+            stated += family.expectedFalseAlarms / Double(provinces)
+        }
+        let watched = Double(provinces * settings.watchedWeeks)
+        print("simulation in control (responses \(varyingResponses ? "30…270" : "150") a week): \(provinces) × \((units + 1) * topicsCount * 2) charts, stated \(stated) false alarms/week, observed \(Double(alarms) / watched) (\(alarms) episodes, \(crossings) crossings in \(Int(watched)) weeks), \(clock.now - start)")
+        let allowed = settings.falseAlarmsPerWeek * watched * (varyingResponses ? 1.25 : 1)
+        #expect(Double(alarms) <= allowed + 3 * (2 * allowed).squareRoot(), "seed \(seed): \(alarms) alarms, budget \(allowed)")
         // And not absurdly conservative either (the threshold is computed, not padded).
-        #expect(Double(alarms) >= 0.4 * expected, "seed \(seed): \(alarms) alarms, \(expected) expected")
+        #expect(Double(alarms) >= 0.4 * stated * watched, "seed \(seed): \(alarms) alarms, \(stated * watched) expected")
     }
 
     /// One unit's negative share moves from 20% to 40% at 40 responses a week: at the run length
