@@ -59,6 +59,21 @@ extension SeededGenerator {
     mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 }
 
+extension TopicWeeks {
+    /// The first `count` weeks: what a publication sees after them.
+    func first(_ count: Int) -> TopicWeeks {
+        var cut = TopicWeeks(units: units, weeks: count)
+        for u in 0..<units {
+            for w in 0..<min(count, weeks) {
+                cut.positive[u * count + w] = positive[u * weeks + w]
+                cut.negative[u * count + w] = negative[u * weeks + w]
+                cut.responses[u * count + w] = responses[u * weeks + w]
+            }
+        }
+        return cut
+    }
+}
+
 /// One unit × topic × week of answers: sessions of 10–30 answers, each sharing its own shares.
 func week(n: Int, negative: Double, positive: Double, icc: Double, _ g: inout Generator) -> (positive: Int, negative: Int) {
     var left = n, pos = 0, neg = 0
@@ -127,17 +142,7 @@ if what == "budget" || what == "all" {
             var previous: Set<String>?, previousWatch: Set<String>?
             let engine = EarlyWarning(settings: settings), cache = ThresholdCache()
             for last in (history - publications)..<history {
-                let seen = topics.map { topic -> TopicWeeks in
-                    var cut = TopicWeeks(units: topic.units, weeks: last + 1)
-                    for u in 0..<topic.units {
-                        for w in 0...last {
-                            cut.positive[u * (last + 1) + w] = topic.positive[u * history + w]
-                            cut.negative[u * (last + 1) + w] = topic.negative[u * history + w]
-                            cut.responses[u * (last + 1) + w] = topic.responses[u * history + w]
-                        }
-                    }
-                    return cut
-                }
+                let seen = topics.map { $0.first(last + 1) }
                 let family = engine.family(seen, thresholds: cache)
                 func key(_ chart: EarlyWarning.Chart) -> String { "\(chart.topic)|\(chart.unit ?? -1)|\(chart.share)" }
                 let open = Set(family.charts.filter { $0.alarm != nil }.map(key))
@@ -186,15 +191,7 @@ func firstAlarm(history: Int, after: Int, runLength: Double, _ g: inout Generato
     }
     let engine = EarlyWarning(settings: settings)
     for k in 0..<after {
-        let weeks = history + k + 1
-        var cut = TopicWeeks(units: 16, weeks: weeks)
-        for u in 0..<16 {
-            for w in 0..<weeks {
-                cut.positive[u * weeks + w] = topic.positive[u * topic.weeks + w]
-                cut.negative[u * weeks + w] = topic.negative[u * topic.weeks + w]
-                cut.responses[u * weeks + w] = 40
-            }
-        }
+        let cut = topic.first(history + k + 1)
         let unit = engine.chart(cut, unit: 0, share: .negativeRising, runLength: runLength)
         let province = engine.chart(cut, unit: nil, share: .negativeRising, runLength: runLength)
         // An episode whose first crossing is in a shifted week (one open since before is a false alarm).

@@ -142,11 +142,17 @@ extension BinomialCUSUM {
     public static func overdispersedProbability(_ y: Int, _ n: Int, _ p: Double, dispersion: Double) -> Double {
         guard dispersion > 1, n >= 2, p > 0, p < 1 else { return binomialProbability(y, n, p) }
         guard y >= 0, y <= n else { return 0 }
-        let rho = min(0.95, (dispersion - 1) / Double(n - 1))
-        let a = p * (1 - rho) / rho, b = (1 - p) * (1 - rho) / rho
+        let (a, b) = betaParameters(n, p, dispersion: dispersion)
         func logBeta(_ x: Double, _ z: Double) -> Double { lgamma(x) + lgamma(z) - lgamma(x + z) }
         let logChoose = lgamma(Double(n) + 1) - lgamma(Double(y) + 1) - lgamma(Double(n - y) + 1)
         return exp(logChoose + logBeta(Double(y) + a, Double(n - y) + b) - logBeta(a, b))
+    }
+
+    /// The beta distribution Beta(a, b) of the share behind n answers of mean p and variance
+    /// φ·np(1 − p): intra-class correlation ρ = (φ − 1)/(n − 1), at most 0.95 (φ > 1, n ≥ 2).
+    static func betaParameters(_ n: Int, _ p: Double, dispersion: Double) -> (a: Double, b: Double) {
+        let rho = min(0.95, (dispersion - 1) / Double(n - 1))
+        return (p * (1 - rho) / rho, (1 - p) * (1 - rho) / rho)
     }
 
     /// P(Y = y) for y = 0…n, Y binomial or overdispersed as in
@@ -156,8 +162,7 @@ extension BinomialCUSUM {
         guard n > 0, p > 0, p < 1 else { return (0...max(0, n)).map { binomialProbability($0, n, p) } }
         var logs = [Double](repeating: 0, count: n + 1)
         if dispersion > 1, n >= 2 {
-            let rho = min(0.95, (dispersion - 1) / Double(n - 1))
-            let a = p * (1 - rho) / rho, b = (1 - p) * (1 - rho) / rho
+            let (a, b) = betaParameters(n, p, dispersion: dispersion)
             // P(0) = B(a, n + b) / B(a, b); P(y + 1) / P(y) = (n − y)(y + a) / ((y + 1)(n − y − 1 + b)).
             logs[0] = lgamma(Double(n) + b) + lgamma(a + b) - lgamma(Double(n) + a + b) - lgamma(b)
             for y in 0..<n {

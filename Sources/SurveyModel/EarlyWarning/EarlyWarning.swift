@@ -244,9 +244,10 @@ public struct EarlyWarning: Sendable {
         for share in WatchedShare.allCases {
             let base = baselines(topic, share: share, window: window)
             let prior = BetaBinomialPrior.fit(base)
-            let unitDispersion = Dispersion.pooled((0..<topic.units).map { unit in window.baseline.map { topic.count(share, unit: unit, week: $0) } })
+            let unitWeeks = (0..<topic.units).map { unit in window.baseline.map { topic.count(share, unit: unit, week: $0) } }
+            let unitDispersion = Dispersion.pooled(unitWeeks)
             for unit in Array((0..<topic.units).map(Optional.some)) + [nil] {
-                let weeks = window.baseline.map { topic.count(share, unit: unit, week: $0) }
+                let weeks = unit.flatMap { unitWeeks[safe: $0] } ?? window.baseline.map { topic.count(share, unit: nil, week: $0) }
                 guard weeks.filter({ $0.n > 0 }).count >= settings.minimumBaselineWeeks else { continue }
                 let p0: Double, weight: Double, dispersion: Double
                 if let unit, let own = base[safe: unit] {
