@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "surveyd", targets: ["surveyd"]),
         .executable(name: "surveyctl", targets: ["surveyctl"]),
+        .executable(name: "surveyweb", targets: ["surveyweb"]),
         // For the fuzzing package in fuzz/ (pure parsing and the protocol state machine).
         .library(name: "SurveyProtocol", targets: ["SurveyProtocol"]),
         .library(name: "SurveyCSV", targets: ["SurveyCSV"]),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure domain model: units, topics, groups, sentiments, dates, periods, tallies.
@@ -95,7 +98,7 @@ let package = Package(
         .target(
             name: "SurveyClient",
             dependencies: [
-                "SurveyModel", "SurveyProtocol", "SurveyCSV", "SurveyXLSX",
+                "SurveyModel", "SurveyProtocol", "SurveyCSV", "SurveyXLSX", "SurveyConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -114,10 +117,37 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The web front's pure logic: who may read which summary file, sessions, sign-in limits,
+        // multipart uploads, the pages in Vietnamese and English. No I/O.
+        .target(name: "SurveyWeb", dependencies: ["SurveyModel", "SurveyCSV"]),
+        // Web accounts (administrators scoped to the province or a unit) in a SQLite file of the web
+        // service's own, passwords hashed with scrypt.
+        .target(
+            name: "SurveyAccounts",
+            dependencies: [
+                "SurveyWeb",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // The web service behind nginx: auth_request, sign-in, collaborators' uploads (Hummingbird 2).
+        .executableTarget(
+            name: "surveyweb",
+            dependencies: [
+                "SurveyWeb", "SurveyAccounts", "SurveyConfig", "SurveyModel", "SurveyCSV", "SurveyXLSX", "SurveyClient", "SurveyProtocol",
+                "SystemdSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "surveyctl",
             dependencies: [
-                "SystemdSupport",
+                "SystemdSupport", "SurveyAccounts", "SurveyWeb", "SurveyXLSX",
                 "SurveyModel", "SurveyConfig", "SurveyStore", "SurveyProtocol", "SurveyClient", "SurveyPublisher", "SurveyReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,6 +201,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "SurveyWebTests", dependencies: ["SurveyWeb", "SurveyAccounts", "SurveyCSV"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemdSupportTests", dependencies: ["SystemdSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "SurveyPublisherTests",

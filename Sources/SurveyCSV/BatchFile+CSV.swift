@@ -4,8 +4,9 @@ import Foundation
 extension BatchFile {
     /// Reads a CSV batch file as Excel writes it: "CSV UTF-8" (byte-order mark, CRLF, quoted
     /// fields, blank trailing lines; `;` as separator too) or "Unicode Text" (UTF-16 with a
-    /// byte-order mark, tab-separated). Line numbers count the file's lines.
-    public init(csv data: Data) throws(Problem) {
+    /// byte-order mark, tab-separated). Line numbers count the file's lines. `choices`: the labels
+    /// the server knows (a CSV file carries none), read as their codes.
+    public init(csv data: Data, choices: Choices = .none) throws(Problem) {
         guard let text = BatchFile.text(of: data) else { throw Problem(.notText) }
         let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" }
         let delimiter: UnicodeScalar = firstLine.contains("\t") ? "\t" : firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
@@ -24,7 +25,7 @@ extension BatchFile {
         if let error = reader.error {
             throw Problem(.cannotRead("\(error)"), place: Place(line: line))
         }
-        try self.init(rows: rows)
+        try self.init(rows: rows, choices: choices)
     }
 
     /// The text of a CSV file: UTF-8 (with or without a byte-order mark) or UTF-16 with a

@@ -24,6 +24,10 @@ extension Messages {
         ),
         .badLines: .plural(one: "{n} bad line; nothing sent", other: "{n} bad lines; nothing sent"),
         .accepted: .plural(one: "accepted {n} response (batch {0})", other: "accepted {n} responses (batch {0})"),
+        .alreadyReceived: .plural(
+            one: "already received: {n} response (batch {0}) was stored before, at {1}; nothing is counted twice",
+            other: "already received: {n} responses (batch {0}) were stored before, at {1}; nothing is counted twice"
+        ),
         .serverSaid: .text("server: {0}"),
         .rejected: .text("rejected: {0}"),
         .rejectedFixLines: .text("rejected: {0}; fix the lines above and run again"),

@@ -21,6 +21,7 @@ extension Messages {
         .readTimeout: .text("đọc tệp quá {n} giây: tệp Excel có vẻ bị hỏng; hãy mở bằng Excel rồi lưu lại"),
         .badLines: .text("{n} dòng sai; chưa gửi gì"),
         .accepted: .text("đã nhận {n} ý kiến (lô {0})"),
+        .alreadyReceived: .text("đã nhận từ trước: {n} ý kiến (lô {0}) đã được lưu lúc {1}; không tính hai lần"),
         .serverSaid: .text("máy chủ: {0}"),
         .rejected: .text("bị từ chối: {0}"),
         .rejectedFixLines: .text("bị từ chối: {0}; hãy sửa các dòng trên rồi chạy lại"),

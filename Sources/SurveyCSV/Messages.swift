@@ -29,7 +29,7 @@ public struct Messages: Sendable {
         case fieldDate, fieldTopic, fieldGroup, fieldSentiment
         case notText, notAWorkbook, emptyFile, cannotRead, noSheet, noColumn, noResponses, cellCount, emptyCell, space
         case controlCharacter, badDate, notInList, readTimeout
-        case badLines, accepted, serverSaid, rejected, rejectedFixLines, refused, tlsFailed, gaveUp, retrying
+        case badLines, accepted, alreadyReceived, serverSaid, rejected, rejectedFixLines, refused, tlsFailed, gaveUp, retrying
         case noToken, cannotReadToken, badServer, cannotReadFile, unknownUnit, unknownRound, templateWritten, cannotWrite
     }
 

@@ -5,8 +5,10 @@ import SurveyProtocol
 public struct Submission: Sendable {
     /// How the submission ended.
     public enum Outcome: Sendable, Equatable {
-        /// Accepted now or before (the reply is the same).
+        /// Accepted now (or by an earlier attempt of this run whose reply was lost).
         case accepted(Reply)
+        /// The server had this batch before this run sent it: nothing new was stored.
+        case alreadyReceived(Reply)
         /// Refused for good: bad lines, conflict, too large.
         case rejected(Reply, lineErrors: [(row: BatchFile.Row?, error: LineError)])
         /// Credentials refused or collaborator revoked.
@@ -18,7 +20,7 @@ public struct Submission: Sendable {
 
         public static func == (lhs: Outcome, rhs: Outcome) -> Bool {
             switch (lhs, rhs) {
-            case let (.accepted(a), .accepted(b)), let (.notPermitted(a), .notPermitted(b)): a == b
+            case let (.accepted(a), .accepted(b)), let (.alreadyReceived(a), .alreadyReceived(b)), let (.notPermitted(a), .notPermitted(b)): a == b
             case let (.rejected(a, _), .rejected(b, _)): a == b
             case let (.gaveUp(a), .gaveUp(b)), let (.tlsFailed(a), .tlsFailed(b)): a == b
             default: false
@@ -64,6 +66,9 @@ public struct Submission: Sendable {
         let batchID = file.batchID(collaboratorID: collaboratorID)
         var delay = firstDelay
         var lastError = ""
+        // An attempt cut off after its COMMIT may have stored the batch: a later "already
+        // received" is then this run's own batch.
+        var mayHaveStored = false
         for attempt in 1...attempts {
             if attempt > 1 {
                 progress(Retry(delay: delay, attempt: attempt, attempts: attempts, lastError: lastError))
@@ -74,6 +79,8 @@ public struct Submission: Sendable {
                 switch try await once(file, batchID: batchID) {
                 case let .temporary(reply):
                     lastError = reply.lines.joined(separator: " ")
+                case let .final(.alreadyReceived(reply)) where mayHaveStored:
+                    return .accepted(reply)
                 case let .final(outcome):
                     return outcome
                 }
@@ -81,9 +88,16 @@ public struct Submission: Sendable {
                 return .tlsFailed(error.message)
             } catch {
                 lastError = "\(error)"
+                mayHaveStored = true
             }
         }
         return .gaveUp(lastError: lastError)
+    }
+
+    /// The `received <timestamp>` of an acceptance, if the reply has one.
+    public static func receivedAt(in reply: Reply) -> String? {
+        guard let line = reply.lines.first, let range = line.range(of: "received ", options: .backwards) else { return nil }
+        return String(line[range.upperBound...])
     }
 
     /// A `name=value` number from the greeting, e.g. `max-batch=5000`.
@@ -131,7 +145,7 @@ public struct Submission: Sendable {
         _ = try? await client.command("QUIT")
         switch commit.code {
         case 200..<300:
-            return .final(.accepted(commit))
+            return .final(commit.lines.contains(Reply.alreadyReceivedLine) ? .alreadyReceived(commit) : .accepted(commit))
         case 400..<500:
             return .temporary(commit)
         case 530:

@@ -53,8 +53,10 @@ public struct CollaboratorSession: Sendable {
 
     /// The outcome of storing a batch.
     public enum CommitOutcome: Sendable, Equatable {
-        /// Stored now or earlier with identical content: the same receipt either way.
+        /// Stored now.
         case stored(responses: Int, receivedAt: String)
+        /// Stored earlier with identical content: the first receipt, and a line saying so.
+        case storedBefore(responses: Int, receivedAt: String)
         case conflict(responses: Int, receivedAt: String)
         /// Stored durably but held for an administrator's approval (`review.hold`).
         case held(responses: Int, receivedAt: String)
@@ -282,6 +284,8 @@ public struct CollaboratorSession: Sendable {
         switch outcome {
         case let .stored(responses, receivedAt):
             return .reply(.accepted(batchID: batchID, responses: responses, receivedAt: receivedAt))
+        case let .storedBefore(responses, receivedAt):
+            return .reply(.acceptedBefore(batchID: batchID, responses: responses, receivedAt: receivedAt))
         case let .conflict(responses, receivedAt):
             return .reply(.conflict(batchID: batchID, responses: responses, receivedAt: receivedAt))
         case let .held(responses, receivedAt):

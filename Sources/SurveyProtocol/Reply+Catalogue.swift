@@ -24,6 +24,15 @@ extension Reply {
         Reply(250, "2.6.0", "batch \(batchID) accepted: \(Reply.responses(responses)), received \(receivedAt)")
     }
 
+    /// The reply to a COMMIT of a batch stored before with the same content: the first line is
+    /// the first acceptance's, word for word; the second says nothing new was stored.
+    public static func acceptedBefore(batchID: String, responses: Int, receivedAt: String) -> Reply {
+        Reply(250, "2.6.0", accepted(batchID: batchID, responses: responses, receivedAt: receivedAt).lines + [alreadyReceivedLine])
+    }
+
+    /// The second line of ``acceptedBefore(batchID:responses:receivedAt:)``.
+    public static let alreadyReceivedLine = "already received before; nothing new stored"
+
     public static let tooManyConnections = Reply(421, "4.3.2", "too many connections, try again later")
     public static let tooManyConnectionsFromPeer = Reply(421, "4.3.2", "too many connections from your address, try again later")
     public static let idleTimeout = Reply(421, "4.4.2", "idle timeout, closing")

@@ -97,6 +97,11 @@ extension Publisher {
         for period in withdrawn {
             let folder = "\(directory)/\(period.kind.rawValue)/\(period.identifier)"
             if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
+            let units = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/units")) ?? []
+            for unit in units where Publisher.isUnitFolderName(unit) {
+                let unitFolder = "\(directory)/units/\(unit)/\(period.kind.rawValue)/\(period.identifier)"
+                if FileManager.default.fileExists(atPath: unitFolder) { try FileManager.default.removeItem(atPath: unitFolder) }
+            }
         }
         try store.forgetPublications(withdrawn)
         return withdrawn.map { "\($0.kind.rawValue)/\($0.identifier)" }

@@ -207,6 +207,7 @@ public struct Publisher: Sendable {
         report.withdrawn = try withdrawOpenPeriods(records, cubes: cubes)
         for key in report.withdrawn { published[key] = nil }
         var jobs: [Job] = []
+        let unitCodes = cubes.empty.units.map(\.code).filter(Publisher.isUnitFolderName)
         // What each period's summary is built from; a week's files also hold its outlook, built
         // from the weeks before it.
         var baseDigests: [Period: Data] = [:]
@@ -230,6 +231,7 @@ public struct Publisher: Sendable {
                     ? Publisher.weekDigest(base, history: Publisher.weeks(before: period, count: NetIndexOutlook.weeks - 1).map(baseDigest)) : base
                 let old = published[key]
                 let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(key)/\($0)") }
+                    && unitCodes.allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(Publisher.unitFolder($0))/\(key)/report.html") }
                 if let old, old.digest == digest, filesPresent {
                     report.unchanged += 1
                     continue
@@ -283,8 +285,10 @@ public struct Publisher: Sendable {
         report.roundTime = clock.now - roundStart
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
-        let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsUpdate?.current ?? publishedAlerts(), rounds: rounds) { baseDigest($0) }
+        let alertsNow = alertsUpdate?.current ?? publishedAlerts()
+        let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsNow, rounds: rounds) { baseDigest($0) }
         try writeIndex(published.values, awaiting: waiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html(), today: input.today)
+        try writeUnitPages(published.values, units: cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(cubes.empty))
         return report
     }
 
@@ -316,6 +320,15 @@ public struct Publisher: Sendable {
                     try batch.stage(try SummaryJSON.render(summary), to: "\(folder)/summary.json")
                     try batch.stage(SummaryCSV.render(summary), to: "\(folder)/summary.csv")
                     try batch.stage(ReportHTML.render(summary, timeZone: timeZone), to: "\(folder)/report.html")
+                    // Each unit's view, cut from the same protected summary.
+                    for unit in summary.units where Publisher.isUnitFolderName(unit.code) {
+                        let view = summary.view(of: unit.code)
+                        let unitFolder = "\(directory)/\(Publisher.unitFolder(unit.code))/\(job.record.kind.rawValue)/\(job.period.identifier)"
+                        try AtomicFile.makeDirectory(unitFolder)
+                        try batch.stage(try SummaryJSON.render(view), to: "\(unitFolder)/summary.json")
+                        try batch.stage(SummaryCSV.render(view), to: "\(unitFolder)/summary.csv")
+                        try batch.stage(ReportHTML.render(view, timeZone: timeZone), to: "\(unitFolder)/report.html")
+                    }
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
@@ -346,6 +359,32 @@ public struct Publisher: Sendable {
         index.release = .init(release, today: today, kinds: kinds)
         try AtomicFile.writeIfChanged(try index.json(), to: "\(directory)/index.json")
         try AtomicFile.writeIfChanged(index.html(leading: leading, timeZone: timeZone), to: "\(directory)/index.html")
+    }
+
+    /// Each unit's front page, `units/CODE/index.html`, rewritten only when its content changes.
+    func writeUnitPages(_ records: some Sequence<PublicationRecord>, units: [SurveyUnit], alerts: AlertsDocument?, labels: AlertsHTML.Labels) throws {
+        let all = Array(records)
+        let granularities = kinds.map { kind in
+            let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
+            return (kind: kind, periods: entries.sorted { $0.1 > $1.1 }.map { record, _ in
+                UnitIndexPage.Period(identifier: record.period, responses: record.responses, revision: record.revision)
+            })
+        }
+        for unit in units where Publisher.isUnitFolderName(unit.code) {
+            let folder = "\(directory)/\(Publisher.unitFolder(unit.code))"
+            try AtomicFile.makeDirectory(folder)
+            let page = UnitIndexPage.html(title: title, unit: unit, granularities: granularities, alerts: alerts?.view(of: unit.code), labels: labels)
+            try AtomicFile.writeIfChanged(page, to: "\(folder)/index.html")
+        }
+    }
+
+    /// The folder of a unit's view, relative to the summaries folder.
+    static func unitFolder(_ code: String) -> String { "units/\(code)" }
+
+    /// Whether a unit code can name a folder (configured codes are 1 to 32 of A-Z, a-z, 0-9, `-`,
+    /// `_`, `.`; a code of dots only would step out of `units/`).
+    static func isUnitFolderName(_ code: String) -> Bool {
+        !code.isEmpty && !code.allSatisfy { $0 == "." } && !code.contains("/") && !code.contains("\0")
     }
 
     /// How many times a publication plans again after holding back late changes that no

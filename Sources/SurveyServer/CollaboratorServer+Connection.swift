@@ -265,9 +265,9 @@ extension CollaboratorServer {
                 logger.info("duplicate batch")
             }
             let receipt = outcome.receipt
-            return receipt.held
-                ? .held(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
-                : .stored(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
+            if receipt.held { return .held(responses: receipt.responseCount, receivedAt: receipt.receivedAt) }
+            if case .duplicate = outcome { return .storedBefore(responses: receipt.responseCount, receivedAt: receipt.receivedAt) }
+            return .stored(responses: receipt.responseCount, receivedAt: receipt.receivedAt)
         } catch {
             switch CommitRefusal(error) {
             case .storageFailure:
@@ -282,7 +282,7 @@ extension CollaboratorServer {
                 case .rejected:
                     // The loop logs the 554 itself, with its count, as for every rejection.
                     logger.notice("batch uses codes the configuration in force no longer has")
-                case .stored, .held, .unavailable: break
+                case .stored, .storedBefore, .held, .unavailable: break
                 }
                 return outcome
             }

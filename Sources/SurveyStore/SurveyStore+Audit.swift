@@ -12,6 +12,10 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case publishForced = "publish_forced"
     case backupMade = "backup_made"
     case databaseRestored = "database_restored"
+    /// Web accounts (`surveyctl account`): journal only, they live in the web service's own file.
+    case accountAdded = "account_added"
+    case accountRemoved = "account_removed"
+    case accountPasswordChanged = "account_password_changed"
 }
 
 /// One row of the audit trail.

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SurveyClient
 import SurveyProtocol
-import Synchronization
 
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +18,7 @@ struct SubmitCommand: AsyncParsableCommand {
         and the responses, so a re-run never counts twice, whichever format carries them. \
         The token is read from --token-file or the SURVEYD_TOKEN environment variable. Messages are \
         in Vietnamese when LANG is vi_* or with --lang vi. \
-        Exit status: 0 accepted (also if accepted before), 65 rejected, 66 file unreadable, \
+        Exit status: 0 accepted (also if received before: then it says \"already received\" and nothing counts twice), 65 rejected, 66 file unreadable, \
         75 still failing after retries, 76 TLS failed (certificate not trusted, wrong name, not a TLS port), \
         77 credentials refused. With --tls or --ca-file the connection is encrypted and the server verified.
         """
@@ -77,6 +76,8 @@ struct SubmitCommand: AsyncParsableCommand {
         case let .accepted(reply):
             print(say(.accepted, batchID, count: batch.rows.count))
             if let text = reply.lines.first { print(say(.serverSaid, text)) }
+        case let .alreadyReceived(reply):
+            print(say(.alreadyReceived, batchID, Submission.receivedAt(in: reply) ?? "?", count: batch.rows.count))
         case let .rejected(reply, lineErrors):
             if lineErrors.isEmpty {
                 printError("\(file): " + say(.rejected, reply.lines.joined(separator: " ")))
@@ -101,30 +102,11 @@ struct SubmitCommand: AsyncParsableCommand {
         }
     }
 
-    /// How long reading a file may take: ZIPFoundation 0.9.20 loops forever on a deflate stream cut
-    /// short by the end of the file (found by fuzzing), so a damaged workbook must not hang.
-    static let readingSeconds = 60
+    static let readingSeconds = BatchFile.readingSeconds
 
-    /// Reads the batch file on a thread of its own; nil when that takes longer than `seconds` (the
-    /// thread is left behind, and the process exits).
+    /// Reads the batch file on a thread of its own; nil when that takes longer than `seconds`.
     static func read(_ path: String, sheet: String?, within seconds: Int) async -> Result<BatchFile, BatchFile.Problem>? {
-        let claimed = Mutex(false)
-        return await withCheckedContinuation { continuation in
-            let finish = { @Sendable (result: Result<BatchFile, BatchFile.Problem>?) in
-                if claimed.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: result) }
-            }
-            Thread.detachNewThread {
-                do throws(BatchFile.Problem) {
-                    finish(.success(try BatchFile(path: path, sheet: sheet)))
-                } catch {
-                    finish(.failure(error))
-                }
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                finish(nil)
-            }
-        }
+        await BatchFile.read(within: seconds) { () throws(BatchFile.Problem) in try BatchFile(path: path, sheet: sheet) }
     }
 
     /// `file:7: ` for a CSV line, `file: Phiếu!C7: ` for a workbook's cell, `file: ` for the file.

@@ -16,7 +16,7 @@ struct SurveyCtl: AsyncParsableCommand {
         subcommands: [
             CollaboratorCommand.self, UnitsCommand.self, TopicsCommand.self, StatsCommand.self, PublishCommand.self, SubmitCommand.self,
             BatchesCommand.self, BatchCommand.self, AuditCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self,
-            RoundsCommand.self, RoundCommand.self, TemplateCommand.self,
+            RoundsCommand.self, RoundCommand.self, TemplateCommand.self, AccountCommand.self,
         ]
     )
 }

@@ -3,6 +3,7 @@ import Foundation
 import SurveyClient
 import SurveyConfig
 import SurveyModel
+import SurveyXLSX
 
 struct TemplateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +21,7 @@ struct TemplateCommand: AsyncParsableCommand {
     )
 
     /// How far after today the date column accepts dates when no round is given.
-    static let daysAhead = 92
+    static let daysAhead = Configuration.templateDaysAhead
 
     @Option(help: "The collaborator's unit code.") var unit: String
     @Option(help: "A survey round's code: its topics and collection window.") var round: String?
@@ -38,43 +39,25 @@ struct TemplateCommand: AsyncParsableCommand {
             printError("configuration error: \(error)")
             throw ExitCode(78)
         }
-        let catalog = configuration.catalog
-        guard let unit = catalog.units.first(where: { $0.code.caseInsensitiveCompare(self.unit) == .orderedSame }) else {
-            printError(say(.unknownUnit, self.unit))
+        let template: XLSXTemplate
+        do {
+            template = try configuration.template(unit: unit, round: round, today: LocalDate(instant: Date(), in: configuration.timeZone))
+        } catch .unknownUnit(let code) {
+            printError(say(.unknownUnit, code))
+            throw ExitCode(64)
+        } catch .unknownRound(let code) {
+            printError(say(.unknownRound, code))
             throw ExitCode(64)
         }
-        let today = LocalDate(instant: Date(), in: configuration.timeZone)
-        var first = today.adding(days: -configuration.dateWindow.maximumAgeDays)
-        var last = today.adding(days: TemplateCommand.daysAhead)
-        var topics = catalog.topics
-        var chosenRound: SurveyRound?
-        if let code = round {
-            guard let found = configuration.rounds.first(where: { $0.code.caseInsensitiveCompare(code) == .orderedSame }) else {
-                printError(say(.unknownRound, code))
-                throw ExitCode(64)
-            }
-            chosenRound = found
-            first = max(first, found.from)
-            last = found.to
-            topics = topics.filter { found.topics.contains($0.code) }
-        }
-        // Topics open on some day of the window.
-        topics = topics.filter { ($0.activeFrom ?? first) <= last && ($0.activeTo ?? last) >= first }
-        let template = XLSXTemplate(
-            unitCode: unit.code, unitName: unit.name, round: chosenRound.map { ($0.code, $0.title) },
-            topics: topics.map { .init(code: $0.code, label: $0.title) },
-            groups: catalog.groups.map { .init(code: $0.code, label: $0.name) },
-            sentiments: catalog.sentiments.map { .init(code: $0.code, label: $0.label) },
-            firstDate: first, lastDate: max(first, last)
-        )
-        let path = output ?? "phieu-\(unit.code)" + (chosenRound.map { "-\($0.code)" } ?? "") + ".xlsx"
+        let (first, last) = (template.firstDate, template.lastDate)
+        let path = output ?? "phieu-\(template.unitCode)" + (template.round.map { "-\($0.code)" } ?? "") + ".xlsx"
         do {
             try template.data().write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             printError(say(.cannotWrite, path, "\(error)"))
             throw ExitCode(73)
         }
-        print(say(.templateWritten, path, unit.code, XLSXTemplate.dayMonthYear(first), XLSXTemplate.dayMonthYear(max(first, last)), count: topics.count))
+        print(say(.templateWritten, path, template.unitCode, XLSXTemplate.dayMonthYear(first), XLSXTemplate.dayMonthYear(last), count: template.topics.count))
     }
 
 }

@@ -24,10 +24,13 @@ import Testing
         let first = try await run("surveyctl", arguments)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("accepted 5 responses (batch csv-"))
-        // Running it again is safe: success, and nothing counted twice.
+        // Running it again is safe: success, it says the file was received before, and nothing
+        // is counted twice.
         let again = try await run("surveyctl", arguments)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout == first.stdout)
+        let receivedAt = try #require(try daemon.string("SELECT received_at FROM batches"))
+        let batchID = try #require(first.stdout.split(separator: "(batch ").last?.prefix { $0 != ")" })
+        #expect(again.stdout == "already received: 5 responses (batch \(batchID)) were stored before, at \(receivedAt); nothing is counted twice\n", "\(again.stdout)")
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 5)
         #expect(try daemon.count("SELECT COUNT(*) FROM batches") == 1)
 

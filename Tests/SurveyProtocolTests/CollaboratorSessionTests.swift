@@ -56,6 +56,17 @@ import Testing
         #expect(session.receive(line("QUIT"), today: Self.today) == .replyAndClose(.bye))
     }
 
+    @Test func aBatchStoredBeforeIsAcknowledgedWithTheFirstReceiptAndSaysSo() throws {
+        var session = authenticated()
+        _ = session.receive(line("BATCH b1 1"), today: Self.today)
+        _ = session.receive(line("R 2026-11-20 CDS ND DONGTINH"), today: Self.today)
+        _ = session.receive(line("COMMIT"), today: Self.today)
+        let action = session.commitFinished(.storedBefore(responses: 1, receivedAt: "2026-11-21T08:00:00Z"))
+        let first = Reply.accepted(batchID: "b1", responses: 1, receivedAt: "2026-11-21T08:00:00Z")
+        #expect(action == .reply(Reply(250, "2.6.0", [first.lines[0], "already received before; nothing new stored"])))
+        #expect(!session.isInBatch)
+    }
+
     @Test func everyBadFieldIsReportedWithItsLine() throws {
         var session = authenticated()
         _ = session.receive(line("BATCH b2 9"), today: Self.today)

@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""The web front end to end (issue 28): real nginx (TLS, auth_request), the real surveyweb and
+surveyd, headless Chromium driven by Selenium with Debian's chromium-driver, workbooks filled in by
+openpyxl. Checks what each kind of user sees and may not see, what an upload stores (in the
+database), and that wrong tokens, ended sessions, missing CSRF tokens and large uploads are refused
+with a clear page and nothing stored. Screenshots go to WEB_SCREENSHOTS (default
+.build/web-screenshots).
+
+    Tests/Web/web-e2e.py BIN_DIR
+"""
+import datetime
+import io
+import json
+import os
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from webstack import WebStack, cookies_of, csrf_of, wait_for  # noqa: E402
+
+import openpyxl  # noqa: E402
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+SHOTS = pathlib.Path(os.environ.get("WEB_SCREENSHOTS", ROOT / ".build" / "web-screenshots"))
+PASSWORD = "mật-khẩu-tỉnh-2026"
+failures = []
+
+
+def check(condition, message):
+    if condition:
+        print(f"ok: {message}")
+    else:
+        print(f"FAIL: {message}")
+        failures.append(message)
+
+
+def browser():
+    options = Options()
+    options.add_argument("--headless=new")
+    options.add_argument("--no-sandbox")
+    options.add_argument("--ignore-certificate-errors")
+    options.add_argument("--window-size=1000,1300")
+    options.add_argument("--lang=vi")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
+    options.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    return driver
+
+
+def shot(driver, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def click_and_wait(driver, button):
+    """Clicks a form's button and waits for the next page to replace this one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def sign_in_admin(driver, stack, name, password):
+    driver.delete_all_cookies()
+    driver.get(stack.url + "/")
+    forms = driver.find_elements(By.TAG_NAME, "form")
+    form = next(f for f in forms if f.find_elements(By.NAME, "password"))
+    form.find_element(By.NAME, "name").send_keys(name)
+    form.find_element(By.NAME, "password").send_keys(password)
+    click_and_wait(driver, form.find_element(By.TAG_NAME, "button"))
+
+
+def sign_in_collaborator(driver, stack, collaborator, token):
+    driver.delete_all_cookies()
+    driver.get(stack.url + "/app/signin")
+    form = next(f for f in driver.find_elements(By.TAG_NAME, "form") if f.find_elements(By.NAME, "token"))
+    form.find_element(By.NAME, "collaborator").send_keys(str(collaborator))
+    form.find_element(By.NAME, "token").send_keys(token)
+    click_and_wait(driver, form.find_element(By.TAG_NAME, "button"))
+
+
+def session_cookie(driver):
+    value = (driver.get_cookie("surveyd_session") or {}).get("value")
+    return f"surveyd_session={value}" if value else None
+
+
+def upload(driver, stack, path):
+    driver.get(stack.url + "/app/collaborator")
+    driver.find_element(By.NAME, "file").send_keys(str(path))
+    return click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
+
+
+def main(bin_dir):
+    today = datetime.date.today()
+    # A week released under the default calendar (weeks the Monday after), within the date window.
+    day = today - datetime.timedelta(days=today.weekday() + 14)
+    week = f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"
+    with WebStack(bin_dir) as stack:
+        print(f"stack in {stack.dir}: {stack.url}")
+        stack.add_account("tinh", PASSWORD)
+        stack.add_account("dh.quantri", PASSWORD, unit="DH")
+        # The accounts file holds scrypt hashes that Python's hashlib (OpenSSL) verifies.
+        import hashlib, base64, sqlite3
+        with sqlite3.connect(stack.web_state / "accounts.sqlite") as db:
+            stored = db.execute("SELECT password FROM account WHERE name = 'tinh'").fetchone()[0]
+        _, log_n, r, p, salt, digest = stored.split("$")
+        check(hashlib.scrypt(PASSWORD.encode(), salt=base64.b64decode(salt), n=1 << int(log_n), r=int(r), p=int(p),
+                             maxmem=256 << 20, dklen=32) == base64.b64decode(digest) and log_n == "15",
+              "the stored password is a scrypt hash (N=2^15) that OpenSSL's scrypt verifies")
+
+        # Data for three units; the week is published.
+        collaborators = {unit: stack.add_collaborator(unit) for unit in ["DH", "CA", "BDBP"]}
+        for n, (unit, (cid, token)) in enumerate(collaborators.items()):
+            lines = []
+            for topic in ["CDS", "CANBO"]:
+                for group, counts in [("ND", (12 + n, 6, 4)), ("CB", (7, 2, 1 + n)), ("DV", (2, 1, 0))]:
+                    for sentiment, count in zip(["DONGTINH", "PHANVAN", "KHONGDONGTINH"], counts):
+                        lines += [f"{day.isoformat()} {topic} {group} {sentiment}"] * count
+            stack.submit(cid, token, lines, f"seed-{unit}")
+        stack.publish()
+        check((stack.summaries / "week" / week / "summary.json").exists(), f"week {week} is published")
+        check((stack.summaries / "units" / "DH" / "week" / week / "report.html").exists(), "the unit's view of the week is published")
+
+        # HTTP is redirected to HTTPS; nobody signed in is sent to the sign-in page.
+        status, headers, _ = stack.http(f"http://127.0.0.1:{stack.http_port}/index.html")
+        check(status == 301 and headers["Location"] == f"{stack.url}/index.html", f"HTTP redirects to HTTPS ({status})")
+        status, headers, _ = stack.http("/week/" + week + "/summary.json")
+        check(status == 303 and headers["Location"].endswith("/app/signin"), f"a file without a session sends to the sign-in page ({status})")
+
+        driver = browser()
+        try:
+            # --- The province's administrator sees the front page -------------------------------
+            sign_in_admin(driver, stack, "tinh", PASSWORD)
+            wait_for("the front page", lambda: driver.current_url.endswith("/index.html"))
+            body = driver.find_element(By.TAG_NAME, "body").text
+            check("Cần chú ý" in body or "Tuần" in body, "the province administrator sees the front page")
+            shot(driver, "1-province-front-page")
+            province_cookie = session_cookie(driver)
+            for path in ["/index.json", f"/week/{week}/summary.json", f"/week/{week}/summary.csv", "/alerts.html", "/units/CA/index.html"]:
+                status, headers, _ = stack.http(path, cookie=province_cookie)
+                check(status == 200, f"province administrator reads {path} ({status})")
+            status, headers, _ = stack.http("/index.html", cookie=province_cookie)
+            check(headers["Cache-Control"] == "no-cache" and "default-src 'none'" in headers["Content-Security-Policy"]
+                  and headers["Strict-Transport-Security"], "summary files carry no-cache, CSP and HSTS")
+
+            # --- A unit's administrator: their unit's view, 403 on everything else -------------
+            sign_in_admin(driver, stack, "dh.quantri", PASSWORD)
+            wait_for("the unit's page", lambda: driver.current_url.endswith("/units/DH/index.html"))
+            shot(driver, "2-unit-front-page")
+            click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "td a"))
+            wait_for("the unit's report", lambda: "/units/DH/week/" in driver.current_url)
+            report = driver.find_element(By.TAG_NAME, "body").text
+            check("Huyện Định Hóa" in report and "Công an" not in report, "the unit's report shows its unit and no other")
+            shot(driver, "3-unit-report")
+            unit_cookie = session_cookie(driver)
+            own = [f"/units/DH/week/{week}/{name}" for name in ["summary.json", "summary.csv", "report.html"]] + ["/units/DH/index.html"]
+            for path in own:
+                status, _, _ = stack.http(path, cookie=unit_cookie)
+                check(status == 200, f"unit administrator reads {path} ({status})")
+            forbidden = ["/index.html", "/index.json", "/alerts.json", "/alerts.html", f"/week/{week}/summary.json",
+                         f"/week/{week}/summary.csv", f"/week/{week}/report.html", "/units/CA/index.html",
+                         f"/units/CA/week/{week}/summary.json", f"/units/CA/week/{week}/summary.csv",
+                         f"/units/CA/week/{week}/report.html", "/units/DH/../CA/index.html", "/units/DH/%2e%2e/CA/index.html",
+                         "/units/DH/..%2FCA%2Findex.html"]
+            for kind in ["month", "quarter", "year"]:
+                if (stack.summaries / kind).is_dir():
+                    latest = sorted(p.name for p in (stack.summaries / kind).iterdir())[-1]
+                    forbidden += [f"/{kind}/{latest}/summary.json", f"/units/CA/{kind}/{latest}/report.html"]
+            for path in forbidden:
+                status, _, body = stack.http(path, cookie=unit_cookie)
+                check(status == 403 and "Không được phép" in body.decode(), f"unit administrator gets 403 on {path} ({status})")
+            driver.get(stack.url + "/units/CA/index.html")
+            shot(driver, "4-unit-forbidden")
+            # The unit's view holds the province's rows and the unit's exactly as the province file.
+            status, _, own_json = stack.http(f"/units/DH/week/{week}/summary.json", cookie=unit_cookie)
+            status, _, province_json = stack.http(f"/week/{week}/summary.json", cookie=province_cookie)
+            mine, theirs = json.loads(own_json), json.loads(province_json)
+            same = all(a["province"] == b["province"] and a["units"] == [u for u in b["units"] if u["unit"] == "DH"]
+                       for a, b in zip(mine["topics"], theirs["topics"]))
+            check(same and [u["code"] for u in mine["units"]] == ["DH"], "the unit's view equals the province file's rows for the province and DH")
+
+            # --- A collaborator: workbook, upload, already received ----------------------------
+            cid, token = collaborators["DH"]
+            sign_in_collaborator(driver, stack, cid, token)
+            wait_for("the collaborator's page", lambda: driver.current_url.endswith("/app/collaborator"))
+            shot(driver, "5-collaborator-page")
+            cookie = session_cookie(driver)
+            status, headers, workbook = stack.http("/app/collaborator/workbook.xlsx", cookie=cookie)
+            check(status == 200 and workbook[:2] == b"PK", f"the collaborator downloads the unit's workbook ({status})")
+            book = openpyxl.load_workbook(io.BytesIO(workbook))
+            sheet = book["Phiếu"]
+            rows = [(today - datetime.timedelta(days=1 + i % 5), "Chuyển đổi số", ["Nhân dân", "Cán bộ"][i % 2],
+                     ["Đồng tình", "Phân vân", "Không đồng tình"][i % 3]) for i in range(30)]
+            for index, row in enumerate(rows, start=2):
+                for column, value in enumerate(row, start=1):
+                    sheet.cell(row=index, column=column, value=value)
+            filled = stack.dir / "phieu-DH.xlsx"
+            book.save(filled)
+            before = stack.count("SELECT COUNT(*) FROM responses")
+            text = upload(driver, stack, filled)
+            check("Đã nhận 30 ý kiến" in text, "the upload is accepted with its count")
+            shot(driver, "6-upload-accepted")
+            check(stack.count("SELECT COUNT(*) FROM responses") == before + 30, "30 responses stored")
+            text = upload(driver, stack, filled)
+            check("Đã nhận từ trước" in text, "the same file again says already received")
+            shot(driver, "7-upload-already-received")
+            check(stack.count("SELECT COUNT(*) FROM responses") == before + 30, "nothing stored twice")
+
+            # A CSV of the collaborator's own, with labels, and one with a bad cell.
+            own_csv = stack.dir / "cua-toi.csv"
+            own_csv.write_text("Ngày,Chủ đề,Nhóm,Thái độ\n" + "".join(
+                f"{(today - datetime.timedelta(days=2)).strftime('%d/%m/%Y')},Công tác cán bộ,Nhân dân,Đồng tình\n" for _ in range(4)), encoding="utf-8")
+            text = upload(driver, stack, own_csv)
+            check("Đã nhận 4 ý kiến" in text, "a CSV with labels (Công tác cán bộ, Nhân dân) is accepted")
+            bad_book = openpyxl.Workbook()
+            bad_sheet = bad_book.active
+            bad_sheet.title = "Phiếu"
+            bad_sheet.append(["Ngày", "Chủ đề", "Nhóm", "Thái độ"])
+            bad_sheet.append([today - datetime.timedelta(days=1), "Chuyển đổi số", "Nhân dân", "Đồng tình"])
+            bad_sheet.append([today - datetime.timedelta(days=1), "Chuyển đổi số", "Nông dân", "Đồng tình"])
+            bad_path = stack.dir / "sai.xlsx"
+            bad_book.save(bad_path)
+            stored = stack.count("SELECT COUNT(*) FROM responses")
+            text = upload(driver, stack, bad_path)
+            check("Phiếu!C3" in text and "Nông dân" in text and "Chưa lưu gì" in text, "a bad cell is named (Phiếu!C3) and nothing stored")
+            check(stack.count("SELECT COUNT(*) FROM responses") == stored, "nothing of the bad file stored")
+            shot(driver, "8-upload-problems")
+
+            # A missing CSRF token: refused, nothing stored.
+            boundary = "b0undary"
+            body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n"
+                    + own_csv.read_text() + f"\r\n--{boundary}--\r\n").encode()
+            status, _, page = stack.http("/app/collaborator/upload", cookie=cookie, data=body,
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+            check(status == 403 and "mã bảo vệ" in page.decode(), f"an upload without its CSRF token is refused ({status})")
+            check(stack.count("SELECT COUNT(*) FROM responses") == stored, "nothing stored without the CSRF token")
+            status, _, page = stack.http("/app/signin", data=b"kind=administrator&name=tinh&password=x",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            check(status == 403 and "hết hạn" in page.decode(), f"a sign-in without its CSRF token is refused ({status})")
+
+            # Too large: nginx stops it and surveyweb's page says so.
+            big = stack.dir / "lon.csv"
+            big.write_bytes(b"x" * (18 << 20))
+            driver.get(stack.url + "/app/collaborator")
+            driver.find_element(By.NAME, "file").send_keys(str(big))
+            text = click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
+            check("Tệp quá lớn" in text, "a too-large upload gets a clear page")
+            shot(driver, "9-upload-too-large")
+            # Chromium keeps sending the body nginx refused; a new browser goes on.
+            driver.quit()
+            driver = browser()
+            check(stack.count("SELECT COUNT(*) FROM responses") == stored, "nothing stored from the large upload")
+
+            # A wrong token: a clear page, no session.
+            sign_in_collaborator(driver, stack, cid, token + "x")
+            text = driver.find_element(By.TAG_NAME, "body").text
+            check("Sai mã cộng tác viên hoặc mã truy cập" in text and session_cookie(driver) is None, "a wrong token is refused")
+            shot(driver, "10-wrong-token")
+
+            # Revoking the collaborator ends the session at once.
+            sign_in_collaborator(driver, stack, cid, token)
+            wait_for("the collaborator's page", lambda: driver.current_url.endswith("/app/collaborator"))
+            stack.store("collaborator", "revoke", str(cid))
+            driver.get(stack.url + "/app/collaborator")
+            text = driver.find_element(By.TAG_NAME, "body").text
+            check("không còn hiệu lực" in text, "a revoked collaborator's session ends at once")
+
+            # Removing an account ends its sessions at once.
+            sign_in_admin(driver, stack, "tinh", PASSWORD)
+            wait_for("the front page", lambda: driver.current_url.endswith("/index.html"))
+            stack.surveyctl("account", "remove", "tinh")
+            status, headers, _ = stack.http("/index.html", cookie=session_cookie(driver))
+            check(status == 303 and headers["Location"].endswith("/app/signin"), f"a removed account's session ends ({status})")
+
+            # Five wrong passwords lock the account; each failure is logged.
+            for attempt in range(5):
+                sign_in_admin(driver, stack, "dh.quantri", f"wrong-{attempt}")
+            text = driver.find_element(By.TAG_NAME, "body").text
+            check("tạm khoá" in text, "five wrong passwords lock the account")
+            sign_in_admin(driver, stack, "dh.quantri", PASSWORD)
+            check("tạm khoá" in driver.find_element(By.TAG_NAME, "body").text, "the right password does not open a locked account")
+            log = stack.log("web")
+            check(log.count("sign-in failed") >= 5 and "sign-in locked out" in log, "failures and the lockout are logged")
+            listed = stack.surveyctl("account", "list", "--json").stdout
+            check(json.loads(listed)[0]["locked"] is True, "surveyctl account list shows the lock")
+            stack.surveyctl("account", "passwd", "dh.quantri", "--password-file", stack.dir / "pw-dh.quantri")
+            sign_in_admin(driver, stack, "dh.quantri", PASSWORD)
+            check(driver.current_url.endswith("/units/DH/index.html"), "a new password lifts the lock")
+
+            # English on request.
+            driver.get(stack.url + "/app/signin?lang=en")
+            check("Administrators" in driver.find_element(By.TAG_NAME, "body").text, "?lang=en gives English")
+            shot(driver, "11-signin-english")
+        finally:
+            driver.quit()
+
+        # An expired session: surveyweb restarted with sessions that last 3 seconds idle.
+        stack.stop_web()
+        stack.idle_minutes = 0.05
+        stack.start_web()
+        status, headers, page = stack.http("/app/signin")
+        jar = cookies_of(headers)
+        status, headers, _ = stack.http("/app/signin", cookie=f"surveyd_signin={jar['surveyd_signin']}",
+                                        data=f"csrf={csrf_of(page)}&kind=administrator&name=dh.quantri&password={PASSWORD}".encode(),
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        session = cookies_of(headers).get("surveyd_session")
+        status, _, _ = stack.http("/units/DH/index.html", cookie=f"surveyd_session={session}")
+        check(status == 200, "a fresh session reads the unit's page")
+        time.sleep(3.5)
+        status, headers, _ = stack.http("/units/DH/index.html", cookie=f"surveyd_session={session}")
+        check(status == 303, f"an expired session is sent to sign in ({status})")
+        status, headers, page = stack.http("/app/signin", cookie=f"surveyd_session={session}")
+        check("hết hạn" in page.decode() and any(c.startswith("surveyd_session=;") and "Max-Age=0" in c for c in headers.get_all("Set-Cookie") or []),
+              "the sign-in page says the session expired, and the browser forgets its cookie")
+
+    if failures:
+        print(f"web-e2e: {len(failures)} checks failed", file=sys.stderr)
+        return 1
+    print(f"web-e2e: every check passed; screenshots in {SHOTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
