@@ -131,9 +131,13 @@ public struct BatchFile: Sendable {
         }
 
         public var byField: [Int: [Choice]]
+        /// Whether a value outside the lists is a problem (the template's lists), or is sent as it
+        /// is for the server to judge (the labels the server reports, which only translate).
+        public var strict: Bool
 
-        public init(topics: [Choice] = [], groups: [Choice] = [], sentiments: [Choice] = []) {
+        public init(topics: [Choice] = [], groups: [Choice] = [], sentiments: [Choice] = [], strict: Bool = true) {
             byField = [Field.topic.rawValue: topics, Field.group.rawValue: groups, Field.sentiment.rawValue: sentiments]
+            self.strict = strict
         }
 
         public subscript(field: Field) -> [Choice] { byField[field.rawValue] ?? [] }
@@ -246,7 +250,7 @@ public struct BatchFile: Sendable {
             if let choice = list.first(where: { $0.code.lowercased() == key || normalised($0.label).lowercased() == key }) {
                 return .success(choice.code)
             }
-            return .failure(.notInList(text, choices: list.map(\.label)))
+            if choices.strict { return .failure(.notInList(text, choices: list.map(\.label))) }
         }
         if text.contains(where: \.isWhitespace) { return .failure(.space(text)) }
         return .success(text)

@@ -11,7 +11,8 @@ extension Configuration {
         BatchFile.Choices(
             topics: catalog.topics.map { .init(code: $0.code, label: $0.title) },
             groups: catalog.groups.map { .init(code: $0.code, label: $0.name) },
-            sentiments: catalog.sentiments.map { .init(code: $0.code, label: $0.label) }
+            sentiments: catalog.sentiments.map { .init(code: $0.code, label: $0.label) },
+            strict: false
         )
     }
 

@@ -94,6 +94,34 @@ public struct Submission: Sendable {
         return .gaveUp(lastError: lastError)
     }
 
+    /// The labels the server knows (`LABELS`), by which a file without lists of its own may name
+    /// topics, groups and sentiments; nil when the server cannot say (unreachable, or older than
+    /// the command). One try, within `timeout`.
+    public func labels(timeout: Duration = .seconds(10)) async -> BatchFile.Choices? {
+        do {
+            return try await ProtocolClient.withConnection(host: host, port: port, timeout: timeout, tls: tls) { client in
+                guard client.greeting?.code == 220 else { return nil }
+                let reply = try await client.command("LABELS")
+                _ = try? await client.command("QUIT")
+                return Submission.choices(in: reply)
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// The choices of a `LABELS` reply; nil if it is not one.
+    static func choices(in reply: Reply) -> BatchFile.Choices? {
+        guard reply.code == 214, reply.lines.first == "labels:", reply.lines.last == "end of labels" else { return nil }
+        var lists: [String: [BatchFile.Choices.Choice]] = [:]
+        for line in reply.lines.dropFirst().dropLast() {
+            let words = line.split(separator: " ", maxSplits: 2)
+            guard words.count == 3 else { continue }
+            lists[String(words[0]), default: []].append(.init(code: String(words[1]), label: String(words[2])))
+        }
+        return BatchFile.Choices(topics: lists["topic"] ?? [], groups: lists["group"] ?? [], sentiments: lists["sentiment"] ?? [], strict: false)
+    }
+
     /// The `received <timestamp>` of an acceptance, if the reply has one.
     public static func receivedAt(in reply: Reply) -> String? {
         guard let line = reply.lines.first, let range = line.range(of: "received ", options: .backwards) else { return nil }

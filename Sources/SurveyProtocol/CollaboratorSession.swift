@@ -203,6 +203,8 @@ public struct CollaboratorSession: Sendable {
             return .replyAndClose(.bye)
         case (.help, _):
             return .reply(.help)
+        case (.labels, _):
+            return .reply(.labels(context.catalog))
         case (.ping, _):
             return .reply(.pong)
         case (_, .closed), (_, .authenticating), (_, .committing):

@@ -11,6 +11,9 @@ public enum Command: Equatable, Sendable {
     case ping
     case quit
     case help
+    /// `LABELS`: the codes and labels of topics, groups and sentiments (so that a client can read
+    /// files that name them by label).
+    case labels
 
     /// Usage lines, as shown by HELP and in syntax errors.
     public static let usage: [(verb: String, usage: String)] = [
@@ -22,6 +25,7 @@ public enum Command: Equatable, Sendable {
         ("PING", "PING"),
         ("QUIT", "QUIT"),
         ("HELP", "HELP"),
+        ("LABELS", "LABELS"),
     ]
 
     /// Longest batch id in bytes.
@@ -66,13 +70,14 @@ public enum Command: Equatable, Sendable {
             return .success(.batch(id: String(arguments[0]), count: count))
         case "R":
             return .success(.response(fields: arguments))
-        case "COMMIT", "ABORT", "PING", "QUIT", "HELP":
+        case "COMMIT", "ABORT", "PING", "QUIT", "HELP", "LABELS":
             guard arguments.isEmpty else { return syntax() }
             switch verb {
             case "COMMIT": return .success(.commit)
             case "ABORT": return .success(.abort)
             case "PING": return .success(.ping)
             case "QUIT": return .success(.quit)
+            case "LABELS": return .success(.labels)
             default: return .success(.help)
             }
         default:

@@ -8,6 +8,22 @@ extension Reply {
 
     public static let help = Reply(214, "2.0.0", ["commands:"] + Command.usage.map(\.usage) + ["see docs/PROTOCOL.md"])
     public static let bye = Reply(221, "2.0.0", "bye")
+
+    /// The reply to `LABELS`: `labels:`, one `topic|group|sentiment CODE LABEL` line per
+    /// configured code (the label is the rest of the line), then `end of labels`.
+    public static func labels(_ catalog: Catalog) -> Reply {
+        var lines = ["labels:"]
+        lines += catalog.topics.map { "topic \($0.code) \(printableLabel($0.title))" }
+        lines += catalog.groups.map { "group \($0.code) \(printableLabel($0.name))" }
+        lines += catalog.sentiments.map { "sentiment \($0.code) \(printableLabel($0.label))" }
+        lines.append("end of labels")
+        return Reply(214, "2.0.0", lines)
+    }
+
+    /// A configured label on one line: line breaks and other control characters become spaces.
+    static func printableLabel(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
+    }
     public static let pong = Reply(250, "2.0.0", "pong")
     public static let aborted = Reply(250, "2.0.0", "batch aborted, nothing stored")
 

@@ -25,7 +25,15 @@ struct AccountCommand: AsyncParsableCommand {
         func open() throws -> AccountStore {
             do {
                 try FileManager.default.createDirectory(atPath: webStateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-                return try AccountStore(path: "\(webStateDir)/accounts.sqlite")
+                let store = try AccountStore(path: "\(webStateDir)/accounts.sqlite")
+                // Run by root, the files go to the folder's owner (surveyweb), which must write them.
+                var folder = stat()
+                if geteuid() == 0, stat(webStateDir, &folder) == 0, folder.st_uid != 0 {
+                    for suffix in ["", "-wal", "-shm"] {
+                        _ = chown("\(webStateDir)/accounts.sqlite\(suffix)", folder.st_uid, folder.st_gid)
+                    }
+                }
+                return store
             } catch {
                 printError("cannot open \(webStateDir)/accounts.sqlite: \(error)")
                 throw ExitCode(73)

@@ -12,8 +12,8 @@ struct SubmitCommand: AsyncParsableCommand {
         `surveyctl template`, or a CSV file (UTF-8, or UTF-16 as Excel's "Unicode Text" writes it). \
         Its header names the columns date, topic, group and sentiment (or ngày, chủ đề, nhóm, thái độ), \
         in any order; other columns and empty rows are ignored. Dates are DD/MM/YYYY, D/M/YYYY, \
-        YYYY-MM-DD or Excel dates; topics, groups and sentiments are codes or, in a workbook made by \
-        `surveyctl template`, the labels of its lists. Every bad row is named (line, or sheet!cell) \
+        YYYY-MM-DD or Excel dates; topics, groups and sentiments are codes or labels (the template's lists, or \
+        the labels surveyd reports with LABELS for any other file). Every bad row is named (line, or sheet!cell) \
         and nothing is sent until the file is right. The batch id is derived from the collaborator \
         and the responses, so a re-run never counts twice, whichever format carries them. \
         The token is read from --token-file or the SURVEYD_TOKEN environment variable. Messages are \
@@ -45,8 +45,15 @@ struct SubmitCommand: AsyncParsableCommand {
             throw ExitCode(64)
         }
         let host = hostPort.dropLast().joined(separator: ":").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let submission = Submission(
+            host: host, port: port, collaboratorID: collaborator, token: token, attempts: attempts,
+            firstDelay: .milliseconds(Int(retryDelay * 1000)), timeout: .seconds(timeout),
+            tls: tls || caFile != nil ? ClientTLS(caFile: caFile) : nil
+        )
+        // Labels (Chuyển đổi số, Nhân dân) are read as their codes in any file: the server says which.
+        let known = await submission.labels() ?? .none
         let batch: BatchFile
-        switch await SubmitCommand.read(file, sheet: sheet, within: SubmitCommand.readingSeconds) {
+        switch await SubmitCommand.read(file, sheet: sheet, known: known, within: SubmitCommand.readingSeconds) {
         case let .success(read):
             batch = read
         case let .failure(error):
@@ -63,11 +70,6 @@ struct SubmitCommand: AsyncParsableCommand {
             printError("\(file): " + say(.badLines, count: batch.problems.count))
             throw ExitCode(65)
         }
-        let submission = Submission(
-            host: host, port: port, collaboratorID: collaborator, token: token, attempts: attempts,
-            firstDelay: .milliseconds(Int(retryDelay * 1000)), timeout: .seconds(timeout),
-            tls: tls || caFile != nil ? ClientTLS(caFile: caFile) : nil
-        )
         let batchID = batch.batchID(collaboratorID: collaborator)
         let progress: @Sendable (Submission.Retry) -> Void = { retry in
             printError(say(.retrying, "\(retry.delay)", String(retry.attempt), String(retry.attempts), retry.lastError))
@@ -105,8 +107,8 @@ struct SubmitCommand: AsyncParsableCommand {
     static let readingSeconds = BatchFile.readingSeconds
 
     /// Reads the batch file on a thread of its own; nil when that takes longer than `seconds`.
-    static func read(_ path: String, sheet: String?, within seconds: Int) async -> Result<BatchFile, BatchFile.Problem>? {
-        await BatchFile.read(within: seconds) { () throws(BatchFile.Problem) in try BatchFile(path: path, sheet: sheet) }
+    static func read(_ path: String, sheet: String?, known: BatchFile.Choices = .none, within seconds: Int) async -> Result<BatchFile, BatchFile.Problem>? {
+        await BatchFile.read(within: seconds) { () throws(BatchFile.Problem) in try BatchFile(path: path, sheet: sheet, known: known) }
     }
 
     /// `file:7: ` for a CSV line, `file: Phiếu!C7: ` for a workbook's cell, `file: ` for the file.

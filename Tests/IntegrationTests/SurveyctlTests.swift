@@ -43,6 +43,16 @@ import Testing
         #expect(rejected.stderr.contains("\(badFile):3: topic: unknown topic 'TYPO'"), "\(rejected.stderr)")
         #expect(rejected.stderr.contains("\(badFile):7: date: \(today.adding(days: 5)) is in the future"), "\(rejected.stderr)")
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 5)
+
+        // A CSV of the collaborator's own that names topics, groups and sentiments by their labels:
+        // surveyctl asks surveyd for them (LABELS) and sends the codes.
+        let labelled = try write("Ngày,Chủ đề,Nhóm,Thái độ\n\(d),Chuyển đổi số,Nhân dân,Đồng tình\n\(d),chuyển  đổi số,CÁN BỘ,Phân vân\n", in: daemon, name: "labels.csv")
+        let withLabels = try await run("surveyctl", ["submit", labelled, "--server", "127.0.0.1:\(daemon.port)", "--collaborator", String(collaborator.id)],
+                                       environment: ["SURVEYD_TOKEN": collaborator.token])
+        #expect(withLabels.status == 0, "\(withLabels.stderr)")
+        #expect(withLabels.stdout.hasPrefix("accepted 2 responses"), "\(withLabels.stdout)")
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses r JOIN topics t ON t.id = r.topic_id WHERE t.code = 'CDS'") >= 2)
+        #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 7)
     }
 
     @Test func credentialsAndUnreachableServers() async throws {

@@ -72,6 +72,21 @@ import Testing
         #expect(Messages(.vietnamese).problem(file.problems[0]) == "nhóm: 'Nông dân' không có trong danh sách (Nhân dân, Cán bộ)")
     }
 
+    /// The labels the server reports translate; anything else goes to the server as it is
+    /// (it names every bad line), but a value with a space still cannot be a code.
+    @Test(arguments: [
+        ("Nhân dân", "ND", nil),
+        ("nd", "ND", nil),
+        ("Khác", "Khác", nil),
+        ("Nông dân", nil, "2: group: 'Nông dân' contains a space (write the code, or use the template's lists)"),
+    ] as [(String, String?, String?)])
+    func theServersLabelsTranslateButDoNotJudge(typed: String, sent: String?, problem: String?) throws {
+        let known = BatchFile.Choices(topics: Self.choices[.topic], groups: Self.choices[.group], sentiments: Self.choices[.sentiment], strict: false)
+        let file = try BatchFile(csv: Data("date,topic,group,sentiment\n29/11/2026,Chuyển đổi số,\(typed),Đồng tình\n".utf8), choices: known)
+        #expect(file.rows.map(\.fields) == (sent.map { [["2026-11-29", "CDS", $0, "DONGTINH"]] } ?? []))
+        #expect(file.problems.map(\.description) == (problem.map { [$0] } ?? []))
+    }
+
     @Test func withoutListsALabelIsNotSentAsACode() throws {
         let file = try BatchFile(csv: Data("date,topic,group,sentiment\n29/11/2026,CDS,Nhân dân,DONGTINH\n".utf8))
         #expect(file.problems.map(\.description) == ["2: group: 'Nhân dân' contains a space (write the code, or use the template's lists)"])

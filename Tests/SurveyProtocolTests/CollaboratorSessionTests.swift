@@ -56,6 +56,23 @@ import Testing
         #expect(session.receive(line("QUIT"), today: Self.today) == .replyAndClose(.bye))
     }
 
+    /// LABELS answers in every state with every configured code and label, which the client
+    /// reads back as choices.
+    @Test func labelsAreAnsweredInEveryState() throws {
+        var fresh = CollaboratorSession(context: Self.context)
+        let expected = Reply(214, "2.0.0", [
+            "labels:", "topic CDS Chuyển đổi số", "topic COVID COVID-19", "group ND Nhân dân", "group CB Cán bộ",
+            "sentiment DONGTINH Đồng tình", "sentiment KHONGDONGTINH Không đồng tình", "end of labels",
+        ])
+        #expect(fresh.receive(line("LABELS"), today: Self.today) == .reply(expected))
+        var session = authenticated()
+        #expect(session.receive(line("labels"), today: Self.today) == .reply(expected))
+        _ = session.receive(line("BATCH b1 1"), today: Self.today)
+        #expect(session.receive(line("LABELS"), today: Self.today) == .reply(expected))
+        #expect(session.isInBatch)
+        #expect(session.receive(line("LABELS now"), today: Self.today) == .reply(.syntax(usage: "LABELS")))
+    }
+
     @Test func aBatchStoredBeforeIsAcknowledgedWithTheFirstReceiptAndSaysSo() throws {
         var session = authenticated()
         _ = session.receive(line("BATCH b1 1"), today: Self.today)

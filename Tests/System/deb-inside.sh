@@ -41,6 +41,20 @@ SURVEYD_TOKEN=$token surveyctl submit /tmp/phieu.xlsx --server 127.0.0.1:7411 --
 [[ $status == 66 ]] && grep -q "tệp có dòng tiêu đề nhưng không có ý kiến nào" /tmp/submit-xlsx.txt \
     || fail "an empty template should be refused in Vietnamese with 66, got $status: $(cat /tmp/submit-xlsx.txt)"
 grep -q "template" /usr/share/bash-completion/completions/surveyctl || fail "the bash completion does not know surveyctl template"
+
+step "the web service: running on loopback, accounts made by root, the nginx site shipped"
+for _ in $(seq 50); do systemctl is-active --quiet surveyweb.service && break; sleep 0.2; done
+systemctl is-active --quiet surveyweb.service || { journalctl -u surveyweb --no-pager -n 20 >&2; fail "surveyweb.service is not active after install"; }
+surveyctl account add tinh --province > /tmp/account.txt || fail "account add"
+grep -q "^password: " /tmp/account.txt || fail "account add printed no password: $(cat /tmp/account.txt)"
+[[ "$(stat -c %U /var/lib/surveyweb/accounts.sqlite)" == surveyweb ]] || fail "accounts file owned by $(stat -c %U /var/lib/surveyweb/accounts.sqlite)"
+exec 3<>/dev/tcp/127.0.0.1/7480 || fail "surveyweb does not listen on 127.0.0.1:7480"
+printf 'GET /_auth HTTP/1.1\r\nHost: localhost\r\nX-Original-URI: /index.html\r\nConnection: close\r\n\r\n' >&3
+head -1 <&3 | grep -q "401" || fail "surveyweb's /_auth should answer 401 to nobody signed in"
+exec 3<&-
+grep -q "auth_request /_auth" /etc/nginx/sites-available/surveyd || fail "the nginx site is not installed"
+[[ -f /usr/share/surveyd/web/too-large.html ]] || fail "too-large.html is not installed"
+getfacl -p /var/lib/surveyd 2>/dev/null | grep -q "group:surveyd-admins:--x" || [[ ! -x /usr/bin/getfacl ]] || fail "the administrators' group cannot reach the summaries"
 # The administrator edits the configuration: the upgrade must keep it.
 sed -i 's/^  interval_seconds: 900/  interval_seconds: 600/' /etc/surveyd/surveyd.conf
 systemctl reload surveyd.service
