@@ -33,11 +33,18 @@ public struct RoundLine: Sendable, Equatable {
     public var title: String
     public var received: Int
     public var target: Int?
+    /// When the figures were published (the round's progress is republished after batches).
+    public var asOf: String?
+    /// Responses of the file just stored that belong to the round, counted in ``received``'s
+    /// total on the page although the published figures do not hold them yet.
+    public var thisFile: Int
 
-    public init(title: String, received: Int, target: Int?) {
+    public init(title: String, received: Int, target: Int?, asOf: String? = nil, thisFile: Int = 0) {
         self.title = title
         self.received = received
         self.target = target
+        self.asOf = asOf
+        self.thisFile = thisFile
     }
 }
 
@@ -158,13 +165,15 @@ public struct WebPages: Sendable {
 
     func roundTable(_ rounds: [RoundLine]) -> String {
         let rows = rounds.map { line in
-            "<tr><td>\(escape(line.title))</td><td class=\"n\">\(line.received)</td><td class=\"n\">\(line.target.map(String.init) ?? "–")</td></tr>"
+            let received = line.thisFile > 0 ? "\(line.received + line.thisFile) <span class=\"note\">(\(vi ? "gồm" : "with") \(line.thisFile) \(vi ? "của tệp này" : "from this file"))</span>" : "\(line.received)"
+            return "<tr><td>\(escape(line.title))</td><td class=\"n\">\(received)</td><td class=\"n\">\(line.target.map(String.init) ?? "–")</td></tr>"
         }.joined(separator: "\n")
         return """
         <section><h2>\(vi ? "Tiến độ đợt điều tra của đơn vị" : "Your unit's progress in open rounds")</h2>
         <table><thead><tr><th>\(vi ? "Đợt" : "Round")</th><th>\(vi ? "Đã nhận" : "Received")</th><th>\(vi ? "Chỉ tiêu" : "Target")</th></tr></thead><tbody>
         \(rows)
-        </tbody></table></section>
+        </tbody></table>
+        <p class="note">\(vi ? "Theo số liệu công bố gần nhất" : "As last published")\(rounds.compactMap(\.asOf).max().map { " (\(escape($0)))" } ?? ""); \(vi ? "cộng thêm các ý kiến của tệp vừa gửi thuộc đợt." : "plus the responses of the file just sent that belong to the round.")</p></section>
         """
     }
 

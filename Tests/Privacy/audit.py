@@ -223,6 +223,30 @@ def read_summaries(folder):
     return files
 
 
+def check_unit_views(name, folder, files):
+    """The units' views (units/CODE/…, for their administrators on the web) add nothing to the
+    attacker's files: each is the province file of its period cut to the province's cells and the
+    unit's own rows, so the system below, built from the province files, covers them too."""
+    checked = 0
+    units_folder = os.path.join(folder, "units")
+    for summary in files:
+        kind, period = summary["period"]["kind"], summary["period"]["id"]
+        for unit in summary["units"]:
+            path = os.path.join(units_folder, unit["code"], kind, period, "summary.json")
+            if not os.path.exists(path):
+                raise Failure(f"{name}: {path} missing")
+            with open(path, encoding="utf-8") as file:
+                view = json.load(file)
+            for mine, theirs in zip(view["topics"], summary["topics"]):
+                expected = [row for row in theirs["units"] if row["unit"] == unit["code"]]
+                if mine["province"] != theirs["province"] or mine.get("province_groups") != theirs.get("province_groups") or mine["units"] != expected:
+                    raise Failure(f"{name}: {path} differs from the province file's rows")
+            if [u["code"] for u in view["units"]] != [unit["code"]] or len(view["topics"]) != len(summary["topics"]):
+                raise Failure(f"{name}: {path} names other units or topics")
+            checked += 1
+    return checked
+
+
 def spans_of(first, last):
     """Tally spans: runs of days inside one ISO week and one month. Returns {day: span index}."""
     index, key, result, day = -1, None, {}, first
@@ -288,6 +312,7 @@ def audit(name, bin_dir, units, topics, responses, started):
     files = read_summaries(folder)
     if not files:
         raise Failure(f"{name}: nothing published")
+    views = check_unit_views(name, folder, files)
     first = min(date.fromisoformat(f["period"]["start"]) for f in files)
     last = max(date.fromisoformat(f["period"]["end"]) for f in files)
     space = AtomSpace(units, topics, first, last)
@@ -374,7 +399,7 @@ def audit(name, bin_dir, units, topics, responses, started):
             layer = atoms(topic, unit, group, s, period_spans)
             if extreme(topic, layer, -1) == count and extreme(topic, layer, 1) == count:
                 pinned.append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
-    print(f"{name}: {len(responses)} responses, {len(files)} files, {withheld} positions withheld, "
+    print(f"{name}: {len(responses)} responses, {len(files)} files (and {views} units' views, each the province file's rows), {withheld} positions withheld, "
           f"{len(targets)} small withheld positions audited, {len(narrowed)} narrowed below {MINIMUM + 1} values, "
           f"{len(pinned)} sentiment counts pinned, narrowest count range {narrowest or f'≥ {MINIMUM + 1}'} values "
           f"({variables} atoms, {len(equations)} equations, {time.monotonic() - started:.0f} s so far)")

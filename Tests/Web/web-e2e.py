@@ -24,7 +24,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -64,7 +64,17 @@ def click_and_wait(driver, button):
     """Clicks a form's button and waits for the next page to replace this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old))
+
+    def replaced(_):
+        # Chromium says "stale element" or, while the old page is torn down, "node does not belong
+        # to the document": either way the next page has replaced it.
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 60).until(replaced)
     WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return driver.find_element(By.TAG_NAME, "body").text
 
@@ -104,7 +114,19 @@ def main(bin_dir):
     # A week released under the default calendar (weeks the Monday after), within the date window.
     day = today - datetime.timedelta(days=today.weekday() + 14)
     week = f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"
-    with WebStack(bin_dir) as stack:
+    # The example configuration with a round open today, so the upload page shows its progress.
+    config = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"web-e2e-{os.getpid()}.conf"
+    config.write_text((ROOT / "config" / "surveyd.conf").read_text() + f"""
+rounds:
+  - code: WEB-TEST
+    title: "Đợt thử nghiệm chuyển đổi số"
+    topics: [CDS]
+    from: {today - datetime.timedelta(days=10)}
+    to: {today + datetime.timedelta(days=10)}
+    targets:
+      default: 100
+""", encoding="utf-8")
+    with WebStack(bin_dir, config=str(config)) as stack:
         print(f"stack in {stack.dir}: {stack.url}")
         stack.add_account("tinh", PASSWORD)
         stack.add_account("dh.quantri", PASSWORD, unit="DH")
@@ -208,6 +230,7 @@ def main(bin_dir):
             before = stack.count("SELECT COUNT(*) FROM responses")
             text = upload(driver, stack, filled)
             check("Đã nhận 30 ý kiến" in text, "the upload is accepted with its count")
+            check("Đợt thử nghiệm chuyển đổi số" in text and "30 (gồm 30 của tệp này)" in text, "the page shows the unit's progress in the open round, this file included")
             shot(driver, "6-upload-accepted")
             check(stack.count("SELECT COUNT(*) FROM responses") == before + 30, "30 responses stored")
             text = upload(driver, stack, filled)
@@ -322,6 +345,7 @@ def main(bin_dir):
         check("hết hạn" in page.decode() and any(c.startswith("surveyd_session=;") and "Max-Age=0" in c for c in headers.get_all("Set-Cookie") or []),
               "the sign-in page says the session expired, and the browser forgets its cookie")
 
+    config.unlink(missing_ok=True)
     if failures:
         print(f"web-e2e: {len(failures)} checks failed", file=sys.stderr)
         return 1
