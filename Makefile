@@ -23,10 +23,11 @@ all: build
 build:
 ifndef SKIP_BUILD
 ifeq ($(BUILD),release)
-	./scripts/build-release surveyd surveyctl >/dev/null
+	./scripts/build-release surveyd surveyctl surveyweb >/dev/null
 else
 	$(SWIFT) build -c $(BUILD) --product surveyd
 	$(SWIFT) build -c $(BUILD) --product surveyctl
+	$(SWIFT) build -c $(BUILD) --product surveyweb
 endif
 endif
 
@@ -36,29 +37,35 @@ test:
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/surveyd
-	install -m 0755 $(BINPATH)/surveyd $(BINPATH)/surveyctl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BINPATH)/surveyd $(BINPATH)/surveyctl $(BINPATH)/surveyweb $(DESTDIR)$(BINDIR)/
 	sed 's|/usr/local/bin/|$(BINDIR)/|g; s|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyd.service \
 		> $(DESTDIR)$(UNITDIR)/surveyd.service
 	sed 's|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyd.socket > $(DESTDIR)$(UNITDIR)/surveyd.socket
 	sed 's|/usr/local/bin/|$(BINDIR)/|g; s|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyd-backup.service \
 		> $(DESTDIR)$(UNITDIR)/surveyd-backup.service
 	install -m 0644 systemd/surveyd-backup.timer $(DESTDIR)$(UNITDIR)/surveyd-backup.timer
+	sed 's|/usr/local/bin/|$(BINDIR)/|g; s|/usr/local/share/doc/|$(PREFIX)/share/doc/|g' systemd/surveyweb.service \
+		> $(DESTDIR)$(UNITDIR)/surveyweb.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/surveyweb.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/surveyd.service $(DESTDIR)$(UNITDIR)/surveyd.socket $(DESTDIR)$(UNITDIR)/surveyd-backup.service
 	install -m 0644 systemd/surveyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/surveyd.conf
 	install -m 0644 systemd/surveyd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/surveyd.conf
+	install -m 0644 systemd/surveyweb.tmpfiles $(DESTDIR)$(TMPFILESDIR)/surveyweb.conf
 	install -m 0644 systemd/surveyd.catalog $(DESTDIR)$(CATALOGDIR)/surveyd.catalog
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	# The configuration is an administrator's file: never overwritten.
 	test -e $(DESTDIR)$(SYSCONFDIR)/surveyd/surveyd.conf || install -m 0644 config/surveyd.conf $(DESTDIR)$(SYSCONFDIR)/surveyd/surveyd.conf
 	@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
 		systemd-sysusers $(SYSUSERSDIR)/surveyd.conf; systemd-tmpfiles --create $(TMPFILESDIR)/surveyd.conf; \
+		systemd-tmpfiles --create $(TMPFILESDIR)/surveyweb.conf; \
 		journalctl --update-catalog; systemctl daemon-reload; \
 		echo "installed; start with: systemctl enable --now surveyd.socket surveyd.service"; fi
 
 uninstall:
 	-@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
-		systemctl disable --now surveyd.service surveyd.socket surveyd-backup.timer; fi
-	rm -f $(DESTDIR)$(BINDIR)/surveyd $(DESTDIR)$(BINDIR)/surveyctl $(DESTDIR)$(UNITDIR)/surveyd.service \
+		systemctl disable --now surveyweb.service surveyd.service surveyd.socket surveyd-backup.timer; fi
+	rm -f $(DESTDIR)$(BINDIR)/surveyd $(DESTDIR)$(BINDIR)/surveyctl $(DESTDIR)$(BINDIR)/surveyweb $(DESTDIR)$(UNITDIR)/surveyweb.service \
+		$(DESTDIR)$(TMPFILESDIR)/surveyweb.conf $(DESTDIR)$(UNITDIR)/surveyd.service \
 		$(DESTDIR)$(UNITDIR)/surveyd.socket $(DESTDIR)$(SYSUSERSDIR)/surveyd.conf $(DESTDIR)$(TMPFILESDIR)/surveyd.conf \
 		$(DESTDIR)$(CATALOGDIR)/surveyd.catalog $(DESTDIR)$(UNITDIR)/surveyd-backup.service $(DESTDIR)$(UNITDIR)/surveyd-backup.timer
 	rm -rf $(DESTDIR)$(DOCDIR)

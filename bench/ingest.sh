@@ -9,6 +9,7 @@
 #   KS="" LATENCY=1 RATES="1" bench/ingest.sh   # latency at one rate only
 #   TOTAL=60000                     # responses per run (at least one batch per connection)
 #   REPEAT=3                        # runs per cell; the table shows medians
+#   BIN=DIR                         # binaries built elsewhere (a before/after comparison)
 #   ROUNDS=1                        # with a survey round over 3 of the 7 topics (issue 17's cost)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
     sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
 fi
-bin=$(scripts/build-release surveyd surveyctl loadgen ingest-ceiling)
+# BIN: a folder of binaries built elsewhere (surveyd, surveyctl, loadgen, ingest-ceiling), to
+# compare two versions in one session; default: this tree's release build.
+bin=${BIN:-$(scripts/build-release surveyd surveyctl loadgen ingest-ceiling)}
 total=${TOTAL:-60000}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

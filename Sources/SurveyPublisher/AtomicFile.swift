@@ -104,14 +104,30 @@ public enum AtomicFile {
     /// Removes temporary files left by an interrupted publish below `root`; returns how many.
     @discardableResult
     public static func removeLeftovers(below root: String) -> Int {
-        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return 0 }
+        // readdir(3), not FileManager's enumerator: with the units' views a summaries folder holds
+        // tens of thousands of files, which the enumerator took 0.3 s to walk at every publication.
+        guard let folder = opendir(root) else { return 0 }
+        defer { closedir(folder) }
         var removed = 0
-        for case let relative as String in enumerator {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix("."), name.contains(temporaryMarker), unlink("\(root)/\(relative)") == 0 {
+        var subfolders: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let path = "\(root)/\(name)"
+            var kind = entry.pointee.d_type
+            if kind == UInt8(DT_UNKNOWN) {
+                var status = stat()
+                kind = lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
+            }
+            if kind == UInt8(DT_DIR) {
+                subfolders.append(path)
+            } else if name.hasPrefix("."), name.contains(temporaryMarker), unlink(path) == 0 {
                 removed += 1
             }
         }
+        for subfolder in subfolders { removed += removeLeftovers(below: subfolder) }
         return removed
     }
 }

@@ -30,6 +30,8 @@ public struct Publisher: Sendable {
         public var roundEvents: [RoundEvent] = []
         /// Time spent on the early-warning charts (`alerts.json`).
         public var alertsTime: Duration = .zero
+        /// Time spent on the front pages and index files (the province's and each unit's).
+        public var indexTime: Duration = .zero
         /// Time spent choosing what to withhold across all periods (``LinkedProtection``), and
         /// how many positions it withheld: small ones, others protecting them, and small ones no
         /// certificate protected (their topic withheld around them instead).
@@ -230,8 +232,10 @@ public struct Publisher: Sendable {
                 let digest = kind == .week
                     ? Publisher.weekDigest(base, history: Publisher.weeks(before: period, count: NetIndexOutlook.weeks - 1).map(baseDigest)) : base
                 let old = published[key]
-                let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(key)/\($0)") }
-                    && unitCodes.allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\(Publisher.unitFolder($0))/\(key)/report.html") }
+                // One access(2) per file: FileManager's fileExists costs about 40 µs each on Linux,
+                // 0.2 s for the units' views of five years of periods.
+                let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { Publisher.exists("\(directory)/\(key)/\($0)") }
+                    && unitCodes.allSatisfy { Publisher.exists("\(directory)/\(Publisher.unitFolder($0))/\(key)/report.html") }
                 if let old, old.digest == digest, filesPresent {
                     report.unchanged += 1
                     continue
@@ -285,10 +289,12 @@ public struct Publisher: Sendable {
         report.roundTime = clock.now - roundStart
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
+        let indexStart = clock.now
         let alertsNow = alertsUpdate?.current ?? publishedAlerts()
         let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsNow, rounds: rounds) { baseDigest($0) }
         try writeIndex(published.values, awaiting: waiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html(), today: input.today)
         try writeUnitPages(published.values, units: cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(cubes.empty))
+        report.indexTime = clock.now - indexStart
         return report
     }
 
@@ -376,6 +382,11 @@ public struct Publisher: Sendable {
             let page = UnitIndexPage.html(title: title, unit: unit, granularities: granularities, alerts: alerts?.view(of: unit.code), labels: labels)
             try AtomicFile.writeIfChanged(page, to: "\(folder)/index.html")
         }
+    }
+
+    /// Whether a file exists (`access(2)`, without Foundation's overhead).
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
     }
 
     /// The folder of a unit's view, relative to the summaries folder.

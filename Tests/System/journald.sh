@@ -2,7 +2,8 @@
 # Runs surveyd against a real systemd-journald in private namespaces (nothing of the host's
 # journal is touched) and reads the entries back with journalctl: the MESSAGE_ID and SURVEY_*
 # fields of an accepted batch and of an authentication failure must be there, and the survey
-# rounds' events (a round opened and one closed, units silent, one unit recovered) with theirs.
+# rounds' events (a round opened and one closed, units silent, one unit recovered) with theirs, and
+# surveyweb's failed sign-in with its own.
 # Usage: Tests/System/journald.sh BIN_DIR   (as root; about 3 s)
 set -euo pipefail
 bin=$(cd "$1" && pwd)
@@ -49,6 +50,24 @@ SURVEYD_TOKEN=wrong "$bin/surveyctl" submit "$work/batch.csv" --server 127.0.0.1
 printf 'date,topic,group,sentiment\n' > "$work/round.csv"
 for _ in 1 2 3 4 5; do printf '%s,DAIHOI,ND,DONGTINH\n' "$(TZ=Asia/Ho_Chi_Minh date +%F)" >> "$work/round.csv"; done
 SURVEYD_TOKEN=$token "$bin/surveyctl" submit "$work/round.csv" --server 127.0.0.1:7411 --collaborator "$id"
+# The web service: a failed sign-in goes to the journal with its MESSAGE_ID, the account and the
+# address (never the password).
+"$bin/surveyweb" --config "$work/surveyd.conf" --state-dir "$work/web" --listen 127.0.0.1:7480 --surveyd 127.0.0.1:7411 --log journal 2> "$work/web-stderr.log" &
+web=$!
+for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/7480) 2>/dev/null && break; sleep 0.05; done
+python3 - <<'PY'
+import re, urllib.request, urllib.error
+page = urllib.request.urlopen("http://127.0.0.1:7480/app/signin").read().decode()
+csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+request = urllib.request.Request("http://127.0.0.1:7480/app/signin", data=f"csrf={csrf}&kind=administrator&name=tinh&password=not-the-password".encode(),
+                                 headers={"Cookie": f"surveyd_signin={csrf}", "X-Real-IP": "192.0.2.7", "Content-Type": "application/x-www-form-urlencoded"})
+try:
+    urllib.request.urlopen(request)
+except urllib.error.HTTPError as error:
+    assert error.code == 401, error.code
+PY
+kill -TERM "$web"
+wait "$web" || true
 kill -HUP "$daemon"
 for _ in $(seq 200); do
     journalctl -D /run/log/journal -o cat MESSAGE_ID=7b90482c57a44ed6b9a4ad660e781082 2>/dev/null | grep . > /dev/null && break
@@ -61,6 +80,7 @@ journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=surveyd > "$work/all.js
 journalctl -D /run/log/journal -o json SURVEY_UNIT=VN > "$work/unit.json"
 journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=surveyctl > "$work/surveyctl.json"
 journalctl -D /run/log/journal -o json SURVEY_ROUND=J-OPEN > "$work/round.json"
+journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=surveyweb > "$work/web.json"
 kill "$journald"
 # Nothing went to standard error: everything went to the journal.
 [[ ! -s "$work/stderr.log" ]] || { echo "surveyd wrote to stderr:"; cat "$work/stderr.log"; exit 1; } >&2
@@ -78,7 +98,7 @@ rounds:
 ROUNDS
 unshare --mount --propagation private --pid --fork --mount-proc --uts --ipc --net "$work/inner.sh" "$bin" "$repo" "$work"
 
-python3 - "$work/all.json" "$work/unit.json" "$work/surveyctl.json" "$work/round.json" <<'CHECK'
+python3 - "$work/all.json" "$work/unit.json" "$work/surveyctl.json" "$work/round.json" "$work/web.json" <<'CHECK'
 import json, sys
 entries = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 by_id = {}
@@ -128,5 +148,11 @@ assert recovered[0]["SURVEY_PREVIOUS_STATUS"] == "silent" and recovered[0]["SURV
 assert "ac29e96fff504f1b9d0491d50442e486" not in by_id, "no unit is behind"
 rounds = [json.loads(line) for line in open(sys.argv[4]) if line.strip()]
 assert len(rounds) == 18 and all(e["SURVEY_ROUND"] == "J-OPEN" for e in rounds), len(rounds)
-print(f"journald: {len(entries)} entries; batch accepted, authentication failed and the rounds' events carry their MESSAGE_ID and SURVEY_* fields")
+web = [json.loads(line) for line in open(sys.argv[5]) if line.strip()]
+web_failed = [e for e in web if e.get("MESSAGE_ID") == "bda1322c61074e24952eea715dd2775e"]
+assert web_failed and web_failed[0]["MESSAGE"] == "sign-in failed" and web_failed[0]["PRIORITY"] == "4", web
+assert web_failed[0]["SURVEY_ACCOUNT"] == "tinh" and web_failed[0]["SURVEY_ADDRESS"] == "192.0.2.7", web_failed[0]
+assert not any("not-the-password" in json.dumps(e) for e in web), "a password reached the journal"
+assert any(e.get("MESSAGE_ID") == "e3e576e1463343cc8f76c3387291d4d3" for e in web), web
+print(f"journald: {len(entries)} entries; the web service's failed sign-in carries its MESSAGE_ID, account and address; batch accepted, authentication failed and the rounds' events carry their MESSAGE_ID and SURVEY_* fields")
 CHECK

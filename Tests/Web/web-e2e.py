@@ -215,6 +215,13 @@ rounds:
             sign_in_collaborator(driver, stack, cid, token)
             wait_for("the collaborator's page", lambda: driver.current_url.endswith("/app/collaborator"))
             shot(driver, "5-collaborator-page")
+            # On a phone: no sideways scrolling.
+            driver.set_window_size(390, 844)
+            driver.get(stack.url + "/app/collaborator")
+            fits = driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+            check(fits, "the collaborator's page fits a phone's width")
+            shot(driver, "5b-collaborator-page-phone")
+            driver.set_window_size(1000, 1300)
             cookie = session_cookie(driver)
             status, headers, workbook = stack.http("/app/collaborator/workbook.xlsx", cookie=cookie)
             check(status == 200 and workbook[:2] == b"PK", f"the collaborator downloads the unit's workbook ({status})")

@@ -155,7 +155,7 @@ let floor = clock.now - floorStart
 func ms(_ d: Duration) -> String { String(format: "%.0f ms", Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) }
 print("| data | \(days) days of daily counts in \(rows) span tally rows, 16 units × 20 topics × 3 groups × 3 sentiments (loaded in \(ms(loadTime))) |")
 print("|---|---|")
-func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), protection \(ms(r.protectionTime)) (withheld \(r.withheld.primary) small + \(r.withheld.complementary) protecting, \(r.withheld.fallbacks) fallbacks), alerts \(ms(r.alertsTime)), render \(ms(r.renderTime)), flush \(ms(r.flushTime))" }
+func parts(_ r: Publisher.Report) -> String { "read \(ms(r.readTime)), protection \(ms(r.protectionTime)) (withheld \(r.withheld.primary) small + \(r.withheld.complementary) protecting, \(r.withheld.fallbacks) fallbacks), alerts \(ms(r.alertsTime)), render \(ms(r.renderTime)), flush \(ms(r.flushTime)), index pages \(ms(r.indexTime))" }
 print("| first publish, every period | \(ms(full)) (\(fullReport.written.count) periods written; \(parts(fullReport))) |")
 print("| publish again, nothing new | \(ms(again)) (\(againReport.written.count) written, \(againReport.unchanged) unchanged; \(parts(againReport))) |")
 print("| publish after one late response | \(ms(late)) (\(lateReport.written.count) written: \(lateReport.written.joined(separator: ", ")); \(parts(lateReport))) |")
