@@ -1,5 +1,6 @@
 import Foundation
 import SurveyCSV
+import SurveyModel
 
 /// The result of an upload, as the collaborator's page shows it.
 public enum UploadResult: Sendable, Equatable {
@@ -215,18 +216,6 @@ public struct WebPages: Sendable {
 
     /// Text safe inside HTML elements and quoted attributes.
     public func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        text.markupEscaped
     }
 }

@@ -154,7 +154,8 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func aFullDisk() async throws {
         let daemon = try Daemon()
         try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true)
-        let mounted = try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", daemon.stateDirectory])
+        // 32 MB: the database and the summaries with every unit's view fit with room to spare.
+        let mounted = try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=32m,mode=0755", "tmpfs", daemon.stateDirectory])
         try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
         defer { _ = umount2(daemon.stateDirectory, Int32(MNT_DETACH)) }
         let collaborator = try daemon.addCollaborators(units: ["PL"])[0]

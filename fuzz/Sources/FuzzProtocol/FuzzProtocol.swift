@@ -100,6 +100,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 check(submission)
                 let outcomes: [CollaboratorSession.CommitOutcome] = [
                     .stored(responses: submission.responses.count, receivedAt: "2026-11-22T10:00:00Z"),
+                    .storedBefore(responses: submission.responses.count, receivedAt: "2026-11-21T10:00:00Z"),
                     .conflict(responses: 1, receivedAt: "2026-11-22T09:00:00Z"), .retracted(receivedAt: "2026-11-21T08:00:00Z"), .held(responses: 3, receivedAt: "2026-11-22T10:00:00Z"), .unavailable, .revoked,
                     .rejected(BatchErrors(listing: [LineError(line: 1, field: "topic", reason: "unknown topic 'CDS'")], total: 1)),
                 ]
