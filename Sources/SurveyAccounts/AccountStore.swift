@@ -54,8 +54,11 @@ public final class AccountStore: Sendable {
     private let pool: DatabasePool
     /// Checked against unknown names, so that they take as long as a wrong password.
     private let decoy: PasswordHash?
+    /// The cost of new hashes (lower only in tests: scrypt in a debug build is slow).
+    private let cost: PasswordHash.Cost
 
-    public init(path: String) throws {
+    public init(path: String, cost: PasswordHash.Cost = .standard) throws {
+        self.cost = cost
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
@@ -74,7 +77,7 @@ public final class AccountStore: Sendable {
                 """)
         }
         try migrator.migrate(pool)
-        decoy = try? PasswordHash.make(PasswordHash.generatePassword())
+        decoy = try? PasswordHash.make(PasswordHash.generatePassword(), cost: cost)
     }
 
     /// Whether `name` can name an account.
@@ -94,7 +97,7 @@ public final class AccountStore: Sendable {
     public func add(name: String, scope: Scope, password: String, now: Date = Date()) throws {
         guard AccountStore.isValidName(name) else { throw AccountError.badName(name) }
         if let weakness = AccountStore.weakness(of: password) { throw AccountError.weakPassword(weakness) }
-        let hash = try PasswordHash.make(password).stored
+        let hash = try PasswordHash.make(password, cost: cost).stored
         try pool.write { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ?", arguments: [name]) == nil else {
                 throw AccountError.exists(name)
@@ -131,7 +134,7 @@ public final class AccountStore: Sendable {
     /// lifts a lockout.
     public func setPassword(_ name: String, to password: String) throws {
         if let weakness = AccountStore.weakness(of: password) { throw AccountError.weakPassword(weakness) }
-        let hash = try PasswordHash.make(password).stored
+        let hash = try PasswordHash.make(password, cost: cost).stored
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE account SET password = ?, generation = generation + 1, failures = 0, locked_until = NULL WHERE name = ?",

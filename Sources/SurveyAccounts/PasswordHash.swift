@@ -14,11 +14,32 @@ public struct PasswordHash: Sendable, Equatable {
     public var salt: [UInt8]
     public var hash: [UInt8]
 
+    /// scrypt's cost parameters: N = 2^logN, block size r, parallelism p.
+    public struct Cost: Sendable, Equatable {
+        public var logN: Int
+        public var r: Int
+        public var p: Int
+
+        public init(logN: Int, r: Int, p: Int) {
+            self.logN = logN
+            self.r = r
+            self.p = p
+        }
+
+        /// What new hashes use: 32 MiB per check (OWASP's equivalent of N = 2^17, p = 1).
+        public static let standard = Cost(logN: 15, r: 8, p: 3)
+    }
+
     /// The parameters new hashes use.
-    public static let standard = (logN: 15, r: 8, p: 3)
+    public static let standard = Cost.standard
 
     /// Hashes `password` with a new random salt.
-    public static func make(_ password: String, logN: Int = standard.logN, r: Int = standard.r, p: Int = standard.p) throws -> PasswordHash {
+    public static func make(_ password: String, cost: Cost = .standard) throws -> PasswordHash {
+        try make(password, logN: cost.logN, r: cost.r, p: cost.p)
+    }
+
+    /// Hashes `password` with a new random salt and these parameters.
+    public static func make(_ password: String, logN: Int, r: Int, p: Int) throws -> PasswordHash {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return PasswordHash(logN: logN, r: r, p: p, salt: salt, hash: try derive(password, salt: salt, logN: logN, r: r, p: p))
