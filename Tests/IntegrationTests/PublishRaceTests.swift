@@ -84,7 +84,9 @@ import Testing
         #expect(try daemon.talliesMatchRecount())
         let publications = log.components(separatedBy: "publish done").count - 1
         print("publish race: \(all.count) batches, \(signals) SIGHUPs, \(publications) daemon publications, \(manualRuns.count) surveyctl publications, \(checkedFiles) summary files checked")
-        #expect(publications >= 20, "only \(publications) publications raced the batches")
+        // Each publication also writes the units' views of the periods it changes (issue 28), so
+        // fewer fit in the same batches than the 25 or so before: 10 still race them throughout.
+        #expect(publications >= 10, "only \(publications) publications raced the batches")
         #expect(await daemon.stop() == 0)
     }
 
