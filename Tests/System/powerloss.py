@@ -243,7 +243,8 @@ class LazyFS:
         if self.process.poll() is not None:
             raise Failure(f"lazyfs exited ({self.process.returncode}):\n{tail(self.log)}")
         with socket.socket(socket.AF_UNIX) as sock:
-            sock.settimeout(60)
+            # Generous: an unmount under a loaded CI machine once took over a minute.
+            sock.settimeout(180)
             sock.connect(self.socket)
             sock.sendall(text.encode() + b"\n")
             reply = json.loads(sock.makefile().readline())
