@@ -9,7 +9,8 @@ deb() { ls /payload/bin/surveyd_"$1"_amd64.deb; }
 
 step "apt install ./surveyd_0.1.0_amd64.deb"
 cd /payload/bin
-apt-get install -y -q "$(deb 0.1.0)" > /tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "apt install"; }
+# No network in the container: the recommended nginx-light and ssl-cert are not installed.
+apt-get install -y -q --no-install-recommends "$(deb 0.1.0)" > /tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "apt install"; }
 [[ -x /usr/bin/surveyd && -x /usr/bin/surveyctl ]] || fail "binaries not installed"
 ldd /usr/bin/surveyd /usr/bin/surveyctl > /tmp/ldd.txt
 ! grep -E "swift|not found" /tmp/ldd.txt || fail "a library is missing or a Swift runtime is needed"
@@ -61,7 +62,7 @@ systemctl reload surveyd.service
 
 step "upgrade to 0.1.1: configuration and data kept, service restarted"
 before=$(systemctl show -P MainPID surveyd.service)
-apt-get install -y -q "$(deb 0.1.1)" > /tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "upgrade"; }
+apt-get install -y -q --no-install-recommends "$(deb 0.1.1)" > /tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "upgrade"; }
 for _ in $(seq 50); do [[ "$(systemctl show -P MainPID surveyd.service)" != "$before" && "$(systemctl show -P MainPID surveyd.service)" != 0 ]] && break; sleep 0.2; done
 [[ "$(systemctl show -P MainPID surveyd.service)" != "$before" ]] || fail "surveyd was not restarted by the upgrade"
 systemctl is-active --quiet surveyd.service || fail "surveyd not active after upgrade"
@@ -75,7 +76,7 @@ systemctl stop surveyd.socket surveyd.service
 install -o surveyd -g surveyd -m 0640 /payload/bin/old.sqlite /var/lib/surveyd/surveyd.sqlite
 rm -f /var/lib/surveyd/surveyd.sqlite-wal /var/lib/surveyd/surveyd.sqlite-shm
 since=$(date '+%Y-%m-%d %H:%M:%S')
-apt-get install -y -q "$(deb 0.1.2)" > /tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "second upgrade"; }
+apt-get install -y -q --no-install-recommends "$(deb 0.1.2)" > /tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; fail "second upgrade"; }
 systemctl start surveyd.socket surveyd.service
 for _ in $(seq 50); do
     journalctl -u surveyd --since "$since" -o verbose --no-pager > /tmp/journal.txt 2>/dev/null || true
