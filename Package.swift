@@ -185,7 +185,7 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["MigrationEmbedder"]
         ),
-        // Test helpers shared by the test targets (a seeded random generator).
+        // Test helpers shared by the test targets (a seeded random generator; `Wait`, for events).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SurveyModelTests", dependencies: ["SurveyModel", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SurveyConfigTests", dependencies: ["SurveyConfig"]),

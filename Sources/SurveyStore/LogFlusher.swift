@@ -70,6 +70,9 @@ final class LogFlusher: Sendable {
     /// Flushes that succeeded so far.
     var flushes: Int { state.withLock { $0.flushes } }
 
+    /// Tasks waiting in ``waitForFailure()`` (for tests).
+    var failureWaiterCount: Int { state.withLock { $0.failureWaiters.count } }
+
     /// The failed flush that stopped all others, if any.
     var failure: StoreError? { state.withLock { $0.failure } }
 

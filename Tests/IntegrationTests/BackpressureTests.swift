@@ -42,7 +42,7 @@ import Testing
                 // Blocked: the server stopped reading. Give it a second to be sure it stays so.
                 if let since = stalledSince, Date().timeIntervalSince(since) > 1 { break }
                 if stalledSince == nil { stalledSince = Date() }
-                usleep(20_000)
+                usleep(20_000)  // a blocked writer's retry pace, not a wait for an event
             }
         }
         // Without backpressure the server would keep reading (and buffering replies) for 20 s.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A child process started with posix_spawn and reaped with waitpid. Foundation's `Process` was
 /// seen to miss child exits when many run at once on Linux, hanging tests; this does not.
@@ -69,19 +70,17 @@ final class ChildProcess: @unchecked Sendable {
     /// Waits (without blocking a thread) up to `timeout` seconds; kills it after that. Returns the
     /// exit status.
     func exit(timeout: TimeInterval) async -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        await Wait.until(within: .seconds(timeout)) { !isRunning }
         return wait(timeout: 0)
     }
 
     /// Waits up to `timeout` seconds; kills it after that. Returns the exit status.
     @discardableResult
     func wait(timeout: TimeInterval) -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning && Date() < deadline { usleep(10_000) }
+        Wait.blockingUntil(within: .seconds(timeout)) { !isRunning }
         if isRunning {
             kill(processIdentifier, SIGKILL)
-            while isRunning { usleep(10_000) }
+            Wait.blockingUntil(within: .seconds(3_600)) { !isRunning }  // SIGKILL cannot be refused
         }
         return terminationStatus
     }

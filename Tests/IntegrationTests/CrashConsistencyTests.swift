@@ -58,7 +58,7 @@ final class CrashLedger: Sendable {
                 if !last {
                     let delay = Int.random(in: 50...400, using: &generator)
                     group.addTask {
-                        try await Task.sleep(for: .milliseconds(delay))
+                        try await Task.sleep(for: .milliseconds(delay))  // a random moment to crash, not a wait
                         await daemon.stop(signal: SIGKILL, timeout: 10)
                     }
                 }

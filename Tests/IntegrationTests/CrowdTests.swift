@@ -2,6 +2,7 @@ import Foundation
 import SurveyProtocol
 import Synchronization
 import Testing
+import TestSupport
 
 /// A crowd of connections that never authenticate, from many loopback addresses, kept open from a
 /// thread of its own with non-blocking sockets and `poll`: half stay silent, half send a byte every
@@ -44,7 +45,8 @@ final class Crowd: Sendable {
 
     func stop() async {
         stopped.store(true, ordering: .sequentiallyConsistent)
-        while !done.load(ordering: .sequentiallyConsistent) { try? await Task.sleep(for: .milliseconds(20)) }
+        // The crowd's thread checks the flag between its members' steps.
+        await Wait.until(within: .seconds(60)) { done.load(ordering: .sequentiallyConsistent) }
     }
 
     private struct Member {
@@ -191,10 +193,7 @@ func raiseOpenFileLimit() -> Int {
         crowd.start()
         let places = setting.replacing.isEmpty ? 128 : 3000
         // Let the crowd take the places it can (at most 15 s).
-        let warmUp = ContinuousClock.now
-        while crowd.current.greeted < places * 8 / 10, ContinuousClock.now - warmUp < .seconds(15) {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        await Wait.until { crowd.current.greeted >= places * 8 / 10 }
         var latencies: [Duration] = []
         var heldByDaemon: [Int] = []
         var peak = idle
@@ -213,7 +212,7 @@ func raiseOpenFileLimit() -> Int {
             #expect(go?.hasPrefix("354") == true && stored?.hasPrefix("250 2.6.0") == true, "round \(round): \(go ?? "-") / \(stored ?? "-")")
             _ = good.send(Array("QUIT\r\n".utf8))
             peak = max(peak, memory(of: pid) ?? 0)
-            try await Task.sleep(for: .milliseconds(700))
+            try await Task.sleep(for: .milliseconds(700))  // the rounds' pace over the crowd's life, not a wait
         }
         let figures = crowd.current
         await crowd.stop()

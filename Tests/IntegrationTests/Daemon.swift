@@ -7,6 +7,7 @@ import SurveyModel
 import SurveyProtocol
 import SurveyStore
 import Testing
+import TestSupport
 
 /// Where the built executables are: beside the test bundle.
 let productsDirectory: URL = {
@@ -120,12 +121,9 @@ final class Daemon: @unchecked Sendable {
             stdout: logPath, stderr: logPath, directory: "/"
         )
         self.process = process
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if log().contains("] ready") { return self }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // Ends early when the daemon exits; ready or not is read from the log.
+        await Wait.until(within: .seconds(30)) { log().contains("] ready") || !process.isRunning }
+        if log().contains("] ready") { return self }
         throw DaemonError("surveyd did not become ready:\n\(log())")
     }
 
@@ -156,12 +154,7 @@ final class Daemon: @unchecked Sendable {
         guard let process else { return false }
         let before = log().components(separatedBy: text).count
         process.signal(SIGHUP)
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if log().components(separatedBy: text).count > before { return true }
-            try? await Task.sleep(for: .milliseconds(25))
-        }
-        return false
+        return await Wait.until(within: .seconds(seconds)) { log().components(separatedBy: text).count > before }
     }
 
     /// Adds collaborators directly in the database (before or while the daemon runs).
@@ -248,7 +241,9 @@ final class DatabaseWriteLock: Sendable {
                 return .rollback
             }
         }.start()
-        while locked.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
+        guard await Wait.until(within: .seconds(30), { locked.wait(timeout: .now()) == .success }) else {
+            throw DaemonError("the database lock was not taken in 30 s")
+        }
         return lock
     }
 

@@ -5,6 +5,7 @@ import SurveyModel
 import SurveyStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A flag shared between tasks.
 final class StopFlag: Sendable {
@@ -42,10 +43,7 @@ final class StopFlag: Sendable {
         }
         // Back up once ingest is under way, and stop only once more has been stored after it.
         func waitForBatches(moreThan count: Int) async throws {
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try daemon.count("SELECT COUNT(*) FROM batches") <= count && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await Wait.until(within: .seconds(60)) { try daemon.count("SELECT COUNT(*) FROM batches") > count }
         }
         try await waitForBatches(moreThan: 20)
         let backupPath = daemon.directory.appendingPathComponent("nightly.sqlite").path
@@ -107,7 +105,7 @@ final class StopFlag: Sendable {
         var peak = 0
         while child.isRunning {
             if let rss = memory(of: child.processIdentifier, "VmHWM") { peak = max(peak, rss) }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Task.sleep(for: .milliseconds(10))  // the sampling interval, not a wait
         }
         return (await child.exit(timeout: 60), peak)
     }

@@ -61,7 +61,8 @@ import TestSupport
                 return try await group.reduce(into: [[Reply]]()) { $0.append($1) }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Once the attack is under way (its first failures logged)...
+        #expect(await Wait.until { daemon.log().components(separatedBy: "authentication failed").count > 3 })
         // Queued behind the attackers' growing delays (0.1 s doubling to 2 s, 20 failures) it would
         // wait over 30 s; the bound leaves room for a machine loaded by the other tests.
         try await goodClientIsServed(daemon, collaborator, id: "during-attack", within: .seconds(15))
@@ -106,7 +107,7 @@ import TestSupport
         while ContinuousClock.now - start < .milliseconds(1500) {
             #expect(chatty.send(Array("PING\r\n".utf8)))
             if chatty.readLine() == "250 2.0.0 pong" { pongs += 1 }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(200))  // the pace of a chatty client, not a wait
         }
         #expect(pongs >= 5)
         let reply = "421 4.4.2 " + Reply.loginTimeout(seconds: 2).lines[0]

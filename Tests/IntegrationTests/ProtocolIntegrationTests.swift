@@ -3,6 +3,7 @@ import GRDB
 import SurveyClient
 import SurveyProtocol
 import Testing
+import TestSupport
 
 @Suite struct ProtocolIntegrationTests {
     @Test func fullSessionStoresTheBatchUnderTheCollaboratorsUnit() async throws {
@@ -193,7 +194,7 @@ import Testing
             #expect(try await client.readReply().code == 354)
             // The body returns: the connection closes mid-batch.
         }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(await Wait.until { daemon.log().contains("connection closed inside a batch; nothing stored") })
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 0)
         for _ in 0..<2 {
             try await daemon.connect { client in
@@ -205,11 +206,6 @@ import Testing
         }
         #expect(try daemon.count("SELECT COUNT(*) FROM responses") == 40)
         #expect(try daemon.count("SELECT SUM(count) FROM span_tallies") == 40)
-        let logged = Date().addingTimeInterval(10)
-        while !daemon.log().contains("connection closed inside a batch; nothing stored") && Date() < logged {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(daemon.log().contains("connection closed inside a batch; nothing stored"))
     }
 
     @Test func lostCommitReplyIsSafeToRetry() async throws {
@@ -222,10 +218,7 @@ import Testing
             // Disconnect without reading any reply.
         }
         // The server finishes the commit although nobody reads the reply.
-        let deadline = Date().addingTimeInterval(10)
-        while try daemon.count("SELECT COUNT(*) FROM batches") == 0 && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        #expect(try await Wait.until(within: .seconds(10)) { try daemon.count("SELECT COUNT(*) FROM batches") == 1 })
         let receivedAt = try daemon.string("SELECT received_at FROM batches")
         let original = Reply.accepted(batchID: "lost", responses: 30, receivedAt: try #require(receivedAt))
         for _ in 0..<2 {

@@ -5,6 +5,7 @@ import SurveyClient
 import SurveyModel
 import SurveyReport
 import Testing
+import TestSupport
 
 @Suite struct PublishIntegrationTests {
     /// Sends `count` responses per unit for the given units.
@@ -19,11 +20,6 @@ import Testing
         }
     }
 
-    func waitFor(_ condition: () -> Bool, seconds: Double = 15) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    }
-
     @Test func sighupPublishesAndSurveyctlPublishesWhileStopped() async throws {
         let daemon = try Daemon()
         let collaborators = try daemon.addCollaborators(units: ["TPTN", "VN", "CA"])
@@ -32,7 +28,7 @@ import Testing
         let month = Period.containing(today, kind: .month).identifier
         let summaryPath = "\(daemon.stateDirectory)/summaries/month/\(month)/summary.json"
         kill(try #require(daemon.process).processIdentifier, SIGHUP)
-        try await waitFor { daemon.log().contains("reason=reload") }
+        await Wait.until { daemon.log().contains("reason=reload") }
         #expect(daemon.log().contains("publish done"))
         let published = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: summaryPath)))
         let expected = try daemon.count("SELECT COUNT(*) FROM response_details WHERE substr(collected_on, 1, 7) = '\(month)'")
@@ -41,7 +37,6 @@ import Testing
         #expect(await daemon.stop() == 0)
 
         // While the daemon is stopped, surveyctl publishes straight from the database.
-        try await Task.sleep(for: .milliseconds(10))
         let unchanged = try await run("surveyctl", ["publish"] + daemon.storeOptions)
         #expect(unchanged.status == 0, "\(unchanged.stderr)")
         #expect(unchanged.stdout.contains("0 periods written"))

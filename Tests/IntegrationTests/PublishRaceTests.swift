@@ -31,7 +31,7 @@ import Testing
             while !stop.isSet {
                 kill(pid, SIGHUP)
                 sent += 1
-                try? await Task.sleep(for: .milliseconds(20))
+                try? await Task.sleep(for: .milliseconds(20))  // the load's pace, not a wait
             }
             return sent
         }
@@ -41,7 +41,7 @@ import Testing
             var results: [CommandResult] = []
             while !stop.isSet {
                 results.append(try await run("surveyctl", ["publish", "--wait", "60"] + daemon.storeOptions, timeout: 90))
-                try? await Task.sleep(for: .milliseconds(300))
+                try? await Task.sleep(for: .milliseconds(300))  // the load's pace, not a wait
             }
             return results
         }

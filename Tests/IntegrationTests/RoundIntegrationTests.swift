@@ -2,6 +2,7 @@ import Foundation
 import SurveyModel
 import SurveyReport
 import Testing
+import TestSupport
 
 /// Two rounds against the real daemon: one closed (a unit sent everything late, the others never),
 /// one open (a unit complete early, one behind, one on track, the rest silent). The published
@@ -54,11 +55,9 @@ import Testing
         let daemon = try Daemon(replacing: [Self.sentiments: Self.rounds])
         let collaborators = try daemon.addCollaborators(units: ["TPTN", "VN", "CA", "CA"])
         try await daemon.start()
-        try await Task.sleep(for: .milliseconds(200))
         // The publication at start: OPEN-DAIHOI opens with all 16 units silent for 10 days;
         // PAST-CDS is first seen closed, with nothing received.
-        let deadline = Date().addingTimeInterval(20)
-        while !daemon.log().contains("publish done"), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        await Wait.until(within: .seconds(20)) { daemon.log().contains("publish done") }
         var log = daemon.log()
         #expect(occurrences("round opened", in: log) == 1 && occurrences("round closed", in: log) == 1, "\(log)")
         #expect(occurrences("round unit silent", in: log) == 16)
@@ -134,8 +133,7 @@ import Testing
         // A restart says nothing again: the states are remembered.
         #expect(await daemon.stop() == 0)
         try await daemon.start()
-        let again = Date().addingTimeInterval(20)
-        while !daemon.log().contains("publish done"), Date() < again { try await Task.sleep(for: .milliseconds(50)) }
+        await Wait.until(within: .seconds(20)) { daemon.log().contains("publish done") }
         log = daemon.log()
         #expect(log.contains("publish done"))
         for message in ["round opened", "round closed", "round unit silent", "round unit behind", "round unit recovered"] {

@@ -4,6 +4,7 @@ import SurveyClient
 import SurveyProtocol
 import Synchronization
 import Testing
+import TestSupport
 
 /// A unix datagram socket standing in for systemd's NOTIFY_SOCKET: collects what the daemon says.
 final class NotifySocket: @unchecked Sendable {
@@ -53,13 +54,12 @@ final class NotifySocket: @unchecked Sendable {
 
     /// Waits until a message satisfies `predicate`; returns its index.
     func waitFor(after index: Int = 0, seconds: Double = 15, _ predicate: (String) -> Bool) async throws -> Int {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let found = await Wait.value(within: .seconds(seconds)) { () -> Int? in
             let all = received
-            if let found = all.indices.first(where: { $0 >= index && predicate(all[$0]) }) { return found }
-            try await Task.sleep(for: .milliseconds(20))
+            return all.indices.first { $0 >= index && predicate(all[$0]) }
         }
-        throw DaemonError("no such notification; got: \(received)")
+        guard let found else { throw DaemonError("no such notification; got: \(received)") }
+        return found
     }
 }
 
@@ -81,10 +81,9 @@ final class Inbox: Sendable {
         try await daemon.connect { client in
             #expect(client.greeting?.code == 220)
         }
-        // The watchdog is fed at half the interval.
-        try await Task.sleep(for: .milliseconds(2200))
-        let pings = notify.received.filter { $0 == "WATCHDOG=1" }.count
-        #expect(pings >= 3, "\(pings) pings in 2.2 s")
+        // The watchdog is fed at half the interval: 3 pings within 2.2 s.
+        let fed = await Wait.until(within: .milliseconds(2200)) { notify.received.filter { $0 == "WATCHDOG=1" }.count >= 3 }
+        #expect(fed, "\(notify.received.filter { $0 == "WATCHDOG=1" }.count) pings in 2.2 s")
         // STATUS= follows a batch.
         try await daemon.connect { client in
             _ = try await client.command("AUTH \(collaborator.id) \(collaborator.token)")
@@ -123,21 +122,17 @@ final class Inbox: Sendable {
                 return try await client.readReply()
             }
         }
-        // Once the batch is on its way (authenticated, then sent in one write), give the commit
-        // time to block on the lock and the last fresh probe time to expire.
-        let sent = Date().addingTimeInterval(20)
-        while !daemon.log().contains("collaborator authenticated") && Date() < sent { try await Task.sleep(for: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(1800))
+        // Once the commit blocks on the lock, the first ping without a fresh probe is withheld and
+        // logged; then no ping follows while the writer stays stuck.
+        #expect(await Wait.until(within: .seconds(20)) { daemon.log().contains("watchdog probe failed") })
         let during = notify.received.count
-        try await Task.sleep(for: .milliseconds(2000))
-        let pingsWhileStuck = notify.received[during...].filter { $0 == "WATCHDOG=1" }.count
-        #expect(pingsWhileStuck == 0, "the watchdog was fed while the writer was stuck")
+        let starved = await Wait.holds(throughout: .milliseconds(2000)) { !notify.received[during...].contains("WATCHDOG=1") }
+        #expect(starved, "the watchdog was fed while the writer was stuck")
         // The batch gets a temporary failure; the lock goes away; pings resume.
         #expect(try await reply.value == .storageUnavailable)
         lock.release()
         let after = notify.received.count
         _ = try await notify.waitFor(after: after) { $0 == "WATCHDOG=1" }
-        #expect(daemon.log().contains("watchdog probe failed"))
     }
 
     @Test func aBadConfigurationOnReloadKeepsTheOldOne() async throws {
@@ -176,11 +171,8 @@ final class Inbox: Sendable {
         )
         // The activator execs surveyd in its own process: stopping it stops the daemon.
         defer { activator.signal(SIGTERM); activator.wait(timeout: 20) }  // a plain wait: defer cannot await
-        var greeting: Reply?
-        let deadline = Date().addingTimeInterval(20)
-        while greeting == nil && Date() < deadline {
-            greeting = try? await ProtocolClient.withConnection(host: "127.0.0.1", port: activatedPort, timeout: .seconds(20)) { $0.greeting }
-            if greeting == nil { try await Task.sleep(for: .milliseconds(100)) }
+        let greeting = await Wait.value(within: .seconds(20)) {
+            try? await ProtocolClient.withConnection(host: "127.0.0.1", port: activatedPort, timeout: .seconds(20)) { $0.greeting }
         }
         #expect(greeting?.code == 220)
         #expect(daemon.log().contains("socket_activated=true"))

@@ -46,13 +46,16 @@ final class PublishFixture {
         try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: "\(summaries)/\(path)/summary.json")))
     }
 
-    func modificationDates() throws -> [String: Date] {
-        var dates: [String: Date] = [:]
+    /// Each regular file's inode and modification time: a rewrite (a new file renamed into
+    /// place) changes the inode however soon it follows, so no test must wait for the clock to move.
+    func fileIdentities() throws -> [String: String] {
+        var identities: [String: String] = [:]
         for case let file as String in FileManager.default.enumerator(atPath: summaries)! where !file.hasSuffix("/") {
             let attributes = try FileManager.default.attributesOfItem(atPath: "\(summaries)/\(file)")
-            if attributes[.type] as? FileAttributeType == .typeRegular { dates[file] = attributes[.modificationDate] as? Date }
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            identities[file] = "\(attributes[.systemFileNumber] ?? "?") \(attributes[.modificationDate] ?? "?")"
         }
-        return dates
+        return identities
     }
 }
 
@@ -73,7 +76,7 @@ final class PublishFixture {
         #expect(months.map { $0["period"] as? String } == ["2026-11", "2026-10"]) // newest first
         #expect(months.first?["revision"] as? Int == 1)
         #expect(FileManager.default.fileExists(atPath: "\(fixture.summaries)/index.html"))
-        for file in try fixture.modificationDates().keys {
+        for file in try fixture.fileIdentities().keys {
             let mode = try #require(FileManager.default.attributesOfItem(atPath: "\(fixture.summaries)/\(file)")[.posixPermissions] as? Int)
             #expect(mode & 0o002 == 0, "\(file) is world-writable")
             #expect(mode == 0o640, "\(file) mode \(String(mode, radix: 8))")
@@ -84,12 +87,11 @@ final class PublishFixture {
         let fixture = try PublishFixture()
         try await fixture.ingest("a", unit: 0, date: "2026-11-03", positive: 8, negative: 4)
         _ = try fixture.publisher().publish()
-        let before = try fixture.modificationDates()
-        try await Task.sleep(for: .milliseconds(20))
+        let before = try fixture.fileIdentities()
         let report = try fixture.publisher().publish()
         #expect(report.written.isEmpty)
         #expect(report.unchanged == 2)
-        #expect(try fixture.modificationDates() == before)
+        #expect(try fixture.fileIdentities() == before)
     }
 
     @Test func lateDataRaisesTheRevisionOfItsPeriodsOnly() async throws {

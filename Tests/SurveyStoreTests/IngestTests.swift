@@ -64,11 +64,7 @@ import TestSupport
         let checkpoints = Task { await fixture.store.runCheckpoints(every: .milliseconds(20)) }
         defer { checkpoints.cancel() }
         try await ingest(20..<40)
-        var grown = false
-        for _ in 0..<100 where !grown {
-            try await Task.sleep(for: .milliseconds(20))
-            grown = try fileSize() > empty + 40 * 1024
-        }
+        let grown = try await Wait.until(within: .seconds(10)) { try fileSize() > empty + 40 * 1024 }
         let size = try fileSize()
         #expect(grown, "the database file is still \(size) bytes")
         #expect(try Self.count(fixture.store, "responses") == 4000)

@@ -33,15 +33,6 @@ private final class Shared<Value: Sendable>: Sendable {
         return (directory, log)
     }
 
-    /// Polls `condition` for up to five seconds.
-    private static func eventually(_ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<500 {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func aCompletionWaitsForAFlushThatStartedAfterIt() async throws {
         let (directory, log) = try Self.logFile()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,15 +45,15 @@ private final class Shared<Value: Sendable>: Sendable {
         }
         let first = Shared<[Int]>([]), second = Shared<[Int]>([])
         flusher.afterNextFlush { error in let flushes = flusher.flushes; first.update { $0.append(error == nil ? flushes : -1) } }
-        #expect(try await Self.eventually { started.current == 1 })
+        #expect(await Wait.until { started.current == 1 })
         // Committed while the first flush runs: that flush may not cover it.
         flusher.afterNextFlush { error in let flushes = flusher.flushes; second.update { $0.append(error == nil ? flushes : -1) } }
         door.open()
-        #expect(try await Self.eventually { !first.current.isEmpty })
+        #expect(await Wait.until { !first.current.isEmpty })
         #expect(first.current == [1])
         #expect(second.current.isEmpty, "answered by a flush that started before it")
         door.open()
-        #expect(try await Self.eventually { !second.current.isEmpty })
+        #expect(await Wait.until { !second.current.isEmpty })
         #expect(second.current == [2])
         #expect(started.current == 2)
     }
@@ -81,7 +72,7 @@ private final class Shared<Value: Sendable>: Sendable {
             flusher.afterNextFlush { _ in answered.update { $0 += 1 } }
         }
         door.open(2)
-        #expect(try await Self.eventually { answered.current == 51 })
+        #expect(await Wait.until { answered.current == 51 })
         #expect(flusher.flushes <= 2)
     }
 
@@ -102,7 +93,7 @@ private final class Shared<Value: Sendable>: Sendable {
         for _ in 0..<3 {
             flusher.afterNextFlush { error in errors.update { $0.append(error) } }
         }
-        #expect(try await Self.eventually { errors.current.count == 3 })
+        #expect(await Wait.until { errors.current.count == 3 })
         for error in errors.current {
             #expect(error?.code == .unavailable)
             #expect(error?.message == "the write-ahead log could not be flushed to disk")
@@ -110,7 +101,7 @@ private final class Shared<Value: Sendable>: Sendable {
         #expect(await failed.value?.message == "the write-ahead log could not be flushed to disk")
         #expect(flusher.failure != nil)
         flusher.afterNextFlush { error in errors.update { $0.append(error) } }
-        #expect(try await Self.eventually { errors.current.count == 4 })
+        #expect(await Wait.until { errors.current.count == 4 })
         #expect(errors.current.last??.code == .unavailable, "no flush succeeds after a failed one")
         #expect(throws: StoreError.self) { try flusher.flushNow() }
         #expect(calls.current == 1, "fdatasync is not called again")
@@ -122,7 +113,7 @@ private final class Shared<Value: Sendable>: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let flusher = try LogFlusher(path: log) { _ in 0 }
         let waiting = Task { await flusher.waitForFailure() }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await Wait.until { flusher.failureWaiterCount == 1 })
         waiting.cancel()
         #expect(await waiting.value == nil)
     }
@@ -169,9 +160,9 @@ private final class Shared<Value: Sendable>: Sendable {
             answered.update { $0 = true }
             return result
         }
-        #expect(try await Self.eventually { (try? IngestTests.count(store, "batches")) == 1 })
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(!answered.current, "answered before the log was flushed")
+        #expect(await Wait.until { (try? IngestTests.count(store, "batches")) == 1 })
+        #expect(await Wait.until { !visibleAtFlush.current.isEmpty }, "the flush starts")
+        #expect(await Wait.holds(throughout: .milliseconds(100)) { !answered.current }, "answered before the log was flushed")
         door.open()
         guard case .success(.accepted) = await task.value else {
             Issue.record("the batch should be accepted once flushed")
@@ -201,15 +192,14 @@ private final class Shared<Value: Sendable>: Sendable {
             answers.update { $0.append("first") }
             return result
         }
-        #expect(try await Self.eventually { (try? IngestTests.count(store, "batches")) == 1 })
+        #expect(await Wait.until { (try? IngestTests.count(store, "batches")) == 1 })
         let again = try store.prepare(batch, receivedAt: Date())
         let second = Task {
             let result = await store.ingestQueue.submit(again, connection: store.ingestConnection, flusher: flusher)
             answers.update { $0.append("second") }
             return result
         }
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(answers.current.isEmpty, "a retry was answered before its original was flushed")
+        #expect(await Wait.holds(throughout: .milliseconds(200)) { answers.current.isEmpty }, "a retry was answered before its original was flushed")
         door.open(3)
         guard case .success(.accepted) = await first.value, case .success(.duplicate) = await second.value else {
             Issue.record("expected the first copy accepted and the retry answered as a duplicate")
