@@ -51,122 +51,78 @@ extension CollaboratorServer {
         logger.debug("connection opened")
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var session = CollaboratorSession(context: context.current)
-                var drainRequested = false
+                var core = ConnectionCore(context: context.current)
                 // A peer that stops reading (or hangs up right after COMMIT) must not stop the
                 // input it already sent from being processed: a failed write only mutes replies.
                 var outputOpen = true
                 // Replies to the lines of one read go out together: one write for the 250 of a
-                // batch and the 354 of the next when a client pipelines. They are flushed before
+                // batch and the 354 of the next when a client pipelines. The core flushes before
                 // anything that waits (AUTH, COMMIT) and after the last line of each read.
                 var output = ByteBuffer()
-                func flush() async {
-                    guard output.readableBytes > 0 else { return }
-                    let buffer = output
-                    output = ByteBuffer()
-                    guard outputOpen else { return }
-                    do {
-                        try await outbound.write(buffer)
-                    } catch {
-                        outputOpen = false
-                        logger.debug("cannot send a reply; the peer has gone", metadata: ["error": "\(error)"])
-                    }
-                }
-                func queue(_ reply: Reply) {
-                    output.writeString(reply.encoded)
-                }
-                func send(_ reply: Reply) async {
-                    queue(reply)
-                    await flush()
-                }
-                await send(Reply.greeting(limits: session.context.limits))
-                var today = TodayCache(timeZone: session.context.timeZone)
-                eventLoop: for try await event in inbound {
-                    let lines: [FramedLine]
-                    switch event {
-                    case .idleTimeout:
-                        logger.info("idle timeout")
-                        await send(Reply.idleTimeout)
-                        break eventLoop
-                    case .drain:
-                        drainRequested = true
-                        if !session.isInBatch {
-                            await send(Reply.shuttingDown)
-                            break eventLoop
-                        }
-                        continue eventLoop
-                    case .loginTimeout:
-                        // Raced with a successful AUTH: the deadline no longer applies.
-                        guard session.identity == nil else { continue eventLoop }
-                        if peers.shouldLogRefusal(peer) { logger.info("login grace time over") }
-                        await send(Reply.loginTimeout(seconds: session.context.limits.loginGraceSeconds))
-                        break eventLoop
-                    case .displaced:
-                        guard session.identity == nil else { continue eventLoop }
-                        await send(Reply.tooManyUnauthenticated)
-                        break eventLoop
-                    case let .framed(framed):
-                        lines = framed
-                    }
-                    for line in lines {
-                        // Between batches the session takes the configuration in force, so a
-                        // batch is validated against the one its BATCH found (docs/PROTOCOL.md §6.3).
-                        if !session.isInBatch {
-                            session.adopt(context.current)
-                            if today.timeZone != session.context.timeZone { today = TodayCache(timeZone: session.context.timeZone) }
-                        }
-                        var action: CollaboratorSession.Action
-                        if let id = session.collaboratorToVerify(before: line), !isActive(id, logger: logger) {
-                            logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(id)"])
-                            action = session.collaboratorRevoked()
-                        } else {
-                            action = session.receive(line, today: today.now())
-                        }
-                        while true {
-                            switch action {
-                            case .none:
-                                break
-                            case let .reply(reply):
-                                if reply.code == 554 || reply.code == 552 {
-                                    logger.notice("batch rejected", metadata: ["reason": "\(reply.lines[0])"])
-                                }
-                                queue(reply)
-                            case let .replyAndClose(reply):
-                                await send(reply)
-                                break eventLoop
-                            case let .authenticate(id, token):
-                                await flush()
-                                var outcome = await authenticate(id: id, token: token, peer: peer, logger: &logger)
-                                if case .accepted = outcome {
-                                    if peers.authenticated(place) {
-                                        connection.channel.triggerUserOutboundEvent(LoginCompleted(), promise: nil)
-                                    } else {
-                                        if peers.shouldLogRefusal(peer) {
-                                            logger.warning("connection limit reached", metadata: ["reason": "total limit, or displaced before AUTH"])
-                                        }
-                                        outcome = .overCapacity
-                                    }
-                                }
-                                action = session.authenticationFinished(outcome)
-                                continue
-                            case let .commit(submission):
-                                await flush()
-                                action = session.commitFinished(await commit(submission, logger: logger))
-                                continue
+                /// Carries out the core's actions, and those its answers lead to; whether the
+                /// connection is to close.
+                func run(_ actions: [ConnectionCore.Action]) async -> Bool {
+                    var queue = actions[...]
+                    while let action = queue.popFirst() {
+                        var next: ConnectionCore.Event?
+                        switch action {
+                        case let .queue(reply):
+                            output.writeString(reply.encoded)
+                        case .flush:
+                            guard output.readableBytes > 0 else { continue }
+                            let buffer = output
+                            output = ByteBuffer()
+                            guard outputOpen else { continue }
+                            do {
+                                try await outbound.write(buffer)
+                            } catch {
+                                outputOpen = false
+                                logger.debug("cannot send a reply; the peer has gone", metadata: ["error": "\(error)"])
                             }
-                            break
+                        case .close:
+                            return true
+                        case let .checkActive(id):
+                            next = .activeChecked(isActive(id, logger: logger))
+                        case let .authenticate(id, token):
+                            var outcome = await authenticate(id: id, token: token, peer: peer, logger: &logger)
+                            if case .accepted = outcome {
+                                if peers.authenticated(place) {
+                                    connection.channel.triggerUserOutboundEvent(LoginCompleted(), promise: nil)
+                                } else {
+                                    if peers.shouldLogRefusal(peer) {
+                                        logger.warning("connection limit reached", metadata: ["reason": "total limit, or displaced before AUTH"])
+                                    }
+                                    outcome = .overCapacity
+                                }
+                            }
+                            next = .authenticationFinished(outcome)
+                        case let .commit(submission):
+                            next = .commitFinished(await commit(submission, logger: logger))
+                        case let .log(entry):
+                            log(entry, peer: peer, logger: logger)
                         }
-                        if drainRequested && !session.isInBatch {
-                            await send(Reply.shuttingDown)
-                            break eventLoop
-                        }
+                        if let next { queue = core.handle(next)[...] + queue }
                     }
-                    await flush()
+                    return false
                 }
-                await flush()
-                if case let .inBatch(_, batch) = session.state {
-                    logger.notice("connection closed inside a batch; nothing stored", metadata: ["batch": "\(batch.id)", "lines": "\(batch.receivedCount)"])
+                var closing = await run(core.opening())
+                eventLoop: for try await event in inbound {
+                    switch event {
+                    case .idleTimeout: closing = await run(core.handle(.idleTimeout))
+                    case .drain: closing = await run(core.handle(.drain))
+                    case .loginTimeout: closing = await run(core.handle(.loginTimeout))
+                    case .displaced: closing = await run(core.handle(.displaced))
+                    case let .framed(lines):
+                        for line in lines {
+                            let current = core.takesContext ? context.current : nil
+                            closing = await run(core.handle(.line(line, instant: Date(), context: current)))
+                            if closing { break eventLoop }
+                        }
+                        closing = await run(core.handle(.endOfRead))
+                    }
+                    if closing { break eventLoop }
                 }
+                _ = await run(core.handle(.inputEnded))
             }
         } catch let error as NIOSSLError where error != .uncleanShutdown {
             // Plain text to a TLS port, a client that does not trust the certificate, an old
@@ -178,6 +134,22 @@ extension CollaboratorServer {
             logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
         }
         logger.debug("connection closed")
+    }
+
+    /// Logs what the core decided to log.
+    private func log(_ entry: ConnectionCore.Entry, peer: String, logger: Logger) {
+        switch entry {
+        case .idleTimeout:
+            logger.info("idle timeout")
+        case .loginGraceOver:
+            if peers.shouldLogRefusal(peer) { logger.info("login grace time over") }
+        case let .revokedRefused(collaborator):
+            logger.notice("revoked collaborator refused", metadata: ["collaborator": "\(collaborator)"])
+        case let .batchRejected(reason):
+            logger.notice("batch rejected", metadata: ["reason": "\(reason)"])
+        case let .closedInsideBatch(batch, lines):
+            logger.notice("connection closed inside a batch; nothing stored", metadata: ["batch": "\(batch)", "lines": "\(lines)"])
+        }
     }
 
     private func isActive(_ id: Int64, logger: Logger) -> Bool {
@@ -329,27 +301,5 @@ struct BatchLogger {
 
     func warning(_ message: Logger.Message, file: String = #fileID, function: String = #function, line: UInt = #line) {
         base.warning(message, metadata: metadata, file: file, function: function, line: line)
-    }
-}
-
-/// Today's date in the provincial time zone, worked out again only when the second changes: the
-/// time zone's offset costs more than the rest of a response line.
-struct TodayCache {
-    let timeZone: TimeZone
-    private var second = Int.min
-    private var date = LocalDate(dayNumber: 0)
-
-    init(timeZone: TimeZone) {
-        self.timeZone = timeZone
-    }
-
-    mutating func now() -> LocalDate {
-        let instant = Date()
-        let current = Int(instant.timeIntervalSince1970.rounded(.down))
-        if current != second {
-            second = current
-            date = LocalDate(instant: instant, in: timeZone)
-        }
-        return date
     }
 }
