@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "SurveyPublisher",
             dependencies: [
-                "SurveyModel", "SurveyReport", "SurveyStore",
+                "SurveyModel", "SurveyReport", "SurveyStore", "SurveyConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

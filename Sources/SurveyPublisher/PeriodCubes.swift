@@ -78,7 +78,7 @@ struct PeriodCubes {
     /// `2n − 1`.
     static func internalSeq(_ seq: Int) -> Int { 2 * seq }
 
-    init(snapshot: PublicationSnapshot, dimensions: SummaryDimensions, kinds: [PeriodKind], release: ReleaseInput) throws {
+    init(snapshot: any PublicationReading, dimensions: SummaryDimensions, kinds: [PeriodKind], release: ReleaseInput) throws {
         empty = TallyCube(
             units: dimensions.units.map(\.unit), topics: dimensions.topics.map(\.topic),
             groups: dimensions.groups.map(\.group), sentiments: dimensions.sentiments.map(\.sentiment)

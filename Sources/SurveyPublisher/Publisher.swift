@@ -78,7 +78,7 @@ public struct Publisher: Sendable {
         public var exposed: Set<String> = []
     }
 
-    public var store: SurveyStore
+    public var store: any PublicationStore
     public var directory: String
     public var kinds: [PeriodKind]
     public var minimumCellSize: Int
@@ -95,7 +95,7 @@ public struct Publisher: Sendable {
     public var release: ReleasePolicy = .standard
 
     public init(
-        store: SurveyStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger,
+        store: any PublicationStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger,
         earlyWarning: EarlyWarningSettings = EarlyWarningSettings(), release: ReleasePolicy = .standard
     ) {
         self.earlyWarning = earlyWarning
@@ -146,6 +146,9 @@ public struct Publisher: Sendable {
         var description: String { "another publication recorded a release at the same time; publish again" }
     }
 
+    /// One publication, as its stages (``Publisher+Stages.swift``): read one snapshot, plan the
+    /// protection, record the release, choose and build the periods' summaries, compute the
+    /// alarms, then render and write, and the rounds and front pages after them.
     private func publishOnce(now: Date, lockTimeout: Duration) throws -> Report {
         var report = Report()
         try AtomicFile.makeDirectory(directory)
@@ -153,130 +156,48 @@ public struct Publisher: Sendable {
         defer { withExtendedLifetime(lock) {} }
         report.leftoversRemoved = AtomicFile.removeLeftovers(below: directory)
         let clock = ContinuousClock()
-        let readStart = clock.now
         let timestamp = now.utcTimestamp
-        let input = ReleaseInput(policy: release, today: LocalDate(instant: now, in: timeZone), kinds: self.kinds)
-        let (view, planKinds, records, waiting, roundInputs) = try store.withPublicationSnapshot { snapshot in
-            let dimensions = try snapshot.summaryDimensions()
-            var input = input
-            if input.policy != .open { input.released = try snapshot.releasedState() }
-            // The plan covers every granularity released so far, published now or not: files of a
-            // kind no longer configured stay in readers' hands, and their masks still bind.
-            let planKinds = Set(self.kinds).union(input.released.periods.map(\.kind)).sorted()
-            // Weekly tallies are read even when weeks are not published: the alarms run on them.
-            let kinds = planKinds.contains(.week) ? planKinds : planKinds + [.week]
-            return (
-                try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: kinds, release: input),
-                planKinds,
-                try snapshot.publications(),
-                try snapshot.awaitingApproval(),
-                try snapshot.roundInputs()
-            )
-        }
-        report.readTime = clock.now - readStart
-        let protectionStart = clock.now
-        let (cubes, protection, scheduled, lastRelease) = planWithHolds(view, planKinds: planKinds, now: now)
-        let (withheld, masks) = (protection.withheld, protection.masks)
-        report.protectionTime = clock.now - protectionStart
-        report.withheld = withheld
-        let releasedNow = cubes.releasedNow(self.kinds)
-        report.held = cubes.heldChanges(kinds: self.kinds, releasedNow: Set(releasedNow))
-        if !scheduled.isEmpty, let lastRelease { report.held.nextRevision = lastRelease.addingTimeInterval(Publisher.revisionInterval).utcTimestamp }
-        if withheld.unprotected > 0 || !withheld.exposed.isEmpty {
+
+        var start = clock.now
+        let input = try read(now: now)
+        report.readTime = clock.now - start
+
+        start = clock.now
+        let plan = plan(input, now: now)
+        report.protectionTime = clock.now - start
+        report.withheld = plan.withheld
+        report.held = plan.held
+        if plan.withheld.unprotected > 0 || !plan.withheld.exposed.isEmpty {
             logger.error("small groups unprotected", metadata: [
-                "unprotected": "\(withheld.unprotected)", "exposed": "\(withheld.exposed.count)",
+                "unprotected": "\(plan.withheld.unprotected)", "exposed": "\(plan.withheld.exposed.count)",
                 "reason": "periods released under a smaller minimum_cell_size, or before a retraction that lowered what protected them, show them or what protects them",
             ])
         }
+
         // What this publication releases for good is recorded before any file is written: one
         // that stops half-way is completed by the next with the same figures.
         if release != .open {
-            let changed = cubes.changedDays
-            var record = Release(seq: cubes.release.released.lastSeq + 1, releasedAt: timestamp)
-            for period in releasedNow {
-                record.periods.append(period)
-                record.withheld[period] = Publisher.positions(masks[period] ?? cubes.emptyMask, ids: cubes.ids)
-            }
-            for day in changed {
-                record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], ids: cubes.ids)
-            }
-            guard try store.recordRelease(record) else { throw ReleaseTakenError() }
-            report.released = releasedNow.filter { !cubes.isReleased($0) }.map { "\($0.kind.rawValue)/\($0.identifier)" }
-            report.revised = releasedNow.filter { cubes.isReleased($0) }.map { "\($0.kind.rawValue)/\($0.identifier)" }
-            report.lateReleased = changed.filter { cubes.latestCounts($0) != nil }.count
+            (report.released, report.revised, report.lateReleased) = try recordRelease(plan, timestamp: timestamp)
         }
-        var published = Dictionary(records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
-        report.withdrawn = try withdrawOpenPeriods(records, cubes: cubes)
+
+        var published = Dictionary(input.records.map { ("\($0.kind.rawValue)/\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
+        report.withdrawn = try withdrawOpenPeriods(input.records, cubes: plan.cubes)
         for key in report.withdrawn { published[key] = nil }
-        var jobs: [Job] = []
-        let unitCodes = cubes.empty.units.map(\.code).filter(Publisher.isUnitFolderName)
-        // What each period's summary is built from; a week's files also hold its outlook, built
-        // from the weeks before it.
-        var baseDigests: [Period: Data] = [:]
-        func baseDigest(_ period: Period) -> Data {
-            if let known = baseDigests[period] { return known }
-            let digest = Publisher.digest(
-                current: cubes.cube(period), previous: cubes.cube(period.previous), minimum: minimumCellSize,
-                masks: [masks[period] ?? cubes.emptyMask, masks[period.previous] ?? cubes.emptyMask]
-            )
-            baseDigests[period] = digest
-            return digest
-        }
-        for kind in self.kinds {
-            for period in cubes.periods(kind) {
-                let current = cubes.cube(period)
-                let previous = cubes.cube(period.previous)
-                let key = "\(kind.rawValue)/\(period.identifier)"
-                let withheld = masks[period] ?? cubes.emptyMask, previousWithheld = masks[period.previous] ?? cubes.emptyMask
-                let base = baseDigest(period)
-                let digest = kind == .week
-                    ? Publisher.weekDigest(base, history: Publisher.weeks(before: period, count: NetIndexOutlook.weeks - 1).map(baseDigest)) : base
-                let old = published[key]
-                // One access(2) per file: FileManager's fileExists costs about 40 µs each on Linux,
-                // 0.2 s for the units' views of five years of periods.
-                let filesPresent = ["summary.json", "summary.csv", "report.html"].allSatisfy { Publisher.exists("\(directory)/\(key)/\($0)") }
-                    && unitCodes.allSatisfy { Publisher.exists("\(directory)/\(Publisher.unitFolder($0))/\(key)/report.html") }
-                if let old, old.digest == digest, filesPresent {
-                    report.unchanged += 1
-                    continue
-                }
-                let unchanged = old?.digest == digest
-                let record = PublicationRecord(
-                    kind: kind, period: period.identifier,
-                    revision: old.map { unchanged ? $0.revision : $0.revision + 1 } ?? 1,
-                    digest: digest, responses: current.total,
-                    dataThrough: old.flatMap { unchanged ? $0.dataThrough : nil } ?? timestamp
-                )
-                jobs.append(Job(
-                    period: period, current: current, previous: previous, withheld: withheld, previousWithheld: previousWithheld,
-                    record: record, baseDigest: base
-                ))
-            }
-        }
-        // The figures of the weeks the new weekly summaries' outlooks read.
-        let historyWeeks = jobs.filter { $0.period.kind == .week }.flatMap { Publisher.weeks(before: $0.period, count: NetIndexOutlook.weeks - 1) }
-        let history = figures(historyWeeks, cubes: cubes, masks: masks) { baseDigest($0) }
-        for index in jobs.indices where jobs[index].period.kind == .week {
-            jobs[index].history = Publisher.weeks(before: jobs[index].period, count: NetIndexOutlook.weeks - 1).map { history[$0] }
-        }
+        let digests = PeriodDigests(cubes: plan.cubes, masks: plan.masks, minimum: minimumCellSize)
+        let jobs: [Job]
+        (jobs, report.unchanged) = changedPeriods(plan, published: published, digests: digests, timestamp: timestamp)
+
         var alerts: [(data: Data, path: String)] = []
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
         if try alertsNeeded(changed: !jobs.isEmpty) {
-            let start = clock.now
-            // Weeks this publication revises: an alarm resting on them comes from revised data, and
-            // says so as long as it stays open.
-            var document = Publisher.alerts(
-                cubes: cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
-                weekMasks: self.kinds.contains(.week) ? masks : nil,
-                revisedWeeks: Set(releasedNow.filter { $0.kind == .week && cubes.isReleased($0) })
-            )
-            let previous = publishedAlerts()
-            document.keepRevisedFlags(of: previous)
-            alerts.append((try document.json(), "\(directory)/alerts.json"))
-            alerts.append((AlertsHTML.page(document, labels: Publisher.alertLabels(cubes.empty)), "\(directory)/alerts.html"))
-            alertsUpdate = (previous, document)
+            start = clock.now
+            let update = alarms(plan, timestamp: timestamp)
+            alerts = [(try update.current.json(), "\(directory)/alerts.json"),
+                      (AlertsHTML.page(update.current, labels: Publisher.alertLabels(plan.cubes.empty)), "\(directory)/alerts.html")]
+            alertsUpdate = update
             report.alertsTime = clock.now - start
         }
+
         (report.renderTime, report.flushTime) = try render(jobs, extra: alerts)
         if let alertsUpdate { logAlarmEpisodes(previous: alertsUpdate.previous, current: alertsUpdate.current) }
         try store.recordPublications(jobs.map(\.record))
@@ -284,17 +205,19 @@ public struct Publisher: Sendable {
             published["\(job.record.kind.rawValue)/\(job.record.period)"] = job.record
             report.written.append("\(job.record.kind.rawValue)/\(job.record.period)")
         }
-        let roundStart = clock.now
-        let rounds = try publishRounds(roundInputs, now: now)
-        report.roundTime = clock.now - roundStart
+
+        start = clock.now
+        let rounds = try publishRounds(input.rounds, now: now)
+        report.roundTime = clock.now - start
         report.rounds = rounds.map(\.progress.code)
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
-        let indexStart = clock.now
+
+        start = clock.now
         let alertsNow = alertsUpdate?.current ?? publishedAlerts()
-        let front = frontPage(cubes: cubes, masks: masks, records: published.values, alerts: alertsNow, rounds: rounds) { baseDigest($0) }
-        try writeIndex(published.values, awaiting: waiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html(), today: input.today)
-        try writeUnitPages(published.values, units: cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(cubes.empty))
-        report.indexTime = clock.now - indexStart
+        let front = frontPage(cubes: plan.cubes, masks: plan.masks, records: published.values, alerts: alertsNow, rounds: rounds) { digests.base($0) }
+        try writeIndex(published.values, awaiting: input.awaiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html(), today: input.release.today)
+        try writeUnitPages(published.values, units: plan.cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(plan.cubes.empty))
+        report.indexTime = clock.now - start
         return report
     }
 

@@ -28,6 +28,16 @@ public struct SummaryDimensions: Sendable {
     public var topics: [(id: Int64, topic: Topic)]
     public var groups: [(id: Int64, group: RespondentGroup)]
     public var sentiments: [(id: Int64, sentiment: Sentiment)]
+
+    public init(
+        units: [(id: Int64, unit: SurveyUnit)], topics: [(id: Int64, topic: Topic)],
+        groups: [(id: Int64, group: RespondentGroup)], sentiments: [(id: Int64, sentiment: Sentiment)]
+    ) {
+        self.units = units
+        self.topics = topics
+        self.groups = groups
+        self.sentiments = sentiments
+    }
 }
 
 /// Everything one publication reads, seen through one read transaction: the reference data, the

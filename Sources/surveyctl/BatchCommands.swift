@@ -138,11 +138,7 @@ struct BatchCommand: AsyncParsableCommand {
         var logger = Logger(label: "surveyctl")
         logger.logLevel = .warning
         let directory = options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory
-        var publisher = Publisher(
-            store: store, directory: directory, kinds: configuration.publishPeriods, minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
-            release: configuration.release
-        )
-        publisher.timeZone = configuration.timeZone
+        let publisher = Publisher(configuration: configuration, store: store, logger: logger, directory: directory)
         let report = try publisher.publish()
         print("republished \(report.written.count) periods: \(report.written.joined(separator: ", "))")
         if !report.held.isEmpty {

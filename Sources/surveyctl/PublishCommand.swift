@@ -26,12 +26,7 @@ struct PublishCommand: AsyncParsableCommand {
         let directory = summariesDir ?? (options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory)
         var logger = Logger(label: "surveyctl")
         logger.logLevel = .warning
-        var publisher = Publisher(
-            store: store, directory: directory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
-            release: configuration.release
-        )
-        publisher.timeZone = configuration.timeZone
+        let publisher = Publisher(configuration: configuration, store: store, logger: logger, directory: directory)
         var now = Date()
         if let asOf {
             guard let day = LocalDate(iso: asOf) else { throw ValidationError("--as-of: expected a day as YYYY-MM-DD, got '\(asOf)'") }

@@ -154,11 +154,7 @@ final class DaemonSupervisor: Service, Sendable {
             catalog: configuration.catalog, dateWindow: configuration.dateWindow,
             timeZone: configuration.timeZone, limits: server.context.current.limits
         ))
-        publisher.update(Publisher(
-            store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-            minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
-            release: configuration.release
-        ).announcingRounds(in: configuration.timeZone))
+        publisher.update(Publisher(configuration: configuration, store: store, logger: logger).announcingRounds(in: configuration.timeZone))
         do {
             try store.recordAudit(
                 .configurationReloaded, actor: AuditActor.daemon,

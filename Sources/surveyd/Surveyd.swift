@@ -159,11 +159,7 @@ struct Surveyd: AsyncParsableCommand {
             notifier.ready(status: "accepting batches")
         }
         let publisher = PublisherService(
-            publisher: Publisher(
-                store: store, directory: configuration.summariesDirectory, kinds: configuration.publishPeriods,
-                minimumCellSize: configuration.minimumCellSize, logger: logger, earlyWarning: configuration.alerts,
-            release: configuration.release
-            ).announcingRounds(in: configuration.timeZone),
+            publisher: Publisher(configuration: configuration, store: store, logger: logger).announcingRounds(in: configuration.timeZone),
             interval: .seconds(configuration.publishIntervalSeconds), logger: logger
         )
         let supervisor = DaemonSupervisor(
