@@ -88,9 +88,9 @@ extension Publisher {
     }
 
     /// Stage 2, plan: what every period withholds, planned for all periods and versions together
-    /// (``planWithHolds(_:planKinds:now:)``), and which late changes wait. Pure.
+    /// (``planUnderRevisionRule(_:planKinds:now:)``), and which late changes wait. Pure.
     func plan(_ input: PublicationInput, now: Date) -> PublicationPlan {
-        let (cubes, protection, scheduled, lastRelease) = planWithHolds(input.cubes, planKinds: input.planKinds, now: now)
+        let (cubes, protection, scheduled, lastRelease) = planUnderRevisionRule(input.cubes, planKinds: input.planKinds, now: now)
         let releasedNow = cubes.releasedNow(kinds)
         var held = cubes.heldChanges(kinds: kinds, releasedNow: Set(releasedNow))
         if !scheduled.isEmpty, let lastRelease { held.nextRevision = lastRelease.addingTimeInterval(Publisher.revisionInterval).utcTimestamp }
@@ -179,5 +179,31 @@ extension Publisher {
         let previous = publishedAlerts()
         document.keepRevisedFlags(of: previous)
         return (previous, document)
+    }
+
+    /// Under the closed policy, removes the files and records of periods published while they
+    /// were still open (by an earlier version of surveyd, or under `release: open`): they are
+    /// published again once they end. Returns them as `kind/period`.
+    func withdrawOpenPeriods(_ records: [PublicationRecord], cubes: PeriodCubes) throws -> [String] {
+        guard release != .open else { return [] }
+        var withdrawn: [Period] = []
+        for record in records {
+            guard let period = Period(identifier: record.period), period.kind == record.kind, kinds.contains(period.kind) else { continue }
+            if !cubes.isPublishable(period) { withdrawn.append(period) }
+        }
+        guard !withdrawn.isEmpty else { return [] }
+        // Files first, then the records: a publication stopped in between finds the records and
+        // removes what is left.
+        for period in withdrawn {
+            let folder = "\(directory)/\(period.kind.rawValue)/\(period.identifier)"
+            if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
+            let units = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/units")) ?? []
+            for unit in units where Publisher.isUnitFolderName(unit) {
+                let unitFolder = "\(directory)/units/\(unit)/\(period.kind.rawValue)/\(period.identifier)"
+                if FileManager.default.fileExists(atPath: unitFolder) { try FileManager.default.removeItem(atPath: unitFolder) }
+            }
+        }
+        try store.forgetPublications(withdrawn)
+        return withdrawn.map { "\($0.kind.rawValue)/\($0.identifier)" }
     }
 }

@@ -321,17 +321,6 @@ public struct Publisher: Sendable {
         !code.isEmpty && !code.allSatisfy { $0 == "." } && !code.contains("/") && !code.contains("\0")
     }
 
-    /// How many times a publication plans again after holding back late changes that no
-    /// certificate protects, before it holds back every late change.
-    static let holdRounds = 8
-
-    /// The shortest time between two revisions of released periods: a day.
-    static let revisionInterval: TimeInterval = 86_400
-
-    /// How many held changes a publication tries to show one by one (each costs a plan; the
-    /// plans are remembered, so a publication with nothing new repeats none).
-    static let releaseTrials = 4
-
     /// Raised when the files of every period change with the same counts (2: small-unit
     /// estimates, weekly outlooks, the report's one-page summary), so that an upgrade republishes
     /// every period once, each with its revision raised.

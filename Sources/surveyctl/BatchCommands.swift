@@ -74,18 +74,10 @@ struct BatchCommand: AsyncParsableCommand {
         @Option(help: "Why (recorded in the audit trail).") var reason: String
 
         func run() async throws {
-            let (configuration, store) = try options.open()
-            do {
-                guard try store.retractBatch(id: id, reason: reason) else {
-                    print("batch \(id) was already retracted; nothing changed")
-                    return
-                }
-                AuditJournal.announce(.batchRetracted, subject: "batch:\(id)", details: reason)
-                print("retracted batch \(id): it no longer counts")
-                try republish(configuration, store, options)
-            } catch {
-                throw fail(error)
-            }
+            try changeState(
+                options, id: id, action: .batchRetracted, details: reason, apply: { try $0.retractBatch(id: id, reason: reason) },
+                unchanged: "was already retracted", done: "retracted batch \(id): it no longer counts"
+            )
         }
     }
 
@@ -95,18 +87,10 @@ struct BatchCommand: AsyncParsableCommand {
         @Argument(help: "Batch ID.") var id: Int64
 
         func run() async throws {
-            let (configuration, store) = try options.open()
-            do {
-                guard try store.restoreBatch(id: id) else {
-                    print("batch \(id) is not retracted; nothing changed")
-                    return
-                }
-                AuditJournal.announce(.batchRestored, subject: "batch:\(id)")
-                print("restored batch \(id): it counts again")
-                try republish(configuration, store, options)
-            } catch {
-                throw fail(error)
-            }
+            try changeState(
+                options, id: id, action: .batchRestored, apply: { try $0.restoreBatch(id: id) },
+                unchanged: "is not retracted", done: "restored batch \(id): it counts again"
+            )
         }
     }
 
@@ -118,18 +102,30 @@ struct BatchCommand: AsyncParsableCommand {
         @Argument(help: "Batch ID.") var id: Int64
 
         func run() async throws {
-            let (configuration, store) = try options.open()
-            do {
-                guard try store.approveBatch(id: id) else {
-                    print("batch \(id) is not waiting for approval; nothing changed")
-                    return
-                }
-                AuditJournal.announce(.batchApproved, subject: "batch:\(id)")
-                print("approved batch \(id): it counts now")
-                try republish(configuration, store, options)
-            } catch {
-                throw fail(error)
+            try changeState(
+                options, id: id, action: .batchApproved, apply: { try $0.approveBatch(id: id) },
+                unchanged: "is not waiting for approval", done: "approved batch \(id): it counts now"
+            )
+        }
+    }
+
+    /// The steps of every change of a batch's state: apply it (false: it was not in the state it
+    /// changes from, and nothing changed), announce it to the journal, say so, and republish.
+    static func changeState(
+        _ options: StoreOptions, id: Int64, action: AuditAction, details: String = "",
+        apply: (SurveyStore) throws -> Bool, unchanged: String, done: String
+    ) throws {
+        let (configuration, store) = try options.open()
+        do {
+            guard try apply(store) else {
+                print("batch \(id) \(unchanged); nothing changed")
+                return
             }
+            AuditJournal.announce(action, subject: "batch:\(id)", details: details)
+            print(done)
+            try republish(configuration, store, options)
+        } catch {
+            throw fail(error)
         }
     }
 

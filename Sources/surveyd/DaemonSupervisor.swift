@@ -141,19 +141,14 @@ final class DaemonSupervisor: Service, Sendable {
             if let tls = configuration.tls, let holder = server.settings.tls {
                 try holder.reload(certificatePath: tls.certificatePath, keyPath: tls.keyPath)
             }
-            try store.synchronize(configuration.catalog)
-            try store.synchronizeRounds(configuration.rounds)
-            store.setHold(configuration.hold)
+            try store.adopt(configuration)
         } catch {
             logger.error("configuration reload failed", metadata: ["error": "\(error)"])
             await publisher.publishOnce(.reload)
             notifier.ready(status: statusLine())
             return
         }
-        server.context.replace(SessionContext(
-            catalog: configuration.catalog, dateWindow: configuration.dateWindow,
-            timeZone: configuration.timeZone, limits: server.context.current.limits
-        ))
+        server.context.replace(SessionContext(configuration, limits: server.context.current.limits))
         publisher.update(Publisher(configuration: configuration, store: store, logger: logger).announcingRounds(in: configuration.timeZone))
         do {
             try store.recordAudit(

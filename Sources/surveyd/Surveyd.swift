@@ -119,9 +119,7 @@ struct Surveyd: AsyncParsableCommand {
         let store: SurveyStore
         do {
             store = try SurveyStore(path: configuration.databasePath, logger: logger)
-            try store.synchronize(configuration.catalog)
-            try store.synchronizeRounds(configuration.rounds)
-            store.setHold(configuration.hold)
+            try store.adopt(configuration)
         } catch {
             logger.critical("database error", metadata: ["error": "\(error)"])
             Surveyd.fail("surveyd: \(error)")
@@ -138,10 +136,7 @@ struct Surveyd: AsyncParsableCommand {
             logger.warning("cannot copy the write-ahead log into the database at start-up; the checkpoints will", metadata: ["error": "\(error)"])
         }
 
-        let context = SessionContext(
-            catalog: configuration.catalog, dateWindow: configuration.dateWindow,
-            timeZone: configuration.timeZone, limits: configuration.limits
-        )
+        let context = SessionContext(configuration, limits: configuration.limits)
         // Trap SIGHUP now, before anything can announce readiness.
         let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
         let notifier = SystemdNotifier()

@@ -189,16 +189,7 @@ final class Daemon: @unchecked Sendable {
     func talliesMatchRecount() throws -> Bool {
         let dangling = try database().read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
         guard dangling.isEmpty else { return false }
-        return try count("""
-            WITH recount AS (
-                SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
-                FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' AND b.held = 0 GROUP BY 1, 2, 3, 4, 5)
-            SELECT COUNT(*) FROM (
-                SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies WHERE count > 0
-                EXCEPT SELECT * FROM recount
-                UNION ALL
-                SELECT * FROM recount EXCEPT SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies)
-            """) == 0
+        return try database().read { try SurveyStore.tallyMismatches($0) } == 0
     }
 
     /// Sends one batch on a fresh connection (AUTH, BATCH, lines, COMMIT); the reply to COMMIT, or

@@ -15,21 +15,7 @@ import TestSupport
         guard enforced == 1 else { return false }
         return try store.writer.read { db in
             guard try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty else { return false }
-            let mismatches = try Int.fetchOne(db, sql: """
-                WITH recount AS (
-                    SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
-                    FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' AND b.held = 0
-                    GROUP BY 1, 2, 3, 4, 5
-                )
-                SELECT COUNT(*) FROM (
-                    SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies WHERE count > 0
-                    EXCEPT SELECT * FROM recount
-                    UNION ALL
-                    SELECT * FROM recount
-                    EXCEPT SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies
-                )
-                """)
-            return mismatches == 0
+            return try SurveyStore.tallyMismatches(db) == 0
         }
     }
 

@@ -1,5 +1,9 @@
 import SurveyModel
 
+// Disclosure control, part 1 of 3: the plan and its certificates (docs/SUMMARIES.md, "Withheld
+// cells"). Parts 2 and 3, the revision rule and the tables of versions, are in
+// SurveyPublisher/DisclosureControl/. docs/ARCHITECTURE.md, "Where disclosure control lives".
+
 /// Which positions of one period's tables are withheld: for every topic, the unit × group cells,
 /// the unit totals, the province's group totals and the province total.
 public struct ProtectionMask: Hashable, Sendable {

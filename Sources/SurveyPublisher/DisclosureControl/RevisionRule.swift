@@ -3,7 +3,22 @@ import SurveyModel
 import SurveyReport
 import SurveyStore
 
+// Disclosure control, part 2 of 3: the revision rule (docs/SUMMARIES.md, "Revisions"). Part 1,
+// the plan and its certificates, is SurveyReport/DisclosureControl/LinkedProtection.swift; part
+// 3, the tables of every version the plan protects together, is VersionTables.swift beside this.
+
 extension Publisher {
+    /// How many times a publication plans again after holding back late changes that no
+    /// certificate protects, before it holds back every late change.
+    static let holdRounds = 8
+
+    /// The shortest time between two revisions of released periods: a day.
+    static let revisionInterval: TimeInterval = 86_400
+
+    /// How many held changes a publication tries to show one by one (each costs a plan; the
+    /// plans are remembered, so a publication with nothing new repeats none).
+    static let releaseTrials = 4
+
     /// The plan of a publication and the late changes it holds back. Every late change is shown
     /// in new versions of the periods holding it, protected with every earlier version; only what
     /// no certificate protects is held back: small retractions first, then the late parts the plan
@@ -12,7 +27,7 @@ extension Publisher {
     /// the last release), and with every first release, whose versions hold everything stored;
     /// late changes between them wait (`scheduled`), so that a period busy with late batches is not
     /// revised at every publication (each version stays in every later plan).
-    func planWithHolds(_ view: PeriodCubes, planKinds: [PeriodKind], now: Date)
+    func planUnderRevisionRule(_ view: PeriodCubes, planKinds: [PeriodKind], now: Date)
         -> (cubes: PeriodCubes, protection: PeriodCubes.Protection, scheduled: Set<PeriodCubes.ChangeGroup>, lastRelease: Date?) {
         let lastRelease = view.release.released.releasedAt[view.release.released.lastSeq].flatMap { Date(utcTimestamp: $0) }
         let firstRelease = view.releasedNow(kinds).contains { !view.isReleased($0) }
@@ -79,31 +94,5 @@ extension Publisher {
             result.append(ReleasedTally(unitID: ids.units[u], topicID: ids.topics[tt], groupID: ids.groups[gg], sentimentID: ids.sentiments[ss], count: count, floor: count))
         }
         return result
-    }
-
-    /// Under the closed policy, removes the files and records of periods published while they
-    /// were still open (by an earlier version of surveyd, or under `release: open`): they are
-    /// published again once they end. Returns them as `kind/period`.
-    func withdrawOpenPeriods(_ records: [PublicationRecord], cubes: PeriodCubes) throws -> [String] {
-        guard release != .open else { return [] }
-        var withdrawn: [Period] = []
-        for record in records {
-            guard let period = Period(identifier: record.period), period.kind == record.kind, kinds.contains(period.kind) else { continue }
-            if !cubes.isPublishable(period) { withdrawn.append(period) }
-        }
-        guard !withdrawn.isEmpty else { return [] }
-        // Files first, then the records: a publication stopped in between finds the records and
-        // removes what is left.
-        for period in withdrawn {
-            let folder = "\(directory)/\(period.kind.rawValue)/\(period.identifier)"
-            if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
-            let units = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/units")) ?? []
-            for unit in units where Publisher.isUnitFolderName(unit) {
-                let unitFolder = "\(directory)/units/\(unit)/\(period.kind.rawValue)/\(period.identifier)"
-                if FileManager.default.fileExists(atPath: unitFolder) { try FileManager.default.removeItem(atPath: unitFolder) }
-            }
-        }
-        try store.forgetPublications(withdrawn)
-        return withdrawn.map { "\($0.kind.rawValue)/\($0.identifier)" }
     }
 }
