@@ -46,7 +46,7 @@ final class Crowd: Sendable {
     func stop() async {
         stopped.store(true, ordering: .sequentiallyConsistent)
         // The crowd's thread checks the flag between its members' steps.
-        await Wait.until(within: .seconds(60)) { done.load(ordering: .sequentiallyConsistent) }
+        await Wait.until { done.load(ordering: .sequentiallyConsistent) }
     }
 
     private struct Member {

@@ -122,7 +122,7 @@ final class Daemon: @unchecked Sendable {
         )
         self.process = process
         // Ends early when the daemon exits; ready or not is read from the log.
-        await Wait.until(within: .seconds(30)) { log().contains("] ready") || !process.isRunning }
+        await Wait.until { log().contains("] ready") || !process.isRunning }
         if log().contains("] ready") { return self }
         throw DaemonError("surveyd did not become ready:\n\(log())")
     }
@@ -150,7 +150,7 @@ final class Daemon: @unchecked Sendable {
 
     /// Sends SIGHUP and waits (at most `seconds`) until `text` appears in the log once more than
     /// before; whether it did.
-    func reload(waitingFor text: String, seconds: Double = 20) async -> Bool {
+    func reload(waitingFor text: String, seconds: Double = 60) async -> Bool {
         guard let process else { return false }
         let before = log().components(separatedBy: text).count
         process.signal(SIGHUP)
@@ -232,8 +232,8 @@ final class DatabaseWriteLock: Sendable {
                 return .rollback
             }
         }.start()
-        guard await Wait.until(within: .seconds(30), { locked.wait(timeout: .now()) == .success }) else {
-            throw DaemonError("the database lock was not taken in 30 s")
+        guard await Wait.until({ locked.wait(timeout: .now()) == .success }) else {
+            throw DaemonError("the database lock was not taken in a minute")
         }
         return lock
     }

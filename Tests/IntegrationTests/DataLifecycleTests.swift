@@ -43,7 +43,7 @@ final class StopFlag: Sendable {
         }
         // Back up once ingest is under way, and stop only once more has been stored after it.
         func waitForBatches(moreThan count: Int) async throws {
-            try await Wait.until(within: .seconds(60)) { try daemon.count("SELECT COUNT(*) FROM batches") > count }
+            try await Wait.until { try daemon.count("SELECT COUNT(*) FROM batches") > count }
         }
         try await waitForBatches(moreThan: 20)
         let backupPath = daemon.directory.appendingPathComponent("nightly.sqlite").path

@@ -218,7 +218,7 @@ import TestSupport
             // Disconnect without reading any reply.
         }
         // The server finishes the commit although nobody reads the reply.
-        #expect(try await Wait.until(within: .seconds(10)) { try daemon.count("SELECT COUNT(*) FROM batches") == 1 })
+        #expect(try await Wait.until { try daemon.count("SELECT COUNT(*) FROM batches") == 1 })
         let receivedAt = try daemon.string("SELECT received_at FROM batches")
         let original = Reply.accepted(batchID: "lost", responses: 30, receivedAt: try #require(receivedAt))
         for _ in 0..<2 {

@@ -57,7 +57,7 @@ import TestSupport
         try await daemon.start()
         // The publication at start: OPEN-DAIHOI opens with all 16 units silent for 10 days;
         // PAST-CDS is first seen closed, with nothing received.
-        await Wait.until(within: .seconds(20)) { daemon.log().contains("publish done") }
+        await Wait.until { daemon.log().contains("publish done") }
         var log = daemon.log()
         #expect(occurrences("round opened", in: log) == 1 && occurrences("round closed", in: log) == 1, "\(log)")
         #expect(occurrences("round unit silent", in: log) == 16)
@@ -133,7 +133,7 @@ import TestSupport
         // A restart says nothing again: the states are remembered.
         #expect(await daemon.stop() == 0)
         try await daemon.start()
-        await Wait.until(within: .seconds(20)) { daemon.log().contains("publish done") }
+        await Wait.until { daemon.log().contains("publish done") }
         log = daemon.log()
         #expect(log.contains("publish done"))
         for message in ["round opened", "round closed", "round unit silent", "round unit behind", "round unit recovered"] {

@@ -53,7 +53,7 @@ final class NotifySocket: @unchecked Sendable {
     var received: [String] { inbox.all }
 
     /// Waits until a message satisfies `predicate`; returns its index.
-    func waitFor(after index: Int = 0, seconds: Double = 15, _ predicate: (String) -> Bool) async throws -> Int {
+    func waitFor(after index: Int = 0, seconds: Double = 60, _ predicate: (String) -> Bool) async throws -> Int {
         let found = await Wait.value(within: .seconds(seconds)) { () -> Int? in
             let all = received
             return all.indices.first { $0 >= index && predicate(all[$0]) }
@@ -124,7 +124,7 @@ final class Inbox: Sendable {
         }
         // Once the commit blocks on the lock, the first ping without a fresh probe is withheld and
         // logged; then no ping follows while the writer stays stuck.
-        #expect(await Wait.until(within: .seconds(20)) { daemon.log().contains("watchdog probe failed") })
+        #expect(await Wait.until { daemon.log().contains("watchdog probe failed") })
         let during = notify.received.count
         let starved = await Wait.holds(throughout: .milliseconds(2000)) { !notify.received[during...].contains("WATCHDOG=1") }
         #expect(starved, "the watchdog was fed while the writer was stuck")
@@ -171,7 +171,7 @@ final class Inbox: Sendable {
         )
         // The activator execs surveyd in its own process: stopping it stops the daemon.
         defer { activator.signal(SIGTERM); activator.wait(timeout: 20) }  // a plain wait: defer cannot await
-        let greeting = await Wait.value(within: .seconds(20)) {
+        let greeting = await Wait.value {
             try? await ProtocolClient.withConnection(host: "127.0.0.1", port: activatedPort, timeout: .seconds(20)) { $0.greeting }
         }
         #expect(greeting?.code == 220)

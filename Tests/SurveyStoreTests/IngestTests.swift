@@ -50,7 +50,7 @@ import TestSupport
         let checkpoints = Task { await fixture.store.runCheckpoints(every: .milliseconds(20)) }
         defer { checkpoints.cancel() }
         try await ingest(20..<40)
-        let grown = try await Wait.until(within: .seconds(10)) { try fileSize() > empty + 40 * 1024 }
+        let grown = try await Wait.until { try fileSize() > empty + 40 * 1024 }
         let size = try fileSize()
         #expect(grown, "the database file is still \(size) bytes")
         #expect(try Self.count(fixture.store, "responses") == 4000)

@@ -1,3 +1,8 @@
+import SurveyModel
+
+// Disclosure control: the plan of one table alone (the default of SummaryBuilder when no linked
+// plan is given; published files always use LinkedProtection.swift beside this).
+
 /// Withholding of small counts in a two-way table with published margins (units × respondent
 /// groups of one topic, with unit totals, group totals and a grand total).
 ///
