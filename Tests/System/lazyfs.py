@@ -26,7 +26,9 @@ Commands, one line each on the unix socket SOCKET, answered with one line of JSO
                          its own: each dirty page independently reaches the disk with its current
                          content or not (probability 1/2, from SEED), each file's new size likewise,
                          and each directory keeps all or none of its unflushed entry changes; then as
-                         `cut lose`
+                         `cut lose`; with --image, the durable state is saved to FILE at once (the
+                         state cannot change after a cut, so a driver may kill a process that does
+                         not answer `unmount` and mount that image)
   stats                  counters (flushes, bytes lost in the last cut, ...)
   unmount                unmount and exit (without a cut before, everything is flushed first, as
                          at a clean shutdown); with --image, the durable state is saved to FILE
@@ -512,7 +514,7 @@ class LazyFS(pyfuse3.Operations):
         raise pyfuse3.FUSEError(pyfuse3.ENOATTR)
 
 
-async def control(fs, path, done):
+async def control(fs, path, done, image):
     """Serves the control socket until an `unmount` command."""
     if os.path.exists(path):
         os.unlink(path)
@@ -535,6 +537,8 @@ async def control(fs, path, done):
                     fs.sync_all()
                 elif words[:1] == ["cut"] and len(words) == 3 and words[1] in ("lose", "writeback"):
                     reply.update(fs.cut(words[1], int(words[2])))
+                    if image:
+                        fs.save(image)
                 elif words[:1] == ["stats"]:
                     reply.update(fs.counters, files=sum(not n.is_dir for n in fs.nodes.values()), fenced=fs.fenced,
                                  last_cut=fs.last_cut)
@@ -556,10 +560,10 @@ async def control(fs, path, done):
             return
 
 
-async def serve(fs, socket_path):
+async def serve(fs, socket_path, image):
     done = trio.Event()
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(control, fs, socket_path, done)
+        nursery.start_soon(control, fs, socket_path, done, image)
         await pyfuse3.main(min_tasks=2, max_tasks=16)
         nursery.cancel_scope.cancel()
 
@@ -575,7 +579,7 @@ def main():
     options |= {"fsname=lazyfs", "subtype=lazyfs"}
     pyfuse3.init(fs, args.mountpoint, options)
     try:
-        trio.run(serve, fs, args.control)
+        trio.run(serve, fs, args.control, args.image)
     finally:
         pyfuse3.close(unmount=True)
     if args.image:
