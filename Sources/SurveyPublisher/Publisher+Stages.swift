@@ -5,8 +5,8 @@ import SurveyStore
 
 // The stages of a publication, in order (``Publisher/publish(now:lockTimeout:)`` runs them; the
 // render and write stage is ``Publisher/render(_:extra:beforeRename:)``). Each takes what the one
-// before gave; only `read`, `recordRelease` and the writing reach the database, through
-// ``PublicationStore``.
+// before gave. They reach the database only through ``PublicationStore``: `read`,
+// `recordRelease`, `withdrawOpenPeriods`, then the records written after the files.
 
 /// What one publication reads, all from one snapshot of the database.
 struct PublicationInput {

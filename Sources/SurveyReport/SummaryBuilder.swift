@@ -42,7 +42,7 @@ public struct SummaryBuilder: Sendable {
     /// The summary of `period`; `previous` holds the previous period's counts (same dimensions).
     /// `withheld` and `previousWithheld` say what each period withholds (``LinkedProtection``
     /// when all published tables are planned together); without them each period's tables are
-    /// planned alone (``SuppressionPlan``).
+    /// planned alone (``SingleTablePlan``).
     public func build(
         period: Period, current: TallyCube, previous: TallyCube, revision: Int, dataThrough: String,
         withheld: ProtectionMask? = nil, previousWithheld: ProtectionMask? = nil

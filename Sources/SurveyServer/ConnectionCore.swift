@@ -57,8 +57,8 @@ struct ConnectionCore {
     private(set) var session: CollaboratorSession
     private var today: TodayCache
     private var drainRequested = false
-    /// The line waiting for ``Event/activeChecked(_:)``, with its date.
-    private var pending: (line: FramedLine, today: LocalDate)?
+    /// The line waiting for ``Event/activeChecked(_:)``, with its date and the collaborator checked.
+    private var pending: (line: FramedLine, today: LocalDate, collaborator: Int64)?
     private(set) var isClosed = false
 
     init(context: SessionContext) {
@@ -94,16 +94,15 @@ struct ConnectionCore {
             }
             let date = today.date(at: instant)
             if let id = session.collaboratorToVerify(before: line) {
-                pending = (line, date)
+                pending = (line, date, id)
                 return [.checkActive(id)]
             }
             return perform(session.receive(line, today: date))
         case let .activeChecked(active):
-            guard let (line, date) = pending else { return [] }
+            guard let (line, date, collaborator) = pending else { return [] }
             pending = nil
             guard active else {
-                let id = session.identity?.collaboratorID ?? 0
-                return [.log(.revokedRefused(collaborator: id))] + perform(session.collaboratorRevoked())
+                return [.log(.revokedRefused(collaborator: collaborator))] + perform(session.collaboratorRevoked())
             }
             return perform(session.receive(line, today: date))
         case let .authenticationFinished(outcome):

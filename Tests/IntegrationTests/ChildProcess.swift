@@ -34,9 +34,11 @@ final class ChildProcess: @unchecked Sendable {
         var result = posix_spawn(&pid, path, &actions, nil, argv, envp)
         // A binary just copied can be briefly "busy" while a child forked meanwhile by another
         // thread still holds the copy's write descriptor.
-        for _ in 0..<50 where result == ETXTBSY {
-            usleep(20_000)
-            result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        if result == ETXTBSY {
+            _ = Wait.blockingUntil(within: .seconds(5)) {
+                result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+                return result != ETXTBSY
+            }
         }
         guard result == 0 else { throw DaemonError("cannot start \(path): \(String(cString: strerror(result)))") }
         processIdentifier = pid
@@ -70,17 +72,17 @@ final class ChildProcess: @unchecked Sendable {
     /// Waits (without blocking a thread) up to `timeout` seconds; kills it after that. Returns the
     /// exit status.
     func exit(timeout: TimeInterval) async -> Int32 {
-        await Wait.until(within: .seconds(timeout)) { !isRunning }
+        _ = await Wait.until(within: .seconds(timeout)) { !isRunning }  // then killed if still running
         return wait(timeout: 0)
     }
 
     /// Waits up to `timeout` seconds; kills it after that. Returns the exit status.
     @discardableResult
     func wait(timeout: TimeInterval) -> Int32 {
-        Wait.blockingUntil(within: .seconds(timeout)) { !isRunning }
+        _ = Wait.blockingUntil(within: .seconds(timeout)) { !isRunning }
         if isRunning {
             kill(processIdentifier, SIGKILL)
-            Wait.blockingUntil(within: .seconds(3_600)) { !isRunning }  // SIGKILL cannot be refused
+            _ = Wait.blockingUntil(within: .seconds(3_600)) { !isRunning }  // SIGKILL cannot be refused
         }
         return terminationStatus
     }

@@ -46,7 +46,9 @@ final class Crowd: Sendable {
     func stop() async {
         stopped.store(true, ordering: .sequentiallyConsistent)
         // The crowd's thread checks the flag between its members' steps.
-        await Wait.until { done.load(ordering: .sequentiallyConsistent) }
+        if await !Wait.until({ done.load(ordering: .sequentiallyConsistent) }) {
+            Issue.record("the crowd's thread did not stop within a minute")
+        }
     }
 
     private struct Member {
@@ -192,8 +194,8 @@ func raiseOpenFileLimit() -> Int {
         let crowd = Crowd(port: daemon.port, addresses: (2...51).map { "127.0.0.\($0)" }, perAddress: 60, reconnectsPerSecond: 1000)
         crowd.start()
         let places = setting.replacing.isEmpty ? 128 : 3000
-        // Let the crowd take the places it can (at most 15 s).
-        await Wait.until { crowd.current.greeted >= places * 8 / 10 }
+        // Let the crowd take the places it can (at most 15 s; fewer is not a failure).
+        _ = await Wait.until(within: .seconds(15)) { crowd.current.greeted >= places * 8 / 10 }
         var latencies: [Duration] = []
         var heldByDaemon: [Int] = []
         var peak = idle

@@ -122,7 +122,7 @@ final class Daemon: @unchecked Sendable {
         )
         self.process = process
         // Ends early when the daemon exits; ready or not is read from the log.
-        await Wait.until { log().contains("] ready") || !process.isRunning }
+        _ = await Wait.until { log().contains("] ready") || !process.isRunning }
         if log().contains("] ready") { return self }
         throw DaemonError("surveyd did not become ready:\n\(log())")
     }

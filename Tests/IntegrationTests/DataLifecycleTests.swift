@@ -43,7 +43,9 @@ final class StopFlag: Sendable {
         }
         // Back up once ingest is under way, and stop only once more has been stored after it.
         func waitForBatches(moreThan count: Int) async throws {
-            try await Wait.until { try daemon.count("SELECT COUNT(*) FROM batches") > count }
+            guard try await Wait.until({ try daemon.count("SELECT COUNT(*) FROM batches") > count }) else {
+                throw DaemonError("no more than \(count) batches stored after a minute")
+            }
         }
         try await waitForBatches(moreThan: 20)
         let backupPath = daemon.directory.appendingPathComponent("nightly.sqlite").path

@@ -27,9 +27,8 @@ import TestSupport
         try await submit(daemon, collaborators, count: 40, id: "first")
         let month = Period.containing(today, kind: .month).identifier
         let summaryPath = "\(daemon.stateDirectory)/summaries/month/\(month)/summary.json"
-        kill(try #require(daemon.process).processIdentifier, SIGHUP)
-        await Wait.until { daemon.log().contains("reason=reload") }
-        #expect(daemon.log().contains("publish done"))
+        #expect(await daemon.reload(waitingFor: "reason=reload"))
+        #expect(daemon.log().split(separator: "\n").contains { $0.contains("publish done") && $0.contains("reason=reload") })
         let published = try SummaryJSON.decode(try Data(contentsOf: URL(fileURLWithPath: summaryPath)))
         let expected = try daemon.count("SELECT COUNT(*) FROM response_details WHERE substr(collected_on, 1, 7) = '\(month)'")
         #expect(published.responses == expected)

@@ -83,6 +83,15 @@ private final class MemoryStore: PublicationStore {
         #expect(plan.releasedNow.contains(week))
     }
 
+    @Test func theAlarmsStageReadsTheWeeksAsPlanned() throws {
+        let (publisher, _) = Self.publisher(small: 3)
+        let plan = publisher.plan(try publisher.read(now: Self.now), now: Self.now)
+        let (previous, document) = publisher.alarms(plan, timestamp: "2026-12-20T05:00:00Z")
+        #expect(previous == nil, "no alerts.json in a folder that does not exist")
+        #expect(document.week == "2026-W45" && document.generatedAt == "2026-12-20T05:00:00Z")
+        #expect(document.charts == 0 && document.alerts.isEmpty, "one week is no baseline: no chart")
+    }
+
     @Test func theReleaseIsRecordedBeforeAnyFileAndEveryChangedPeriodBecomesAJob() throws {
         let (publisher, store) = Self.publisher(small: 3)
         let plan = publisher.plan(try publisher.read(now: Self.now), now: Self.now)

@@ -2,15 +2,15 @@ import SurveyModel
 import SurveyReport
 import Testing
 
-@Suite struct SuppressionTests {
+@Suite struct SingleTablePlanTests {
     @Test func nothingIsWithheldWhenAllCountsAreLarge() {
-        let plan = SuppressionPlan(counts: [[10, 20], [30, 40]], minimum: 5)
+        let plan = SingleTablePlan(counts: [[10, 20], [30, 40]], minimum: 5)
         #expect(plan.cells == [[false, false], [false, false]])
         #expect(plan.primaryCount == 0 && plan.complementaryCount == 0)
     }
 
     @Test func zerosAreNotSecret() {
-        let plan = SuppressionPlan(counts: [[0, 20], [30, 0]], minimum: 5)
+        let plan = SingleTablePlan(counts: [[0, 20], [30, 0]], minimum: 5)
         #expect(plan.cells == [[false, false], [false, false]])
     }
 
@@ -19,7 +19,7 @@ import Testing
         // published total 42 − 40 reveals the 2. The smallest other cell in the row, and in the
         // column, must be withheld too.
         let counts = [[2, 40], [30, 50], [25, 60]]
-        let plan = SuppressionPlan(counts: counts, minimum: 5)
+        let plan = SingleTablePlan(counts: counts, minimum: 5)
         #expect(plan.primaryCount == 1)
         #expect(plan.cells[0][0])
         #expect(plan.complementaryCount >= 2)
@@ -39,13 +39,13 @@ import Testing
 
     @Test func twoSmallCellsThatSumBelowTheMinimumNeedAThird() {
         // 1 + 2 = 3 < 5: withholding both still lets the row total reveal that 3 people answered.
-        let plan = SuppressionPlan(counts: [[1, 2, 30, 40]], minimum: 5)
+        let plan = SingleTablePlan(counts: [[1, 2, 30, 40]], minimum: 5)
         #expect(plan.cells[0][0] && plan.cells[0][1] && plan.cells[0][2])
         #expect(!plan.cells[0][3])
     }
 
     @Test func aSmallRowTotalIsWithheldWithItsCells() {
-        let plan = SuppressionPlan(counts: [[1, 2], [30, 40], [20, 10]], minimum: 5)
+        let plan = SingleTablePlan(counts: [[1, 2], [30, 40], [20, 10]], minimum: 5)
         #expect(plan.rowTotals[0])
         #expect(plan.cells[0] == [true, true])
     }

@@ -154,7 +154,6 @@ import Testing
         _ = core.opening()
         for step in Self.inBatch(1) {
             guard let event = step.event else { continue }
-            #expect(core.takesContext != core.session.isInBatch)
             _ = core.handle(event)
         }
         #expect(!core.takesContext, "inside a batch the configuration stays the one its BATCH found")

@@ -199,6 +199,8 @@ private final class Shared<Value: Sendable>: Sendable {
             answers.update { $0.append("second") }
             return result
         }
+        // Once the retry has been taken into a group of its own, nothing may answer it before the flush.
+        #expect(await Wait.until { store.ingestQueue.counts.batches == 2 })
         #expect(await Wait.holds(throughout: .milliseconds(200)) { answers.current.isEmpty }, "a retry was answered before its original was flushed")
         door.open(3)
         guard case .success(.accepted) = await first.value, case .success(.duplicate) = await second.value else {

@@ -12,7 +12,6 @@ public enum Wait {
 
     /// Waits until `condition` holds, for at most `timeout`; whether it held. The condition is
     /// checked once more at the deadline, so a slow check cannot lose an event.
-    @discardableResult
     public static func until(
         within timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
@@ -37,7 +36,7 @@ public enum Wait {
         throughout duration: Duration, _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
         let end = ContinuousClock.now + duration
-        while ContinuousClock.now < end {
+        while ContinuousClock.now < end, !Task.isCancelled {
             if try await !condition() { return false }
             try? await Task.sleep(for: interval)
         }
@@ -45,7 +44,6 @@ public enum Wait {
     }
 
     /// ``until(within:_:)`` for a thread that cannot suspend.
-    @discardableResult
     public static func blockingUntil(within timeout: Duration = .seconds(60), _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -3,9 +3,9 @@ import SurveyModel
 import SurveyReport
 import SurveyStore
 
-// Disclosure control, part 2 of 3: the revision rule (docs/SUMMARIES.md, "Revisions"). Part 1,
-// the plan and its certificates, is SurveyReport/DisclosureControl/LinkedProtection.swift; part
-// 3, the tables of every version the plan protects together, is VersionTables.swift beside this.
+// Disclosure control: the revision rule (docs/SUMMARIES.md, "Revisions"). The plan and its
+// certificates are in SurveyReport/DisclosureControl/; the tables of every version the plan
+// protects together are in VersionTables.swift beside this (docs/ARCHITECTURE.md).
 
 extension Publisher {
     /// How many times a publication plans again after holding back late changes that no

@@ -5,7 +5,7 @@ import SurveyReport
 import SurveyStore
 import Synchronization
 
-// Disclosure control, part 3 of 3 (see RevisionRule.swift beside this).
+// Disclosure control: the tables of every version (see RevisionRule.swift beside this).
 
 /// Versions and their protection (docs/SUMMARIES.md, "Revisions"): which periods this
 /// publication releases a version of, what their late parts are, and what every version withholds,

@@ -1,8 +1,8 @@
 import SurveyModel
 
-// Disclosure control, part 1 of 3: the plan and its certificates (docs/SUMMARIES.md, "Withheld
-// cells"). Parts 2 and 3, the revision rule and the tables of versions, are in
-// SurveyPublisher/DisclosureControl/. docs/ARCHITECTURE.md, "Where disclosure control lives".
+// Disclosure control: the plan of linked tables and its certificates (docs/SUMMARIES.md,
+// "Withheld cells"). The revision rule and the tables of versions are in
+// SurveyPublisher/DisclosureControl/ (docs/ARCHITECTURE.md, "Where disclosure control lives").
 
 /// Which positions of one period's tables are withheld: for every topic, the unit × group cells,
 /// the unit totals, the province's group totals and the province total.
@@ -49,11 +49,11 @@ public struct ProtectionMask: Hashable, Sendable {
     /// The bits in a stable order, for digests.
     public var bytes: [UInt8] { bits.map { $0 ? 1 : 0 } }
 
-    /// The single-table mask of ``SuppressionPlan`` for every topic of `cube`.
+    /// The single-table mask of ``SingleTablePlan`` for every topic of `cube`.
     public init(singleTable cube: TallyCube, minimum: Int) {
         self.init(topics: cube.topics.count, units: cube.units.count, groups: cube.groups.count)
         for t in 0..<topics {
-            let plan = SuppressionPlan(
+            let plan = SingleTablePlan(
                 counts: (0..<units).map { u in (0..<groups).map { g in cube.cell(unit: u, topic: t, group: g).reduce(0, +) } },
                 minimum: minimum
             )

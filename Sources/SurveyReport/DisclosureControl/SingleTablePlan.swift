@@ -11,7 +11,7 @@ import SurveyModel
 /// withheld entry cannot be recovered by subtracting the published entries from a published total:
 /// each line holds no withheld entry, or at least two whose sum is at least the minimum, or its
 /// total is withheld too.
-public struct SuppressionPlan: Equatable, Sendable {
+public struct SingleTablePlan: Equatable, Sendable {
     /// Withheld interior cells, `[row][column]`.
     public private(set) var cells: [[Bool]]
     /// Withheld row totals.
