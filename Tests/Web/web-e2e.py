@@ -14,7 +14,9 @@ import json
 import os
 import pathlib
 import sys
+import re
 import time
+import urllib.parse
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from webstack import WebStack, cookies_of, csrf_of, wait_for  # noqa: E402
@@ -96,6 +98,17 @@ def sign_in_collaborator(driver, stack, collaborator, token):
     form.find_element(By.NAME, "collaborator").send_keys(str(collaborator))
     form.find_element(By.NAME, "token").send_keys(token)
     click_and_wait(driver, form.find_element(By.TAG_NAME, "button"))
+
+
+def sign_in_over_http(stack, fields, address="127.0.0.1"):
+    """Signs in without a browser, straight at surveyweb as nginx would pass it on (X-Real-IP): the
+    browser's sign-ins before have spent nginx's allowance of 10 a minute for this address, which
+    is checked at the end on its own. (status, headers, page) of the sign-in's answer."""
+    direct = f"http://127.0.0.1:{stack.web_port}/app/signin"
+    status, headers, page = stack.http(direct)
+    signin = cookies_of(headers)["surveyd_signin"]
+    return stack.http(direct, cookie=f"surveyd_signin={signin}", data=urllib.parse.urlencode({"csrf": csrf_of(page), **fields}).encode(),
+                      headers={"Content-Type": "application/x-www-form-urlencoded", "X-Real-IP": address})
 
 
 def session_cookie(driver):
@@ -193,10 +206,18 @@ rounds:
                          f"/units/CA/week/{week}/summary.json", f"/units/CA/week/{week}/summary.csv",
                          f"/units/CA/week/{week}/report.html", "/units/DH/../CA/index.html", "/units/DH/%2e%2e/CA/index.html",
                          "/units/DH/..%2FCA%2Findex.html"]
-            for kind in ["month", "quarter", "year"]:
-                if (stack.summaries / kind).is_dir():
-                    latest = sorted(p.name for p in (stack.summaries / kind).iterdir())[-1]
-                    forbidden += [f"/{kind}/{latest}/summary.json", f"/units/CA/{kind}/{latest}/report.html"]
+            # Every kind of file of every granularity, another unit's and the province's: nginx asks
+            # before it looks for the file, so the answer does not depend on which periods exist yet.
+            iso = day.isocalendar()
+            periods = {"week": week, "month": f"{day.year}-{day.month:02d}", "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
+                       "year": f"{day.year}"}
+            for kind, name in periods.items():
+                for file in ["summary.json", "summary.csv", "report.html"]:
+                    forbidden += [f"/{kind}/{name}/{file}", f"/units/CA/{kind}/{name}/{file}"]
+            # The rounds' progress holds every unit's row: the province's only.
+            forbidden += [f"/rounds/WEB-TEST/progress.{ext}" for ext in ["html", "csv", "json"]] + ["/units/CA/rounds/WEB-TEST/progress.json"]
+            check((stack.summaries / "rounds" / "WEB-TEST" / "progress.json").exists(), "the round's progress is published")
+            forbidden = list(dict.fromkeys(forbidden))
             for path in forbidden:
                 status, _, body = stack.http(path, cookie=unit_cookie)
                 check(status == 403 and "Không được phép" in body.decode(), f"unit administrator gets 403 on {path} ({status})")
@@ -223,6 +244,9 @@ rounds:
             shot(driver, "5b-collaborator-page-phone")
             driver.set_window_size(1000, 1300)
             cookie = session_cookie(driver)
+            for path in ["/units/DH/index.html", f"/units/DH/week/{week}/summary.json", "/index.html"]:
+                status, _, _ = stack.http(path, cookie=cookie)
+                check(status == 403, f"a collaborator reads no summary file: {path} ({status})")
             status, headers, workbook = stack.http("/app/collaborator/workbook.xlsx", cookie=cookie)
             check(status == 200 and workbook[:2] == b"PK", f"the collaborator downloads the unit's workbook ({status})")
             book = openpyxl.load_workbook(io.BytesIO(workbook))
@@ -284,6 +308,11 @@ rounds:
             driver.find_element(By.NAME, "file").send_keys(str(big))
             text = click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form[enctype] button"))
             check("Tệp quá lớn" in text, "a too-large upload gets a clear page")
+            status, headers, page = stack.http("/app/collaborator/upload", cookie=cookie, data=b"x" * (18 << 20),
+                                               headers={"Content-Type": "multipart/form-data; boundary=b"})
+            check(status == 413 and "Tệp quá lớn" in page.decode() and "default-src 'none'" in (headers["Content-Security-Policy"] or "")
+                  and headers["Strict-Transport-Security"] and headers["X-Content-Type-Options"] == "nosniff",
+                  f"the too-large page is a 413 with the usual security headers ({status})")
             shot(driver, "9-upload-too-large")
             # Chromium keeps sending the body nginx refused; a new browser goes on.
             driver.quit()
@@ -337,20 +366,56 @@ rounds:
         stack.stop_web()
         stack.idle_minutes = 0.05
         stack.start_web()
-        status, headers, page = stack.http("/app/signin")
-        jar = cookies_of(headers)
-        status, headers, _ = stack.http("/app/signin", cookie=f"surveyd_signin={jar['surveyd_signin']}",
-                                        data=f"csrf={csrf_of(page)}&kind=administrator&name=dh.quantri&password={PASSWORD}".encode(),
-                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        status, headers, _ = sign_in_over_http(stack, {"kind": "administrator", "name": "dh.quantri", "password": PASSWORD})
         session = cookies_of(headers).get("surveyd_session")
+        set_cookie = next((c for c in headers.get_all("Set-Cookie") or [] if c.startswith("surveyd_session=")), "")
+        check(all(a in set_cookie for a in ["HttpOnly", "Secure", "SameSite=Strict", "Max-Age=28800"]),
+              f"the session cookie is HttpOnly, Secure, SameSite=Strict and expires with the session's 8 hours ({set_cookie})")
         status, _, _ = stack.http("/units/DH/index.html", cookie=f"surveyd_session={session}")
         check(status == 200, "a fresh session reads the unit's page")
+        # A collaborator's session (one not revoked above), with the upload form's token taken while it is fresh.
+        other_cid, other_token = collaborators["CA"]
+        status, headers, page = sign_in_over_http(stack, {"kind": "collaborator", "collaborator": other_cid, "token": other_token})
+        collaborator_session = cookies_of(headers).get("surveyd_session")
+        check(status == 303 and collaborator_session, f"a collaborator signs in ({status}{'' if status == 303 else ': ' + re.sub(r'<[^>]+>', ' ', page.decode())[-300:]})")
+        status, _, page = stack.http("/app/collaborator", cookie=f"surveyd_session={collaborator_session}")
+        check(status == 200 and collaborator_session, f"a fresh collaborator's session reads its page ({status})")
+        upload_csrf = csrf_of(page)
         time.sleep(3.5)
         status, headers, _ = stack.http("/units/DH/index.html", cookie=f"surveyd_session={session}")
         check(status == 303, f"an expired session is sent to sign in ({status})")
+        stored = stack.count("SELECT COUNT(*) FROM responses")
+        boundary = "b0undary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{upload_csrf}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n"
+                f"Ngày,Chủ đề,Nhóm,Thái độ\n{(today - datetime.timedelta(days=1)).strftime('%d/%m/%Y')},Chuyển đổi số,Nhân dân,Đồng tình\n"
+                f"\r\n--{boundary}--\r\n").encode()
+        status, headers, page = stack.http("/app/collaborator/upload", cookie=f"surveyd_session={collaborator_session}", data=body,
+                                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        check(status in (303, 401) and stack.count("SELECT COUNT(*) FROM responses") == stored,
+              f"an upload with an expired session is refused and stores nothing ({status})")
         status, headers, page = stack.http("/app/signin", cookie=f"surveyd_session={session}")
         check("hết hạn" in page.decode() and any(c.startswith("surveyd_session=;") and "Max-Age=0" in c for c in headers.get_all("Set-Cookie") or []),
               "the sign-in page says the session expired, and the browser forgets its cookie")
+
+        # nginx limits sign-in attempts per address: 10 a minute with bursts of 10, then 429.
+        statuses = []
+        for _ in range(25):
+            status, _, _ = stack.http("/app/signin", data=b"csrf=0&kind=administrator&name=tinh&password=x",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+            statuses.append(status)
+        check(statuses.count(429) >= 10, f"nginx answers 429 once an address has spent its sign-in attempts ({statuses.count(429)} of 25)")
+        # surveyweb's own limit per address (behind nginx, which names the address in X-Real-IP):
+        # after 10 failures from one address, even a right password is refused for 15 minutes.
+        def attempt(name, password, address="203.0.113.9"):
+            return sign_in_over_http(stack, {"kind": "administrator", "name": name, "password": password}, address=address)
+        for n in range(10):
+            attempt(f"khong-co-{n}", "sai")
+        status, _, page = attempt("dh.quantri", PASSWORD)
+        check(status == 429 and "Quá nhiều lần đăng nhập sai" in page.decode(), f"after 10 failures from one address, its next sign-in is refused ({status})")
+        status, headers, _ = attempt("dh.quantri", PASSWORD, address="203.0.113.10")
+        check(status == 303 and "surveyd_session" in cookies_of(headers), f"another address still signs in ({status})")
+        check("too many failed sign-ins from this address" in stack.log("web"), "the address's lockout is logged")
 
     config.unlink(missing_ok=True)
     if failures:

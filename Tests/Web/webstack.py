@@ -15,6 +15,8 @@ import urllib.request
 import ssl
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+# Debian installs nginx in /usr/sbin, outside an ordinary user's PATH.
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin") or "nginx"
 
 
 def free_port() -> int:
@@ -103,7 +105,7 @@ class WebStack:
         (nginx_dir / "nginx.conf").write_text(config)
         log = open(self.dir / "nginx.log", "ab")
         self.processes["nginx"] = subprocess.Popen(
-            ["nginx", "-c", nginx_dir / "nginx.conf", "-p", nginx_dir], stdout=log, stderr=log)
+            [NGINX, "-c", nginx_dir / "nginx.conf", "-p", nginx_dir], stdout=log, stderr=log)
         wait_for("nginx", lambda: port_open(self.https_port))
 
     def stop(self, name):
