@@ -221,6 +221,14 @@ rounds:
             for path in forbidden:
                 status, _, body = stack.http(path, cookie=unit_cookie)
                 check(status == 403 and "Không được phép" in body.decode(), f"unit administrator gets 403 on {path} ({status})")
+            # On a phone: the unit's front page and its report scroll down, not sideways.
+            driver.set_window_size(390, 844)
+            for page in ["/units/DH/index.html", f"/units/DH/week/{week}/report.html"]:
+                driver.get(stack.url + page)
+                wide = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+                check(wide <= 0, f"{page} fits a phone's width ({wide} px too wide)")
+            shot(driver, "3b-unit-front-page-phone")
+            driver.set_window_size(1000, 1300)
             driver.get(stack.url + "/units/CA/index.html")
             shot(driver, "4-unit-forbidden")
             # The unit's view holds the province's rows and the unit's exactly as the province file.
