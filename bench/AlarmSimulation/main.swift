@@ -15,6 +15,11 @@
 // time       16 units × 7 topics at 40 responses a week per unit and topic, the same shift from
 //            a Monday, every week published on its release day (week grace 0, 1 and 2 days):
 //            days from the shift's start to the alarm on the front page.
+// The provisional look (off in the daemon; docs/SUMMARIES.md "The provisional look, studied"):
+// --provisional-share S spends S of the budget on charts continued day by day over the current
+// week's first --provisional-days D days (default 6), the weekly charts getting the rest; budget
+// counts its new alarms (each session of answers held on one day), time the day after a crossing.
+// --daily (time only): charts whose steps are days instead of weeks.
 // --check exits 1 when a figure falls clearly short (new alarms over 1.25 × the budget by more than
 // 3 s.d. of twice the Poisson variance; detection within 4 weeks in under 90% of runs; at the
 // default calendar, under 40% of shifts on the front page by day 7 or under 85% by day 14).
@@ -74,19 +79,36 @@ extension TopicWeeks {
     }
 }
 
-/// One unit × topic × week of answers: sessions of 10–30 answers, each sharing its own shares.
-func week(n: Int, negative: Double, positive: Double, icc: Double, _ g: inout Generator) -> (positive: Int, negative: Int) {
+/// Counts of answers: positive, negative, all.
+struct Counts {
+    var positive = 0, negative = 0, n = 0
+}
+
+/// One unit × topic × week of answers: sessions of 10–30 answers, each sharing its own shares;
+/// and the answers of each of the week's first `earlyDays` days (each session held on a day drawn
+/// uniformly from the 7; none drawn when 0).
+func week(n: Int, negative: Double, positive: Double, icc: Double, earlyDays: Int = 0, _ g: inout Generator) -> (positive: Int, negative: Int, early: [Counts]) {
     var left = n, pos = 0, neg = 0
+    var early = Array(repeating: Counts(), count: earlyDays)
     let positiveAmongRest = positive / (1 - negative)
     while left > 0 {
         let size = min(left, 10 + Int(g.next() % 21))
         left -= size
         let q = g.share(negative, icc: icc), r = g.share(positiveAmongRest, icc: icc)
+        let day = earlyDays > 0 ? Int(g.uniform() * 7) : 7
+        var session = Counts(n: size)
         for _ in 0..<size {
-            if g.bernoulli(q) { neg += 1 } else if g.bernoulli(r) { pos += 1 }
+            if g.bernoulli(q) { session.negative += 1 } else if g.bernoulli(r) { session.positive += 1 }
         }
+        pos += session.positive
+        neg += session.negative
+        if early.indices.contains(day) { early[day] = early[day] + session }
     }
-    return (pos, neg)
+    return (pos, neg, early)
+}
+
+extension Counts {
+    static func + (a: Counts, b: Counts) -> Counts { Counts(positive: a.positive + b.positive, negative: a.negative + b.negative, n: a.n + b.n) }
 }
 
 func percentile(_ values: [Int], _ q: Double) -> Int {
@@ -105,15 +127,24 @@ let check = arguments.contains("--check")
 arguments.removeAll { $0 == "--check" }
 let runs = option("--runs").flatMap(Int.init)
 let seed = option("--seed").flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+let dailyCharts = arguments.contains("--daily")
+arguments.removeAll { $0 == "--daily" }
 let what = arguments.first ?? "all"
 var failures: [String] = []
 let oddsRatio = option("--odds-ratio").flatMap(Double.init)
+let provisionalShare = option("--provisional-share").flatMap(Double.init)
+let provisionalDays = option("--provisional-days").flatMap(Int.init)
 let settings: EarlyWarningSettings = {
     var settings = EarlyWarningSettings()
     if let oddsRatio { settings.oddsRatio = oddsRatio }
+    if let provisionalShare { settings.provisionalShare = provisionalShare }
+    if let provisionalDays { settings.provisionalDays = provisionalDays }
     return settings
 }()
-print("alarm-sim \(what) --seed \(seed)\(settings.oddsRatio == EarlyWarningSettings().oddsRatio ? "" : " --odds-ratio \(settings.oddsRatio)")")
+/// The days the provisional look follows (0: none).
+let earlyDays = settings.looksProvisionally ? settings.provisionalDays : 0
+print("alarm-sim \(what) --seed \(seed)\(settings.oddsRatio == EarlyWarningSettings().oddsRatio ? "" : " --odds-ratio \(settings.oddsRatio)")"
+      + (settings.looksProvisionally ? " --provisional-share \(settings.provisionalShare) --provisional-days \(settings.provisionalDays)" : ""))
 
 if what == "budget" || what == "all" {
     // Responses per unit and topic a week, very unequal; each week within ±50% of the unit's mean.
@@ -122,24 +153,34 @@ if what == "budget" || what == "all" {
     for icc in [0.0, 0.05, 0.1] {
         var g = Generator(state: seed &+ UInt64(icc * 1000))
         var totalNew = 0, weeksCounted = 0, stated = 0.0, watchNew = 0, statedWatch = 0.0, charts = 0
+        var provisionalNew = 0, statedProvisional = 0.0
         let clock = ContinuousClock(), start = clock.now
+        let looks = settings.looksProvisionally
         for _ in 0..<(runs ?? 2) {
+            // One week more than published: the provisional look at the last publication sees
+            // the first days of the week after it.
             var topics: [TopicWeeks] = []
+            var early: [[[Counts]]] = []
             for t in 0..<topicsCount {
-                var topic = TopicWeeks(units: sizes.count, weeks: history)
+                var topic = TopicWeeks(units: sizes.count, weeks: history + 1)
+                var topicEarly = Array(repeating: [Counts](), count: sizes.count * (history + 1))
                 let negative = 0.1 + 0.02 * Double(t % 10), positive = 0.5
                 for (u, size) in sizes.enumerated() {
-                    for w in 0..<history {
+                    for w in 0...history {
                         let n = size / 2 + Int(g.next() % UInt64(size + 1))
-                        let d = week(n: n, negative: negative, positive: positive, icc: icc, &g)
-                        topic.positive[u * history + w] = d.positive
-                        topic.negative[u * history + w] = d.negative
-                        topic.responses[u * history + w] = n
+                        let d = week(n: n, negative: negative, positive: positive, icc: icc, earlyDays: earlyDays, &g)
+                        topic.positive[u * topic.weeks + w] = d.positive
+                        topic.negative[u * topic.weeks + w] = d.negative
+                        topic.responses[u * topic.weeks + w] = n
+                        topicEarly[u * topic.weeks + w] = d.early
                     }
                 }
                 topics.append(topic)
+                early.append(topicEarly)
             }
-            var previous: Set<String>?, previousWatch: Set<String>?
+            /// What the front page showed since the last release: the alarms open then and the
+            /// provisional ones of the week after.
+            var shown: Set<String>?, previousWatch: Set<String>?
             let engine = EarlyWarning(settings: settings), cache = ThresholdCache()
             for last in (history - publications)..<history {
                 let seen = topics.map { $0.first(last + 1) }
@@ -147,15 +188,28 @@ if what == "budget" || what == "all" {
                 func key(_ chart: EarlyWarning.Chart) -> String { "\(chart.topic)|\(chart.unit ?? -1)|\(chart.share)" }
                 let open = Set(family.charts.filter { $0.alarm != nil }.map(key))
                 let watching = Set(family.charts.filter { $0.watch != nil }.map(key))
-                if let previous, let previousWatch {
-                    totalNew += open.subtracting(previous).count
-                    watchNew += watching.subtracting(previousWatch).subtracting(previous).count
+                // The provisional look over the first days of week last + 1.
+                let provisional = Set(family.charts.filter { chart in
+                    guard looks, let topicEarly = early[safe: chart.topic] else { return false }
+                    let weeks = topics[chart.topic].weeks, w = last + 1
+                    var days = Array(repeating: Counts(), count: earlyDays)
+                    for u in chart.unit.map({ [$0] }) ?? Array(0..<sizes.count) {
+                        for (d, c) in (topicEarly[safe: u * weeks + w] ?? []).enumerated() where days.indices.contains(d) { days[d] = days[d] + c }
+                    }
+                    return chart.provisionalCrossing(days.map { (chart.share == .negativeRising ? $0.negative : $0.positive, $0.n) }) != nil
+                }.map(key))
+                if let shown, let previousWatch {
+                    let newProvisional = provisional.subtracting(open)
+                    totalNew += open.subtracting(shown).count + newProvisional.count
+                    provisionalNew += newProvisional.count
+                    watchNew += watching.subtracting(previousWatch).subtracting(shown).count
                     weeksCounted += 1
                     stated += family.expectedFalseAlarms
                     statedWatch += family.expectedWatchEntries ?? 0
+                    statedProvisional += family.expectedProvisionalAlarms ?? 0
                     charts = family.charts.count
                 }
-                previous = open
+                shown = open.union(provisional)
                 previousWatch = watching
             }
         }
@@ -163,7 +217,9 @@ if what == "budget" || what == "all" {
         let budget = Double(weeksCounted) * settings.falseAlarmsPerWeek
         print(String(format: "budget ICC %.2f: %d charts, budget %.2f/week, stated %.2f/week, observed %.2f/week (%d new alarms in %d weeks); watch list stated %.2f, observed %.2f new entries/week; %@",
                      icc, charts, settings.falseAlarmsPerWeek, stated / Double(weeksCounted), observed, totalNew, weeksCounted,
-                     statedWatch / Double(weeksCounted), Double(watchNew) / Double(weeksCounted), "\(clock.now - start)"))
+                     statedWatch / Double(weeksCounted), Double(watchNew) / Double(weeksCounted), "\(clock.now - start)")
+              + (looks ? String(format: "; provisional stated %.2f, observed %.2f/week (in the above)", statedProvisional / Double(weeksCounted),
+                                Double(provisionalNew) / Double(weeksCounted)) : ""))
         // The count varies more than Poisson (a chart whose π₀ came out low alarms more than once; a
         // province chart with its units'): three standard deviations of twice the Poisson variance,
         // over the budget with the 25% clustered answers were seen to need (docs/SUMMARIES.md).
@@ -174,39 +230,90 @@ if what == "budget" || what == "all" {
     }
 }
 
-/// Unit 0's negative share moves from 20% to 40% at `shift` (weeks before: in control); 16 units of
-/// 40 responses a week on `topicsCount` topics; the chart of unit 0 (and of the province) on topic 0
-/// at the example family's run length. Returns the week (0 = the first shifted) of the first
-/// alarm on the front page for topic 0 (the unit's chart or the province's), or nil within `after` weeks.
-func firstAlarm(history: Int, after: Int, runLength: Double, _ g: inout Generator) -> Int? {
-    var topic = TopicWeeks(units: 16, weeks: history + after)
+/// Unit 0's negative share moves from 20% to 40% at week `history` (weeks before: in control);
+/// 16 units of 40 responses a week (spread evenly over the days: 6, 6, 6, 6, 6, 5, 5) on one
+/// topic; the charts of unit 0 and of the province on it at the example family's run lengths.
+/// Returns the day (0 = the shift's Monday) the first alarm for the topic reaches the front page,
+/// or nil within `after` weeks: week k's alarm is published on day 7(k + 1) + grace; with a
+/// provisional look, day d of week k + 1 (1 = Monday) is looked at on day 7(k + 1) + max(d, grace).
+func firstAlarm(history: Int, after: Int, runLength: Double, provisionalRunLength: Double?, grace: Int, _ g: inout Generator) -> Int? {
+    let weeks = history + after
+    var topic = TopicWeeks(units: 16, weeks: weeks)
+    var daily = Array(repeating: [Counts](), count: 16 * weeks)
     for u in 0..<16 {
-        for w in 0..<(history + after) {
+        for w in 0..<weeks {
             let shifted = u == 0 && w >= history
-            let d = week(n: 40, negative: shifted ? 0.4 : 0.2, positive: shifted ? 0.4 : 0.5, icc: 0, &g)
-            topic.positive[u * topic.weeks + w] = d.positive
-            topic.negative[u * topic.weeks + w] = d.negative
-            topic.responses[u * topic.weeks + w] = 40
+            let (negative, positive) = shifted ? (0.4, 0.4) : (0.2, 0.5)
+            let days = [6, 6, 6, 6, 6, 5, 5].map { n in
+                let d = week(n: n, negative: negative, positive: positive, icc: 0, &g)
+                return Counts(positive: d.positive, negative: d.negative, n: n)
+            }
+            let total = days.reduce(Counts(), +)
+            topic.positive[u * weeks + w] = total.positive
+            topic.negative[u * weeks + w] = total.negative
+            topic.responses[u * weeks + w] = total.n
+            daily[u * weeks + w] = days
         }
+    }
+    if dailyCharts {
+        // One chart per unit (and the province) whose steps are days: its baseline the 52 weeks'
+        // days, its run length the family's in days; the alarm shown the day after the crossing.
+        var days = TopicWeeks(units: 16, weeks: weeks * 7)
+        for u in 0..<16 {
+            for w in 0..<weeks {
+                for (d, c) in daily[u * weeks + w].enumerated() {
+                    days.positive[u * days.weeks + w * 7 + d] = c.positive
+                    days.negative[u * days.weeks + w * 7 + d] = c.negative
+                    days.responses[u * days.weeks + w * 7 + d] = c.n
+                }
+            }
+        }
+        var daySettings = settings
+        daySettings.watchedWeeks = 1
+        daySettings.baselineWeeks = history * 7
+        daySettings.minimumBaselineWeeks = 14
+        let engine = EarlyWarning(settings: daySettings), cut = days.first(history * 7 + 1)
+        var first: Int?
+        for unit in [Optional(0), nil] {
+            guard let chart = engine.chart(cut, unit: unit, share: .negativeRising, runLength: runLength * 7) else { continue }
+            let series = (history * 7..<weeks * 7).map { days.count(.negativeRising, unit: unit, week: $0) }
+            if let day = chart.cusum.run(series).firstIndex(where: \.alarm) { first = min(first ?? .max, day + 1) }
+        }
+        return first
     }
     let engine = EarlyWarning(settings: settings)
     for k in 0..<after {
         let cut = topic.first(history + k + 1)
-        let unit = engine.chart(cut, unit: 0, share: .negativeRising, runLength: runLength)
-        let province = engine.chart(cut, unit: nil, share: .negativeRising, runLength: runLength)
+        let charts = [Optional(0), nil].compactMap { unit in
+            engine.chart(cut, unit: unit, share: .negativeRising, runLength: runLength, provisionalRunLength: provisionalRunLength)
+        }
         // An episode whose first crossing is in a shifted week (one open since before is a false alarm).
-        if [unit?.alarm, province?.alarm].contains(where: { ($0?.firstAlarm ?? -1) >= history }) { return k }
+        if charts.contains(where: { ($0.alarm?.firstAlarm ?? -1) >= history }) { return 7 * (k + 1) + grace }
+        guard provisionalRunLength != nil, k + 1 < after else { continue }
+        let w = history + k + 1
+        let crossings = charts.compactMap { chart -> Int? in
+            var days = Array(repeating: Counts(), count: settings.provisionalDays)
+            for u in chart.unit.map({ [$0] }) ?? Array(0..<16) {
+                for d in days.indices { days[d] = days[d] + (daily[u * weeks + w][safe: d] ?? Counts()) }
+            }
+            return chart.provisionalCrossing(days.map { ($0.negative, $0.n) })
+        }
+        // The day after the crossing day is complete, once the week before is released.
+        if let day = crossings.min() { return 7 * (k + 1) + max(day, grace) }
     }
     return nil
 }
 
-let example = Double((16 + 1) * 7 * 2) / settings.falseAlarmsPerWeek
+// The example's family: 238 charts, their weekly run length and the provisional look's.
+let example = EarlyWarningSettings.runLength(charts: (16 + 1) * 7 * 2, perWeek: settings.weeklyBudget)
+let exampleProvisional = settings.looksProvisionally ? EarlyWarningSettings.runLength(charts: (16 + 1) * 7 * 2, perWeek: settings.provisionalBudget) : nil
 if what == "detection" || what == "all" {
     var g = Generator(state: seed &+ 7)
     let count = 200
     var delays: [Int] = []
     for _ in 0..<count {
-        if let k = firstAlarm(history: 52, after: 4, runLength: example, &g) { delays.append(k + 1) }
+        // Weeks to the alarm: the weekly charts alone, at the run length they have.
+        if let day = firstAlarm(history: 52, after: 4, runLength: example, provisionalRunLength: nil, grace: 0, &g) { delays.append(day / 7) }
     }
     let mean = Double(delays.reduce(0, +)) / Double(max(1, delays.count))
     print(String(format: "detection 20%%→40%% at 40/week, run length %.0f weeks: flagged within 4 weeks in %d/%d runs, mean delay %.2f weeks, 90th percentile %d weeks (among those flagged)",
@@ -220,13 +327,12 @@ if what == "time" || what == "all" {
         var g = Generator(state: seed &+ 11)
         var days: [Int] = []
         for _ in 0..<count {
-            // The week k after the shift's Monday ends on day 7k + 6 and is released on day 7(k + 1) + grace.
-            let k = firstAlarm(history: 52, after: 6, runLength: example, &g) ?? 6
-            days.append(7 * (k + 1) + grace)
+            days.append(firstAlarm(history: 52, after: 6, runLength: example, provisionalRunLength: exampleProvisional, grace: grace, &g) ?? 7 * 7 + grace)
         }
         let median = percentile(days, 0.5), p90 = percentile(days, 0.9)
-        let byWeek = (1...3).map { k in String(format: "%.1f%%", 100 * Double(days.filter { $0 <= 7 * k + grace }.count) / Double(count)) }
-        print("time to alarm, week grace \(grace) days: median \(median) days, 90th percentile \(p90) days, mean \(String(format: "%.1f", Double(days.reduce(0, +)) / Double(count))) (\(count) runs); on the front page by day \(7 + grace) / \(14 + grace) / \(21 + grace) in \(byWeek.joined(separator: " / "))")
+        let checkpoints = [7 + grace, 9, 14 + grace, 21 + grace].reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
+        let byDay = checkpoints.map { d in String(format: "%.1f%%", 100 * Double(days.filter { $0 <= d }.count) / Double(count)) }
+        print("time to alarm, week grace \(grace) days: median \(median) days, 90th percentile \(p90) days, mean \(String(format: "%.1f", Double(days.reduce(0, +)) / Double(count))) (\(count) runs); on the front page by day \(checkpoints.map(String.init).joined(separator: " / ")) in \(byDay.joined(separator: " / "))")
         // A guard against regressions, with room for chance at 1,000 runs (3,000 runs: 47.5% by
         // day 7 and 90.1% by day 14 at the default calendar; docs/SUMMARIES.md).
         let firstWeek = Double(days.filter { $0 <= 7 + grace }.count) / Double(count)
@@ -240,4 +346,8 @@ if what == "time" || what == "all" {
 if check, !failures.isEmpty {
     for failure in failures { print("alarm-sim: FAILED: \(failure)") }
     exit(1)
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

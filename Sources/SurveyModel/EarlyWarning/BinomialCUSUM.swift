@@ -92,6 +92,19 @@ extension BinomialCUSUM {
     }
 
     func averageRunLength(_ distribution: LLRDistribution, states g: Int) -> Double? {
+        guard var matrix = transitions(distribution, states: g) else { return nil }
+        for j in 0..<g {
+            for k in 0..<g { matrix[j * g + k] = (j == k ? 1 : 0) - matrix[j * g + k] }
+        }
+        // A singular I − R: the chain (to double precision) never reaches the threshold.
+        guard let solution = BinomialCUSUM.solve(&matrix, Array(repeating: 1, count: g), size: g), let arl = solution.first, arl.isFinite, arl > 0 else { return .infinity }
+        return arl
+    }
+
+    /// R, the chain's transitions among its g states below the threshold (row-major, g × g; what
+    /// a row lacks of 1 is the probability of an alarm from that state). State 0 is C = 0, state
+    /// j ≥ 1 the interval ((j − 1)Δ, jΔ] with Δ = h/(g − 1). Nil for g < 2 or h ≤ 0.
+    func transitions(_ distribution: LLRDistribution, states g: Int) -> [Double]? {
         guard g >= 2, threshold > 0 else { return nil }
         // S = (−∞, 0, Δ, …, h) with Δ = h/(g−1): state j covers (S[j], S[j+1]]. Every argument of
         // the distribution function below is a multiple of Δ/2 between −gΔ and gΔ (or −∞):
@@ -106,7 +119,6 @@ extension BinomialCUSUM {
         /// S[k] in half-steps (nil: −∞).
         func edge(_ k: Int) -> Int? { k == 0 ? nil : 2 * (k - 1) }
         func minus(_ a: Int?, _ b: Int) -> Int? { a.map { $0 - b } }
-        // I − R, row-major, g × g.
         var matrix = Array(repeating: 0.0, count: g * g)
         for j in 0..<g {
             for k in 0..<g {
@@ -120,12 +132,10 @@ extension BinomialCUSUM {
                 } else {
                     p = 0
                 }
-                matrix[j * g + k] = (j == k ? 1 : 0) - p
+                matrix[j * g + k] = p
             }
         }
-        // A singular I − R: the chain (to double precision) never reaches the threshold.
-        guard let solution = BinomialCUSUM.solve(&matrix, Array(repeating: 1, count: g), size: g), let arl = solution.first, arl.isFinite, arl > 0 else { return .infinity }
-        return arl
+        return matrix
     }
 
     /// P(Y = y) for Y ~ Binomial(n, p).
@@ -362,6 +372,25 @@ public struct WeeklyResponses: Sendable, Hashable {
                 weights.append(Double(group.count) / total)
             }
         }
+    }
+
+    /// The responses of the first days of such a week: each response falls on those days with
+    /// probability `fraction`, so a week of n gives Binomial(n, fraction) (values below 1e-7 of
+    /// the weight dropped).
+    public func partial(_ fraction: Double) -> WeeklyResponses {
+        var mass: [Int: Double] = [:]
+        let f = min(max(fraction, 0), 1)
+        for (n, weight) in zip(counts, weights) {
+            let probabilities = BinomialCUSUM.probabilities(n, f, dispersion: 1)
+            for (k, p) in probabilities.enumerated() where p * weight > 1e-7 { mass[k, default: 0] += p * weight }
+        }
+        var result = WeeklyResponses([])
+        let total = mass.values.reduce(0, +)
+        for (k, weight) in mass.sorted(by: { $0.key < $1.key }) {
+            result.counts.append(k)
+            result.weights.append(weight / max(total, .leastNormalMagnitude))
+        }
+        return result
     }
 
     /// The median of the counts with responses (0 if none).

@@ -21,6 +21,12 @@ public struct EarlyWarningSettings: Sendable, Hashable {
     public var minimumBaselineWeeks = 2
     /// States of the Markov-chain approximation of the run length.
     public var states = BinomialCUSUM.defaultStates
+    /// The share of the budget spent by the provisional look at the current week's days before
+    /// its release: the charts continued day by day over its first ``provisionalDays`` (0: no
+    /// provisional look, the whole budget for the weekly charts).
+    public var provisionalShare = 0.0
+    /// The days of the current week the provisional look follows (Monday on), 1 to 6.
+    public var provisionalDays = 6
 
     public init() {}
 
@@ -33,6 +39,13 @@ public struct EarlyWarningSettings: Sendable, Hashable {
 
     /// Whether the watch list runs.
     public var watches: Bool { watchEntriesPerWeek > falseAlarmsPerWeek }
+
+    /// Whether the provisional look runs.
+    public var looksProvisionally: Bool { provisionalShare > 0 && provisionalShare < 1 && (1...6).contains(provisionalDays) }
+
+    /// The part of the budget the weekly charts spend, and the provisional look's.
+    public var weeklyBudget: Double { looksProvisionally ? falseAlarmsPerWeek * (1 - provisionalShare) : falseAlarmsPerWeek }
+    public var provisionalBudget: Double { looksProvisionally ? falseAlarmsPerWeek * provisionalShare : 0 }
 }
 
 /// Which share a chart watches, and for which move: the negative share rising, or the positive
@@ -141,6 +154,9 @@ public struct EarlyWarning: Sendable {
         /// In-control average run length at the alarm threshold (and at the watch threshold), in weeks.
         public var runLength: Double
         public var watchRunLength: Double?
+        /// The provisional look's threshold and its in-control run length in weeks (nil: no look).
+        public var provisionalThreshold: Double?
+        public var provisionalRunLength: Double?
         /// The watched weeks (indices into the series) and the chart's steps on them.
         public var firstWatchedWeek: Int
         public var steps: [BinomialCUSUM.Step]
@@ -155,9 +171,12 @@ public struct EarlyWarning: Sendable {
         /// The run length each chart was given (charts / budget), in weeks, for alarms and for the watch list.
         public var runLength: Double
         public var watchRunLength: Double?
-        /// Σ 1 / ARL over the charts: false alarms (and chance watch entries) expected per week.
+        /// Σ 1 / ARL over the charts: false alarms (and chance watch entries) expected per week;
+        /// with a provisional look, its share included in the false alarms (and given apart).
         public var expectedFalseAlarms: Double
         public var expectedWatchEntries: Double?
+        public var provisionalRunLength: Double?
+        public var expectedProvisionalAlarms: Double?
     }
 
     /// An open alarm (or watch) episode.
@@ -198,23 +217,31 @@ public struct EarlyWarning: Sendable {
     /// `thresholds` memoises thresholds across calls.
     public func family(_ topics: [TopicWeeks], thresholds cache: ThresholdCache? = nil) -> Family {
         let candidates = topics.enumerated().flatMap { charted($0.element, topic: $0.offset) }
-        let runLength = EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.falseAlarmsPerWeek)
+        let runLength = EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.weeklyBudget)
         let watchRunLength = settings.watches ? EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.watchEntriesPerWeek) : nil
+        let provisionalRunLength = settings.looksProvisionally ? EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.provisionalBudget) : nil
         var family = Family(charts: [], runLength: runLength, watchRunLength: watchRunLength, expectedFalseAlarms: 0,
-                            expectedWatchEntries: watchRunLength.map { _ in 0 })
+                            expectedWatchEntries: watchRunLength.map { _ in 0 }, provisionalRunLength: provisionalRunLength,
+                            expectedProvisionalAlarms: provisionalRunLength.map { _ in 0 })
         for candidate in candidates {
-            guard let chart = chart(candidate, runLength: runLength, watchRunLength: watchRunLength, cache: cache) else { continue }
+            guard let chart = chart(candidate, runLength: runLength, watchRunLength: watchRunLength, provisionalRunLength: provisionalRunLength,
+                                    cache: cache) else { continue }
             family.charts.append(chart)
             if chart.runLength.isFinite, chart.runLength > 0 { family.expectedFalseAlarms += 1 / chart.runLength }
             if let watch = chart.watchRunLength, watch.isFinite, watch > 0 { family.expectedWatchEntries? += 1 / watch }
+            if let look = chart.provisionalRunLength, look.isFinite, look > 0 {
+                family.expectedProvisionalAlarms? += 1 / look
+                family.expectedFalseAlarms += 1 / look
+            }
         }
         return family
     }
 
     /// One chart of a topic at a given in-control run length (nil when its series lacks a baseline).
-    public func chart(_ topic: TopicWeeks, unit: Int?, share: WatchedShare, runLength: Double, thresholds cache: ThresholdCache? = nil) -> Chart? {
+    public func chart(_ topic: TopicWeeks, unit: Int?, share: WatchedShare, runLength: Double, provisionalRunLength: Double? = nil,
+                      thresholds cache: ThresholdCache? = nil) -> Chart? {
         guard let candidate = charted(topic, topic: 0).first(where: { $0.unit == unit && $0.share == share }) else { return nil }
-        return chart(candidate, runLength: runLength, watchRunLength: nil, cache: cache)
+        return chart(candidate, runLength: runLength, watchRunLength: nil, provisionalRunLength: provisionalRunLength, cache: cache)
     }
 
     /// The watched weeks and the baseline weeks before them: the baseline takes at least
@@ -270,7 +297,7 @@ public struct EarlyWarning: Sendable {
         return candidates
     }
 
-    func chart(_ candidate: Candidate, runLength: Double, watchRunLength: Double?, cache: ThresholdCache?) -> Chart? {
+    func chart(_ candidate: Candidate, runLength: Double, watchRunLength: Double?, provisionalRunLength: Double? = nil, cache: ThresholdCache?) -> Chart? {
         let oddsRatio = candidate.share == .negativeRising ? settings.oddsRatio : 1 / settings.oddsRatio
         func calibration(_ target: Double) -> BinomialCUSUM.Calibration {
             BinomialCUSUM.Calibration(inControl: candidate.inControl, oddsRatio: oddsRatio, responses: candidate.responses, targetRunLength: target,
@@ -279,9 +306,15 @@ public struct EarlyWarning: Sendable {
         guard let alarm = ThresholdCache.calibrated(calibration(runLength), cache: cache) else { return nil }
         let watch = watchRunLength.flatMap { ThresholdCache.calibrated(calibration($0), cache: cache) }
         let steps = alarm.chart.run(candidate.series)
+        let look = provisionalRunLength.flatMap { target in
+            BinomialCUSUM.provisionalThreshold(BinomialCUSUM.ProvisionalCalibration(
+                weekly: calibration(runLength), weeklyThreshold: alarm.chart.threshold, days: settings.provisionalDays,
+                targetRunLength: target))
+        }
         var chart = Chart(topic: candidate.topic, unit: candidate.unit, share: candidate.share, cusum: alarm.chart, watchCUSUM: watch?.chart,
                           assumedResponses: candidate.responses, uncertainty: candidate.uncertainty, runLength: alarm.runLength,
-                          watchRunLength: watch?.runLength, firstWatchedWeek: candidate.firstWatched, steps: steps, alarm: nil, watch: nil)
+                          watchRunLength: watch?.runLength, provisionalThreshold: look?.threshold, provisionalRunLength: look?.runLength,
+                          firstWatchedWeek: candidate.firstWatched, steps: steps, alarm: nil, watch: nil)
         chart.alarm = EarlyWarning.openEpisode(alarm.chart, steps: steps, series: candidate.series, firstWatched: candidate.firstWatched)
         if chart.alarm == nil, let watch, watch.chart.threshold < alarm.chart.threshold {
             chart.watch = EarlyWarning.openEpisode(watch.chart, steps: watch.chart.run(candidate.series), series: candidate.series, firstWatched: candidate.firstWatched)
