@@ -90,7 +90,7 @@ struct SurveyWebCommand: AsyncParsableCommand {
             configuration: configuration, accounts: accounts,
             check: CollaboratorCheck(host: surveydAddress.0, port: surveydAddress.1, tls: nil),
             state: WebState(sessions: SessionBook(idleLimit: idleMinutes * 60, absoluteLimit: TimeInterval(sessionHours * 3600))),
-            maxUploadBytes: maxUploadBytes, sessionLifetime: TimeInterval(sessionHours * 3600), logger: logger
+            maxUploadBytes: maxUploadBytes, logger: logger
         )
         let app = Application(
             router: service.router(),

@@ -24,9 +24,6 @@ struct WebService: Sendable {
     var check: CollaboratorCheck
     var state: WebState
     var maxUploadBytes: Int
-    /// How long a session lasts at most (its cookie's Max-Age; the server also ends it after
-    /// the idle limit).
-    var sessionLifetime: TimeInterval = 8 * 3600
     var logger: Logger
     var title = "Điều tra dư luận xã hội – surveyd"
 
@@ -96,7 +93,7 @@ struct WebService: Sendable {
 
     func signedIn(_ session: WebSession, to location: String) -> Response {
         var response = redirect(location)
-        response.headers.append(HTTPField(name: .setCookie, value: WebService.cookie(WebService.sessionCookie, session.token, path: "/", maxAge: max(1, Int(sessionLifetime)))))
+        response.headers.append(HTTPField(name: .setCookie, value: WebService.cookie(WebService.sessionCookie, session.token, path: "/", maxAge: nil)))
         response.headers.append(HTTPField(name: .setCookie, value: WebService.cookie(WebService.signInCookie, "", path: "/app/", maxAge: 0)))
         return response
     }

@@ -21,17 +21,22 @@ import TestSupport
     /// on days at random, the look made over each week's first days from the score the chart
     /// had at the week's start. Binomial answers, π₀ known: the calibration's own assumptions,
     /// so what is checked is the Markov chain over the days and the long-run start.
-    @Test(arguments: [(0.2, 40, 2), (0.2, 40, 6), (0.1, 150, 2), (0.35, 20, 1)])
-    func looksCrossAsOftenAsStated(p0: Double, n: Int, days: Int) throws {
-        let (chart, look) = try Self.calibrated(p0: p0, n: n, weeks: 30, lookWeeks: 60, days: days)
+    /// `sizes`: the weeks' responses, each week drawing one (the days of a week share its size).
+    @Test(arguments: [(0.2, [40], 2), (0.2, [40], 6), (0.1, [150], 2), (0.35, [20], 1), (0.2, [10, 80], 3), (0.25, [0, 30, 60], 2)])
+    func looksCrossAsOftenAsStated(p0: Double, sizes: [Int], days: Int) throws {
+        let weekly = BinomialCUSUM.Calibration(inControl: p0, oddsRatio: 2, responses: WeeklyResponses(sizes), targetRunLength: 30)
+        let chart = try #require(BinomialCUSUM.calibrated(weekly)).chart
+        let look = try #require(BinomialCUSUM.provisionalThreshold(.init(weekly: weekly, weeklyThreshold: chart.threshold, days: days, targetRunLength: 60)))
         #expect(look.threshold >= chart.threshold)
         // At its target, unless the weekly threshold already crosses less (h′ = h).
         #expect(look.runLength >= 60 && (look.runLength < 66 || look.threshold == chart.threshold), "run length \(look.runLength)")
         var g = SeededGenerator.forTest()
+        let seed = g.seed
         func uniform() -> Double { Double(g.next() >> 11) / Double(1 << 53) }
         let weeks = 40_000
         var crossings = 0, score = 0.0
         for _ in 0..<weeks {
+            let n = sizes[min(sizes.count - 1, Int(uniform() * Double(sizes.count)))]
             var daily = Array(repeating: (count: 0, n: 0), count: 7)
             for _ in 0..<n {
                 let day = min(6, Int(uniform() * 7))
@@ -50,10 +55,11 @@ import TestSupport
             score = max(0, score + chart.logLikelihoodRatio(count: week.count, of: week.n))
             if score > chart.threshold { score = 0 }
         }
-        // The stated rate, with room for the chain's discretisation (10%) and 4 s.d. of chance.
+        // The stated rate, with room for the chain's discretisation (10%) and 4 s.d. of chance
+        // (twice the Poisson variance: a crossing makes one the next week likelier).
         let expected = Double(weeks) / look.runLength
-        #expect(abs(Double(crossings) - expected) < 0.1 * expected + 4 * expected.squareRoot(),
-                "\(crossings) weeks with a crossing in \(weeks), \(expected) stated (seed \(g.state))")
+        #expect(abs(Double(crossings) - expected) < 0.1 * expected + 4 * (2 * expected).squareRoot(),
+                "\(crossings) weeks with a crossing in \(weeks), \(expected) stated (SURVEYD_TEST_SEED=\(seed))")
     }
 
     /// A look that may spend less crosses less: its threshold rises with its run length, and

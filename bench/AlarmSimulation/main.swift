@@ -282,24 +282,30 @@ func firstAlarm(history: Int, after: Int, runLength: Double, provisionalRunLengt
         return first
     }
     let engine = EarlyWarning(settings: settings)
-    for k in 0..<after {
-        let cut = topic.first(history + k + 1)
-        let charts = [Optional(0), nil].compactMap { unit in
-            engine.chart(cut, unit: unit, share: .negativeRising, runLength: runLength, provisionalRunLength: provisionalRunLength)
-        }
-        // An episode whose first crossing is in a shifted week (one open since before is a false alarm).
-        if charts.contains(where: { ($0.alarm?.firstAlarm ?? -1) >= history }) { return 7 * (k + 1) + grace }
-        guard provisionalRunLength != nil, k + 1 < after else { continue }
-        let w = history + k + 1
-        let crossings = charts.compactMap { chart -> Int? in
+    /// The first day of week `w` on which a look of `charts` crosses.
+    func looked(_ charts: [EarlyWarning.Chart], week w: Int) -> Int? {
+        charts.compactMap { chart -> Int? in
             var days = Array(repeating: Counts(), count: settings.provisionalDays)
             for u in chart.unit.map({ [$0] }) ?? Array(0..<16) {
-                for d in days.indices { days[d] = days[d] + (daily[u * weeks + w][safe: d] ?? Counts()) }
+                for d in days.indices { days[d] = days[d] + (daily[safe: u * weeks + w]?[safe: d] ?? Counts()) }
             }
             return chart.provisionalCrossing(days.map { ($0.negative, $0.n) })
+        }.min()
+    }
+    func charts(after count: Int) -> [EarlyWarning.Chart] {
+        [Optional(0), nil].compactMap { unit in
+            engine.chart(topic.first(count), unit: unit, share: .negativeRising, runLength: runLength, provisionalRunLength: provisionalRunLength)
         }
-        // The day after the crossing day is complete, once the week before is released.
-        if let day = crossings.min() { return 7 * (k + 1) + max(day, grace) }
+    }
+    // The look over the shift's own first days, from the charts of the weeks before it; the day
+    // after the crossing day is complete, once the week before is released.
+    if provisionalRunLength != nil, let day = looked(charts(after: history), week: history) { return max(day, grace) }
+    for k in 0..<after {
+        let seen = charts(after: history + k + 1)
+        // An episode whose first crossing is in a shifted week (one open since before is a false alarm).
+        if seen.contains(where: { ($0.alarm?.firstAlarm ?? -1) >= history }) { return 7 * (k + 1) + grace }
+        guard provisionalRunLength != nil, k + 1 < after else { continue }
+        if let day = looked(seen, week: history + k + 1) { return 7 * (k + 1) + max(day, grace) }
     }
     return nil
 }

@@ -154,9 +154,11 @@ public struct EarlyWarning: Sendable {
         /// In-control average run length at the alarm threshold (and at the watch threshold), in weeks.
         public var runLength: Double
         public var watchRunLength: Double?
-        /// The provisional look's threshold and its in-control run length in weeks (nil: no look).
+        /// The provisional look's threshold and its in-control run length in weeks (nil: no look),
+        /// and the days of the week it follows.
         public var provisionalThreshold: Double?
         public var provisionalRunLength: Double?
+        public var provisionalDays: Int
         /// The watched weeks (indices into the series) and the chart's steps on them.
         public var firstWatchedWeek: Int
         public var steps: [BinomialCUSUM.Step]
@@ -314,7 +316,7 @@ public struct EarlyWarning: Sendable {
         var chart = Chart(topic: candidate.topic, unit: candidate.unit, share: candidate.share, cusum: alarm.chart, watchCUSUM: watch?.chart,
                           assumedResponses: candidate.responses, uncertainty: candidate.uncertainty, runLength: alarm.runLength,
                           watchRunLength: watch?.runLength, provisionalThreshold: look?.threshold, provisionalRunLength: look?.runLength,
-                          firstWatchedWeek: candidate.firstWatched, steps: steps, alarm: nil, watch: nil)
+                          provisionalDays: look == nil ? 0 : settings.provisionalDays, firstWatchedWeek: candidate.firstWatched, steps: steps, alarm: nil, watch: nil)
         chart.alarm = EarlyWarning.openEpisode(alarm.chart, steps: steps, series: candidate.series, firstWatched: candidate.firstWatched)
         if chart.alarm == nil, let watch, watch.chart.threshold < alarm.chart.threshold {
             chart.watch = EarlyWarning.openEpisode(watch.chart, steps: watch.chart.run(candidate.series), series: candidate.series, firstWatched: candidate.firstWatched)

@@ -56,7 +56,7 @@ extension BinomialCUSUM {
     /// current week's first days, D₀ = C (its score after the latest week), Dₜ = max(0, Dₜ₋₁ +
     /// log LR(day t) / φ), crosses h′ on one of them in at most one week per target run length
     /// while nothing changes. C follows its long-run end-of-week distribution; each day holds
-    /// Binomial(n, 1/7) of a week's n responses, overdispersed as the week's; the rate is
+    /// Binomial(n, 1/7) of its week's n responses (the weeks' sizes as in the calibration), overdispersed as the week's; the rate is
     /// averaged over the error of π₀ as for the weekly threshold. With that threshold, the
     /// rate's inverse (weeks). Nil when the weekly chart is degenerate or h′ would exceed 100.
     public static func provisionalThreshold(_ calibration: ProvisionalCalibration) -> (threshold: Double, runLength: Double)? {
@@ -67,14 +67,17 @@ extension BinomialCUSUM {
         let p1 = shifted(p0, oddsRatio: weekly.oddsRatio)
         let dispersion = max(1, weekly.dispersion.isFinite ? weekly.dispersion : 1)
         let chart = BinomialCUSUM(inControl: p0, outOfControl: p1, threshold: calibration.weeklyThreshold, dispersion: dispersion)
-        let daily = weekly.responses.partial(1.0 / 7)
+        // The days of one week share its size: one chain per weekly count, mixed by its weight.
         var terms: [(scores: [(score: Double, probability: Double)], day: LLRDistribution, weight: Double)] = []
-        for (share, weight) in weekly.actualShares {
+        for (share, shareWeight) in weekly.actualShares {
             guard let week = LLRDistribution(responses: weekly.responses, actual: share, inControl: p0, outOfControl: p1, dispersion: dispersion),
                   let scores = chart.endOfWeekScores(week, states: g) else { return nil }
-            // Days without a response add nothing: the look cannot cross above h.
-            guard let day = LLRDistribution(responses: daily, actual: share, inControl: p0, outOfControl: p1, dispersion: dispersion) else { continue }
-            terms.append((scores, day, weight))
+            for (n, weight) in zip(weekly.responses.counts, weekly.responses.weights) where n > 0 {
+                // Weeks without a response add nothing: the look cannot cross above h.
+                let daily = WeeklyResponses([n]).partial(1.0 / 7)
+                guard let day = LLRDistribution(responses: daily, actual: share, inControl: p0, outOfControl: p1, dispersion: dispersion) else { continue }
+                terms.append((scores, day, shareWeight * weight))
+            }
         }
         /// Weeks with a provisional crossing, per week, at h′.
         func rate(_ h: Double) -> Double {
@@ -127,11 +130,12 @@ extension EarlyWarning.Chart {
     /// The provisional look: the first day of the current week (counted from Monday, 1 on) on
     /// which the chart continued day by day from its latest score crosses its provisional
     /// threshold, given each day's responses in the watched share; nil when it does not, or for
-    /// a chart without a look or in alarm at its latest week (its alarm is already shown).
+    /// a chart without a look or in alarm at its latest week (its alarm is already shown). Days
+    /// after the look's ``provisionalDays`` are not looked at: its threshold holds for those only.
     public func provisionalCrossing(_ days: [(count: Int, n: Int)]) -> Int? {
         guard let threshold = provisionalThreshold, alarm == nil else { return nil }
         var score = latestScore
-        for (offset, day) in days.enumerated() {
+        for (offset, day) in days.prefix(provisionalDays).enumerated() {
             score = max(0, score + cusum.logLikelihoodRatio(count: day.count, of: day.n))
             if score > threshold { return offset + 1 }
         }
