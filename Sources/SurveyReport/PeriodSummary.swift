@@ -6,11 +6,25 @@ import SurveyModel
 public struct PeriodSummary: Codable, Sendable, Equatable {
     public static let schemaVersion = "surveyd.summary/1"
 
+    /// What the summary covers: a calendar period (`id` its identifier, `2026-W47`), or a survey
+    /// round's window (kind ``SummaryKind/round``, `id` the round's code).
     public struct PeriodInfo: Codable, Sendable, Equatable {
-        public var kind: PeriodKind
+        public var kind: SummaryKind
         public var id: String
         public var start: LocalDate
         public var end: LocalDate
+
+        public init(kind: SummaryKind, id: String, start: LocalDate, end: LocalDate) {
+            self.kind = kind
+            self.id = id
+            self.start = start
+            self.end = end
+        }
+
+        /// The info of a calendar period.
+        public init(_ period: Period) {
+            self.init(kind: SummaryKind(period.kind), id: period.identifier, start: period.start, end: period.end)
+        }
     }
 
     public struct Label: Codable, Sendable, Equatable {
@@ -144,4 +158,19 @@ public struct PeriodSummary: Codable, Sendable, Equatable {
     public var topics: [TopicSummary]
     /// Largest absolute net-index change first.
     public var significantChanges: [SignificantChange]
+}
+
+/// What a summary covers: the calendar periods' granularities, and a survey round's window
+/// (`rounds/CODE/results.json`). The raw values are those of ``PeriodKind`` and `round`.
+public enum SummaryKind: String, Codable, Sendable, Hashable {
+    case week, month, quarter, year, round
+
+    public init(_ kind: PeriodKind) {
+        switch kind {
+        case .week: self = .week
+        case .month: self = .month
+        case .quarter: self = .quarter
+        case .year: self = .year
+        }
+    }
 }

@@ -12,12 +12,19 @@ extension ReportHTML {
     /// unit × topic heat map of the net index. Every figure is the summary's own, withheld ones
     /// shown as withheld.
     static func summaryPage(_ summary: PeriodSummary, title: String, timeZone: TimeZone?) -> String {
+        var meta = "Từ \(VietnameseTime.date(summary.period.start)) đến \(VietnameseTime.date(summary.period.end))"
+        meta += " · \(summary.responses) ý kiến · lần cập nhật \(summary.revision) · so sánh với \(HTML.escape(VietnameseTime.period(summary.previousPeriod)))"
+        return summaryPage(summary, title: title, meta: meta, wording: .period, timeZone: timeZone)
+    }
+
+    /// The first page with `meta` (HTML) under the title, and `before` (HTML) ahead of the
+    /// heat map.
+    static func summaryPage(_ summary: PeriodSummary, title: String, meta: String, wording: Wording, before: String = "", timeZone: TimeZone?) -> String {
         let figures = NetIndexFigures(summary)
         let unitNames = Dictionary(summary.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
         let topicTitles = Dictionary(summary.topics.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
         var html = "<section class=\"summary-page\"><h1>\(HTML.escape(title))</h1>"
-        html += "<p class=\"meta\">Từ \(VietnameseTime.date(summary.period.start)) đến \(VietnameseTime.date(summary.period.end))"
-        html += " · \(summary.responses) ý kiến · lần cập nhật \(summary.revision) · so sánh với \(HTML.escape(VietnameseTime.period(summary.previousPeriod)))</p>"
+        html += "<p class=\"meta\">\(meta)</p>"
         html += "<h2>Tóm tắt</h2><table class=\"compact\"><thead><tr><th scope=\"col\">Chủ đề (toàn tỉnh)</th><th class=\"n\" scope=\"col\">Số ý kiến</th>"
         for sentiment in summary.sentiments { html += "<th class=\"n\" scope=\"col\">\(HTML.escape(sentiment.label)) (%)</th>" }
         html += "<th class=\"n\" scope=\"col\">Chỉ số ròng (khoảng 95%), thay đổi</th><th class=\"n\" scope=\"col\">Đơn vị bị ẩn</th></tr></thead><tbody>"
@@ -30,7 +37,7 @@ extension ReportHTML {
             }
             html += "<td class=\"n\">\(FrontPage.provinceText(row.province))</td><td class=\"n\">\(hidden)</td></tr>"
         }
-        html += "</tbody></table><h2>Cần chú ý: thay đổi có ý nghĩa so với kỳ trước</h2>"
+        html += "</tbody></table><h2>Cần chú ý: thay đổi có ý nghĩa so với \(wording.previous)</h2>"
         if summary.significantChanges.isEmpty {
             html += "<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê (kiểm soát tỷ lệ phát hiện sai 5%, Benjamini–Hochberg).</p>"
         } else {
@@ -45,6 +52,7 @@ extension ReportHTML {
                 html += "<p class=\"muted\">… và \(summary.significantChanges.count - summaryChanges) thay đổi khác (trang sau).</p>"
             }
         }
+        html += before
         if summary.units.count <= summaryHeatMapUnits {
             html += "<h2>Chỉ số ròng theo đơn vị và chủ đề</h2>" + HeatMapCell.table(figures, dropSilent: true)
         }

@@ -132,17 +132,35 @@ public enum ReportHTML {
         out.raw(")</span></span>")
     }
 
+    /// What a report calls its own span and the one it is compared with.
+    struct Wording {
+        /// `kỳ` for a period, `đợt` for a round.
+        var noun: String
+        static let period = Wording(noun: "kỳ")
+        static let round = Wording(noun: "đợt")
+        var previous: String { "\(noun) trước" }
+        var capitalizedPrevious: String { noun.prefix(1).uppercased() + noun.dropFirst() + " trước" }
+        var capitalizedCurrent: String { noun.prefix(1).uppercased() + noun.dropFirst() + " này" }
+    }
+
     public static func render(_ summary: PeriodSummary, timeZone: TimeZone? = nil) -> Data {
+        let title = "Báo cáo dư luận xã hội – \(VietnameseTime.period(summary.period.id, capitalized: true))"
+        return render(summary, title: title, wording: .period, firstPage: summaryPage(summary, title: title, timeZone: timeZone))
+    }
+
+    /// The report of `summary` under `title`: `firstPage` (its own A4 page), then the full change
+    /// list and a section per topic.
+    static func render(_ summary: PeriodSummary, title: String, wording: Wording, firstPage: String, afterFirstPage: String = "") -> Data {
         let weekly = summary.period.kind == .week
         let colourOf = colours(summary.sentiments)
         let codes = summary.sentiments.map(\.code)
         let colours = codes.map { colourOf[$0] ?? "#999" }
         let unitNames = Dictionary(summary.units.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
         let topicTitles = Dictionary(summary.topics.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
-        let title = "Báo cáo dư luận xã hội – \(VietnameseTime.period(summary.period.id, capitalized: true))"
         var out = ByteWriter(capacity: 384 * 1024)
         HTML.pageStart(title: title, &out)
-        out.text(summaryPage(summary, title: title, timeZone: timeZone))
+        out.text(firstPage)
+        out.text(afterFirstPage)
         out.raw("<p class=\"legend\">")
         for (index, sentiment) in summary.sentiments.enumerated() {
             out.raw("<span><i class=\"swatch\" style=\"background:")
@@ -151,12 +169,22 @@ public enum ReportHTML {
             out.html(sentiment.label)
             out.raw("</span>")
         }
-        out.raw("</p><h2>Thay đổi có ý nghĩa so với kỳ trước: danh sách đầy đủ</h2>")
+        out.raw("</p><h2>Thay đổi có ý nghĩa so với ")
+        out.text(wording.previous)
+        out.raw(": danh sách đầy đủ</h2>")
         if summary.significantChanges.isEmpty {
-            out.raw("<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của kỳ (phương pháp Benjamini–Hochberg).</p>")
+            out.raw("<p class=\"muted\">Không có thay đổi nào của chỉ số ròng có ý nghĩa thống kê khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của ")
+            out.text(wording.noun)
+            out.raw(" (phương pháp Benjamini–Hochberg).</p>")
         } else {
-            out.raw("<p class=\"muted\">Chỉ liệt kê các thay đổi của chỉ số ròng vẫn có ý nghĩa khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của kỳ (phương pháp Benjamini–Hochberg); khoảng tin cậy 95% của từng ô giữ nguyên.</p>")
-            out.raw("<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Kỳ này</th><th class=\"n\">Thay đổi (điểm %)</th></tr></thead><tbody>")
+            out.raw("<p class=\"muted\">Chỉ liệt kê các thay đổi của chỉ số ròng vẫn có ý nghĩa khi kiểm soát tỷ lệ phát hiện sai ở mức 5% trên mọi phép so sánh của ")
+            out.text(wording.noun)
+            out.raw(" (phương pháp Benjamini–Hochberg); khoảng tin cậy 95% của từng ô giữ nguyên.</p>")
+            out.raw("<table><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th class=\"n\">")
+            out.text(wording.capitalizedPrevious)
+            out.raw("</th><th class=\"n\">")
+            out.text(wording.capitalizedCurrent)
+            out.raw("</th><th class=\"n\">Thay đổi (điểm %)</th></tr></thead><tbody>")
             for change in summary.significantChanges {
                 out.raw("<tr><td>")
                 out.html(topicTitles[change.topic] ?? change.topic)
@@ -213,10 +241,16 @@ public enum ReportHTML {
             out.html(topic.code)
             out.raw(")</span></h2>")
             if topic.province.responses == 0 && topic.province.previousResponses ?? 0 == 0 {
-                out.raw("<p class=\"muted\">Không có ý kiến nào về chủ đề này trong kỳ và kỳ trước.</p></section>")
+                out.raw("<p class=\"muted\">Không có ý kiến nào về chủ đề này trong ")
+                out.text(wording.noun)
+                out.raw(" và ")
+                out.text(wording.previous)
+                out.raw(".</p></section>")
                 continue
             }
-            out.raw("<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">Kỳ trước</th><th class=\"n\">Thay đổi</th>")
+            out.raw("<table><thead><tr><th>Đơn vị</th><th>Tỷ lệ theo thái độ</th><th class=\"n\">Số ý kiến</th><th class=\"n\">Chỉ số ròng</th><th class=\"n\">")
+            out.text(wording.capitalizedPrevious)
+            out.raw("</th><th class=\"n\">Thay đổi</th>")
             if weekly { out.raw("<th class=\"n\">Dự kiến tuần tới</th>") }
             out.raw("</tr></thead><tbody>")
             row("Toàn tỉnh", topic.province, province: true)

@@ -47,6 +47,18 @@ public struct SummaryBuilder: Sendable {
         period: Period, current: TallyCube, previous: TallyCube, revision: Int, dataThrough: String,
         withheld: ProtectionMask? = nil, previousWithheld: ProtectionMask? = nil
     ) -> PeriodSummary {
+        build(
+            covering: .init(period), previousID: period.previous.identifier, current: current, previous: previous,
+            revision: revision, dataThrough: dataThrough, withheld: withheld, previousWithheld: previousWithheld
+        )
+    }
+
+    /// The summary of what `info` covers (a period, or a round's window), compared with what
+    /// `previousID` names (`previous`'s counts: zero where there is nothing to compare).
+    public func build(
+        covering info: PeriodSummary.PeriodInfo, previousID: String, current: TallyCube, previous: TallyCube, revision: Int,
+        dataThrough: String, withheld: ProtectionMask? = nil, previousWithheld: ProtectionMask? = nil
+    ) -> PeriodSummary {
         let sentiments = current.sentiments
         let mask = withheld ?? ProtectionMask(singleTable: current, minimum: minimumCellSize)
         let previousMask = previousWithheld ?? ProtectionMask(singleTable: previous, minimum: minimumCellSize)
@@ -91,8 +103,8 @@ public struct SummaryBuilder: Sendable {
         significant = SummaryBuilder.discoveries(significant)
         significant.sort { (abs($0.change.change), $1.topic, $1.unit ?? "") > (abs($1.change.change), $0.topic, $0.unit ?? "") }
         return PeriodSummary(
-            period: .init(kind: period.kind, id: period.identifier, start: period.start, end: period.end),
-            previousPeriod: period.previous.identifier,
+            period: info,
+            previousPeriod: previousID,
             revision: revision,
             dataThrough: dataThrough,
             minimumCellSize: minimumCellSize,

@@ -1,3 +1,4 @@
+import Foundation
 import SurveyModel
 import Testing
 
@@ -21,6 +22,29 @@ import Testing
     @Test func wilsonIsUndefinedWithoutResponses() {
         #expect(Statistics.wilson(0, of: 0) == nil)
         #expect(Statistics.netIndex(positive: 0, negative: 0, of: 0) == nil)
+    }
+
+    struct NewcombeFixture: Decodable {
+        struct Case: Decodable { var count1, n1, count2, n2: Int; var low, high: Double; var wilson1, wilson2: [Double] }
+        var generator: String
+        var cases: [Case]
+    }
+
+    @Test func wilsonAndNewcombeMatchStatsmodels() throws {
+        // The change of a share between two rounds (or periods): statsmodels'
+        // confint_proportions_2indep(method='newcomb'); Fixtures/make-newcombe-fixtures.py.
+        let fixture = try Fixture.load("newcombe-fixtures.json", as: NewcombeFixture.self)
+        #expect(fixture.cases.count >= 30)
+        for reference in fixture.cases {
+            let label = "\(reference.count1)/\(reference.n1) vs \(reference.count2)/\(reference.n2)"
+            let i1 = try #require(Statistics.wilson(reference.count1, of: reference.n1))
+            let i2 = try #require(Statistics.wilson(reference.count2, of: reference.n2))
+            #expect(abs(i1.low - reference.wilson1[0]) < 1e-9 && abs(i1.high - reference.wilson1[1]) < 1e-9, "\(label): \(i1)")
+            #expect(abs(i2.low - reference.wilson2[0]) < 1e-9 && abs(i2.high - reference.wilson2[1]) < 1e-9, "\(label): \(i2)")
+            let p1 = Double(reference.count1) / Double(reference.n1), p2 = Double(reference.count2) / Double(reference.n2)
+            let change = Statistics.newcombe(p1: p1, interval1: i1, p2: p2, interval2: i2)
+            #expect(abs(change.low - reference.low) < 1e-9 && abs(change.high - reference.high) < 1e-9, "\(label): \(change)")
+        }
     }
 
     @Test func newcombeHybridScoreMatchesThePublishedExample() throws {

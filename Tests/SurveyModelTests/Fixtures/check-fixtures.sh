@@ -54,8 +54,9 @@ else
 fi
 if "$python" -c 'import statsmodels' 2>/dev/null; then
     check "statsmodels" bh-fixtures.json "$python" make-bh-fixtures.py
+    check "statsmodels" newcombe-fixtures.json "$python" make-newcombe-fixtures.py
 else
-    echo "check-fixtures: statsmodels not installed (pip install statsmodels); bh-fixtures.json not checked" >&2
+    echo "check-fixtures: statsmodels not installed (pip install statsmodels); bh-fixtures.json and newcombe-fixtures.json not checked" >&2
     ((strict)) && exit 77
 fi
 if "$python" -c 'import scipy.stats' 2>/dev/null; then

@@ -1,0 +1,175 @@
+import SurveyModel
+
+/// The results of one survey round (đợt điều tra) for the party committee: what the people asked
+/// thought of the round's topics, by unit and respondent group, with the round's coverage and the
+/// change since the previous round on each topic. Schema `surveyd.round-results/1`
+/// (docs/SUMMARIES.md, "A round's results").
+///
+/// ``summary`` is a ``PeriodSummary`` of kind ``SummaryKind/round`` over the round's topics:
+/// counts, shares with Wilson intervals, the net index, empirical-Bayes estimates for small units,
+/// and changes against the previous round with Newcombe intervals and one change list under the
+/// same false-discovery control as the periods'. What it withholds is what the protection plan
+/// withholds for the round's table: the builder never decides that itself.
+public struct RoundResults: Codable, Sendable, Equatable {
+    public static let schemaVersion = "surveyd.round-results/1"
+
+    /// The round a topic is compared with: the most recent round sharing the topic that ended
+    /// before this one began; nil figures when there is none.
+    public struct Comparison: Codable, Sendable, Equatable {
+        public var topic: String
+        public var round: String?
+        public var title: String?
+        public var from: LocalDate?
+        public var to: LocalDate?
+
+        public init(topic: String, round: String? = nil, title: String? = nil, from: LocalDate? = nil, to: LocalDate? = nil) {
+            self.topic = topic
+            self.round = round
+            self.title = title
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// One unit's coverage: the round's counted responses against its target.
+    public struct UnitCoverage: Codable, Sendable, Equatable {
+        public var unit: String
+        public var name: String
+        public var target: Int
+        public var received: Int
+        /// Counted responses received after the reporting deadline.
+        public var late: Int
+        /// received ÷ target (1 when the target is 0).
+        public var completion: Double
+        public var status: String
+    }
+
+    /// The round's coverage, from its progress as of the same publication.
+    public struct Coverage: Codable, Sendable, Equatable {
+        public var target: Int
+        public var received: Int
+        public var late: Int
+        /// Σ min(received, target) ÷ Σ target over units (nil when no target).
+        public var completion: Double?
+        public var unitsExpected: Int
+        public var unitsReported: Int
+        public var unitsOnTime: Int
+        public var units: [UnitCoverage]
+    }
+
+    public var schema = RoundResults.schemaVersion
+    public var round: String
+    public var title: String
+    public var topics: [String]
+    public var from: LocalDate
+    public var to: LocalDate
+    public var reportBy: LocalDate
+    public var comparedWith: [Comparison]
+    public var coverage: Coverage
+    public var summary: PeriodSummary
+}
+
+/// Builds a round's ``RoundResults`` from its counts and what the plan withholds. Pure.
+public struct RoundResultsBuilder: Sendable {
+    /// A round and its counts (every topic of the catalogue, in ``TallyCube`` layout), with what
+    /// the protection plan withholds in its table.
+    public struct CountedRound: Sendable {
+        public var round: SurveyRound
+        public var cube: TallyCube
+        public var withheld: ProtectionMask
+
+        public init(round: SurveyRound, cube: TallyCube, withheld: ProtectionMask) {
+            self.round = round
+            self.cube = cube
+            self.withheld = withheld
+        }
+    }
+
+    public var minimumCellSize: Int
+
+    public init(minimumCellSize: Int) {
+        self.minimumCellSize = minimumCellSize
+    }
+
+    /// The round `topic` is compared with: of `rounds`, the one sharing the topic that ended
+    /// latest before `round` began (rounds sharing a topic never overlap).
+    public static func previousRound(of round: SurveyRound, topic: String, among rounds: [SurveyRound]) -> SurveyRound? {
+        let key = Catalog.key(topic)
+        return rounds
+            .filter { $0.code != round.code && $0.to < round.from && $0.topics.contains { Catalog.key($0) == key } }
+            .max { ($0.to, $0.code) < ($1.to, $1.code) }
+    }
+
+    /// The results of `current`, compared topic by topic with the latest earlier round of
+    /// `earlier` sharing it; coverage from `progress`. Topics of the round that the catalogue does
+    /// not hold are left out.
+    public func build(
+        _ current: CountedRound, earlier: [CountedRound], progress: RoundProgress, revision: Int, dataThrough: String
+    ) -> RoundResults {
+        let cube = current.cube
+        let keys = current.round.topics.map(Catalog.key)
+        let indices = keys.compactMap { key in cube.topics.firstIndex { Catalog.key($0.code) == key } }
+        let topics = indices.map { cube.topics[$0] }
+        let now = Self.restrict(cube, current.withheld, to: indices)
+        // The previous counts, topic by topic from each topic's own previous round: zero (nothing
+        // to compare) where there is none.
+        var before = TallyCube(units: cube.units, topics: topics, groups: cube.groups, sentiments: cube.sentiments)
+        var beforeWithheld = ProtectionMask(topics: topics.count, units: cube.units.count, groups: cube.groups.count)
+        var comparisons: [RoundResults.Comparison] = []
+        for (t, topic) in topics.enumerated() {
+            let previous = Self.previousRound(of: current.round, topic: topic.code, among: earlier.map(\.round))
+            // Compared only when its counts have the same units, groups and sentiments.
+            guard let previous, let counted = earlier.first(where: { $0.round.code == previous.code }),
+                  counted.cube.units.map(\.code) == cube.units.map(\.code), counted.cube.groups.map(\.code) == cube.groups.map(\.code),
+                  counted.cube.sentiments.map(\.code) == cube.sentiments.map(\.code),
+                  let source = counted.cube.topics.firstIndex(where: { Catalog.key($0.code) == Catalog.key(topic.code) })
+            else {
+                comparisons.append(.init(topic: topic.code))
+                continue
+            }
+            comparisons.append(.init(topic: topic.code, round: previous.code, title: previous.title, from: previous.from, to: previous.to))
+            Self.copy(topic: source, of: counted.cube, counted.withheld, to: t, into: &before, &beforeWithheld)
+        }
+        let named = Array(Set(comparisons.compactMap(\.round))).sorted()
+        var summary = SummaryBuilder(minimumCellSize: minimumCellSize).build(
+            covering: .init(kind: .round, id: current.round.code, start: current.round.from, end: current.round.to),
+            previousID: named.joined(separator: ","), current: now.cube, previous: before, revision: revision,
+            dataThrough: dataThrough, withheld: now.mask, previousWithheld: beforeWithheld
+        )
+        summary.addSmallUnitEstimates()
+        let p = progress.province
+        let coverage = RoundResults.Coverage(
+            target: p.target, received: p.received, late: p.late, completion: p.completion,
+            unitsExpected: p.unitsExpected, unitsReported: p.unitsReported, unitsOnTime: p.unitsOnTime,
+            units: progress.units.map {
+                .init(unit: $0.unit, name: $0.name, target: $0.target, received: $0.received, late: $0.late, completion: $0.completion, status: $0.status.rawValue)
+            }
+        )
+        return RoundResults(
+            round: current.round.code, title: current.round.title, topics: topics.map(\.code), from: current.round.from,
+            to: current.round.to, reportBy: current.round.reportBy, comparedWith: comparisons, coverage: coverage, summary: summary
+        )
+    }
+
+    /// `cube` and `mask` with only the topics at `indices`, in that order.
+    static func restrict(_ cube: TallyCube, _ mask: ProtectionMask, to indices: [Int]) -> (cube: TallyCube, mask: ProtectionMask) {
+        var out = TallyCube(units: cube.units, topics: indices.map { cube.topics[$0] }, groups: cube.groups, sentiments: cube.sentiments)
+        var kept = ProtectionMask(topics: indices.count, units: cube.units.count, groups: cube.groups.count)
+        for (t, source) in indices.enumerated() { copy(topic: source, of: cube, mask, to: t, into: &out, &kept) }
+        return (out, kept)
+    }
+
+    /// Copies topic `source` of `cube` and `mask` to topic `t` of `out` and `kept` (same units,
+    /// groups and sentiments).
+    static func copy(topic source: Int, of cube: TallyCube, _ mask: ProtectionMask, to t: Int, into out: inout TallyCube, _ kept: inout ProtectionMask) {
+        for u in cube.units.indices {
+            for g in cube.groups.indices {
+                for s in cube.sentiments.indices { out[u, t, g, s] = cube[u, source, g, s] }
+                if mask.isWithheld(topic: source, unit: u, group: g) { kept.withhold(topic: t, unit: u, group: g) }
+            }
+            if mask.isWithheld(topic: source, unit: u, group: nil) { kept.withhold(topic: t, unit: u, group: nil) }
+        }
+        for g in cube.groups.indices where mask.isWithheld(topic: source, unit: nil, group: g) { kept.withhold(topic: t, unit: nil, group: g) }
+        if mask.isWithheld(topic: source, unit: nil, group: nil) { kept.withhold(topic: t, unit: nil, group: nil) }
+    }
+}
