@@ -83,6 +83,15 @@ import TestSupport
                     }
                 }
             }
+            // The change moves its primary (one span inside its table, the other outside).
+            var own = 0
+            for (span, cells) in change where plan.spans[span].tables.contains(certificate.table) {
+                for (cell, delta) in cells {
+                    let (cu, ct, cg) = (cell / g / t, cell / g % t, cell % g)
+                    if ct == certificate.topic, certificate.unit == nil || certificate.unit == cu, certificate.group == nil || certificate.group == cg { own += delta }
+                }
+            }
+            if own == 0 { problems.append("\(certificate) does not move its primary") }
             // The capacities, recomputed.
             for x in 0..<s {
                 var up = Int.max, down = Int.max

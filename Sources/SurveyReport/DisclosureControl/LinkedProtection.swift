@@ -88,8 +88,12 @@ public struct LinkedProtection: Sendable {
     /// One published table and its counts: a version of a period, or the part of a version that
     /// arrived late (``maskOwner``).
     public struct Table: Sendable {
+        /// The period; for a round's table, the week holding the round's first day (the round's
+        /// own place is ``round``).
         public var period: Period
         public var cube: TallyCube
+        /// For a survey round's results: the round, which is a granularity of its own.
+        public var round: RoundWindow?
         /// The table whose positions this one's are (nil: its own): the late part of a version is
         /// not published, but a reader learns it where the version and the earlier tables holding
         /// the rest are shown, so it is withheld where that version withholds it.
@@ -104,6 +108,38 @@ public struct LinkedProtection: Sendable {
             self.maskOwner = maskOwner
             self.isCurrent = isCurrent
         }
+
+        /// A round's table: `cube` holds the responses of the round's `topics` collected in its
+        /// window (zero elsewhere), drawn from spans cut at the window's ends.
+        public init(round: RoundWindow, cube: TallyCube, maskOwner: Int? = nil, isCurrent: Bool = true) {
+            self.init(period: Period.containing(round.from, kind: .week), cube: cube, maskOwner: maskOwner, isCurrent: isCurrent)
+            self.round = round
+        }
+    }
+
+    /// A survey round's window as a table of the plan: its results show only its topics, over
+    /// the days `from`…`to`, which may cut weeks and months anywhere. The spans it holds are those
+    /// days' (the publication cuts its spans at the window's ends).
+    public struct RoundWindow: Sendable, Hashable {
+        /// The round's code, which names its versions.
+        public var code: String
+        public var from: LocalDate
+        public var to: LocalDate
+        /// The cube's topic indices the results show; the others are withheld from the start.
+        public var topics: Set<Int>
+
+        public init(code: String, from: LocalDate, to: LocalDate, topics: Set<Int>) {
+            self.code = code
+            self.from = from
+            self.to = to
+            self.topics = topics
+        }
+    }
+
+    /// The place of a table among its granularity's current tables: a period, or a round.
+    private enum Slot: Hashable {
+        case period(Period)
+        case round(String)
     }
 
     /// One tally span (or one slice of it: the responses that arrived between two releases): the
@@ -180,6 +216,9 @@ public struct LinkedProtection: Sendable {
     /// them (nil: no current table of its period).
     private var siblings: [[Int]] = []
     private var place: [(kind: Int, index: Int)?] = []
+    /// Per round table, the current weeks around its window: the spans a certificate may move its
+    /// responses to (the rest of a week it cuts, first).
+    private var roundWeeks: [[Int]] = []
     /// Every table in the order primaries are protected: finest granularity first, then by
     /// period; a period's current version, then its late parts and earlier versions.
     private var order: [Int] = []
@@ -213,11 +252,24 @@ public struct LinkedProtection: Sendable {
                 for c in 0...everything.groups { everything.withhold(topic: t, unit: r == everything.units ? nil : r, group: c == everything.groups ? nil : c) }
             }
         }
-        self.fixed = tables.indices.map { i in
+        let kept: [ProtectionMask?] = tables.indices.map { i in
             guard tables[i].maskOwner == nil else { return nil }
             return fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : everything } : nil
         }
-        masks = self.fixed.map { $0 ?? blank }
+        self.fixed = kept
+        // A round's table shows only its topics: the others are withheld from the start (at no
+        // cost: its cube holds nothing there), so that certificates may move them freely.
+        masks = tables.indices.map { i in
+            if let mask = kept[i] { return mask }
+            guard let round = tables[i].round else { return blank }
+            var mask = blank
+            for t in 0..<blank.topics where !round.topics.contains(t) {
+                for r in 0...blank.units {
+                    for c in 0...blank.groups { mask.withhold(topic: t, unit: r == blank.units ? nil : r, group: c == blank.groups ? nil : c) }
+                }
+            }
+            return mask
+        }
         guard units > 0, topics > 0, groups > 0, sentiments > 0,
               tables.allSatisfy({ $0.cube.counts.count == units * topics * groups * sentiments }),
               tables.allSatisfy({ table in table.maskOwner.map { tables.indices.contains($0) && tables[$0].maskOwner == nil } ?? true })
@@ -258,25 +310,48 @@ public struct LinkedProtection: Sendable {
         for (index, span) in spans.enumerated() {
             for table in span.tables where spansOfTable.indices.contains(table) { spansOfTable[table].append(index) }
         }
+        // Rounds are a granularity of their own, after the periods', in the order of their windows.
         var byKind: [PeriodKind: [Int]] = [:]
+        var rounds: [Int] = []
         for (index, table) in tables.enumerated() where table.isCurrent && table.maskOwner == nil {
-            byKind[table.period.kind, default: []].append(index)
+            if table.round != nil { rounds.append(index) } else { byKind[table.period.kind, default: []].append(index) }
         }
         let kinds = byKind.keys.sorted()
         siblings = kinds.map { kind in (byKind[kind] ?? []).sorted { tables[$0].period < tables[$1].period } }
-        var placeOfPeriod: [Period: (kind: Int, index: Int)] = [:]
+        if !rounds.isEmpty { siblings.append(rounds.sorted { roundOrder(tables[$0]) < roundOrder(tables[$1]) }) }
+        var placeOfSlot: [Slot: (kind: Int, index: Int)] = [:]
         for (k, list) in siblings.enumerated() {
-            for (i, table) in list.enumerated() { placeOfPeriod[tables[table].period] = (k, i) }
+            for (i, table) in list.enumerated() { placeOfSlot[slot(tables[table])] = (k, i) }
         }
-        place = tables.map { placeOfPeriod[$0.period] }
+        place = tables.map { placeOfSlot[slot($0)] }
+        roundWeeks = tables.indices.map { _ in [] }
+        if let weeks = kinds.firstIndex(of: .week) {
+            for (index, table) in tables.enumerated() where table.round != nil {
+                // The weeks holding the round's spans, and one on each side.
+                let held = Set(spansOfTable[index].flatMap { span in spans[span].tables.filter { weekly in siblings[weeks].contains(weekly) } })
+                let places = held.compactMap { place[$0]?.index }
+                guard let first = places.min(), let last = places.max() else { continue }
+                roundWeeks[index] = Array(siblings[weeks][max(0, first - 1)...min(siblings[weeks].count - 1, last + 1)])
+            }
+        }
         func rank(_ t: Int) -> Int { tables[t].isCurrent ? (tables[t].maskOwner == nil ? 0 : 1) : 2 }
         order = tables.indices.sorted { a, b in
             let (x, y) = (tables[a], tables[b])
-            if x.period.kind != y.period.kind { return x.period.kind < y.period.kind }
-            if x.period != y.period { return x.period < y.period }
+            if (x.round == nil) != (y.round == nil) { return x.round == nil }
+            if let r = x.round, let q = y.round, r != q { return roundOrder(x) < roundOrder(y) }
+            if x.round == nil, x.period.kind != y.period.kind { return x.period.kind < y.period.kind }
+            if x.round == nil, x.period != y.period { return x.period < y.period }
             if rank(a) != rank(b) { return rank(a) < rank(b) }
             return a < b
         }
+    }
+
+    private func slot(_ table: Table) -> Slot {
+        table.round.map { .round($0.code) } ?? .period(table.period)
+    }
+
+    private func roundOrder(_ table: Table) -> (Int, Int, String) {
+        (table.round?.from.dayNumber ?? 0, table.round?.to.dayNumber ?? 0, table.round?.code ?? "")
     }
 
     /// The table whose mask holds table `t`'s positions.
@@ -415,6 +490,16 @@ public struct LinkedProtection: Sendable {
                 }
             }
         }
+        // A round's position also moves by one cell alone between a span inside its window and
+        // one outside (the rest of a week its window cuts): a week or month holding both sees
+        // nothing move.
+        if tables[primary.table].round != nil {
+            for u in primary.unit.map({ [$0] }) ?? Array(0..<units) {
+                for g in primary.group.map({ [$0] }) ?? Array(0..<groups) where totals[primary.table][extendedIndex(t, u, g)] > 0 {
+                    result.append(shape([.init(topic: t, unit: u, group: g, sign: 1)]))
+                }
+            }
+        }
         return result
     }
 
@@ -529,6 +614,14 @@ public struct LinkedProtection: Sendable {
             for j in max(0, i - Self.reach)...min(own.count - 1, i + Self.reach) where j != i {
                 partners += spansOfTable[own[j]].map { Optional($0) }
             }
+        }
+        if tables[primary.table].round != nil {
+            // The spans of the weeks around the window that lie outside it (the rest of a week it
+            // cuts shares every period with the part inside), then those of the other rounds.
+            let own = owner(primary.table)
+            let outside = { (span: Int) in !self.spans[span].tables.contains { self.owner($0) == own } }
+            let around = roundWeeks[primary.table].flatMap { spansOfTable[$0] }.filter(outside)
+            partners = [nil] + around.map { Optional($0) } + partners.dropFirst().filter { $0.map(outside) ?? false }
         }
         var best: (choice: Choice, rank: Rank)?
         var up = Array(repeating: 0, count: sentiments), down = Array(repeating: 0, count: sentiments)
