@@ -20,6 +20,9 @@
 // week's first --provisional-days D days (default 6), the weekly charts getting the rest; budget
 // counts its new alarms (each session of answers held on one day), time the day after a crossing.
 // --daily (time only): charts whose steps are days instead of weeks.
+// --provisional-slack (time only): the look spends only what the weekly charts leave of the budget
+// (their thresholds, the lowest whose run length reaches the family's target, leave part of it
+// unused), the weekly charts keeping the whole budget's thresholds.
 // --check exits 1 when a figure falls clearly short (new alarms over 1.25 × the budget by more than
 // 3 s.d. of twice the Poisson variance; detection within 4 weeks in under 90% of runs; at the
 // default calendar, under 40% of shifts on the front page by day 7 or under 85% by day 14).
@@ -128,6 +131,8 @@ arguments.removeAll { $0 == "--check" }
 let runs = option("--runs").flatMap(Int.init)
 let seed = option("--seed").flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
 let dailyCharts = arguments.contains("--daily")
+let spendSlack = arguments.contains("--provisional-slack")
+arguments.removeAll { $0 == "--provisional-slack" }
 arguments.removeAll { $0 == "--daily" }
 let what = arguments.first ?? "all"
 var failures: [String] = []
@@ -139,6 +144,8 @@ let settings: EarlyWarningSettings = {
     if let oddsRatio { settings.oddsRatio = oddsRatio }
     if let provisionalShare { settings.provisionalShare = provisionalShare }
     if let provisionalDays { settings.provisionalDays = provisionalDays }
+    // Any share turns the look on; --provisional-slack sets its run length below.
+    if spendSlack, settings.provisionalShare == 0 { settings.provisionalShare = 0.05 }
     return settings
 }()
 /// The days the provisional look follows (0: none).
@@ -311,8 +318,41 @@ func firstAlarm(history: Int, after: Int, runLength: Double, provisionalRunLengt
 }
 
 // The example's family: 238 charts, their weekly run length and the provisional look's.
-let example = EarlyWarningSettings.runLength(charts: (16 + 1) * 7 * 2, perWeek: settings.weeklyBudget)
-let exampleProvisional = settings.looksProvisionally ? EarlyWarningSettings.runLength(charts: (16 + 1) * 7 * 2, perWeek: settings.provisionalBudget) : nil
+let exampleCharts = (16 + 1) * 7 * 2
+let example = EarlyWarningSettings.runLength(charts: exampleCharts, perWeek: spendSlack ? settings.falseAlarmsPerWeek : settings.weeklyBudget)
+/// What the example family's weekly charts leave of the budget: the budget less Σ 1 / ARL over its
+/// charts (112 unit and 7 province charts per watched share, at 40 responses a week per unit and
+/// topic, 20% negative and 50% positive), their thresholds the lowest whose run length reaches
+/// `example`.
+func weeklySlack() -> Double {
+    var g = Generator(state: seed &+ 5)
+    var topic = TopicWeeks(units: 16, weeks: 52)
+    for i in 0..<(16 * 52) {
+        let d = week(n: 40, negative: 0.2, positive: 0.5, icc: 0, &g)
+        (topic.positive[i], topic.negative[i], topic.responses[i]) = (d.positive, d.negative, 40)
+    }
+    var weekly = EarlyWarningSettings()
+    weekly.oddsRatio = settings.oddsRatio
+    let engine = EarlyWarning(settings: weekly)
+    var expected = 0.0
+    for share in WatchedShare.allCases {
+        for (unit, charts) in [(Optional(0), 16 * 7), (nil, 7)] {
+            guard let chart = engine.chart(topic.first(52), unit: unit, share: share, runLength: example) else { continue }
+            print(String(format: "%@ %@ chart: threshold %.3f, run length %.0f weeks at the target %.0f", unit == nil ? "province" : "unit", share.rawValue, chart.cusum.threshold, chart.runLength, example))
+            expected += Double(charts) / chart.runLength
+        }
+    }
+    let slack = max(0, settings.falseAlarmsPerWeek - expected)
+    print(String(format: "the weekly charts expect %.3f false alarms a week; the look spends the rest, %.3f", expected, slack))
+    return slack
+}
+let exampleProvisional: Double? = {
+    guard spendSlack else {
+        return settings.looksProvisionally ? EarlyWarningSettings.runLength(charts: exampleCharts, perWeek: settings.provisionalBudget) : nil
+    }
+    let slack = weeklySlack()
+    return slack > 0 ? Double(exampleCharts) / slack : nil
+}()
 if what == "detection" || what == "all" {
     var g = Generator(state: seed &+ 7)
     let count = 200
