@@ -199,15 +199,14 @@ import TestSupport
         #expect(plan.certificates.contains { $0.unit == nil && $0.group == nil && Set($0.atoms.map(\.topic)).count == 2 })
     }
 
-    /// Random sparse data sets: every certificate checks out.
-    @Test(arguments: 0..<6) func randomSparseDataSets(round: Int) throws {
-        var generator = SeededGenerator.forTest("randomSparseDataSets(\(round))")
+    /// 0–6 responses per unit × topic × group and week, on random days and sentiments.
+    static func randomSparse(from first: String, weeks: Int, _ generator: inout SeededGenerator) -> [(Response, Int)] {
         var data: [(Response, Int)] = []
-        let start = LocalDate(iso: "2026-08-24")!
-        for week in 0..<9 {
-            for u in 0..<Self.units.count {
-                for t in 0..<Self.topics.count {
-                    for g in 0..<Self.groups.count {
+        let start = LocalDate(iso: first) ?? LocalDate(dayNumber: 0)
+        for week in 0..<weeks {
+            for u in 0..<units.count {
+                for t in 0..<topics.count {
+                    for g in 0..<groups.count {
                         for _ in 0..<Int.random(in: 0...6, using: &generator) {
                             let day = start.adding(days: week * 7 + Int.random(in: 0..<7, using: &generator))
                             data.append((Response(day.description, u, t, g, Int.random(in: 0..<3, using: &generator)), 1))
@@ -216,6 +215,13 @@ import TestSupport
                 }
             }
         }
+        return data
+    }
+
+    /// Random sparse data sets: every certificate checks out.
+    @Test(arguments: 0..<6) func randomSparseDataSets(round: Int) throws {
+        var generator = SeededGenerator.forTest("randomSparseDataSets(\(round))")
+        let data = Self.randomSparse(from: "2026-08-24", weeks: 9, &generator)
         let (tables, spans) = Self.tables(data)
         let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
         #expect(Self.problems(plan) == [])

@@ -88,20 +88,7 @@ import TestSupport
     /// weeks and a month: every certificate checks out, with few fallbacks.
     @Test(arguments: 0..<6) func roundsOverRandomSparseData(seed: Int) throws {
         var generator = SeededGenerator.forTest("roundsOverRandomSparseData(\(seed))")
-        var data: [(Response, Int)] = []
-        let start = LocalDate(iso: "2026-09-14") ?? LocalDate(dayNumber: 0)
-        for week in 0..<8 {
-            for u in 0..<LinkedProtectionTests.units.count {
-                for t in 0..<LinkedProtectionTests.topics.count {
-                    for g in 0..<LinkedProtectionTests.groups.count {
-                        for _ in 0..<Int.random(in: 0...6, using: &generator) {
-                            let day = start.adding(days: week * 7 + Int.random(in: 0..<7, using: &generator))
-                            data.append((Response(day.description, u, t, g, Int.random(in: 0..<3, using: &generator)), 1))
-                        }
-                    }
-                }
-            }
-        }
+        let data = LinkedProtectionTests.randomSparse(from: "2026-09-14", weeks: 8, &generator)
         let rounds = [
             Round(code: "A", from: "2026-09-17", to: "2026-09-26", topics: [0]),
             Round(code: "B", from: "2026-10-01", to: "2026-10-14", topics: [0, 1]),
