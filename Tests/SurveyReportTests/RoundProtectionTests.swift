@@ -105,6 +105,27 @@ import TestSupport
         #expect(plan.fallbacks * 10 <= plan.primaryCount, "\(plan.fallbacks) fallbacks of \(plan.primaryCount)")
     }
 
+    /// A round of two whole weeks (no span cut) in which unit 0's group 2 gave 2 answers each
+    /// week: the weeks withhold them and the round its 4, and the periods' masks are exactly those
+    /// of the plan without the round (a round's primary never withholds in a period's table; here
+    /// it moves along the weeks' own changes).
+    @Test func aRoundCostsThePeriodsNothing() throws {
+        let data = LinkedProtectionTests.background(weeks: ["2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30"], except: (0, 2))
+            + [(Response("2026-11-10", 0, 0, 2, 0), 9), (Response("2026-11-17", 0, 0, 2, 2), 2), (Response("2026-11-24", 0, 0, 2, 1), 2),
+               (Response("2026-12-01", 0, 0, 2, 1), 9)]
+        let without = LinkedProtectionTests.tables(data)
+        let alone = LinkedProtection(tables: without.tables, spans: without.spans, minimum: 5)
+        let (tables, spans) = Self.tables(data, rounds: [Round(code: "W47-48", from: "2026-11-16", to: "2026-11-29", topics: [0])])
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(LinkedProtectionTests.problems(plan) == [])
+        for (index, table) in without.tables.enumerated() {
+            let same = try #require(tables.firstIndex { $0.round == nil && $0.period == table.period })
+            #expect(plan.masks[same] == alone.masks[index], "\(table.period)")
+        }
+        let round = try #require(tables.firstIndex { $0.round != nil })
+        #expect(plan.masks[round].isWithheld(topic: 0, unit: 0, group: 2))
+    }
+
     /// Adding a round withholds nothing more in the periods' tables than what protecting it needs:
     /// with a round whose cells are all large, the periods' masks are those of the plan without it.
     @Test func aRoundWithLargeCellsChangesNothingElse() throws {

@@ -587,13 +587,14 @@ public struct LinkedProtection: Sendable {
 
     /// The responses and positions a change newly withholds; nil when it would withhold a
     /// position of a fixed table.
-    private func cost(_ shape: Shape, tables touchedTables: [Int]) -> (cost: Int, newly: Int)? {
+    /// A round's primary never withholds in a period's table: a round costs the periods nothing.
+    private func cost(_ shape: Shape, tables touchedTables: [Int], forRound: Bool) -> (cost: Int, newly: Int)? {
         var cost = 0, newly = 0
         for table in touchedTables {
             for p in shape.positions {
                 let unit = p.row == units ? nil : p.row, group = p.column == groups ? nil : p.column
                 guard !masks[table].isWithheld(topic: p.topic, unit: unit, group: group) else { continue }
-                guard fixed[table] == nil else { return nil }
+                guard fixed[table] == nil, !forRound || tables[table].round != nil else { return nil }
                 cost += totals[table][extendedIndex(p.topic, p.row, p.column)]
                 newly += 1
             }
@@ -625,13 +626,14 @@ public struct LinkedProtection: Sendable {
         }
         var best: (choice: Choice, rank: Rank)?
         var up = Array(repeating: 0, count: sentiments), down = Array(repeating: 0, count: sentiments)
+        let forRound = tables[primary.table].round != nil
         for plus in spansOfTable[primary.table] where mass(plus, primary.topic, primary.unit, primary.group) > 0 {
             for minus in partners {
                 let touchedTables = touched(plus: plus, minus: minus)
                 for shape in shapes {
                     capacity(shape, plus: plus, minus: minus, used: used, up: &up, down: &down)
                     guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
-                    guard let (cost, newly) = cost(shape, tables: touchedTables) else { continue }
+                    guard let (cost, newly) = cost(shape, tables: touchedTables, forRound: forRound) else { continue }
                     guard let key = rank(up, down, cost, newly) else { continue }
                     if let best, best.rank <= key { continue }
                     best = (Choice(shape: shape, plus: plus, minus: minus, tables: touchedTables, up: up, down: down, cost: cost, newly: newly), key)
@@ -694,12 +696,18 @@ public struct LinkedProtection: Sendable {
         }
     }
 
-    /// No change protects the primary: withhold its topic in every table holding its responses.
+    /// No change protects the primary: withhold its topic in every table holding its responses;
+    /// a round's primary, in the round's table alone (a table that shows nothing of a topic tells
+    /// nothing about it, and the periods keep their figures).
     private mutating func fallBack(_ primary: Primary) {
         fallbackPrimaries.append((primary.table, primary.topic, primary.unit, primary.group))
         var reached = Set<Int>()
-        for span in spansOfTable[primary.table] where mass(span, primary.topic, primary.unit, primary.group) > 0 {
-            reached.formUnion(spans[span].tables.map(owner))
+        if tables[primary.table].round != nil {
+            reached.insert(owner(primary.table))
+        } else {
+            for span in spansOfTable[primary.table] where mass(span, primary.topic, primary.unit, primary.group) > 0 {
+                reached.formUnion(spans[span].tables.map(owner))
+            }
         }
         var complete = true
         for table in reached {
