@@ -2,19 +2,22 @@ import SurveyModel
 
 /// The results of one survey round (đợt điều tra) for the party committee: what the people asked
 /// thought of the round's topics, by unit and respondent group, with the round's coverage and the
-/// change since the previous round on each topic. Schema `surveyd.round-results/1`
-/// (docs/SUMMARIES.md, "A round's results").
+/// change since the previous round on each topic. Schema `surveyd.round-results/1` (not published
+/// yet: docs/ARCHITECTURE.md, "Rounds' results").
 ///
 /// ``summary`` is a ``PeriodSummary`` of kind ``SummaryKind/round`` over the round's topics:
 /// counts, shares with Wilson intervals, the net index, empirical-Bayes estimates for small units,
 /// and changes against the previous round with Newcombe intervals and one change list under the
-/// same false-discovery control as the periods'. What it withholds is what the protection plan
-/// withholds for the round's table: the builder never decides that itself.
+/// same false-discovery control as the periods'. Its cells withhold what the protection plan
+/// withholds for the round's table: the builder never decides that itself; its `responses` is
+/// the sum of the province totals it shows. The ``coverage`` is the round progress's exact counts
+/// (as `progress.json` shows them), which the plan does not model yet: a one-topic round's
+/// coverage is its unit totals.
 public struct RoundResults: Codable, Sendable, Equatable {
     public static let schemaVersion = "surveyd.round-results/1"
 
-    /// The round a topic is compared with: the most recent round sharing the topic that ended
-    /// before this one began; nil figures when there is none.
+    /// The round a topic is compared with: the most recent closed round sharing the topic that
+    /// ended before this one began; nil figures when there is none.
     public struct Comparison: Codable, Sendable, Equatable {
         public var topic: String
         public var round: String?
@@ -92,7 +95,8 @@ public struct RoundResultsBuilder: Sendable {
     }
 
     /// The round `topic` is compared with: of `rounds`, the one sharing the topic that ended
-    /// latest before `round` began (rounds sharing a topic never overlap).
+    /// latest before `round` began (rounds sharing a topic never overlap). `rounds` must hold only
+    /// closed rounds whose results are published: a comparison shows the earlier figures.
     public static func previousRound(of round: SurveyRound, topic: String, among rounds: [SurveyRound]) -> SurveyRound? {
         let key = Catalog.key(topic)
         return rounds
@@ -101,8 +105,9 @@ public struct RoundResultsBuilder: Sendable {
     }
 
     /// The results of `current`, compared topic by topic with the latest earlier round of
-    /// `earlier` sharing it; coverage from `progress`. Topics of the round that the catalogue does
-    /// not hold are left out.
+    /// `earlier` (closed rounds whose results are published, with the masks they were published
+    /// with) sharing it; coverage from `progress`. Topics of the round that the catalogue does not
+    /// hold are left out; a topic with nothing to compare shows no previous figure.
     public func build(
         _ current: CountedRound, earlier: [CountedRound], progress: RoundProgress, revision: Int, dataThrough: String
     ) -> RoundResults {
@@ -124,7 +129,9 @@ public struct RoundResultsBuilder: Sendable {
                   counted.cube.sentiments.map(\.code) == cube.sentiments.map(\.code),
                   let source = counted.cube.topics.firstIndex(where: { Catalog.key($0.code) == Catalog.key(topic.code) })
             else {
+                // Nothing to compare: no previous figure at all (not a previous count of 0).
                 comparisons.append(.init(topic: topic.code))
+                Self.withholdAll(topic: t, in: &beforeWithheld)
                 continue
             }
             comparisons.append(.init(topic: topic.code, round: previous.code, title: previous.title, from: previous.from, to: previous.to))
@@ -137,6 +144,9 @@ public struct RoundResultsBuilder: Sendable {
             dataThrough: dataThrough, withheld: now.mask, previousWithheld: beforeWithheld
         )
         summary.addSmallUnitEstimates()
+        // The round's sum of responses is that of the province totals it shows: a total of its
+        // own would be one more figure (the round's topics only), which the plan does not keep.
+        summary.responses = summary.topics.reduce(0) { $0 + ($1.province.suppressed ? 0 : $1.province.responses ?? 0) }
         let p = progress.province
         let coverage = RoundResults.Coverage(
             target: p.target, received: p.received, late: p.late, completion: p.completion,
@@ -157,6 +167,13 @@ public struct RoundResultsBuilder: Sendable {
         var kept = ProtectionMask(topics: indices.count, units: cube.units.count, groups: cube.groups.count)
         for (t, source) in indices.enumerated() { copy(topic: source, of: cube, mask, to: t, into: &out, &kept) }
         return (out, kept)
+    }
+
+    /// Withholds every position of topic `t`.
+    static func withholdAll(topic t: Int, in mask: inout ProtectionMask) {
+        for u in [nil] + (0..<mask.units).map(Optional.some) {
+            for g in [nil] + (0..<mask.groups).map(Optional.some) { mask.withhold(topic: t, unit: u, group: g) }
+        }
     }
 
     /// Copies topic `source` of `cube` and `mask` to topic `t` of `out` and `kept` (same units,

@@ -92,6 +92,16 @@ import TestSupport
                 }
             }
             if own == 0 { problems.append("\(certificate) does not move its primary") }
+            // Every period's table publishes its total of responses: no change may move it. (A
+            // round's results show no total of their own: their sum of responses is that of the
+            // province totals they show, RoundResultsBuilder.)
+            for (index, table) in plan.tables.enumerated() where table.round == nil {
+                var moved = 0
+                for (span, cells) in change where plan.spans[span].tables.contains(index) {
+                    for (_, delta) in cells { moved += delta }
+                }
+                if moved != 0 { problems.append("\(certificate) moves the total of \(table.period)") }
+            }
             // The capacities, recomputed.
             for x in 0..<s {
                 var up = Int.max, down = Int.max

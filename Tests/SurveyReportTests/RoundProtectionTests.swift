@@ -100,9 +100,11 @@ import TestSupport
         let roundPrimaries = plan.certificates.filter { tables[$0.table].round != nil }
         #expect(!roundPrimaries.isEmpty)
         // Cutting spans at a round's ends leaves fewer responses in each piece for a change's
-        // corners: in data this sparse (0–6 responses per cell and week) about twice the
-        // fallbacks of the same data without rounds (2–5% against 1–3% of primaries).
-        #expect(plan.fallbacks * 10 <= plan.primaryCount, "\(plan.fallbacks) fallbacks of \(plan.primaryCount)")
+        // corners: in data this sparse (0–6 responses per cell and week) about twice the periods'
+        // fallbacks of the same data without rounds (2–5% against 1–3% of primaries); the rounds'
+        // own fallbacks (0–2 a data set) withhold a topic in the round alone.
+        let roundFallbacks = plan.fallbackPrimaries.filter { tables[$0.table].round != nil }.count
+        #expect((plan.fallbacks - roundFallbacks) * 10 <= plan.primaryCount, "\(plan.fallbacks) fallbacks of \(plan.primaryCount)")
     }
 
     /// A round of two whole weeks (no span cut) in which unit 0's group 2 gave 2 answers each
@@ -124,6 +126,21 @@ import TestSupport
         }
         let round = try #require(tables.firstIndex { $0.round != nil })
         #expect(plan.masks[round].isWithheld(topic: 0, unit: 0, group: 2))
+        #expect(plan.certificates.contains { $0.table == round && $0.unit == 0 && $0.group == 2 } && plan.fallbacks == 0)
+    }
+
+    /// A round of one topic with 3 responses in all: its cells and its province total stay
+    /// withheld, and every certificate keeps every period's total (a week's province total of the
+    /// topic moves against another topic, which the round does not show).
+    @Test func aRoundWithASmallTotalKeepsItsTotal() throws {
+        let data = LinkedProtectionTests.background(weeks: ["2026-11-09", "2026-11-12", "2026-11-16"])
+            + [(Response("2026-11-13", 0, 1, 2, 0), 2), (Response("2026-11-13", 1, 1, 0, 2), 1)]
+        let (tables, spans) = Self.tables(data, rounds: [Round(code: "R", from: "2026-11-12", to: "2026-11-14", topics: [1])])
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(LinkedProtectionTests.problems(plan) == [])
+        let round = try #require(tables.firstIndex { $0.round != nil })
+        #expect(plan.masks[round].isWithheld(topic: 1, unit: nil, group: nil))
+        #expect(plan.masks[round].isWithheld(topic: 1, unit: 0, group: 2) && plan.masks[round].isWithheld(topic: 1, unit: 1, group: 0))
     }
 
     /// Adding a round withholds nothing more in the periods' tables than what protecting it needs:

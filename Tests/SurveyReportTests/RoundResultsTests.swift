@@ -121,6 +121,10 @@ import Testing
         #expect(results.comparedWith.allSatisfy { $0.round == nil })
         #expect(results.summary.previousPeriod.isEmpty && results.summary.significantChanges.isEmpty)
         #expect(results.summary.topics.allSatisfy { $0.province.netIndexChange == nil && $0.units.allSatisfy { $0.total.netIndexChange == nil } })
+        // No previous figure at all, not a previous count of 0.
+        #expect(results.summary.topics.allSatisfy { topic in
+            topic.province.previousResponses == nil && topic.units.allSatisfy { $0.total.previousResponses == nil && $0.groups.allSatisfy { $0.cell.previousResponses == nil } }
+        })
         #expect(String(decoding: RoundResultsReport.html(results), as: UTF8.self).contains("chưa có đợt trước cùng chủ đề để so sánh"))
     }
 
@@ -137,6 +141,8 @@ import Testing
         )
         let cds = try #require(results.summary.topics.first)
         #expect(cds.units.allSatisfy { $0.total == .withheld })
+        // Its sum of responses is that of the province totals shown, none here.
+        #expect(cds.province.suppressed ? results.summary.responses == 0 : results.summary.responses == cds.province.responses)
         #expect(cds.units[0].groups[1].cell == .withheld)
         // The small cell of VN (2 responses) is withheld by the single-table plan too.
         #expect(cds.units[1].groups[0].cell == .withheld)

@@ -133,6 +133,10 @@ let seed = option("--seed").flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64
 let dailyCharts = arguments.contains("--daily")
 let spendSlack = arguments.contains("--provisional-slack")
 arguments.removeAll { $0 == "--provisional-slack" }
+if spendSlack, arguments.first != "time" {
+    print("alarm-sim: --provisional-slack is for the time mode")
+    exit(2)
+}
 arguments.removeAll { $0 == "--daily" }
 let what = arguments.first ?? "all"
 var failures: [String] = []

@@ -77,7 +77,8 @@ public struct ProtectionMask: Hashable, Sendable {
 /// ``Certificate``: a change of the atoms that keeps every published figure — it moves
 /// responses around a rectangle of units and groups (or, for a province total, between two
 /// topics), in one span `plus` and, in the opposite direction, in another span `minus` of a
-/// period of the same granularity — and touches only withheld positions. Repeated while the atoms
+/// period of the same granularity (for a survey round's table, ``RoundWindow``: a span outside
+/// its window) — and touches only withheld positions; every shape keeps each table's total. Repeated while the atoms
 /// stay non-negative, it shows the reader `up + down + 1` possible counts; the plan requires
 /// `up + down ≥ minimum` for the count, and for every sentiment the primary holds a change of that
 /// sentiment's count, so that none is pinned. Of the certificates that do, the one withholding
@@ -190,7 +191,7 @@ public struct LinkedProtection: Sendable {
     public private(set) var primaryCount = 0
     public private(set) var complementaryCount = 0
     /// Primaries no certificate could protect: everything of their topic in every table that
-    /// holds their responses was withheld instead.
+    /// holds their responses was withheld instead (for a round's primary, in the round's table).
     public var fallbacks: Int { fallbackPrimaries.count }
     /// Those primaries: table, topic, unit (nil: province), group (nil: all groups).
     public private(set) var fallbackPrimaries: [(table: Int, topic: Int, unit: Int?, group: Int?)] = []
@@ -205,6 +206,8 @@ public struct LinkedProtection: Sendable {
     public let fixed: [ProtectionMask?]
 
     private let units: Int, topics: Int, groups: Int, sentiments: Int
+    /// Positions of topics the rounds' tables do not show (withheld from the start).
+    private var unshown = 0
     /// Responses per position per table.
     private var totals: [[Int]] = []
     private var spansOfTable: [[Int]] = []
@@ -216,8 +219,8 @@ public struct LinkedProtection: Sendable {
     /// them (nil: no current table of its period).
     private var siblings: [[Int]] = []
     private var place: [(kind: Int, index: Int)?] = []
-    /// Per round table, the current weeks around its window: the spans a certificate may move its
-    /// responses to (the rest of a week it cuts, first).
+    /// Per round table, the current weeks holding its window's spans and one on each side, in
+    /// order: their spans outside the window are where a certificate may move its responses to.
     private var roundWeeks: [[Int]] = []
     /// Every table in the order primaries are protected: finest granularity first, then by
     /// period; a period's current version, then its late parts and earlier versions.
@@ -257,18 +260,22 @@ public struct LinkedProtection: Sendable {
             return fixed.indices.contains(i) ? fixed[i].map { $0.hasSameShape(as: blank) ? $0 : everything } : nil
         }
         self.fixed = kept
-        // A round's table shows only its topics: the others are withheld from the start (at no
-        // cost: its cube holds nothing there), so that certificates may move them freely.
+        // A round's table shows only its topics: the others are withheld from the start (its cube
+        // holds nothing there, so no certificate pays for them), also in a fixed mask of a round
+        // (a mask recorded without them would refuse every change touching them). They are not
+        // counted as complementary.
         masks = tables.indices.map { i in
-            if let mask = kept[i] { return mask }
-            guard let round = tables[i].round else { return blank }
-            var mask = blank
+            guard let round = tables[i].round else { return kept[i] ?? blank }
+            var mask = kept[i] ?? blank
             for t in 0..<blank.topics where !round.topics.contains(t) {
                 for r in 0...blank.units {
                     for c in 0...blank.groups { mask.withhold(topic: t, unit: r == blank.units ? nil : r, group: c == blank.groups ? nil : c) }
                 }
             }
             return mask
+        }
+        unshown = tables.reduce(0) { sum, table in
+            sum + (table.round.map { round in (0..<blank.topics).filter { !round.topics.contains($0) }.count * (blank.units + 1) * (blank.groups + 1) } ?? 0)
         }
         guard units > 0, topics > 0, groups > 0, sentiments > 0,
               tables.allSatisfy({ $0.cube.counts.count == units * topics * groups * sentiments }),
@@ -338,7 +345,7 @@ public struct LinkedProtection: Sendable {
         order = tables.indices.sorted { a, b in
             let (x, y) = (tables[a], tables[b])
             if (x.round == nil) != (y.round == nil) { return x.round == nil }
-            if let r = x.round, let q = y.round, r != q { return roundOrder(x) < roundOrder(y) }
+            if x.round != nil, roundOrder(x) != roundOrder(y) { return roundOrder(x) < roundOrder(y) }
             if x.round == nil, x.period.kind != y.period.kind { return x.period.kind < y.period.kind }
             if x.round == nil, x.period != y.period { return x.period < y.period }
             if rank(a) != rank(b) { return rank(a) < rank(b) }
@@ -415,7 +422,7 @@ public struct LinkedProtection: Sendable {
             shapesOf[key] = shapes
             protect(primary, shapes: shapes)
         }
-        complementaryCount = masks.reduce(0) { $0 + $1.count } - primaryCount
+        complementaryCount = masks.reduce(0) { $0 + $1.count } - primaryCount - unshown
     }
 
     /// A candidate change: its atoms and the positions (topic, row, column) it moves.
@@ -490,16 +497,8 @@ public struct LinkedProtection: Sendable {
                 }
             }
         }
-        // A round's position also moves by one cell alone between a span inside its window and
-        // one outside (the rest of a week its window cuts): a week or month holding both sees
-        // nothing move.
-        if tables[primary.table].round != nil {
-            for u in primary.unit.map({ [$0] }) ?? Array(0..<units) {
-                for g in primary.group.map({ [$0] }) ?? Array(0..<groups) where totals[primary.table][extendedIndex(t, u, g)] > 0 {
-                    result.append(shape([.init(topic: t, unit: u, group: g, sign: 1)]))
-                }
-            }
-        }
+        // (A cell alone moved across a round's window would change the round's published total
+        // of responses: every shape keeps each table's total.)
         return result
     }
 
@@ -618,7 +617,8 @@ public struct LinkedProtection: Sendable {
         }
         if tables[primary.table].round != nil {
             // The spans of the weeks around the window that lie outside it (the rest of a week it
-            // cuts shares every period with the part inside), then those of the other rounds.
+            // cuts shares its week, and its month unless the week straddles two, with the part
+            // inside), then those of the other rounds; the cheapest is chosen.
             let own = owner(primary.table)
             let outside = { (span: Int) in !self.spans[span].tables.contains { self.owner($0) == own } }
             let around = roundWeeks[primary.table].flatMap { spansOfTable[$0] }.filter(outside)
