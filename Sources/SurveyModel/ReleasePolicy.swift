@@ -42,6 +42,16 @@ public enum ReleasePolicy: Sendable, Equatable {
         }
     }
 
+    /// The first provincial day on which a survey round's results may be published: the day after
+    /// its reporting deadline (`report_by`) and a week's grace days; under ``open`` the day after
+    /// its reporting deadline too (a round's results are never shown while it runs).
+    public func roundReleaseDay(reportBy: LocalDate) -> LocalDate {
+        switch self {
+        case .open: reportBy.adding(days: 1)
+        case let .closed(grace): reportBy.adding(days: grace.week + 1)
+        }
+    }
+
     /// The release calendar: for each of `kinds`, in that order, the earliest period not yet
     /// releasable on `today`, and the day it will be. Empty under ``open``.
     public func nextReleases(after today: LocalDate, kinds: [PeriodKind]) -> [(period: Period, day: LocalDate)] {

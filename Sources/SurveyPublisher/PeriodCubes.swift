@@ -46,6 +46,12 @@ struct PeriodCubes {
     private(set) var periodVersions: [Period: [PeriodVersion]] = [:]
     /// Changes of released spans kept out of this publication's versions.
     var heldGroups: Set<ChangeGroup> = []
+    /// The survey rounds whose results the plan covers (``addRounds(_:cuts:)``): those that may
+    /// be published and those released before.
+    var rounds: [RoundTable] = []
+    /// The released versions of each round's results, by row id, oldest first, by internal
+    /// sequence number.
+    var roundVersions: [Int64: [RoundVersion]] = [:]
     /// This publication's internal sequence number: its release, if it records one, is the next.
     let seq: Int
     /// Database ids in the cubes' order, to store what is released.

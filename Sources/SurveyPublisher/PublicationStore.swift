@@ -19,6 +19,8 @@ public protocol PublicationReading {
     func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int)
     /// The rounds with what their progress is computed from.
     func roundInputs() throws(StoreError) -> [RoundInputs]
+    /// The days tally spans are cut on besides Mondays and months' first days (the rounds' ends).
+    func spanCuts() throws(StoreError) -> SpanCuts
 }
 
 extension PublicationSnapshot: PublicationReading {}

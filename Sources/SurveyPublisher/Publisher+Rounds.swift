@@ -24,6 +24,53 @@ extension Publisher {
         return rounds
     }
 
+    /// Writes `rounds/CODE/results.{json,csv,html}` for every round whose results the plan covers
+    /// (closed past its reporting deadline and grace days, or released before), from the counts and
+    /// masks of `plan` and the progress of `rounds`, all replaced together. A round whose window
+    /// does not fall on whole tally spans (configured after a week it cuts was released) shows
+    /// nothing but its coverage. Returns the codes of the rounds whose results are published, and
+    /// of those whose results appeared for the first time.
+    func publishRoundResults(_ plan: PublicationPlan, progress rounds: [(id: Int64, active: Bool, progress: RoundProgress)], timestamp: String) throws -> (published: Set<String>, first: [String]) {
+        let cubes = plan.cubes
+        guard !cubes.rounds.isEmpty else { return ([], []) }
+        let releasedNow = Set(plan.roundsReleasedNow.map(\.id))
+        func counted(_ table: RoundTable) -> RoundResultsBuilder.CountedRound {
+            guard table.isCut, let mask = plan.roundMasks[table.id] else {
+                var mask = cubes.emptyMask
+                for t in 0..<cubes.empty.topics.count { RoundResultsBuilder.withholdAll(topic: t, in: &mask) }
+                return .init(round: table.round, cube: cubes.empty, withheld: mask)
+            }
+            return .init(round: table.round, cube: cubes.roundCube(table), withheld: mask)
+        }
+        let all = cubes.rounds.map(counted)
+        let builder = RoundResultsBuilder(minimumCellSize: minimumCellSize)
+        let batch = AtomicBatch()
+        defer { batch.discard() }
+        var first: [String] = []
+        var published = Set<String>()
+        for (table, current) in zip(cubes.rounds, all) {
+            guard let progress = rounds.first(where: { $0.id == table.id })?.progress else { continue }
+            published.insert(table.round.code)
+            let versions = cubes.roundVersions[table.id] ?? []
+            let revision = max(1, versions.count + (releasedNow.contains(table.id) ? 1 : 0))
+            let dataThrough = releasedNow.contains(table.id) || release == .open
+                ? timestamp : versions.last.flatMap { cubes.release.released.releasedAt[($0.seq + 1) / 2] } ?? timestamp
+            let results = builder.build(current, earlier: all.filter { $0.round.code != table.round.code }, progress: progress, revision: revision, dataThrough: dataThrough)
+            let folder = "\(directory)/rounds/\(table.round.code)"
+            try AtomicFile.makeDirectory("\(directory)/rounds")
+            try AtomicFile.makeDirectory(folder)
+            if !Publisher.exists("\(folder)/results.json") { first.append(table.round.code) }
+            try batch.stage(try RoundResultsReport.json(results), to: "\(folder)/results.json")
+            try batch.stage(RoundResultsReport.csv(results), to: "\(folder)/results.csv")
+            try batch.stage(RoundResultsReport.html(results, timeZone: timeZone), to: "\(folder)/results.html")
+        }
+        try batch.commit()
+        for code in first {
+            logger.notice("round results published", metadata: ["round": "\(code)"])
+        }
+        return (published, first)
+    }
+
     /// The journal's events for the configured rounds: what changed since the journal last spoke
     /// (the state kept in the database, so a restart repeats nothing), recorded as said.
     func roundEvents(_ rounds: [(id: Int64, active: Bool, progress: RoundProgress)]) throws -> [RoundEvent] {
@@ -38,7 +85,7 @@ extension Publisher {
     }
 
     /// The index's entries of the rounds: open ones first, then upcoming, then closed.
-    static func indexEntries(_ rounds: [(id: Int64, active: Bool, progress: RoundProgress)]) -> [SummaryIndex.Round] {
+    static func indexEntries(_ rounds: [(id: Int64, active: Bool, progress: RoundProgress)], withResults: Set<String> = []) -> [SummaryIndex.Round] {
         let rank: [RoundPhase: Int] = [.open: 0, .upcoming: 1, .closed: 2]
         return rounds.sorted {
             (rank[$0.progress.phase] ?? 3, $1.progress.from.dayNumber) < (rank[$1.progress.phase] ?? 3, $0.progress.from.dayNumber)
@@ -49,7 +96,7 @@ extension Publisher {
                 reportBy: p.reportBy.description, configured: round.active, received: p.province.received, target: p.province.target,
                 completion: p.province.completion, unitsReported: p.province.unitsReported, unitsExpected: p.province.unitsExpected,
                 unitsNeedingAttention: p.province.statuses["silent", default: 0] + p.province.statuses["behind", default: 0],
-                path: "rounds/\(p.code)"
+                path: "rounds/\(p.code)", results: withResults.contains(p.code) ? "rounds/\(p.code)/results.html" : nil
             )
         }
     }

@@ -27,9 +27,13 @@ struct PublicationInput {
 struct PublicationPlan {
     var cubes: PeriodCubes
     var masks: [Period: ProtectionMask]
+    /// What each shown round's results withhold, by the round's row id.
+    var roundMasks: [Int64: ProtectionMask]
     var withheld: Publisher.Withheld
     /// The periods this publication releases (first versions and revisions).
     var releasedNow: [Period]
+    /// The rounds whose results this publication releases a version of.
+    var roundsReleasedNow: [RoundTable]
     var held: Publisher.HeldChanges
 }
 
@@ -79,10 +83,12 @@ extension Publisher {
             let planKinds = Set(kinds).union(release.released.periods.map(\.kind)).sorted()
             // Weekly tallies are read even when weeks are not published: the alarms run on them.
             let readKinds = planKinds.contains(.week) ? planKinds : planKinds + [.week]
+            var cubes = try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: readKinds, release: release)
+            let rounds = try snapshot.roundInputs()
+            cubes.addRounds(rounds.map(\.stored), cuts: try snapshot.spanCuts())
             return PublicationInput(
-                cubes: try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: readKinds, release: release),
-                planKinds: planKinds, records: try snapshot.publications(), awaiting: try snapshot.awaitingApproval(),
-                rounds: try snapshot.roundInputs(), release: release
+                cubes: cubes, planKinds: planKinds, records: try snapshot.publications(), awaiting: try snapshot.awaitingApproval(),
+                rounds: rounds, release: release
             )
         }
     }
@@ -94,7 +100,10 @@ extension Publisher {
         let releasedNow = cubes.releasedNow(kinds)
         var held = cubes.heldChanges(kinds: kinds, releasedNow: Set(releasedNow))
         if !scheduled.isEmpty, let lastRelease { held.nextRevision = lastRelease.addingTimeInterval(Publisher.revisionInterval).utcTimestamp }
-        return PublicationPlan(cubes: cubes, masks: protection.masks, withheld: protection.withheld, releasedNow: releasedNow, held: held)
+        return PublicationPlan(
+            cubes: cubes, masks: protection.masks, roundMasks: protection.roundMasks, withheld: protection.withheld, releasedNow: releasedNow,
+            roundsReleasedNow: cubes.roundsReleasedNow, held: held
+        )
     }
 
     /// Stage 3, release: records what the publication releases for good (periods with their
@@ -110,6 +119,12 @@ extension Publisher {
         }
         for day in changed {
             record.tallies[day] = Publisher.tallies(cubes.spanCounts[day] ?? [], ids: cubes.ids)
+        }
+        for round in plan.roundsReleasedNow {
+            record.rounds[round.id] = ReleasedRoundVersion(
+                seq: record.seq, from: round.window.from.dayNumber, to: round.window.to.dayNumber, topicIDs: round.topicIDs,
+                withheld: Publisher.positions(plan.roundMasks[round.id] ?? cubes.emptyMask, ids: cubes.ids)
+            )
         }
         guard try store.recordRelease(record) else { throw ReleaseTakenError() }
         return (

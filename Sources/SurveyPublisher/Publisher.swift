@@ -26,6 +26,8 @@ public struct Publisher: Sendable {
         /// Rounds whose progress files were written, and the time their progress took.
         public var rounds: [String] = []
         public var roundTime: Duration = .zero
+        /// The rounds whose results this publication published for the first time.
+        public var roundResults: [String] = []
         /// Changes of the rounds' states for the journal (only with ``announcesRounds``).
         public var roundEvents: [RoundEvent] = []
         /// Time spent on the early-warning charts (`alerts.json`).
@@ -210,12 +212,14 @@ public struct Publisher: Sendable {
         let rounds = try publishRounds(input.rounds, now: now)
         report.roundTime = clock.now - start
         report.rounds = rounds.map(\.progress.code)
+        let results = try publishRoundResults(plan, progress: rounds, timestamp: timestamp)
+        report.roundResults = results.first
         if announcesRounds { report.roundEvents = try roundEvents(rounds) }
 
         start = clock.now
         let alertsNow = alertsUpdate?.current ?? publishedAlerts()
         let front = frontPage(cubes: plan.cubes, masks: plan.masks, records: published.values, alerts: alertsNow, rounds: rounds) { digests.base($0) }
-        try writeIndex(published.values, awaiting: input.awaiting, held: report.held, rounds: Publisher.indexEntries(rounds), leading: front.html(), today: input.release.today)
+        try writeIndex(published.values, awaiting: input.awaiting, held: report.held, rounds: Publisher.indexEntries(rounds, withResults: results.published), leading: front.html(), today: input.release.today)
         try writeUnitPages(published.values, units: plan.cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(plan.cubes.empty))
         report.indexTime = clock.now - start
         return report

@@ -2,8 +2,8 @@ import SurveyModel
 
 /// The results of one survey round (đợt điều tra) for the party committee: what the people asked
 /// thought of the round's topics, by unit and respondent group, with the round's coverage and the
-/// change since the previous round on each topic. Schema `surveyd.round-results/1` (not published
-/// yet: docs/ARCHITECTURE.md, "Rounds' results").
+/// change since the previous round on each topic. Schema `surveyd.round-results/1`, published as
+/// `rounds/CODE/results.json` (docs/SUMMARIES.md, "Round results").
 ///
 /// ``summary`` is a ``PeriodSummary`` of kind ``SummaryKind/round`` over the round's topics:
 /// counts, shares with Wilson intervals, the net index, empirical-Bayes estimates for small units,
@@ -170,7 +170,7 @@ public struct RoundResultsBuilder: Sendable {
     }
 
     /// Withholds every position of topic `t`.
-    static func withholdAll(topic t: Int, in mask: inout ProtectionMask) {
+    public static func withholdAll(topic t: Int, in mask: inout ProtectionMask) {
         for u in [nil] + (0..<mask.units).map(Optional.some) {
             for g in [nil] + (0..<mask.groups).map(Optional.some) { mask.withhold(topic: t, unit: u, group: g) }
         }

@@ -125,10 +125,13 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
         /// Units behind or silent.
         public var unitsNeedingAttention: Int
         public var path: String
+        /// Its published results (`rounds/CODE/results.html`), once the round has closed and its
+        /// reporting deadline and grace days have passed; absent before.
+        public var results: String?
 
         public init(
             code: String, title: String, phase: String, from: String, to: String, reportBy: String, configured: Bool, received: Int, target: Int,
-            completion: Double?, unitsReported: Int, unitsExpected: Int, unitsNeedingAttention: Int, path: String
+            completion: Double?, unitsReported: Int, unitsExpected: Int, unitsNeedingAttention: Int, path: String, results: String? = nil
         ) {
             self.code = code
             self.title = title
@@ -144,6 +147,7 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
             self.unitsExpected = unitsExpected
             self.unitsNeedingAttention = unitsNeedingAttention
             self.path = path
+            self.results = results
         }
     }
 
@@ -202,7 +206,8 @@ public struct SummaryIndex: Codable, Sendable, Equatable {
                 roundsSection += "<tr><td><a href=\"\(path)/progress.html\">\(HTML.escape(round.code))</a><br><span class=\"muted\">\(HTML.escape(round.title))</span></td>"
                 roundsSection += "<td>\(HTML.escape(round.from))–\(HTML.escape(round.to)), hạn \(HTML.escape(round.reportBy))</td><td>\(phase)\(round.configured ? "" : " <span class=\"muted\">(không còn trong cấu hình)</span>")</td>"
                 roundsSection += "<td class=\"n\">\(round.received)/\(round.target)\(percent)</td><td class=\"n\">\(round.unitsReported)/\(round.unitsExpected)</td><td class=\"n\">\(round.unitsNeedingAttention)</td>"
-                roundsSection += "<td><a href=\"\(path)/progress.csv\">CSV</a> · <a href=\"\(path)/progress.json\">JSON</a></td></tr>"
+                let results = round.results.map { "<a href=\"\(HTML.escape($0))\"><strong>Kết quả</strong></a> · " } ?? ""
+                roundsSection += "<td>\(results)<a href=\"\(path)/progress.csv\">CSV</a> · <a href=\"\(path)/progress.json\">JSON</a></td></tr>"
             }
             roundsSection += "</tbody></table></section>"
         }

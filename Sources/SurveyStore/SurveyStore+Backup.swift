@@ -152,8 +152,7 @@ extension SurveyStore {
     public static func tallyMismatches(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
             WITH recount AS (
-                SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7,
-                       CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start,
+                SELECT b.unit_id, \(spanStartSQL("r.collected_on")) AS span_start,
                        r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
                 FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' AND b.held = 0 GROUP BY 1, 2, 3, 4, 5)
             SELECT COUNT(*) FROM (

@@ -144,9 +144,10 @@ extension SurveyStore {
                     return true
                 }
                 let unitID: Int64 = row["unit_id"]
+                let cuts = roundIndex.current.index.cuts
                 let keys = try Row.fetchAll(db, sql: "SELECT collected_on, topic_id, group_id, sentiment_id FROM responses WHERE batch_id = ?", arguments: [id]).map { response in
                     TallyIncrementKey(
-                        span: LocalDate(dayNumber: response["collected_on"]).tallySpanStart.dayNumber,
+                        span: cuts.spanStart(response["collected_on"]),
                         topic: response["topic_id"], group: response["group_id"], sentiment: response["sentiment_id"]
                     )
                 }

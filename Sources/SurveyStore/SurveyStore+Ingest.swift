@@ -102,6 +102,8 @@ extension SurveyStore {
         rows.reserveCapacity(submission.responses.count)
         var keys: [TallyIncrementKey] = []
         keys.reserveCapacity(submission.responses.count)
+        let rounds = roundIndex.current
+        let cuts = rounds.index.cuts
         var topics = CodeMemo(codes.topics), groups = CodeMemo(codes.groups), sentiments = CodeMemo(codes.sentiments)
         // The session validated the batch against the configuration in force at its BATCH; a
         // reload since may have dropped a code. Every such line is named, as the session would.
@@ -119,7 +121,7 @@ extension SurveyStore {
             }
             guard problemCount == 0 else { continue }
             rows.append(.init(day: response.collectedOn.dayNumber, topic: topic, group: group, sentiment: sentiment))
-            let span = response.collectedOn.tallySpanStart.dayNumber
+            let span = cuts.spanStart(response.collectedOn.dayNumber)
             keys.append(TallyIncrementKey(span: span, topic: topic, group: group, sentiment: sentiment))
         }
         if problemCount > 0 {
@@ -131,7 +133,6 @@ extension SurveyStore {
             throw error
         }
         let increments = TallyIncrementKey.summed(keys)
-        let rounds = roundIndex.current
         let heldUnits: Set<Int64>?
         switch hold.withLock({ $0 }) {
         case .none: heldUnits = []
@@ -200,7 +201,13 @@ extension SurveyStore {
         )
         // A held batch counts only once approved.
         guard !held else { return .accepted(receipt) }
-        try SurveyStore.changeTallies(.add, unitID: unitID, batch.increments, in: db)
+        var increments = batch.increments
+        // Spans cut since the batch was prepared: its responses are summed again (see RoundClassifier).
+        if let classifier = batch.rounds, classifier.current.generation != batch.roundGeneration {
+            let cuts = classifier.current.index.cuts
+            increments = TallyIncrementKey.summed(rows.map { TallyIncrementKey(span: cuts.spanStart($0.day), topic: $0.topic, group: $0.group, sentiment: $0.sentiment) })
+        }
+        try SurveyStore.changeTallies(.add, unitID: unitID, increments, in: db)
         return .accepted(receipt)
     }
 

@@ -70,7 +70,7 @@ public struct PublicationSnapshot {
     }
 
     /// Calls `body(unitID, spanStart, topicID, groupID, sentimentID, count)` for every span tally
-    /// (see ``LocalDate/tallySpanStart``), as fast as SQLite can step.
+    /// (see ``SpanCuts/spanStart(_:)``), as fast as SQLite can step.
     public func forEachSpanTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
         do {
             let statement = try db.makeStatement(sql: "SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies")

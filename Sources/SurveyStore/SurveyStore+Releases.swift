@@ -52,11 +52,33 @@ public struct ReleasedVersion: Sendable, Hashable {
     }
 }
 
+/// One released version of a survey round's results: the window and topics it showed (a
+/// round's definition may change later) and what it withholds.
+public struct ReleasedRoundVersion: Sendable, Hashable {
+    public var seq: Int
+    /// The first and last day of the window, as day numbers.
+    public var from: Int
+    public var to: Int
+    /// The database ids of the topics it showed.
+    public var topicIDs: [Int64]
+    public var withheld: [ReleasedPosition]
+
+    public init(seq: Int, from: Int, to: Int, topicIDs: [Int64], withheld: [ReleasedPosition]) {
+        self.seq = seq
+        self.from = from
+        self.to = to
+        self.topicIDs = topicIDs
+        self.withheld = withheld
+    }
+}
+
 /// What has been released for good under ``ReleasePolicy/closed(_:)``: every version of every
 /// released period, oldest first. (The span versions are read with
 /// ``PublicationSnapshot/forEachSpanVersion(_:)``.)
 public struct ReleasedState: Sendable {
     public var versions: [Period: [ReleasedVersion]] = [:]
+    /// Every version of every round's released results, by the round's row id, oldest first.
+    public var rounds: [Int64: [ReleasedRoundVersion]] = [:]
     /// The last release's sequence number (0: nothing released yet).
     public var lastSeq = 0
     /// When each release was recorded (UTC, ISO 8601), by sequence number.
@@ -83,6 +105,8 @@ public struct Release: Sendable {
     public var withheld: [Period: [ReleasedPosition]] = [:]
     /// Span start → the counts of the span's new version.
     public var tallies: [Int: [ReleasedTally]] = [:]
+    /// The rounds it releases a version of (first releases and revisions), by row id.
+    public var rounds: [Int64: ReleasedRoundVersion] = [:]
 
     public init(seq: Int, releasedAt: String) {
         self.seq = seq
@@ -90,7 +114,7 @@ public struct Release: Sendable {
     }
 
     /// Whether it releases nothing (then nothing is recorded).
-    public var isEmpty: Bool { periods.isEmpty && tallies.isEmpty }
+    public var isEmpty: Bool { periods.isEmpty && tallies.isEmpty && rounds.isEmpty }
 }
 
 extension PublicationSnapshot {
@@ -117,6 +141,21 @@ extension PublicationSnapshot {
             for row in try Row.fetchAll(db, sql: "SELECT kind, period, seq FROM period_versions ORDER BY seq") {
                 let (released, seq) = try version(row)
                 state.versions[released, default: []].append(ReleasedVersion(seq: seq, withheld: withheld[released]?[seq] ?? []))
+            }
+            var roundWithheld: [Int64: [Int: [ReleasedPosition]]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT round_id, seq, topic_id, unit_id, group_id FROM round_version_withheld") {
+                let round: Int64? = row[0], seq: Int? = row[1], topic: Int64? = row[2], unit: Int64? = row[3], group: Int64? = row[4]
+                guard let round, let seq, let topic, let unit, let group else { throw StoreError(.internalError, "a withheld position of a released round is damaged") }
+                roundWithheld[round, default: [:]][seq, default: []].append(ReleasedPosition(topicID: topic, unitID: unit, groupID: group))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT round_id, seq, from_day, to_day, topics FROM round_versions ORDER BY seq") {
+                let round: Int64? = row[0], seq: Int? = row[1], from: Int? = row[2], to: Int? = row[3], topics: String? = row[4]
+                guard let round, let seq, (1...ReleasedState.largestSeq).contains(seq), let from, let to, from <= to,
+                      let topics, let ids = try? JSONDecoder().decode([Int64].self, from: Data(topics.utf8))
+                else {
+                    throw StoreError(.internalError, "a released round version is damaged (round \(row[0] as Int64? ?? 0))")
+                }
+                state.rounds[round, default: []].append(ReleasedRoundVersion(seq: seq, from: from, to: to, topicIDs: ids, withheld: roundWithheld[round]?[seq] ?? []))
             }
             for row in try Row.fetchAll(db, sql: "SELECT seq, released_at FROM releases") {
                 let seq: Int? = row[0], at: String? = row[1]
@@ -201,6 +240,15 @@ extension SurveyStore {
                     try period.execute(arguments: [released.kind.rawValue, released.identifier, release.seq])
                     for position in release.withheld[released] ?? [] {
                         try withheld.execute(arguments: [released.kind.rawValue, released.identifier, release.seq, position.topicID, position.unitID, position.groupID])
+                    }
+                }
+                let round = try db.cachedStatement(sql: "INSERT INTO round_versions (round_id, seq, from_day, to_day, topics) VALUES (?, ?, ?, ?, ?)")
+                let roundWithheld = try db.cachedStatement(sql: "INSERT OR IGNORE INTO round_version_withheld (round_id, seq, topic_id, unit_id, group_id) VALUES (?, ?, ?, ?, ?)")
+                for (id, version) in release.rounds.sorted(by: { $0.key < $1.key }) {
+                    let topics = "[" + version.topicIDs.map(String.init).joined(separator: ",") + "]"
+                    try round.execute(arguments: [id, release.seq, version.from, version.to, topics])
+                    for position in version.withheld {
+                        try roundWithheld.execute(arguments: [id, release.seq, position.topicID, position.unitID, position.groupID])
                     }
                 }
                 let span = try db.cachedStatement(sql: "INSERT INTO span_versions (span_start, seq, counts) VALUES (?, ?, ?)")

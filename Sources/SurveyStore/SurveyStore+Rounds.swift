@@ -15,6 +15,8 @@ struct RoundIndex: Sendable {
     }
 
     var windows: [Window] = []
+    /// The days tally spans are cut on besides Mondays and months' first days (``SpanCuts``).
+    var cuts = SpanCuts()
 
     /// The round a response on `topic` collected on day number `day` belongs to, if any.
     @inline(__always)
@@ -101,14 +103,59 @@ extension SurveyStore {
                     try SurveyStore.rebuildRoundCounts(id, round, in: db)
                     rebuilt.append(round.code)
                 }
+                let uncut = try SurveyStore.cutSpans(for: rounds, in: db)
                 // Replaced while this transaction holds the write lock (see RoundClassifier).
                 roundIndex.replace(try SurveyStore.makeRoundIndex(db))
+                for code in uncut {
+                    logger.warning("round results withheld", metadata: ["round": "\(code)", "reason": "its window splits a week already released whole"])
+                }
                 return rebuilt
             }
             return rebuilt
         } catch {
             throw SurveyStore.classify(error, "cannot synchronise the rounds into the database")
         }
+    }
+
+    /// Cuts the tally spans at the rounds' first days and the days after their last
+    /// (``SpanCuts``), recounting each span cut from the responses. A cut inside a span already
+    /// released is not made: the released versions are kept whole, and that round's results are
+    /// withheld. Returns the codes of the rounds left uncut.
+    static func cutSpans(for rounds: [SurveyRound], in db: Database) throws -> [String] {
+        var cuts = SpanCuts(try Int.fetchAll(db, sql: "SELECT day FROM span_cuts"))
+        var uncut: [String] = []
+        for round in rounds {
+            for day in SpanCuts.needed(from: round.from, to: round.to) where !cuts.isSpanStart(day) {
+                let start = cuts.spanStart(day)
+                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM span_versions WHERE span_start = ?)", arguments: [start]) == true {
+                    if !uncut.contains(round.code) { uncut.append(round.code) }
+                    continue
+                }
+                try db.execute(sql: "INSERT INTO span_cuts (day) VALUES (?)", arguments: [day])
+                cuts = SpanCuts(cuts.days + [day])
+                // Recount the whole week-and-month stretch holding the cut.
+                let from = LocalDate(dayNumber: day).tallySpanStart.dayNumber, to = SpanCuts.naturalEnd(after: day)
+                try db.execute(sql: "DELETE FROM span_tallies WHERE span_start >= ? AND span_start < ?", arguments: [from, to])
+                try db.execute(sql: """
+                    INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count)
+                    SELECT b.unit_id, \(spanStartSQL("r.collected_on")), r.topic_id, r.group_id, r.sentiment_id, COUNT(*)
+                    FROM responses r JOIN batches b ON b.id = r.batch_id
+                    WHERE b.state = 'accepted' AND b.held = 0 AND r.collected_on >= ? AND r.collected_on < ?
+                    GROUP BY 1, 2, 3, 4, 5
+                    """, arguments: [from, to])
+            }
+        }
+        return uncut
+    }
+
+    /// The first day of the tally span holding the day number `column`, in SQL
+    /// (``SpanCuts/spanStart(_:)``): the latest of its ISO week's Monday, its month's first day and
+    /// the cuts before it.
+    static func spanStartSQL(_ column: String) -> String {
+        """
+        max(\(column) - (\(column) + 3) % 7, CAST(julianday(\(column) * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), \
+        COALESCE((SELECT MAX(day) FROM span_cuts WHERE day <= \(column)), 0))
+        """
     }
 
     /// Recounts one round's counts from the responses.
@@ -133,6 +180,7 @@ extension SurveyStore {
 
     static func makeRoundIndex(_ db: Database) throws -> RoundIndex {
         var index = RoundIndex()
+        index.cuts = SpanCuts(try Int.fetchAll(db, sql: "SELECT day FROM span_cuts"))
         for stored in try SurveyStore.storedRounds(db) where stored.active {
             for code in stored.round.topics {
                 guard let topic = try Int64.fetchOne(db, sql: "SELECT id FROM topics WHERE code = ?", arguments: [code]) else { continue }
@@ -332,6 +380,15 @@ extension SurveyStore {
 }
 
 extension PublicationSnapshot {
+    /// The days tally spans are cut on besides Mondays and months' first days.
+    public func spanCuts() throws(StoreError) -> SpanCuts {
+        do {
+            return SpanCuts(try Int.fetchAll(db, sql: "SELECT day FROM span_cuts"))
+        } catch {
+            throw SurveyStore.classify(error, "cannot read the tally spans' cuts")
+        }
+    }
+
     /// The inputs of every stored round (configured or past), seen in the publication's view.
     public func roundInputs() throws(StoreError) -> [RoundInputs] {
         do {

@@ -3,7 +3,7 @@ import GRDB
 /// One tally cell of a batch's unit, by database ids: the increments of a batch are summed per
 /// cell before the upserts.
 struct TallyIncrementKey: Hashable, Comparable {
-    /// Day number of the tally span's first day (``LocalDate/tallySpanStart``).
+    /// Day number of the tally span's first day (``SpanCuts/spanStart(_:)``).
     var span: Int
     var topic: Int64
     var group: Int64

@@ -66,9 +66,75 @@ struct RoundsCommand: AsyncParsableCommand {
 struct RoundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "round",
-        abstract: "Show one survey round's progress per unit.",
-        subcommands: [Show.self]
+        abstract: "Show one survey round's progress per unit, or its published results.",
+        subcommands: [Show.self, Results.self]
     )
+
+    struct Results: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A closed round's results as published: per topic, the province and each unit, with the change since the previous round.",
+            discussion: """
+                Reads rounds/CODE/results.json from the summaries folder: the figures as published, protected with every other \
+                table (withheld figures print as "–"). --json prints that document (schema surveyd.round-results/1). Exit 65 when \
+                no round has the code, 69 when its results are not published yet (they come the day after its report_by date and \
+                a week's grace days).
+                """
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "Round code.") var code: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let configuration = try options.loadConfiguration(creatingDirectories: false)
+            let directory = options.stateDir.map { "\($0)/summaries" } ?? configuration.summariesDirectory
+            let known = configuration.rounds.map(\.code) + ((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/rounds")) ?? [])
+            guard let folder = known.first(where: { Catalog.key($0) == Catalog.key(code) }) else {
+                printError("no round has the code \(code) (see surveyctl rounds)")
+                throw ExitCode(65)
+            }
+            let path = "\(directory)/rounds/\(folder)/results.json"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let reportBy = configuration.rounds.first { Catalog.key($0.code) == Catalog.key(code) }.map { " (report by \($0.reportBy))" } ?? ""
+                printError("the results of round \(folder) are not published yet\(reportBy): \(path) does not exist")
+                throw ExitCode(69)
+            }
+            if json {
+                FileHandle.standardOutput.write(data)
+                return
+            }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let results: RoundResults
+            do {
+                results = try decoder.decode(RoundResults.self, from: data)
+            } catch {
+                printError("\(path) cannot be read: \(error)")
+                throw ExitCode(65)
+            }
+            let summary = results.summary
+            print("\(results.round): \(results.title)")
+            print("topics \(results.topics.joined(separator: ", ")); collection \(results.from)…\(results.to); report by \(results.reportBy); revision \(summary.revision), data through \(summary.dataThrough)")
+            let c = results.coverage
+            print("coverage: \(c.received)/\(c.target) (\(percentText(c.completion))), reported \(c.unitsReported)/\(c.unitsExpected), on time \(c.unitsOnTime)/\(c.unitsExpected), late \(c.late)")
+            for comparison in results.comparedWith {
+                print("\(comparison.topic): " + (comparison.round.map { "compared with \($0) (\(comparison.from?.description ?? "?")…\(comparison.to?.description ?? "?"))" } ?? "no previous round"))
+            }
+            func cell(_ cell: PeriodSummary.Cell) -> [String] {
+                guard !cell.suppressed, let n = cell.responses else { return ["–", "–", "–"] }
+                let shares = summary.sentiments.indices.map { i in
+                    cell.shares.flatMap { $0.indices.contains(i) ? $0[i] : nil }.map { SummaryCSV.number($0, places: 1) + "%" } ?? "–"
+                }
+                return ["\(n)", shares.joined(separator: " / "), cell.netIndex.map { SummaryCSV.number($0, places: 1) } ?? "–"]
+            }
+            let sentiments = summary.sentiments.map(\.code).joined(separator: " / ")
+            printTable(
+                ["TOPIC", "UNIT", "RESPONSES", sentiments, "NET_INDEX"],
+                summary.topics.flatMap { topic in
+                    [[topic.code, "province"] + cell(topic.province)] + topic.units.map { [topic.code, $0.unit] + cell($0.total) }
+                }
+            )
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

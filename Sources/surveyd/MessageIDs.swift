@@ -28,6 +28,8 @@ enum MessageIDs {
         "round unit recovered": "7b90482c57a44ed6b9a4ad660e781082",
         "opinion alarm": "99419f45d0654302973936b7136469de",
         "opinion alarm ended": "f2232967c7dd4f1fa165919c43c2e8ba",
+        "round results published": "8d8dc85f92a147d4aa92f21b5bd10417",
+        "round results withheld": "88a01319454244baa99d07a56e367223",
         "small groups unprotected": "6707488ee24242e18f2fa8f3da785817",
     ]
 }

@@ -21,6 +21,7 @@ private struct MemoryReading: PublicationReading {
     func publications() throws(StoreError) -> [PublicationRecord] { [] }
     func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int) { (0, 0) }
     func roundInputs() throws(StoreError) -> [RoundInputs] { [] }
+    func spanCuts() throws(StoreError) -> SpanCuts { SpanCuts() }
 }
 
 private final class MemoryStore: PublicationStore {

@@ -67,7 +67,7 @@ def acceptance(lines):
 # Tallies against a recount, as Tests/IntegrationTests/Daemon.swift's talliesMatchRecount: 0 when equal.
 RECOUNT = """
     WITH recount AS (
-        SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
+        SELECT b.unit_id, max(r.collected_on - (r.collected_on + 3) % 7, CAST(julianday(r.collected_on * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), COALESCE((SELECT MAX(day) FROM span_cuts WHERE day <= r.collected_on), 0)) AS span_start, r.topic_id, r.group_id, r.sentiment_id, COUNT(*) AS n
         FROM responses r JOIN batches b ON b.id = r.batch_id WHERE b.state = 'accepted' AND b.held = 0 GROUP BY 1, 2, 3, 4, 5)
     SELECT COUNT(*) FROM (
         SELECT unit_id, span_start, topic_id, group_id, sentiment_id, count FROM span_tallies WHERE count > 0

@@ -30,7 +30,7 @@ extension Publisher {
     func planUnderRevisionRule(_ view: PeriodCubes, planKinds: [PeriodKind], now: Date)
         -> (cubes: PeriodCubes, protection: PeriodCubes.Protection, scheduled: Set<PeriodCubes.ChangeGroup>, lastRelease: Date?) {
         let lastRelease = view.release.released.releasedAt[view.release.released.lastSeq].flatMap { Date(utcTimestamp: $0) }
-        let firstRelease = view.releasedNow(kinds).contains { !view.isReleased($0) }
+        let firstRelease = view.releasedNow(kinds).contains { !view.isReleased($0) } || view.roundsReleasedNow.contains { !view.isReleased(round: $0.id) }
         let revisionDue = lastRelease.map { now < $0 || now.timeIntervalSince($0) >= Publisher.revisionInterval } ?? true
         let scheduled: Set<PeriodCubes.ChangeGroup> = release != .open && !firstRelease && !revisionDue ? view.lateGroups : []
         let retractions = view.smallRetractions(minimum: minimumCellSize)

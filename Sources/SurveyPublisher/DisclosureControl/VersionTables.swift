@@ -145,6 +145,8 @@ extension PeriodCubes {
         var withheld: Publisher.Withheld
         /// The current version's mask of every period of the plan.
         var masks: [Period: ProtectionMask]
+        /// The current version's mask of every round of the plan whose table is shown, by row id.
+        var roundMasks: [Int64: ProtectionMask] = [:]
         /// Late changes no certificate could protect: hold them back and plan again.
         var hold: Set<ChangeGroup>
     }
@@ -164,6 +166,14 @@ extension PeriodCubes {
             for version in versions[day] ?? [] {
                 withUnsafeBytes(of: version.seq) { hasher.update(bufferPointer: $0) }
                 version.counts.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            }
+        }
+        for round in rounds {
+            hasher.update(data: Data("round \(round.id) \(round.window.code) \(round.window.from) \(round.window.to) \(round.window.topics.sorted()) \(round.isCut)".utf8))
+        }
+        for (id, list) in roundVersions.sorted(by: { $0.key < $1.key }) {
+            for version in list {
+                hasher.update(data: Data("round version \(id) \(version.seq) \(version.window.from) \(version.window.to) \(version.window.topics.sorted()):\(version.withheld.map { "\($0.topicID),\($0.unitID),\($0.groupID)" }.sorted())".utf8))
             }
         }
         for period in periodVersions.keys.sorted() {
@@ -198,6 +208,14 @@ extension PeriodCubes {
         /// A late part: its version's table, and the first release it holds responses of.
         var owner: Int?
         var cut = 0
+        /// A round's table: its window as this version showed it, and the round's row id.
+        var round: LinkedProtection.RoundWindow?
+        var roundID: Int64?
+
+        /// Whether the table holds the span starting on `day` (a period's: decided by the caller).
+        func holdsRoundSpan(_ day: Int) -> Bool {
+            round.map { day >= $0.from.dayNumber && day <= $0.to.dayNumber } ?? false
+        }
     }
 
     /// One slice of a span: the responses that arrived between two of its versions.
@@ -214,6 +232,7 @@ extension PeriodCubes {
 
     private func plan(kinds: [PeriodKind], minimum: Int) -> Protection {
         let now = Set(releasedNow(release.kinds))
+        let roundsNow = Set(roundsReleasedNow.map(\.id))
         // Each span's versions, this publication's last when it changes.
         var chains: [Int: [SpanVersion]] = [:]
         for day in Set(spanCounts.keys).union(versions.keys) {
@@ -230,13 +249,22 @@ extension PeriodCubes {
         // The tables: every period's current version, then its earlier versions.
         var tables: [PlanTable] = []
         var tablesOf: [Period: [Int]] = [:]
-        func content(_ period: Period, at seq: Int) -> TallyCube {
+        func content(at seq: Int, holding: (Int) -> Bool) -> [Int] {
             var counts = Array(repeating: 0, count: empty.counts.count)
-            for (day, chain) in chains where period.contains(LocalDate(dayNumber: day)) {
+            for (day, chain) in chains where holding(day) {
                 guard let version = chain.last(where: { $0.seq <= seq }), version.counts.count == counts.count else { continue }
                 for i in counts.indices { counts[i] += version.counts[i] }
             }
-            return TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: counts)
+            return counts
+        }
+        func makeCube(_ counts: [Int]) -> TallyCube {
+            TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: counts)
+        }
+        func content(_ period: Period, at seq: Int) -> TallyCube {
+            makeCube(content(at: seq) { period.contains(LocalDate(dayNumber: $0)) })
+        }
+        func content(_ window: LinkedProtection.RoundWindow, at seq: Int) -> TallyCube {
+            makeCube(restricted(content(at: seq) { $0 >= window.from.dayNumber && $0 <= window.to.dayNumber }, to: window))
         }
         for kind in kinds {
             let periods = Set(allPeriods(kind)).union(periodVersions.keys.filter { $0.kind == kind }).sorted()
@@ -262,12 +290,45 @@ extension PeriodCubes {
                 }
             }
         }
+        // The rounds' tables: the current version of each round shown (its window a union of
+        // whole spans), then its earlier versions, each over the window it showed.
+        var roundTables: [Int] = []
+        var roundFirstRelease: [(window: LinkedProtection.RoundWindow, seq: Int)] = []
+        // A round's table is placed on the week of its first day (the plan orders rounds apart).
+        for round in rounds {
+            let released = roundVersions[round.id] ?? []
+            var earlier = released[...]
+            if round.isCut {
+                let anchor = Period.containing(round.window.from, kind: .week)
+                roundTables.append(tables.count)
+                if let last = released.last, !roundsNow.contains(round.id) {
+                    tables.append(PlanTable(period: anchor, seq: last.seq, cube: roundCube(round), fixed: mask(last.withheld), isCurrent: true, round: round.window, roundID: round.id))
+                    earlier = released.dropLast()
+                } else {
+                    tables.append(PlanTable(period: anchor, seq: seq, cube: roundCube(round), fixed: nil, isCurrent: true, round: round.window, roundID: round.id))
+                }
+            }
+            if let first = released.first { roundFirstRelease.append((first.window, first.seq)) } else if roundsNow.contains(round.id) { roundFirstRelease.append((round.window, seq)) }
+            var previous: (TallyCube, ProtectionMask, LinkedProtection.RoundWindow)?
+            for version in earlier {
+                let anchor = Period.containing(version.window.from, kind: .week)
+                let table = PlanTable(
+                    period: anchor, seq: version.seq, cube: content(version.window, at: version.seq), fixed: mask(version.withheld), isCurrent: false,
+                    round: version.window, roundID: round.id
+                )
+                if let previous, previous.0.counts == table.cube.counts, previous.1 == table.fixed, previous.2 == version.window { continue }
+                previous = (table.cube, table.fixed ?? emptyMask, version.window)
+                roundTables.append(tables.count)
+                tables.append(table)
+            }
+        }
         // The slices, and the tables holding each.
         var slices: [Slice] = []
         for day in chains.keys.sorted() {
             guard let chain = chains[day] else { continue }
-            let releasedAt = periods(ofSpan: day, kinds: kinds).compactMap(firstRelease).min() ?? Int.max
-            let holders = periods(ofSpan: day, kinds: kinds).flatMap { tablesOf[$0] ?? [] }
+            let roundRelease = roundFirstRelease.filter { day >= $0.window.from.dayNumber && day <= $0.window.to.dayNumber }.map(\.seq)
+            let releasedAt = (periods(ofSpan: day, kinds: kinds).compactMap(firstRelease) + roundRelease).min() ?? Int.max
+            let holders = periods(ofSpan: day, kinds: kinds).flatMap { tablesOf[$0] ?? [] } + roundTables.filter { tables[$0].holdsRoundSpan(day) }
             for (i, version) in chain.enumerated() {
                 let before = i > 0 ? chain[i - 1].counts : Array(repeating: 0, count: version.counts.count)
                 guard before.count == version.counts.count else { continue }
@@ -295,8 +356,15 @@ extension PeriodCubes {
         let baseCount = tables.count
         for owner in 0..<baseCount {
             let period = tables[owner].period
-            guard let late = lateSlicesOf[owner], tables[owner].fixed != nil || periodVersions[period] != nil || now.contains(period) else { continue }
-            let earlier = (periodVersions[period] ?? []).map(\.seq).filter { $0 < tables[owner].seq }
+            guard let late = lateSlicesOf[owner] else { continue }
+            let earlier: [Int]
+            if let id = tables[owner].roundID {
+                guard tables[owner].fixed != nil || roundVersions[id] != nil || roundsNow.contains(id) else { continue }
+                earlier = (roundVersions[id] ?? []).map(\.seq).filter { $0 < tables[owner].seq }
+            } else {
+                guard tables[owner].fixed != nil || periodVersions[period] != nil || now.contains(period) else { continue }
+                earlier = (periodVersions[period] ?? []).map(\.seq).filter { $0 < tables[owner].seq }
+            }
             for after in [Int.min] + earlier {
                 let cut = after == Int.min ? Int.min : after + 1
                 let part = late.filter { slices[$0].seq >= cut }
@@ -305,12 +373,13 @@ extension PeriodCubes {
                 for s in part where slices[s].added.count == counts.count {
                     for i in counts.indices { counts[i] += slices[s].added[i] }
                 }
+                if let window = tables[owner].round { counts = restricted(counts, to: window) }
                 guard PeriodCubes.hasSmallPosition(counts, shape: empty, minimum: minimum) else { continue }
                 let index = tables.count
                 tables.append(PlanTable(
                     period: tables[owner].period, seq: tables[owner].seq,
                     cube: TallyCube(units: empty.units, topics: empty.topics, groups: empty.groups, sentiments: empty.sentiments, counts: counts),
-                    fixed: nil, isCurrent: tables[owner].isCurrent, owner: owner, cut: cut
+                    fixed: nil, isCurrent: tables[owner].isCurrent, owner: owner, cut: cut, round: tables[owner].round, roundID: tables[owner].roundID
                 ))
                 for s in part { slices[s].tables.append(index) }
             }
@@ -320,12 +389,16 @@ extension PeriodCubes {
             return .init(tables: slice.tables, counts: slice.capacity)
         }
         let plan = LinkedProtection(
-            tables: tables.map { .init(period: $0.period, cube: $0.cube, maskOwner: $0.owner, isCurrent: $0.isCurrent) },
+            tables: tables.map { table in
+                table.round.map { LinkedProtection.Table(round: $0, cube: table.cube, maskOwner: table.owner, isCurrent: table.isCurrent) }
+                    ?? .init(period: table.period, cube: table.cube, maskOwner: table.owner, isCurrent: table.isCurrent)
+            },
             spans: spans, minimum: minimum, fixed: tables.map(\.fixed)
         )
         var masks: [Period: ProtectionMask] = [:]
+        var roundMasks: [Int64: ProtectionMask] = [:]
         for (index, table) in tables.enumerated() where table.isCurrent && table.owner == nil && plan.masks.indices.contains(index) {
-            masks[table.period] = plan.masks[index]
+            if let id = table.roundID { roundMasks[id] = plan.masks[index] } else { masks[table.period] = plan.masks[index] }
         }
         // A late part that only withholding its whole topic protects is held back instead.
         var hold = Set<ChangeGroup>()
@@ -342,13 +415,16 @@ extension PeriodCubes {
         let exposed = Set(plan.exposed.compactMap { position -> String? in
             guard tables.indices.contains(position.table) else { return nil }
             let period = tables[position.table].period
+            if let round = tables[position.table].round {
+                return "round/\(round.code)/\(position.topic)/\(position.unit.map(String.init) ?? "-")/\(position.group.map(String.init) ?? "-")"
+            }
             return "\(period.kind.rawValue)/\(period.identifier)/\(position.topic)/\(position.unit.map(String.init) ?? "-")/\(position.group.map(String.init) ?? "-")"
         })
         let withheld = Publisher.Withheld(
             primary: plan.primaryCount, complementary: plan.complementaryCount, fallbacks: plan.fallbacks, unprotected: plan.unprotected,
             exposed: exposed
         )
-        return Protection(withheld: withheld, masks: masks, hold: hold)
+        return Protection(withheld: withheld, masks: masks, roundMasks: roundMasks, hold: hold)
     }
 
     /// Whether `change` moves any atom of `group` (a unit and topic) in respondent group
