@@ -63,6 +63,17 @@ extension Publisher {
             try batch.stage(try RoundResultsReport.json(results), to: "\(folder)/results.json")
             try batch.stage(RoundResultsReport.csv(results), to: "\(folder)/results.csv")
             try batch.stage(RoundResultsReport.html(results, timeZone: timeZone), to: "\(folder)/results.html")
+            // Each unit's view, for its administrators (the web front): cut from the protected results.
+            for unit in cubes.empty.units where Publisher.isUnitFolderName(unit.code) {
+                let view = results.view(of: unit.code)
+                let unitFolder = "\(directory)/\(Publisher.unitFolder(unit.code))/rounds/\(table.round.code)"
+                for path in ["\(directory)/\(Publisher.unitFolder(unit.code))", "\(directory)/\(Publisher.unitFolder(unit.code))/rounds", unitFolder] {
+                    try AtomicFile.makeDirectory(path)
+                }
+                try batch.stage(try RoundResultsReport.json(view), to: "\(unitFolder)/results.json")
+                try batch.stage(RoundResultsReport.csv(view), to: "\(unitFolder)/results.csv")
+                try batch.stage(RoundResultsReport.html(view, timeZone: timeZone), to: "\(unitFolder)/results.html")
+            }
         }
         try batch.commit()
         for code in first {

@@ -220,7 +220,12 @@ public struct Publisher: Sendable {
         let alertsNow = alertsUpdate?.current ?? publishedAlerts()
         let front = frontPage(cubes: plan.cubes, masks: plan.masks, records: published.values, alerts: alertsNow, rounds: rounds) { digests.base($0) }
         try writeIndex(published.values, awaiting: input.awaiting, held: report.held, rounds: Publisher.indexEntries(rounds, withResults: results.published), leading: front.html(), today: input.release.today)
-        try writeUnitPages(published.values, units: plan.cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(plan.cubes.empty))
+        let roundsWithResults = plan.cubes.rounds.filter { results.published.contains($0.round.code) }.map {
+            UnitIndexPage.Round(code: $0.round.code, title: $0.round.title, from: $0.round.from, to: $0.round.to)
+        }.sorted { ($0.from, $0.code) > ($1.from, $1.code) }
+        try writeUnitPages(
+            published.values, units: plan.cubes.empty.units, alerts: alertsNow, labels: Publisher.alertLabels(plan.cubes.empty), rounds: roundsWithResults
+        )
         report.indexTime = clock.now - start
         return report
     }
@@ -295,7 +300,9 @@ public struct Publisher: Sendable {
     }
 
     /// Each unit's front page, `units/CODE/index.html`, rewritten only when its content changes.
-    func writeUnitPages(_ records: some Sequence<PublicationRecord>, units: [SurveyUnit], alerts: AlertsDocument?, labels: AlertsHTML.Labels) throws {
+    func writeUnitPages(
+        _ records: some Sequence<PublicationRecord>, units: [SurveyUnit], alerts: AlertsDocument?, labels: AlertsHTML.Labels, rounds: [UnitIndexPage.Round] = []
+    ) throws {
         let all = Array(records)
         let granularities = kinds.map { kind in
             let entries = all.filter { $0.kind == kind }.compactMap { record in Period(identifier: record.period).map { (record, $0) } }
@@ -306,7 +313,7 @@ public struct Publisher: Sendable {
         for unit in units where Publisher.isUnitFolderName(unit.code) {
             let folder = "\(directory)/\(Publisher.unitFolder(unit.code))"
             try AtomicFile.makeDirectory(folder)
-            let page = UnitIndexPage.html(title: title, unit: unit, granularities: granularities, alerts: alerts?.view(of: unit.code), labels: labels)
+            let page = UnitIndexPage.html(title: title, unit: unit, granularities: granularities, alerts: alerts?.view(of: unit.code), labels: labels, rounds: rounds)
             try AtomicFile.writeIfChanged(page, to: "\(folder)/index.html")
         }
     }

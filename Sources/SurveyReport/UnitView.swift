@@ -27,6 +27,17 @@ extension PeriodSummary {
     }
 }
 
+extension RoundResults {
+    /// The round's results with only `unit`'s rows: the province's figures, the unit's rows and
+    /// coverage (the province's coverage totals kept), cut from the protected results.
+    public func view(of unit: String) -> RoundResults {
+        var view = self
+        view.summary = summary.view(of: unit)
+        view.coverage.units = coverage.units.filter { $0.unit == unit }
+        return view
+    }
+}
+
 extension AlertsDocument {
     /// The alarms and watch entries a unit's administrators see: their unit's, and the
     /// province's with only their unit among the units that carry them.
@@ -60,9 +71,24 @@ public enum UnitIndexPage {
         }
     }
 
+    /// A closed survey round whose results are published, as the unit's page lists it.
+    public struct Round: Sendable, Equatable {
+        public var code: String
+        public var title: String
+        public var from: LocalDate
+        public var to: LocalDate
+
+        public init(code: String, title: String, from: LocalDate, to: LocalDate) {
+            self.code = code
+            self.title = title
+            self.from = from
+            self.to = to
+        }
+    }
+
     public static func html(
         title: String, unit: SurveyUnit, granularities: [(kind: PeriodKind, periods: [Period])], alerts: AlertsDocument?,
-        labels: AlertsHTML.Labels
+        labels: AlertsHTML.Labels, rounds: [Round] = []
     ) -> Data {
         var body = "<h1>\(HTML.escape(unit.name)) <span class=\"muted\">(\(HTML.escape(unit.code)))</span></h1>"
         body += "<p class=\"meta\">\(HTML.escape(title)) · Số liệu của đơn vị và của toàn tỉnh · <span lang=\"en\">the unit's figures and the province's</span></p>"
@@ -81,6 +107,16 @@ public enum UnitIndexPage {
                 body += "<tr><td><a href=\"\(path)/report.html\">\(HTML.escape(VietnameseTime.period(period.identifier, capitalized: true)))</a></td>"
                 body += "<td class=\"n\">\(period.responses)</td><td class=\"n\">\(period.revision)</td>"
                 body += "<td><a href=\"\(path)/summary.csv\">CSV</a> · <a href=\"\(path)/summary.json\">JSON</a></td></tr>"
+            }
+            body += "</tbody></table></section>"
+        }
+        if !rounds.isEmpty {
+            body += "<section><h2>Kết quả đợt điều tra</h2><table><thead><tr><th>Đợt</th><th>Thời gian</th><th>Tệp</th></tr></thead><tbody>"
+            for round in rounds {
+                let path = "rounds/\(HTML.escape(round.code))"
+                body += "<tr><td><a href=\"\(path)/results.html\">\(HTML.escape(round.code))</a><br><span class=\"muted\">\(HTML.escape(round.title))</span></td>"
+                body += "<td>\(VietnameseTime.date(round.from))–\(VietnameseTime.date(round.to))</td>"
+                body += "<td><a href=\"\(path)/results.csv\">CSV</a> · <a href=\"\(path)/results.json\">JSON</a></td></tr>"
             }
             body += "</tbody></table></section>"
         }

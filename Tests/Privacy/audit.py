@@ -93,9 +93,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def config_text(units, topics, port, release="open", grace_days=None):
+def config_text(units, topics, port, release="open", grace_days=None, rounds=()):
     """`release: open` publishes every period as it fills (one publication audited on its own);
-    `release: closed` with `grace_days` publishes a period once it has ended (the revisions audit)."""
+    `release: closed` with `grace_days` publishes a period once it has ended (the revisions audit).
+    `rounds`: survey rounds {code, topics, from, to, report_by?} (dates), whose results are
+    published the day after report_by (and the week's grace days under `release: closed`)."""
     lines = [
         f'listen: ["127.0.0.1:{port}"]',
         "time_zone: Asia/Ho_Chi_Minh",
@@ -116,6 +118,13 @@ def config_text(units, topics, port, release="open", grace_days=None):
         '  - { code: PHANVAN, label: "Phân vân", polarity: 0 }',
         '  - { code: KHONGDONGTINH, label: "Không đồng tình", polarity: -1 }',
     ]
+    if rounds:
+        lines.append("rounds:")
+        for r in rounds:
+            lines += [f"  - code: {r['code']}", f'    title: "Đợt {r["code"]}"', f"    topics: [{', '.join(r['topics'])}]",
+                      f"    from: {r['from'].isoformat()}", f"    to: {r['to'].isoformat()}",
+                      *([f"    report_by: {r['report_by'].isoformat()}"] if r.get("report_by") else []),
+                      "    targets: { default: 20 }"]
     return "\n".join(lines) + "\n"
 
 
@@ -160,14 +169,14 @@ class Instance:
     """A surveyd on a free port with a temporary folder and one collaborator per unit; stopped by
     `stop()`. `surveyctl(...)` runs surveyctl on its configuration and state."""
 
-    def __init__(self, bin_dir, units, topics, prefix, release, grace_days=None):
+    def __init__(self, bin_dir, units, topics, prefix, release, grace_days=None, rounds=()):
         self.bin_dir = bin_dir
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.state = os.path.join(self.work, "state")
         self.port = free_port()
         self.config = os.path.join(self.work, "surveyd.conf")
         with open(self.config, "w", encoding="utf-8") as file:
-            file.write(config_text(units, topics, self.port, release=release, grace_days=grace_days))
+            file.write(config_text(units, topics, self.port, release=release, grace_days=grace_days, rounds=rounds))
         self.collaborators = {}
         for unit in units:
             added = json.loads(self.surveyctl("collaborator", "add", "--unit", unit, "--name", f"Cộng tác viên {unit}", "--json"))
@@ -199,10 +208,11 @@ class Instance:
         self.daemon.wait(timeout=60)
 
 
-def publish(bin_dir, units, topics, responses):
-    """Runs surveyd, submits `responses` [(date, unit, topic, group, sentiment)], publishes with
-    surveyctl, and returns the summaries folder (inside a temporary folder kept by the caller)."""
-    instance = Instance(bin_dir, units, topics, "surveyd-privacy-", release="open")
+def publish(bin_dir, units, topics, responses, rounds=()):
+    """Runs surveyd (with `rounds` configured), submits `responses` [(date, unit, topic, group,
+    sentiment)], publishes with surveyctl, and returns the summaries folder (inside a temporary
+    folder kept by the caller; the database beside it)."""
+    instance = Instance(bin_dir, units, topics, "surveyd-privacy-", release="open", rounds=rounds)
     try:
         submit(instance.port, instance.collaborators, responses, "audit")
     finally:
@@ -247,16 +257,123 @@ def check_unit_views(name, folder, files):
     return checked
 
 
-def spans_of(first, last):
-    """Tally spans: runs of days inside one ISO week and one month. Returns {day: span index}."""
+def spans_of(first, last, cuts=()):
+    """Tally spans: runs of days inside one ISO week and one month, cut also on every day of `cuts`
+    (survey rounds' first days and the days after their last: the database's span_cuts), so that a
+    span starts on the latest of its week's Monday, its month's first day and the cuts before it.
+    Returns {day: span index} and the number of spans."""
     index, key, result, day = -1, None, {}, first
+    latest = max((c for c in cuts if c <= first), default=None)
     while day <= last:
-        k = (day.isocalendar()[:2], day.month, day.year)
+        if day in cuts:
+            latest = day
+        k = (day.isocalendar()[:2], day.month, day.year, latest)
         if k != key:
             index, key = index + 1, k
         result[day] = index
         day += timedelta(days=1)
     return result, index + 1
+
+
+def natural_start(day):
+    """Whether a tally span starts on `day` whatever the cuts: a Monday or a month's first day."""
+    return day.weekday() == 0 or day.day == 1
+
+
+def needed_cuts(rounds):
+    """The cuts the rounds need: each one's first day and the day after its last, when neither a
+    Monday nor a month's first day (SpanCuts.needed)."""
+    return {day for r in rounds for day in (r["from"], r["to"] + timedelta(days=1)) if not natural_start(day)}
+
+
+def read_cuts(state):
+    """The database's span_cuts, as dates (empty before migration 9)."""
+    database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
+    try:
+        if not database.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'span_cuts'").fetchone():
+            return set()
+        return {date(1970, 1, 1) + timedelta(days=day) for (day,) in database.execute("SELECT day FROM span_cuts")}
+    finally:
+        database.close()
+
+
+def read_round_results(folder):
+    """Every published rounds/CODE/results.json, {code: results}."""
+    results = {}
+    base = os.path.join(folder, "rounds")
+    if os.path.isdir(base):
+        for code in sorted(os.listdir(base)):
+            path = os.path.join(base, code, "results.json")
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as file:
+                    results[code] = json.load(file)
+    return results
+
+
+def round_release_day(r, grace_days=0):
+    """The day a round's results may first be published: the day after report_by (default to + 3)
+    and the week's grace days (ReleasePolicy.roundReleaseDay)."""
+    return (r.get("report_by") or r["to"] + timedelta(days=3)) + timedelta(days=grace_days + 1)
+
+
+def check_round_file(name, results, configured):
+    """The results file of a configured round: its schema, window and topics, and a summary of
+    kind "round" over that window whose `responses` is the sum of the province totals it shows.
+    Returns the summary."""
+    summary = results["summary"]
+    code = results["round"]
+    where = f"{name}: round {code}"
+    if results.get("schema") != "surveyd.round-results/1":
+        raise Failure(f"{where}: schema {results.get('schema')}")
+    if (date.fromisoformat(results["from"]), date.fromisoformat(results["to"])) != (configured["from"], configured["to"]) \
+            or results["topics"] != configured["topics"]:
+        raise Failure(f"{where}: window {results['from']}…{results['to']} {results['topics']} is not the configured one")
+    period = summary["period"]
+    if (period["kind"], period["id"], period["start"], period["end"]) != ("round", code, results["from"], results["to"]):
+        raise Failure(f"{where}: its summary covers {period}")
+    if [t["code"] for t in summary["topics"]] != results["topics"]:
+        raise Failure(f"{where}: its summary shows the topics {[t['code'] for t in summary['topics']]}")
+    shown = sum(t["province"]["responses"] for t in summary["topics"] if not t["province"]["suppressed"])
+    if summary["responses"] != shown:
+        raise Failure(f"{where}: summary.responses is {summary['responses']}, the province totals shown sum to {shown}")
+    for topic, unit, group, cell in positions(summary):
+        if not cell["suppressed"] and cell.get("responses", sum(cell["counts"])) != sum(cell["counts"]):
+            raise Failure(f"{where}: {topic} {unit} {group} shows {cell['responses']} responses, {sum(cell['counts'])} by sentiment")
+    return summary
+
+
+def round_recount(state, results):
+    """A recount from the database of the round's responses: counted (accepted, not held) batches'
+    responses of its topics collected in its window, {(topic, unit, group, sentiment): count}."""
+    epoch = date(1970, 1, 1)
+    first, last = (date.fromisoformat(results[k]) - epoch for k in ("from", "to"))
+    database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = database.execute(
+            "SELECT t.code, u.code, g.code, s.code, COUNT(*) FROM responses r JOIN batches b ON b.id = r.batch_id "
+            "JOIN topics t ON t.id = r.topic_id JOIN units u ON u.id = b.unit_id JOIN respondent_groups g ON g.id = r.group_id "
+            "JOIN sentiments s ON s.id = r.sentiment_id WHERE b.state = 'accepted' AND b.held = 0 "
+            f"AND r.collected_on BETWEEN ? AND ? AND t.code IN ({', '.join('?' * len(results['topics']))}) "
+            "GROUP BY t.code, u.code, g.code, s.code", (first.days, last.days, *results["topics"])).fetchall()
+    finally:
+        database.close()
+    return {(t, u, g, x): n for t, u, g, x, n in rows}
+
+
+def recount_differences(results, recount):
+    """The shown figures of a round's results against `recount` (round_recount): how many were
+    compared, and the ones that differ [(topic, unit, group, sentiment, shown, recounted)]."""
+    compared, differ = 0, []
+    for topic, unit, group, cell in positions(results["summary"]):
+        if cell["suppressed"]:
+            continue
+        for s, shown in enumerate(cell["counts"]):
+            counted = sum(n for (t, u, g, x), n in recount.items()
+                          if t == topic and (unit is None or u == unit) and (group is None or g == group) and x == SENTIMENTS[s])
+            compared += 1
+            if counted != shown:
+                differ.append((topic, unit, group, SENTIMENTS[s], shown, counted))
+    return compared, differ
 
 
 def positions(summary):
@@ -272,11 +389,12 @@ def positions(summary):
 
 
 class AtomSpace:
-    """The attacker's unknowns: one count per unit × topic × group × sentiment × tally span, from
-    the span of `first` to that of `last`, numbered topic-major (each topic's atoms contiguous)."""
+    """The attacker's unknowns: one count per unit × topic × group × sentiment × tally span (cut
+    at `cuts` too), from the span of `first` to that of `last`, numbered topic-major (each topic's
+    atoms contiguous)."""
 
-    def __init__(self, units, topics, first, last):
-        self.span_of, self.span_count = spans_of(first, last)
+    def __init__(self, units, topics, first, last, cuts=()):
+        self.span_of, self.span_count = spans_of(first, last, cuts)
         self.U, self.T, self.G, self.S = len(units), len(topics), len(GROUPS), len(SENTIMENTS)
         self.unit_index = {u: i for i, u in enumerate(units)}
         self.topic_index = {t: i for i, t in enumerate(topics)}
@@ -303,19 +421,50 @@ class AtomSpace:
                 for s in range(self.S) for span in period_spans]
 
     def spans_in(self, summary):
+        """The spans of a period's (or round's) days; they must be whole spans."""
         a, b = date.fromisoformat(summary["period"]["start"]), date.fromisoformat(summary["period"]["end"])
-        return sorted({self.span_of[a + timedelta(days=d)] for d in range((b - a).days + 1)})
+        spans = sorted({self.span_of[a + timedelta(days=d)] for d in range((b - a).days + 1)})
+        outside = [day for day in (a - timedelta(days=1), b + timedelta(days=1)) if self.span_of.get(day) in spans]
+        if outside:
+            raise Failure(f"{summary['period']['kind']} {summary['period']['id']} ({a}…{b}) cuts the tally span of {outside[0]}")
+        return spans
 
 
-def audit(name, bin_dir, units, topics, responses, started):
-    work, folder = publish(bin_dir, units, topics, responses)
+def audit(name, bin_dir, units, topics, responses, started, rounds=()):
+    """One publication (`release: open`) of a data set with `rounds` configured: every period's
+    summary.json and every round's results.json read together."""
+    work, folder = publish(bin_dir, units, topics, responses, rounds)
+    state = os.path.dirname(folder)
     files = read_summaries(folder)
     if not files:
         raise Failure(f"{name}: nothing published")
     views = check_unit_views(name, folder, files)
-    first = min(date.fromisoformat(f["period"]["start"]) for f in files)
-    last = max(date.fromisoformat(f["period"]["end"]) for f in files)
-    space = AtomSpace(units, topics, first, last)
+    # The rounds: spans cut at their windows (the database's span_cuts, which must be the cuts the
+    # configured rounds need), and a results file for each closed round holding a response.
+    cuts = read_cuts(state)
+    if cuts != needed_cuts(rounds):
+        raise Failure(f"{name}: span_cuts holds {sorted(cuts)}, the rounds need {sorted(needed_cuts(rounds))}")
+    published_rounds = read_round_results(folder)
+    today = datetime.now(PROVINCE).date()
+    round_files = []
+    for r in rounds:
+        expected = round_release_day(r) <= today and any(
+            r["from"] <= day <= r["to"] and topic in r["topics"] for day, unit, topic, *_ in responses)
+        if expected != (r["code"] in published_rounds):
+            raise Failure(f"{name}: round {r['code']} ({r['from']}…{r['to']}) {'not ' if expected else ''}published as of {today}")
+        if expected:
+            round_files.append(check_round_file(name, published_rounds[r["code"]], r))
+    if set(published_rounds) - {r["code"] for r in rounds}:
+        raise Failure(f"{name}: results of rounds not configured: {sorted(set(published_rounds) - {r['code'] for r in rounds})}")
+    recounted, recount_failures = 0, []
+    for code, results in published_rounds.items():
+        compared, differ = recount_differences(results, round_recount(state, results))
+        recounted += compared
+        recount_failures += [f"round {code} {t} {u or 'province'} {g or 'all groups'} {x}: shows {a}, the database holds {b}"
+                             for t, u, g, x, a, b in differ]
+    first = min(date.fromisoformat(f["period"]["start"]) for f in files + round_files)
+    last = max(date.fromisoformat(f["period"]["end"]) for f in files + round_files)
+    space = AtomSpace(units, topics, first, last, cuts)
     U, T, G, S, span_count, var, atoms = space.U, space.T, space.G, space.S, space.span_count, space.var, space.atoms
     variables = space.size
 
@@ -323,22 +472,31 @@ def audit(name, bin_dir, units, topics, responses, started):
     for day, unit, topic, group, sentiment in responses:
         truth[space.atom(day, unit, topic, group, sentiment)] += 1
 
-    # Equations, each with the topic it is about (None: the period's total over all topics).
+    # Equations, each with the topic it is about (None: the period's total over all topics). A
+    # round's table shows its topics only, each position an equation on the spans of its window;
+    # its `responses` is the sum of the province totals it shows (checked above): no equation more,
+    # and a withheld province total of a round couples no topics.
     equations = []
     targets = []   # (period, topic, unit, group, true counts per sentiment, spans)
     withheld = 0
     coupled = False
-    for summary in files:
+    round_figures = dict(positions=0, withheld=0, targets=0)
+    for summary in files + round_files:
+        is_round = summary["period"]["kind"] == "round"
         period_spans = space.spans_in(summary)
-        every = space.every(period_spans)
-        equations.append((None, every, summary["responses"]))
+        if not is_round:
+            equations.append((None, space.every(period_spans), summary["responses"]))
+        label = f"round {summary['period']['id']}" if is_round else summary["period"]["id"]
         for topic, unit, group, cell in positions(summary):
+            round_figures["positions"] += is_round
             if cell["suppressed"]:
                 withheld += 1
-                coupled |= unit is None and group is None
+                round_figures["withheld"] += is_round
+                coupled |= unit is None and group is None and not is_round
                 counts = [int(truth[atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
                 if 0 < sum(counts) < MINIMUM:
-                    targets.append((summary["period"]["id"], topic, unit, group, counts, period_spans))
+                    targets.append((label, topic, unit, group, counts, period_spans))
+                    round_figures["targets"] += is_round
                 continue
             for s, count in enumerate(cell["counts"]):
                 equations.append((topic, atoms(topic, unit, group, s, period_spans), count))
@@ -399,14 +557,21 @@ def audit(name, bin_dir, units, topics, responses, started):
             layer = atoms(topic, unit, group, s, period_spans)
             if extreme(topic, layer, -1) == count and extreme(topic, layer, 1) == count:
                 pinned.append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
-    print(f"{name}: {len(responses)} responses, {len(files)} files (and {views} units' views, each the province file's rows), {withheld} positions withheld, "
+    in_rounds = sum(1 for line in narrowed + pinned if line.startswith("round "))
+    print(f"{name}: {len(responses)} responses, {len(files)} files (and {views} units' views, each the province file's rows), "
+          f"{len(round_files)} rounds' results ({round_figures['positions']} positions, {round_figures['withheld']} withheld, "
+          f"{round_figures['targets']} small; {recounted} shown figures against the database's recount, {len(recount_failures)} differ), "
+          f"{withheld} positions withheld, "
           f"{len(targets)} small withheld positions audited, {len(narrowed)} narrowed below {MINIMUM + 1} values, "
-          f"{len(pinned)} sentiment counts pinned, narrowest count range {narrowest or f'≥ {MINIMUM + 1}'} values "
-          f"({variables} atoms, {len(equations)} equations, {time.monotonic() - started:.0f} s so far)")
-    for line in (narrowed + pinned)[:10]:
+          f"{len(pinned)} sentiment counts pinned ({in_rounds} of these in rounds), narrowest count range {narrowest or f'≥ {MINIMUM + 1}'} values "
+          f"({variables} atoms, {span_count} spans, {len(equations)} equations, {time.monotonic() - started:.0f} s so far)")
+    for line in (narrowed + pinned)[:10] + recount_failures[:10]:
         print(f"  {line}")
-    subprocess.run(["rm", "-rf", work])
-    return len(narrowed) + len(pinned), len(targets), withheld, narrowest
+    if narrowed or pinned or recount_failures:
+        print(f"{name}: kept in {work}")
+    else:
+        subprocess.run(["rm", "-rf", work])
+    return len(narrowed) + len(pinned) + len(recount_failures), len(targets), withheld, narrowest
 
 
 def monday_weeks_ago(weeks):
@@ -465,6 +630,10 @@ LATE_WEEK_UNIT = "TPSC"        # case a: sends a whole week late, before its mon
 SMALL_LATE_UNIT = "DH"         # case b: 2 late responses to that week, before its month is published;
                                # case c: 2 late responses to SECOND_TOPIC in SHOWN_WEEK
 RETRACTED_UNIT = "PL"          # case c: its 2-response batch of SHOWN_WEEK is retracted at the last step
+EARLY_ROUND = "R-EARLY"        # REVISION_TOPIC, Wednesday of week 0 to Sunday of week 1 (ISSUE_WEEK): released at
+                               # step 2, revised by the issue-19 late responses (steps 3 and 5)
+LATE_ROUND = "R-LATE"          # both topics, Thursday of week 3 to Tuesday of week 5: released at step 5, revised by
+                               # case c (7 and 2 late, 2 retracted: SHOWN_WEEK lies inside it); compared with EARLY_ROUND
 
 
 def revisions_case(rng):
@@ -480,7 +649,11 @@ def revisions_case(rng):
     - case c, at the last step: 7 late responses to a shown cell of 10 of SHOWN_WEEK, 2 late
       responses of another unit to SECOND_TOPIC in that week, and a third unit's 2-response batch
       of that week retracted (`surveyctl batch retract` republishes as of today, so retractions
-      happen at the last step only, whose day is this week's Monday)."""
+      happen at the last step only, whose day is this week's Monday).
+    Two rounds (no grace days: results the day after report_by, to + 3): EARLY_ROUND cuts week 0
+    and holds week 1, released at step 2 and revised by the issue-19 late responses; LATE_ROUND
+    cuts weeks 3 and 5 and holds SHOWN_WEEK, released at step 5 and revised by case c's late
+    responses and retraction (case d: version 1, then version 2 or more)."""
     start = monday_weeks_ago(REVISION_WEEKS + 2)
     steps = REVISION_WEEKS + 2
     last = steps - 1
@@ -576,15 +749,19 @@ def revisions_case(rng):
     retractions = [(last, "retracted", RETRACTED_UNIT)]  # (step, batch tag, unit)
     late.append(f"case c at step {last}: {SHOWN_LATE} into week {SHOWN_WEEK} {' '.join(SHOWN_CELL)}, 2 of {SMALL_LATE_UNIT} "
                 f"{other_group} to {SECOND_TOPIC}, {RETRACTED_UNIT}'s 2 ({retracted_group}) retracted")
+    rounds = [dict(code=EARLY_ROUND, topics=[REVISION_TOPIC], start_step=2, **{"from": start + timedelta(days=2), "to": start + timedelta(days=13)}),
+              dict(code=LATE_ROUND, topics=[REVISION_TOPIC, SECOND_TOPIC], start_step=5,
+                   **{"from": start + timedelta(days=24), "to": start + timedelta(days=36)})]
     return dict(units=units, topics=[REVISION_TOPIC, SECOND_TOPIC], responses=responses, start=start, steps=steps,
-                late=late, cases=cases, retractions=retractions)
+                late=late, cases=cases, retractions=retractions, rounds=rounds)
 
 
 def read_database(state):
     """What the database says was released. The schema of migration 8 (schema "versions"):
     span versions {(span_start day, seq): {(unit, topic, group, sentiment): count}}, period
     versions {(kind, period): [seq…]}, withheld positions {(kind, period, seq): {(topic, unit or
-    None, group or None)}}, releases {seq: released_at}. The schema of migration 7 (schema
+    None, group or None)}}, releases {seq: released_at}; with migration 9, round versions {code:
+    [{seq, start, end, topics, withheld}]} in release order and the span cuts (dates). The schema of migration 7 (schema
     "released", the binaries before it): released spans {span_start day: {atom: count}}, released
     periods, withheld {(kind, period): positions}."""
     database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
@@ -622,7 +799,23 @@ def read_database(state):
                     "SELECT kind, period, seq, topic_id, unit_id, group_id FROM period_version_withheld"):
                 withheld[(kind, period, seq)].add(position(topic, unit, group))
             releases = dict(database.execute("SELECT seq, released_at FROM releases").fetchall())
-            return dict(schema="versions", spans=spans, periods=dict(periods), withheld=dict(withheld), releases=releases)
+            rounds = defaultdict(list)
+            if "round_versions" in tables:
+                round_codes = dict(database.execute("SELECT id, code FROM rounds").fetchall())
+                round_withheld = defaultdict(set)
+                for round_id, seq, topic, unit, group in database.execute(
+                        "SELECT round_id, seq, topic_id, unit_id, group_id FROM round_version_withheld"):
+                    round_withheld[(round_id, seq)].add(position(topic, unit, group))
+                for round_id, seq, first, last, topic_ids in database.execute(
+                        "SELECT round_id, seq, from_day, to_day, topics FROM round_versions ORDER BY seq"):
+                    rounds[round_codes[round_id]].append(dict(
+                        seq=seq, start=epoch + timedelta(days=first), end=epoch + timedelta(days=last),
+                        topics=[codes["topics"][t] for t in json.loads(topic_ids)], withheld=round_withheld[(round_id, seq)]))
+            cuts = set()
+            if "span_cuts" in tables:
+                cuts = {epoch + timedelta(days=day) for (day,) in database.execute("SELECT day FROM span_cuts")}
+            return dict(schema="versions", spans=spans, periods=dict(periods), withheld=dict(withheld), releases=releases,
+                        rounds=dict(rounds), cuts=cuts)
         spans = {}
         if "released_spans" in tables:
             for span, blob in database.execute("SELECT span_start, counts FROM released_spans"):
@@ -639,8 +832,9 @@ def read_database(state):
 
 
 def read_version(state):
-    """Every summary.json {(kind, id): summary}, index.json, and what the database says was
-    released (read_database)."""
+    """Every summary.json {(kind, id): summary}, index.json, what the database says was released
+    (read_database), every round's results.json {code: results}, and the database's recount of
+    each of those rounds (round_recount)."""
     folder = os.path.join(state, "summaries")
     files = {}
     for summary in read_summaries(folder):
@@ -649,7 +843,9 @@ def read_version(state):
     if os.path.exists(os.path.join(folder, "index.json")):
         with open(os.path.join(folder, "index.json"), encoding="utf-8") as file:
             index = json.load(file)
-    return files, index, read_database(state)
+    rounds = read_round_results(folder)
+    recounts = {code: round_recount(state, results) for code, results in rounds.items()}
+    return files, index, read_database(state), rounds, recounts
 
 
 def held_back(index):
@@ -676,7 +872,8 @@ def run_revision_steps(bin_dir, case, release):
     its own), then `surveyctl publish --as-of` the Monday after week k. After every publication
     the files and the database make one saved version."""
     closed = release == "closed"
-    instance = Instance(bin_dir, case["units"], case["topics"], "surveyd-revisions-", release=release, grace_days=0 if closed else None)
+    instance = Instance(bin_dir, case["units"], case["topics"], "surveyd-revisions-", release=release, grace_days=0 if closed else None,
+                        rounds=case["rounds"])
     publications = []  # dict(label, step, as_of, retracted {tag: publication}, files, index, db)
     retracted = {}
 
@@ -684,8 +881,9 @@ def run_revision_steps(bin_dir, case, release):
         if instance.daemon.poll() is not None:
             raise Failure(f"revisions: surveyd stopped; its log: {instance.log_path}")
         shutil.copytree(os.path.join(instance.state, "summaries"), os.path.join(instance.work, "versions", str(len(publications))))
-        files, index, db = read_version(instance.state)
-        publications.append(dict(label=label, step=step, as_of=as_of, retracted=dict(retracted), files=files, index=index, db=db))
+        files, index, db, rounds, recounts = read_version(instance.state)
+        publications.append(dict(label=label, step=step, as_of=as_of, retracted=dict(retracted), files=files, index=index, db=db,
+                                 rounds=rounds, recounts=recounts))
 
     try:
         for step in range(case["steps"]):
@@ -736,9 +934,18 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     published_at = time.monotonic()
     P = len(publications)
 
-    first = min([date.fromisoformat(f["period"]["start"]) for p in publications for f in p["files"].values()] + [r[0] for r in responses])
-    last = max([date.fromisoformat(f["period"]["end"]) for p in publications for f in p["files"].values()] + [r[0] for r in responses])
-    space = AtomSpace(units, topics, first, last)
+    problems_found = []
+    # The rounds' cuts (migration 9: span_cuts; none with an older binary, which cuts no span).
+    cut_sets = [pub["db"]["cuts"] for pub in publications if "cuts" in pub["db"]]
+    cuts = cut_sets[-1] if cut_sets else set()
+    if cut_sets and any(c != needed_cuts(case["rounds"]) for c in cut_sets):
+        problems_found.append(f"span_cuts holds {sorted(map(str, cuts))}, the rounds need {sorted(map(str, needed_cuts(case['rounds'])))}")
+    round_of = {r["code"]: r for r in case["rounds"]}
+    first = min([date.fromisoformat(f["period"]["start"]) for p in publications for f in p["files"].values()] + [r[0] for r in responses]
+                + [r["from"] for r in case["rounds"]])
+    last = max([date.fromisoformat(f["period"]["end"]) for p in publications for f in p["files"].values()] + [r[0] for r in responses]
+               + [r["to"] for r in case["rounds"]])
+    space = AtomSpace(units, topics, first, last, cuts)
     U, T, G, S, span_of, span_count = space.U, space.T, space.G, space.S, space.span_of, space.span_count
     var, atoms, spans_in = space.var, space.atoms, space.spans_in
     n = space.size
@@ -746,7 +953,6 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     span_first_day = {}
     for day, span in span_of.items():
         span_first_day.setdefault(span, day)
-    problems_found = []
 
     # What was stored at each publication (submitted, less what was retracted by then), and what
     # had ever been submitted.

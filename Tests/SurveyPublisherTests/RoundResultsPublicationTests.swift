@@ -79,6 +79,16 @@ import Testing
         #expect(try Self.versions(fixture) == 1)
         // The weeks the window cuts keep their own figures.
         #expect(try fixture.summary("week/2026-W46").responses == 32)
+        // Each unit's administrators get the province's figures and their own rows, linked from
+        // their front page.
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let view = try decoder.decode(RoundResults.self, from: Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/units/U2/rounds/R10/results.json")))
+        #expect(view.summary.topics.first?.units.map(\.unit) == ["U2"] && view.coverage.units.map(\.unit) == ["U2"])
+        #expect(view.summary.topics.first?.province == results.summary.topics.first?.province)
+        #expect(view == results.view(of: "U2"))
+        let unitPage = try String(contentsOfFile: "\(fixture.summaries)/units/U2/index.html", encoding: .utf8)
+        #expect(unitPage.contains("href=\"rounds/R10/results.html\""))
 
         // Publishing again changes nothing.
         report = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-25").addingTimeInterval(600))

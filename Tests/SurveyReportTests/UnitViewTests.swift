@@ -34,6 +34,27 @@ import Testing
         }
     }
 
+    /// A round's results as a unit sees them: the province's figures and coverage totals, the
+    /// unit's rows and coverage, nothing of another unit in any of the three files.
+    @Test(arguments: SummaryFixture.units.map(\.code))
+    func aUnitSeesItsRoundResultsAndTheProvinceOnly(_ code: String) throws {
+        let round = RoundResultsTests.round("C", ["YTE"], "2026-11-05", "2026-11-14")
+        let results = RoundResultsBuilder(minimumCellSize: 5).build(
+            .init(round: round, cube: SummaryFixture.current, withheld: RoundResultsTests.single(SummaryFixture.current)), earlier: [],
+            progress: RoundResultsTests.progress(round, SummaryFixture.current), revision: 1, dataThrough: "2026-11-20T01:00:00Z"
+        )
+        let view = results.view(of: code)
+        #expect(view.summary == results.summary.view(of: code))
+        #expect(view.coverage.units.map(\.unit) == [code] && view.coverage.received == results.coverage.received)
+        let files = [try RoundResultsReport.json(view), RoundResultsReport.csv(view), RoundResultsReport.html(view, timeZone: .gmt)].map { String(decoding: $0, as: UTF8.self) }
+        for other in SummaryFixture.units where other.code != code {
+            for file in files {
+                #expect(!file.contains(other.name), "\(other.name) in \(code)'s view")
+                #expect(!file.contains("\"\(other.code)\""), "\(other.code) in \(code)'s view")
+            }
+        }
+    }
+
     @Test func alarmsOfOtherUnitsAreLeftOut() throws {
         func alert(_ unit: String?, carriers: [String]? = nil) -> AlertsDocument.Alert {
             var alert = AlertsDocument.Alert(

@@ -138,6 +138,13 @@ rounds:
     to: {today + datetime.timedelta(days=10)}
     targets:
       default: 100
+  - code: WEB-PAST
+    title: "Đợt đã kết thúc về công tác cán bộ"
+    topics: [CANBO]
+    from: {day - datetime.timedelta(days=3)}
+    to: {day + datetime.timedelta(days=2)}
+    targets:
+      default: 30
 """, encoding="utf-8")
     with WebStack(bin_dir, config=str(config)) as stack:
         print(f"stack in {stack.dir}: {stack.url}")
@@ -198,6 +205,10 @@ rounds:
             shot(driver, "3-unit-report")
             unit_cookie = session_cookie(driver)
             own = [f"/units/DH/week/{week}/{name}" for name in ["summary.json", "summary.csv", "report.html"]] + ["/units/DH/index.html"]
+            # A closed round's results: the unit's view, linked from its front page.
+            own += [f"/units/DH/rounds/WEB-PAST/results.{ext}" for ext in ["html", "csv", "json"]]
+            status, _, unit_page = stack.http("/units/DH/index.html", cookie=unit_cookie)
+            check('href="rounds/WEB-PAST/results.html"' in unit_page.decode(), "the unit's front page links the closed round's results")
             for path in own:
                 status, _, _ = stack.http(path, cookie=unit_cookie)
                 check(status == 200, f"unit administrator reads {path} ({status})")
@@ -215,6 +226,9 @@ rounds:
                     forbidden += [f"/{kind}/{name}/{file}", f"/units/CA/{kind}/{name}/{file}"]
             # The rounds' progress holds every unit's row: the province's only.
             forbidden += [f"/rounds/WEB-TEST/progress.{ext}" for ext in ["html", "csv", "json"]] + ["/units/CA/rounds/WEB-TEST/progress.json"]
+            # The round's results for the province hold every unit's rows; another unit's view is its own.
+            forbidden += [f"/rounds/WEB-PAST/results.{ext}" for ext in ["html", "csv", "json"]] + ["/units/CA/rounds/WEB-PAST/results.json"]
+            check((stack.summaries / "rounds" / "WEB-PAST" / "results.json").exists(), "the closed round's results are published")
             check((stack.summaries / "rounds" / "WEB-TEST" / "progress.json").exists(), "the round's progress is published")
             forbidden = list(dict.fromkeys(forbidden))
             for path in forbidden:
@@ -237,6 +251,13 @@ rounds:
             same = all(a["province"] == b["province"] and a["units"] == [u for u in b["units"] if u["unit"] == "DH"]
                        for a, b in zip(mine["topics"], theirs["topics"]))
             check(same and [u["code"] for u in mine["units"]] == ["DH"], "the unit's view equals the province file's rows for the province and DH")
+            status, _, own_results = stack.http("/units/DH/rounds/WEB-PAST/results.json", cookie=unit_cookie)
+            status, _, province_results = stack.http("/rounds/WEB-PAST/results.json", cookie=province_cookie)
+            mine, theirs = json.loads(own_results)["summary"], json.loads(province_results)["summary"]
+            same = all(a["province"] == b["province"] and a["units"] == [u for u in b["units"] if u["unit"] == "DH"]
+                       for a, b in zip(mine["topics"], theirs["topics"]))
+            check(same and len(theirs["topics"][0]["units"]) > 1 and [u["code"] for u in mine["units"]] == ["DH"],
+                  "the unit's view of the round's results equals the province's results for the province and DH")
 
             # --- A collaborator: workbook, upload, already received ----------------------------
             cid, token = collaborators["DH"]
