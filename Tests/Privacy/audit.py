@@ -1087,6 +1087,92 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                 shown_at[(*key, seq)] = p
             elif figures_of(before) != figures_of(summary):
                 problems_found.append(f"{publication['label']}: {key[0]} {key[1]} changed figures without a new version")
+    # The rounds' results: which version each file shows (the round's last stored version by
+    # then), with the stored window, topics and withheld positions, and the same version the same
+    # figures. Their versions are kept with the periods', keyed ("round", code): one more table
+    # of equations on the x of its release, over the spans of its window and its topics.
+    round_figures = dict(files=0, compared=0, held=0, positions=0, withheld=0)
+    for p, publication in enumerate(publications):
+        for code, results in publication["rounds"].items():
+            key = ("round", code)
+            if code not in round_of:
+                problems_found.append(f"{publication['label']}: results of a round not configured: {code}")
+                continue
+            configured = round_of[code]
+            try:
+                summary = check_round_file(publication["label"], results, configured)
+            except Failure as error:
+                problems_found.append(str(error))
+                continue
+            round_figures["files"] += 1
+            if closed and publication["as_of"] < round_release_day(configured):
+                problems_found.append(f"{publication['label']}: round {code} published before {round_release_day(configured)}")
+            # The shown figures against the database's recount at this publication, which must be
+            # what was submitted (less retractions); they differ only by changes held back.
+            recount = publication["recounts"][code]
+            window = spans_in(summary)
+            for topic in configured["topics"]:
+                for unit in units:
+                    for group in GROUPS:
+                        for s, sentiment in enumerate(SENTIMENTS):
+                            stored = int(live[p][atoms(topic, unit, group, s, window)].sum())
+                            if recount.get((topic, unit, group, sentiment), 0) != stored:
+                                problems_found.append(f"{publication['label']}: the database's recount of round {code} {topic} {unit} {group} "
+                                                      f"{sentiment} is {recount.get((topic, unit, group, sentiment), 0)}, {stored} were submitted")
+            compared, differ = recount_differences(results, recount)
+            round_figures["compared"] += compared
+            round_figures["held"] += len(differ)
+            held = held_back(publication["index"])
+            if differ and not (closed and held.get("added", 0) + held.get("removed", 0) > 0):
+                topic, unit, group, sentiment, shown, counted = differ[0]
+                problems_found.append(f"{publication['label']}: round {code} shows {len(differ)} figures that differ from the database's recount "
+                                      f"with nothing held back (e.g. {topic} {unit or 'province'} {group or 'all groups'} {sentiment}: {shown}, recount {counted})")
+            if schema == "versions":
+                stored_versions = [v for v in final.get("rounds", {}).get(code, []) if current[p] is not None and v["seq"] <= current[p]]
+                if not stored_versions:
+                    problems_found.append(f"{publication['label']}: round {code} published without a stored version")
+                    continue
+                version = stored_versions[-1]
+                seq = version["seq"]
+                if summary["revision"] < len(stored_versions):
+                    problems_found.append(f"{publication['label']}: round {code} has revision {summary['revision']}, "
+                                          f"but {len(stored_versions)} stored versions")
+                before_file = publications[p - 1]["rounds"].get(code) if p else None
+                if before_file is not None and file_seq[p - 1].get(key) != seq and summary["revision"] <= before_file["summary"]["revision"]:
+                    problems_found.append(f"{publication['label']}: round {code} shows a new version without a new revision")
+                if (version["start"], version["end"], version["topics"]) != (configured["from"], configured["to"], configured["topics"]):
+                    problems_found.append(f"{publication['label']}: round {code}'s version {seq} is stored with the window "
+                                          f"{version['start']}…{version['end']} {version['topics']}")
+                mask = {(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]}
+                extra = mask - version["withheld"]
+                missing = [position for position in version["withheld"] - mask
+                           if any(not cell["suppressed"] and sum(cell["counts"]) > 0
+                                  for t, u, g, cell in positions(summary) if (t, u, g) == position)]
+                if extra or missing:
+                    problems_found.append(f"{publication['label']}: round {code} withholds {len(extra)} positions not stored as "
+                                          f"withheld and shows {len(missing)} stored as withheld")
+            elif schema == "open":
+                seq = p
+                earlier = sorted(versions_of[key])
+                if earlier and figures_of(versions_of[key][earlier[-1]]) == figures_of(summary):
+                    seq = earlier[-1]
+            else:
+                continue  # migration 7 records no round
+            file_seq[p][key] = seq
+            before = versions_of[key].get(seq)
+            if before is None:
+                versions_of[key][seq] = summary
+                shown_at[(*key, seq)] = p
+            elif figures_of(before) != figures_of(summary):
+                problems_found.append(f"{publication['label']}: round {code} changed figures without a new version")
+    if schema == "versions":
+        for code, stored_versions in final.get("rounds", {}).items():
+            if code not in round_of or not any(code in pub["rounds"] for pub in publications):
+                problems_found.append(f"round {code} has stored versions but no published results")
+    for code, configured in round_of.items():
+        expected = any(publication["as_of"] >= round_release_day(configured) for publication in publications)
+        if expected and not any(code in pub["rounds"] for pub in publications):
+            problems_found.append(f"round {code} ({configured['from']}…{configured['to']}) never published")
     if schema == "released":
         for key, seq_map in versions_of.items():
             ordered = sorted(seq_map)
@@ -1132,9 +1218,12 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         for seq, summary in seq_map.items():
             b = block[seq]
             period_spans = spans_in(summary)
-            equations = [(space.every(period_spans), summary["responses"])]
+            # A round's `responses` is the sum of the province totals it shows: no equation more.
+            equations = [] if key[0] == "round" else [(space.every(period_spans), summary["responses"])]
             for topic, unit, group, cell in positions(summary):
+                round_figures["positions"] += key[0] == "round"
                 if cell["suppressed"]:
+                    round_figures["withheld"] += key[0] == "round"
                     withheld_positions += 1
                     counts = [int(truths[b][atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
                     if 0 < sum(counts) < MINIMUM:
@@ -1310,13 +1399,14 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                                  not cell["suppressed"] and shown_before.get((topic, unit, group), False))
     # Differencing 2: a month, quarter or year version against the versions of the shorter periods
     # released before it, span by span (each span against the last earlier version of the shorter
-    # period holding it).
+    # period holding it); a round's version likewise against the versions of the weeks, months,
+    # quarters and years released before it, on the spans of its window they hold.
     for key, seq_map in versions_of.items():
         if key[0] == "week":
             continue
         for seq, summary in sorted(seq_map.items()):
             period_spans = spans_in(summary)
-            for shorter in KIND_ORDER[:KIND_ORDER.index(key[0])]:
+            for shorter in KIND_ORDER if key[0] == "round" else KIND_ORDER[:KIND_ORDER.index(key[0])]:
                 parts, sources = [], []
                 for other, other_map in versions_of.items():
                     if other[0] != shorter:
@@ -1381,9 +1471,14 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             seq = min(seq_map)
             p = shown_at[(*key, seq)]
             listed = listed_periods(held_back(publications[p]["index"]))
+            # held_back lists periods: a round's piece may stay out when a listed period holds it.
+            listed_spans = {span for other, summary in publications[p]["files"].items() if f"{other[0]}/{other[1]}" in listed
+                            for span in spans_in(summary)}
             missing = live[p] - truths[block[seq]]
             for span, topic, unit, per_group in granules(missing, spans_in(seq_map[seq])):
-                excused = f"{key[0]}/{key[1]}" in listed and small(per_group + [sum(per_group)])
+                if key[0] == "round" and topic not in round_of[key[1]]["topics"]:
+                    continue
+                excused = (f"{key[0]}/{key[1]}" in listed or (key[0] == "round" and span in listed_spans)) and small(per_group + [sum(per_group)])
                 if not excused:
                     problems_found.append(f"{publications[p]['label']}: the first version of {key[0]} {key[1]} misses stored responses: "
                                           + describe(span, topic, unit, per_group))
@@ -1500,6 +1595,33 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             cell = cell_in(summary, REVISION_TOPIC, *SHOWN_CELL)
             if not cell["suppressed"] and sum(cell["counts"]) != got:
                 outcome.append(f"case c: {key[1]} publishes {' '.join(SHOWN_CELL)} as {sum(cell['counts'])}, stored version {got}")
+        # Case d: each round's results are released at the step its report_by allows, then revised
+        # by late responses reaching its window (EARLY_ROUND: the issue-19 cell's 3 and 2, the 5
+        # shown at step 5; LATE_ROUND: case c's 7 late shown at the last step, beside 2 late to
+        # the other topic and 2 retracted).
+        for code, cell_of, step in ((EARLY_ROUND, ("TPTN", "ND"), ISSUE_LATE[1][0]), (LATE_ROUND, SHOWN_CELL, case["steps"] - 1)):
+            key = ("round", code)
+            seq_map = versions_of.get(key, {})
+            if len(seq_map) < 2:
+                outcome.append(f"case d: round {code} has {len(seq_map)} versions, expected a first release at step "
+                               f"{round_of[code]['start_step']} and a revision by late responses")
+                continue
+            first_step = publications[shown_at[(*key, min(seq_map))]]["step"]
+            if first_step != round_of[code]["start_step"]:
+                outcome.append(f"case d: round {code} first released at step {first_step}, expected {round_of[code]['start_step']}")
+            p = after_step(step)
+            seq = file_seq[p].get(key)
+            if seq is None:
+                outcome.append(f"case d: round {code} not published at step {step}")
+                continue
+            summary = versions_of[key][seq]
+            held, stored = truth_of(seq, summary, REVISION_TOPIC, *cell_of), stored_of(p, summary, REVISION_TOPIC, *cell_of)
+            if held != stored:
+                outcome.append(f"case d: round {code} at step {step} (revision {summary['revision']}) holds {held} of the {stored} stored "
+                               f"responses of {REVISION_TOPIC} {' '.join(cell_of)} (late ones not shown)")
+            cell = cell_in(summary, REVISION_TOPIC, *cell_of)
+            if not cell["suppressed"] and sum(cell["counts"]) != held:
+                outcome.append(f"case d: round {code} publishes {' '.join(cell_of)} as {sum(cell['counts'])}, stored version {held}")
 
     # The report.
     failures = len(problems_found) + len(outcome)
@@ -1507,8 +1629,10 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         record = figures[p]
         held = held_back(publication["index"])
         new_versions = sum(1 for (kind, period, seq), q in shown_at.items() if q == p)
-        withheld_now = sum(1 for summary in publication["files"].values() for *_, cell in positions(summary) if cell["suppressed"])
-        print(f"revisions {p} ({publication['label']}): {len(publication['files'])} files, {new_versions} new versions, {withheld_now} positions withheld, "
+        withheld_now = sum(1 for summary in list(publication["files"].values()) + [r["summary"] for r in publication["rounds"].values()]
+                           for *_, cell in positions(summary) if cell["suppressed"])
+        print(f"revisions {p} ({publication['label']}): {len(publication['files'])} files and {len(publication['rounds'])} rounds' results, "
+              f"{new_versions} new versions, {withheld_now} positions withheld, "
               f"{record['targets']} small withheld positions audited, {len(record['narrowed'])} narrowed below {MINIMUM + 1} values, "
               f"{len(record['pinned'])} sentiment counts pinned, narrowest count range {record['narrowest'] or f'≥ {MINIMUM + 1}'} values, "
               f"{record['differencing']} small changes audited, {len(record['diff_failed'])} revealed; "
@@ -1530,10 +1654,19 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             print(f"  {line}")
     else:
         print("revisions: the named cases passed (issue 19: 3 then 2 late into a cell of 10; a: a late unit-week in its month's first "
-              "version; b: 2 late ones counted for the month; c: 7 late shown beside 2 late and 2 retracted elsewhere)")
+              "version; b: 2 late ones counted for the month; c: 7 late shown beside 2 late and 2 retracted elsewhere; "
+              "d: both rounds released, then revised with the late ones shown)")
     narrowest = [figures[p]["narrowest"] for p in figures if figures[p]["narrowest"] is not None]
+    round_versions = {key[1]: sorted(m) for key, m in versions_of.items() if key[0] == "round"}
+    round_targets = [t for t in targets if t[1][0] == "round"]
+    round_lines = [line for p in figures for line in figures[p]["narrowed"] + figures[p]["pinned"] + figures[p]["diff_failed"]
+                   if line.startswith("round ")]
+    print(f"revisions: rounds: {', '.join(f'{code} versions at seq {seqs_}' for code, seqs_ in round_versions.items()) or 'none published'}; "
+          f"{round_figures['files']} results files read, {round_figures['positions']} positions in the round versions, "
+          f"{round_figures['withheld']} withheld, {len(round_targets)} small ones audited, {len(round_lines)} narrowed, pinned or revealed; "
+          f"{round_figures['compared']} shown figures against the database's recount, {round_figures['held']} differing by changes held back")
     print(f"revisions: schema {schema}; {len(responses)} responses, {P} publications, {B} releases, "
-          f"{sum(len(m) for m in versions_of.values())} period versions, {withheld_positions} positions withheld in them, "
+          f"{sum(len(m) for m in versions_of.values())} period and round versions, {withheld_positions} positions withheld in them, "
           f"{len(targets)} small ones, narrowest range {min(narrowest) if narrowest else f'≥ {MINIMUM + 1}'}; late: " + "; ".join(case["late"])
           + f" ({variables} variables, {len(keep)} solved, {len(low_list)} rows, {solves[0]} milp solves, "
           f"publishing {published_at - revisions_started:.0f} s, solving {time.monotonic() - published_at:.0f} s, {time.monotonic() - started:.0f} s so far)")

@@ -46,10 +46,20 @@ let loadStart = clock.now
 // ingest does (a span is the part of an ISO week inside one month). With SPARSE=N, a cell gets 1…3
 // responses on one day in N only: many small cells to withhold (the protection's worst case).
 let sparse = ProcessInfo.processInfo.environment["SPARSE"].flatMap { Int($0) }.map { max(1, $0) }
+// ROUNDS=1: three survey rounds whose windows cut weeks (and one a month end), configured before
+// the load so that the spans are cut at their ends as ingest cuts them (issue 29); every one is
+// closed by the first publication, so their results are planned and written with the periods.
+let benchRounds = ProcessInfo.processInfo.environment["ROUNDS"] == "1" ? [
+    SurveyRound(code: "R-A", title: "Đợt A", topics: ["T05"], from: LocalDate(iso: "2026-09-17")!, to: LocalDate(iso: "2026-09-26")!, defaultTarget: 1000),
+    SurveyRound(code: "R-B", title: "Đợt B", topics: ["T05", "T06"], from: LocalDate(iso: "2026-10-01")!, to: LocalDate(iso: "2026-10-14")!, defaultTarget: 1000),
+    SurveyRound(code: "R-C", title: "Đợt C", topics: ["T06", "T07"], from: LocalDate(iso: "2026-10-22")!, to: LocalDate(iso: "2026-11-03")!, defaultTarget: 1000),
+] : []
+try store.synchronizeRounds(benchRounds)
+let cuts = SpanCuts(try store.writer.read { try Int.fetchAll($0, sql: "SELECT day FROM span_cuts") })
 let rows = try store.writer.write { db -> Int in
     var rows = 0
     let insert = try db.makeStatement(sql: "INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count) VALUES (?, ?, ?, ?, ?, ?)")
-    var span = LocalDate(dayNumber: first.dayNumber).tallySpanStart.dayNumber
+    var span = cuts.spanStart(first.dayNumber)
     var sums = [Int](repeating: 0, count: 16 * 20 * 3 * 3)
     func flush() throws {
         for (index, count) in sums.enumerated() {
@@ -59,7 +69,7 @@ let rows = try store.writer.write { db -> Int in
         sums = sums.map { _ in 0 }
     }
     for day in first.dayNumber...last.dayNumber {
-        let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
+        let start = cuts.spanStart(day)
         if start != span {
             try flush()
             span = start
@@ -93,13 +103,13 @@ let (full, fullReport) = try timed { try publisher.publish(now: benchNow) }
 let (again, againReport) = try timed { try publisher.publish(now: benchNow) }
 // One late response in the last month: its week, month, quarter and year are rebuilt.
 try store.writer.write { db in
-    try db.execute(sql: "UPDATE span_tallies SET count = count + 1 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
+    try db.execute(sql: "UPDATE span_tallies SET count = count + 1 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [cuts.spanStart(last.dayNumber)])
 }
 // Each later step a day after the one before: revisions come at most once a day.
 let (late, lateReport) = try timed { try publisher.publish(now: benchNow.addingTimeInterval(86_400)) }
 // Four more in the same cell (closed policy): five late responses, shown as a revision.
 try store.writer.write { db in
-    try db.execute(sql: "UPDATE span_tallies SET count = count + 4 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [last.tallySpanStart.dayNumber])
+    try db.execute(sql: "UPDATE span_tallies SET count = count + 4 WHERE unit_id = 1 AND span_start = ? AND topic_id = 1 AND group_id = 1 AND sentiment_id = 1", arguments: [cuts.spanStart(last.dayNumber)])
 }
 let (lateFive, lateFiveReport) = try timed { try publisher.publish(now: benchNow.addingTimeInterval(2 * 86_400)) }
 // One late unit-week: unit 2's whole last complete ISO week (the week holding `last`, 2026-11-16…22,
@@ -110,7 +120,7 @@ let lateWeekMonday = last.adding(days: 1 - last.isoWeekday)
 var lateWeekGenerator = SplitMix64(state: 20261116)
 var lateWeekCounts: [Int: [Int]] = [:]
 for day in 0..<7 {
-    let span = lateWeekMonday.adding(days: day).tallySpanStart.dayNumber
+    let span = cuts.spanStart(lateWeekMonday.adding(days: day).dayNumber)
     var sums = lateWeekCounts[span] ?? [Int](repeating: 0, count: 20 * 3 * 3)
     for index in sums.indices { sums[index] += Int.random(in: 0...6, using: &lateWeekGenerator) }
     lateWeekCounts[span] = sums
@@ -165,6 +175,9 @@ if let firstMonth {
     let (time, report) = firstMonth
     print("| publish as of 2026-12-10 (November released, with the late data) | \(ms(time)) (\(report.written.count) written: \(report.written.joined(separator: ", ")); released \(report.released.joined(separator: ", ")); held back \(report.held.added); \(parts(report))) |")
 }
+if !benchRounds.isEmpty {
+    print("| rounds | \(benchRounds.map { "\($0.code) \($0.from)…\($0.to) \($0.topics.joined(separator: "+"))" }.joined(separator: ", ")); results first written: \(fullReport.roundResults.joined(separator: ", ")); span cuts \(cuts.days.count) |")
+}
 print("| release policy | \(releaseOpen ? "open" : "closed, 2 grace days, as of 2026-11-25 (held back after one late response: \(lateReport.held.added))") |")
 print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
 
@@ -172,15 +185,16 @@ print("| file-system floor: create, write and flush the same \(floorFiles) files
 // batch's round counts in 6 rows (2 topics × 3 groups), as ingest writes them. Timed: reading the
 // counts, computing the progress, rendering its three files, and the round step of a publication.
 let roundCode = "BENCH-ROUND"
-try store.synchronizeRounds([SurveyRound(
+try store.synchronizeRounds(benchRounds + [SurveyRound(
     code: roundCode, title: "Đợt đo", topics: ["T01", "T02"], from: LocalDate(iso: "2026-09-01")!, to: LocalDate(iso: "2026-11-30")!,
     defaultTarget: 70_000
 )])
+let roundID = try store.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM rounds WHERE code = ?", arguments: [roundCode]) } ?? 1
 let collaborators = try units.map { try store.addCollaborator(unit: $0.code, name: "Bench").0.id }
 let roundLoadStart = clock.now
 try store.writer.write { db in
     let batch = try db.makeStatement(sql: "INSERT INTO batches (collaborator_id, client_batch_id, unit_id, digest, received_at, response_count) VALUES (?, ?, ?, zeroblob(32), ?, 100)")
-    let count = try db.makeStatement(sql: "INSERT INTO round_counts (round_id, batch_id, topic_id, group_id, count) VALUES (1, ?, ?, ?, ?)")
+    let count = try db.makeStatement(sql: "INSERT INTO round_counts (round_id, batch_id, topic_id, group_id, count) VALUES (\(roundID), ?, ?, ?, ?)")
     let start = Date(utcTimestamp: "2026-09-01T01:00:00Z")!.timeIntervalSince1970
     for index in 0..<10_000 {
         let unit = index % 16
