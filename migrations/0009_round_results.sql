@@ -11,6 +11,15 @@ CREATE TABLE span_cuts (
     day INTEGER PRIMARY KEY
 ) WITHOUT ROWID;
 
+-- Cuts refused because their span was released whole (the journal says so once for each).
+CREATE TABLE refused_cuts (
+    day INTEGER PRIMARY KEY
+) WITHOUT ROWID;
+
+-- Whether the journal has said that the round's results are published (`round results published`,
+-- once per round, by the daemon).
+ALTER TABLE rounds ADD COLUMN results_announced INTEGER NOT NULL DEFAULT 0 CHECK (results_announced IN (0, 1));
+
 -- The released versions of each round's results: like period_versions, with the round's window
 -- and topics as that version showed them (a round's definition may change later).
 CREATE TABLE round_versions (

@@ -4,10 +4,13 @@ public struct RoundJournalState: Sendable, Equatable {
     public var phase: RoundPhase?
     /// Status per unit code.
     public var units: [String: RoundStatus]
+    /// Whether the journal has said that the round's results are published.
+    public var resultsAnnounced: Bool
 
-    public init(phase: RoundPhase? = nil, units: [String: RoundStatus] = [:]) {
+    public init(phase: RoundPhase? = nil, units: [String: RoundStatus] = [:], resultsAnnounced: Bool = false) {
         self.phase = phase
         self.units = units
+        self.resultsAnnounced = resultsAnnounced
     }
 }
 
@@ -21,6 +24,8 @@ public enum RoundEvent: Sendable, Equatable {
     case attention(round: String, unit: RoundProgress.UnitProgress, previous: RoundStatus?)
     /// A unit that was behind or silent no longer is (the round still open).
     case recovered(round: String, unit: RoundProgress.UnitProgress, previous: RoundStatus)
+    /// The round's results were published for the first time.
+    case resultsPublished(round: String)
 }
 
 /// Decides the journal's events from what it said last and the progress now: only changes of

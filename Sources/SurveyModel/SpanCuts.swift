@@ -16,12 +16,15 @@ public struct SpanCuts: Sendable, Equatable {
     /// The first day of the span holding day number `day`.
     @inline(__always)
     public func spanStart(_ day: Int) -> Int {
-        var start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
-        // A deployment has a few rounds: a scan is cheaper than a binary search here.
-        for cut in days where cut > start && cut <= day {
-            start = cut
+        let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
+        guard !days.isEmpty else { return start }
+        // The last cut on or before `day` (cuts accumulate, two per round ever configured).
+        var low = 0, high = days.count
+        while low < high {
+            let middle = (low + high) / 2
+            if days[middle] <= day { low = middle + 1 } else { high = middle }
         }
-        return start
+        return low > 0 ? max(start, days[low - 1]) : start
     }
 
     /// Whether a span starts on `day` whatever the cuts: a Monday or a month's first day.

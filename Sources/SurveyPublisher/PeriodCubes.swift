@@ -52,6 +52,9 @@ struct PeriodCubes {
     /// The released versions of each round's results, by row id, oldest first, by internal
     /// sequence number.
     var roundVersions: [Int64: [RoundVersion]] = [:]
+    /// The span cuts the spans were read with (recorded with a release, which the store refuses if
+    /// they changed since).
+    var cuts = SpanCuts()
     /// This publication's internal sequence number: its release, if it records one, is the next.
     let seq: Int
     /// Database ids in the cubes' order, to store what is released.

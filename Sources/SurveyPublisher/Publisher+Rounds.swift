@@ -46,6 +46,12 @@ extension Publisher {
         let builder = RoundResultsBuilder(minimumCellSize: minimumCellSize)
         let batch = AtomicBatch()
         defer { batch.discard() }
+        // A closed round's results rarely change: files equal to what is there are not written
+        // again (reading a few files costs far less than writing and flushing them).
+        func stage(_ data: Data, to path: String) throws {
+            if let existing = FileManager.default.contents(atPath: path), existing == data { return }
+            try batch.stage(data, to: path)
+        }
         var first: [String] = []
         var published = Set<String>()
         for (table, current) in zip(cubes.rounds, all) {
@@ -60,9 +66,9 @@ extension Publisher {
             try AtomicFile.makeDirectory("\(directory)/rounds")
             try AtomicFile.makeDirectory(folder)
             if !Publisher.exists("\(folder)/results.json") { first.append(table.round.code) }
-            try batch.stage(try RoundResultsReport.json(results), to: "\(folder)/results.json")
-            try batch.stage(RoundResultsReport.csv(results), to: "\(folder)/results.csv")
-            try batch.stage(RoundResultsReport.html(results, timeZone: timeZone), to: "\(folder)/results.html")
+            try stage(try RoundResultsReport.json(results), to: "\(folder)/results.json")
+            try stage(RoundResultsReport.csv(results), to: "\(folder)/results.csv")
+            try stage(RoundResultsReport.html(results, timeZone: timeZone), to: "\(folder)/results.html")
             // Each unit's view, for its administrators (the web front): cut from the protected results.
             for unit in cubes.empty.units where Publisher.isUnitFolderName(unit.code) {
                 let view = results.view(of: unit.code)
@@ -70,25 +76,27 @@ extension Publisher {
                 for path in ["\(directory)/\(Publisher.unitFolder(unit.code))", "\(directory)/\(Publisher.unitFolder(unit.code))/rounds", unitFolder] {
                     try AtomicFile.makeDirectory(path)
                 }
-                try batch.stage(try RoundResultsReport.json(view), to: "\(unitFolder)/results.json")
-                try batch.stage(RoundResultsReport.csv(view), to: "\(unitFolder)/results.csv")
-                try batch.stage(RoundResultsReport.html(view, timeZone: timeZone), to: "\(unitFolder)/results.html")
+                try stage(try RoundResultsReport.json(view), to: "\(unitFolder)/results.json")
+                try stage(RoundResultsReport.csv(view), to: "\(unitFolder)/results.csv")
+                try stage(RoundResultsReport.html(view, timeZone: timeZone), to: "\(unitFolder)/results.html")
             }
         }
         try batch.commit()
-        for code in first {
-            logger.notice("round results published", metadata: ["round": "\(code)"])
-        }
         return (published, first)
     }
 
     /// The journal's events for the configured rounds: what changed since the journal last spoke
     /// (the state kept in the database, so a restart repeats nothing), recorded as said.
-    func roundEvents(_ rounds: [(id: Int64, active: Bool, progress: RoundProgress)]) throws -> [RoundEvent] {
+    func roundEvents(_ rounds: [(id: Int64, active: Bool, progress: RoundProgress)], withResults: Set<String> = []) throws -> [RoundEvent] {
         var events: [RoundEvent] = []
         for round in rounds where round.active {
             let previous = try store.roundJournalState(round: round.id)
-            let (new, next) = RoundAlerts.events(previous: previous, progress: round.progress)
+            var (new, next) = RoundAlerts.events(previous: previous, progress: round.progress)
+            next.resultsAnnounced = previous.resultsAnnounced
+            if withResults.contains(round.progress.code), !next.resultsAnnounced {
+                new.append(.resultsPublished(round: round.progress.code))
+                next.resultsAnnounced = true
+            }
             if next != previous { try store.recordRoundJournalState(round: round.id, next) }
             events += new
         }

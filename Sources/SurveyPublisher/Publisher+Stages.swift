@@ -113,6 +113,7 @@ extension Publisher {
         let cubes = plan.cubes
         let changed = cubes.changedDays
         var record = Release(seq: cubes.release.released.lastSeq + 1, releasedAt: timestamp)
+        record.cuts = cubes.cuts
         for period in plan.releasedNow {
             record.periods.append(period)
             record.withheld[period] = Publisher.positions(plan.masks[period] ?? cubes.emptyMask, ids: cubes.ids)

@@ -214,7 +214,7 @@ public struct Publisher: Sendable {
         report.rounds = rounds.map(\.progress.code)
         let results = try publishRoundResults(plan, progress: rounds, timestamp: timestamp)
         report.roundResults = results.first
-        if announcesRounds { report.roundEvents = try roundEvents(rounds) }
+        if announcesRounds { report.roundEvents = try roundEvents(rounds, withResults: results.published) }
 
         start = clock.now
         let alertsNow = alertsUpdate?.current ?? publishedAlerts()

@@ -19,6 +19,8 @@ extension PublisherService {
             logger.warning(unit.status == .silent ? "round unit silent" : "round unit behind", metadata: unitFields(round, unit, previous))
         case let .recovered(round, unit, previous):
             logger.notice("round unit recovered", metadata: unitFields(round, unit, previous))
+        case let .resultsPublished(round):
+            logger.notice("round results published", metadata: ["round": "\(round)"])
         }
     }
 

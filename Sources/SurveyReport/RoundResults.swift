@@ -34,24 +34,27 @@ public struct RoundResults: Codable, Sendable, Equatable {
         }
     }
 
-    /// One unit's coverage: the round's counted responses against its target.
+    /// One unit's coverage: the round's counted responses against its target. The counts are
+    /// absent (withheld) when the results withhold one of the unit's topic totals: their sum
+    /// would give it back.
     public struct UnitCoverage: Codable, Sendable, Equatable {
         public var unit: String
         public var name: String
         public var target: Int
-        public var received: Int
+        public var received: Int?
         /// Counted responses received after the reporting deadline.
-        public var late: Int
+        public var late: Int?
         /// received ÷ target (1 when the target is 0).
-        public var completion: Double
+        public var completion: Double?
         public var status: String
     }
 
-    /// The round's coverage, from its progress as of the same publication.
+    /// The round's coverage, from its progress as of the same publication; the province's counts
+    /// are absent (withheld) when the results withhold a province topic total.
     public struct Coverage: Codable, Sendable, Equatable {
         public var target: Int
-        public var received: Int
-        public var late: Int
+        public var received: Int?
+        public var late: Int?
         /// Σ min(received, target) ÷ Σ target over units (nil when no target).
         public var completion: Double?
         public var unitsExpected: Int
@@ -147,12 +150,25 @@ public struct RoundResultsBuilder: Sendable {
         // The round's sum of responses is that of the province totals it shows: a total of its
         // own would be one more figure (the round's topics only), which the plan does not keep.
         summary.responses = summary.topics.reduce(0) { $0 + ($1.province.suppressed ? 0 : $1.province.responses ?? 0) }
+        // The coverage's counts are sums of the round's topic totals: shown only where every one
+        // of them is shown.
         let p = progress.province
+        let provinceShown = topics.indices.allSatisfy { !now.mask.isWithheld(topic: $0, unit: nil, group: nil) }
+        let unitIndex = Dictionary(cube.units.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
+        func unitShown(_ code: String) -> Bool {
+            guard let u = unitIndex[code] else { return false }
+            return topics.indices.allSatisfy { !now.mask.isWithheld(topic: $0, unit: u, group: nil) }
+        }
         let coverage = RoundResults.Coverage(
-            target: p.target, received: p.received, late: p.late, completion: p.completion,
+            target: p.target, received: provinceShown ? p.received : nil, late: provinceShown ? p.late : nil,
+            completion: provinceShown ? p.completion : nil,
             unitsExpected: p.unitsExpected, unitsReported: p.unitsReported, unitsOnTime: p.unitsOnTime,
-            units: progress.units.map {
-                .init(unit: $0.unit, name: $0.name, target: $0.target, received: $0.received, late: $0.late, completion: $0.completion, status: $0.status.rawValue)
+            units: progress.units.map { unit in
+                let shown = unitShown(unit.unit)
+                return .init(
+                    unit: unit.unit, name: unit.name, target: unit.target, received: shown ? unit.received : nil, late: shown ? unit.late : nil,
+                    completion: shown ? unit.completion : nil, status: unit.status.rawValue
+                )
             }
         )
         return RoundResults(

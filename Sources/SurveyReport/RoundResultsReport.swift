@@ -39,10 +39,10 @@ public enum RoundResultsReport {
 
     /// The coverage in one sentence.
     static func coverageLine(_ coverage: RoundResults.Coverage) -> String {
-        var text = "Mức độ bao phủ: nhận \(coverage.received)/\(coverage.target) ý kiến theo chỉ tiêu"
+        var text = "Mức độ bao phủ: nhận \(coverage.received.map(String.init) ?? "–")/\(coverage.target) ý kiến theo chỉ tiêu"
         if let completion = coverage.completion { text += " (hoàn thành \(ReportHTML.number(completion * 100))%)" }
         text += "; \(coverage.unitsReported)/\(coverage.unitsExpected) đơn vị đã báo cáo, \(coverage.unitsOnTime) đúng hạn"
-        if coverage.late > 0 { text += "; \(coverage.late) ý kiến nhận sau hạn báo cáo, đã tính vào kết quả" }
+        if let late = coverage.late, late > 0 { text += "; \(late) ý kiến nhận sau hạn báo cáo, đã tính vào kết quả" }
         return text + "."
     }
 
@@ -60,7 +60,9 @@ public enum RoundResultsReport {
         for unit in results.coverage.units {
             let status = RoundStatus(rawValue: unit.status)?.label ?? unit.status
             coverage += "<tr><td>\(HTML.escape(unit.name)) <span class=\"muted\">\(HTML.escape(unit.unit))</span></td><td>\(HTML.escape(status))</td>"
-            coverage += "<td class=\"n\">\(unit.received)/\(unit.target)</td><td class=\"n\">\(ReportHTML.number(unit.completion * 100))%</td><td class=\"n\">\(unit.late)</td></tr>"
+            let withheld = "<span class=\"muted\" title=\"không công bố\">–</span>"
+            coverage += "<td class=\"n\">\(unit.received.map(String.init) ?? withheld)/\(unit.target)</td>"
+            coverage += "<td class=\"n\">\(unit.completion.map { ReportHTML.number($0 * 100) + "%" } ?? withheld)</td><td class=\"n\">\(unit.late.map(String.init) ?? withheld)</td></tr>"
         }
         coverage += "</tbody></table>"
         return ReportHTML.render(summary, title: title, wording: .round, firstPage: firstPage, afterFirstPage: coverage)

@@ -144,7 +144,8 @@ extension SurveyStore {
                     return true
                 }
                 let unitID: Int64 = row["unit_id"]
-                let cuts = roundIndex.current.index.cuts
+                // Read in this transaction: the daemon may have cut spans since this process opened.
+                let cuts = try SurveyStore.spanCuts(db)
                 let keys = try Row.fetchAll(db, sql: "SELECT collected_on, topic_id, group_id, sentiment_id FROM responses WHERE batch_id = ?", arguments: [id]).map { response in
                     TallyIncrementKey(
                         span: cuts.spanStart(response["collected_on"]),

@@ -91,6 +91,10 @@ public struct ReleasedState: Sendable {
 
     /// The largest release number a database may hold (a larger one is damage).
     public static let largestSeq = 1 << 30
+
+    /// The collection days a database may hold (`responses.collected_on`'s CHECK): a round
+    /// version's window outside is damage.
+    public static let storableDays = 0...2_932_896
 }
 
 /// What one publication releases: new versions of periods (first releases and revisions) with
@@ -107,6 +111,9 @@ public struct Release: Sendable {
     public var tallies: [Int: [ReleasedTally]] = [:]
     /// The rounds it releases a version of (first releases and revisions), by row id.
     public var rounds: [Int64: ReleasedRoundVersion] = [:]
+    /// The span cuts its counts were read with: a release made while the daemon cut spans is
+    /// refused (its span versions would hold a span now cut), and planned again.
+    public var cuts = SpanCuts()
 
     public init(seq: Int, releasedAt: String) {
         self.seq = seq
@@ -151,6 +158,7 @@ extension PublicationSnapshot {
             for row in try Row.fetchAll(db, sql: "SELECT round_id, seq, from_day, to_day, topics FROM round_versions ORDER BY seq") {
                 let round: Int64? = row[0], seq: Int? = row[1], from: Int? = row[2], to: Int? = row[3], topics: String? = row[4]
                 guard let round, let seq, (1...ReleasedState.largestSeq).contains(seq), let from, let to, from <= to,
+                      ReleasedState.storableDays.contains(from), ReleasedState.storableDays.contains(to),
                       let topics, let ids = try? JSONDecoder().decode([Int64].self, from: Data(topics.utf8))
                 else {
                     throw StoreError(.internalError, "a released round version is damaged (round \(row[0] as Int64? ?? 0))")
@@ -224,15 +232,15 @@ extension ReleasedTally {
 extension SurveyStore {
     /// Records a release in one transaction, before its files are written: a publication that
     /// stops half-way is completed from it by the next one, with the same figures. A release whose
-    /// sequence number is taken already (another publisher recorded first) changes nothing and
-    /// returns false.
+    /// sequence number is taken already (another publisher recorded first), or whose spans were cut
+    /// since it read them, changes nothing and returns false.
     @discardableResult
     public func recordRelease(_ release: Release) throws(StoreError) -> Bool {
         guard !release.isEmpty else { return true }
         do {
             return try writer.write { db in
                 let taken = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM releases WHERE seq >= ?", arguments: [release.seq]) ?? 0
-                guard taken == 0 else { return false }
+                guard taken == 0, try SurveyStore.spanCuts(db) == release.cuts else { return false }
                 try db.execute(sql: "INSERT INTO releases (seq, released_at) VALUES (?, ?)", arguments: [release.seq, release.releasedAt])
                 let period = try db.cachedStatement(sql: "INSERT INTO period_versions (kind, period, seq) VALUES (?, ?, ?)")
                 let withheld = try db.cachedStatement(sql: "INSERT OR IGNORE INTO period_version_withheld (kind, period, seq, topic_id, unit_id, group_id) VALUES (?, ?, ?, ?, ?, ?)")

@@ -113,6 +113,8 @@ extension SurveyStore {
             }
             return rebuilt
         } catch {
+            // The index was replaced inside the transaction: take back what the database holds.
+            try? loadRoundIndex()
             throw SurveyStore.classify(error, "cannot synchronise the rounds into the database")
         }
     }
@@ -120,15 +122,17 @@ extension SurveyStore {
     /// Cuts the tally spans at the rounds' first days and the days after their last
     /// (``SpanCuts``), recounting each span cut from the responses. A cut inside a span already
     /// released is not made: the released versions are kept whole, and that round's results are
-    /// withheld. Returns the codes of the rounds left uncut.
+    /// withheld. Returns the codes of the rounds newly left uncut (each refused day is reported once).
     static func cutSpans(for rounds: [SurveyRound], in db: Database) throws -> [String] {
-        var cuts = SpanCuts(try Int.fetchAll(db, sql: "SELECT day FROM span_cuts"))
+        var cuts = try spanCuts(db)
         var uncut: [String] = []
         for round in rounds {
             for day in SpanCuts.needed(from: round.from, to: round.to) where !cuts.isSpanStart(day) {
                 let start = cuts.spanStart(day)
                 if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM span_versions WHERE span_start = ?)", arguments: [start]) == true {
-                    if !uncut.contains(round.code) { uncut.append(round.code) }
+                    // Said once per refused day, not at every start and reload.
+                    try db.execute(sql: "INSERT OR IGNORE INTO refused_cuts (day) VALUES (?)", arguments: [day])
+                    if db.changesCount > 0, !uncut.contains(round.code) { uncut.append(round.code) }
                     continue
                 }
                 try db.execute(sql: "INSERT INTO span_cuts (day) VALUES (?)", arguments: [day])
@@ -146,6 +150,11 @@ extension SurveyStore {
             }
         }
         return uncut
+    }
+
+    /// The span cuts as stored.
+    static func spanCuts(_ db: Database) throws -> SpanCuts {
+        SpanCuts(try Int.fetchAll(db.cachedStatement(sql: "SELECT day FROM span_cuts")))
     }
 
     /// The first day of the tally span holding the day number `column`, in SQL
@@ -180,7 +189,7 @@ extension SurveyStore {
 
     static func makeRoundIndex(_ db: Database) throws -> RoundIndex {
         var index = RoundIndex()
-        index.cuts = SpanCuts(try Int.fetchAll(db, sql: "SELECT day FROM span_cuts"))
+        index.cuts = try spanCuts(db)
         for stored in try SurveyStore.storedRounds(db) where stored.active {
             for code in stored.round.topics {
                 guard let topic = try Int64.fetchOne(db, sql: "SELECT id FROM topics WHERE code = ?", arguments: [code]) else { continue }
@@ -298,6 +307,7 @@ extension SurveyStore {
             return try writer.read { db in
                 var state = RoundJournalState()
                 state.phase = try String.fetchOne(db, sql: "SELECT announced_phase FROM rounds WHERE id = ?", arguments: [id]).flatMap(RoundPhase.init(rawValue:))
+                state.resultsAnnounced = try Bool.fetchOne(db, sql: "SELECT results_announced FROM rounds WHERE id = ?", arguments: [id]) ?? false
                 for row in try Row.fetchAll(db, sql: """
                     SELECT u.code, s.status FROM round_unit_states s JOIN units u ON u.id = s.unit_id WHERE s.round_id = ?
                     """, arguments: [id]) {
@@ -314,7 +324,7 @@ extension SurveyStore {
     public func recordRoundJournalState(round id: Int64, _ state: RoundJournalState) throws(StoreError) {
         do {
             try writer.write { db in
-                try db.execute(sql: "UPDATE rounds SET announced_phase = ? WHERE id = ?", arguments: [state.phase?.rawValue, id])
+                try db.execute(sql: "UPDATE rounds SET announced_phase = ?, results_announced = ? WHERE id = ?", arguments: [state.phase?.rawValue, state.resultsAnnounced, id])
                 let statement = try db.cachedStatement(sql: """
                     INSERT INTO round_unit_states (round_id, unit_id, status) SELECT ?, id, ? FROM units WHERE code = ?
                     ON CONFLICT (round_id, unit_id) DO UPDATE SET status = excluded.status
@@ -383,7 +393,7 @@ extension PublicationSnapshot {
     /// The days tally spans are cut on besides Mondays and months' first days.
     public func spanCuts() throws(StoreError) -> SpanCuts {
         do {
-            return SpanCuts(try Int.fetchAll(db, sql: "SELECT day FROM span_cuts"))
+            return try SurveyStore.spanCuts(db)
         } catch {
             throw SurveyStore.classify(error, "cannot read the tally spans' cuts")
         }

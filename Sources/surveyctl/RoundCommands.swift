@@ -77,7 +77,7 @@ struct RoundCommand: AsyncParsableCommand {
                 Reads rounds/CODE/results.json from the summaries folder: the figures as published, protected with every other \
                 table (withheld figures print as "–"). --json prints that document (schema surveyd.round-results/1). Exit 65 when \
                 no round has the code, 69 when its results are not published yet (they come the day after its report_by date and \
-                a week's grace days).
+                a week's grace days, once the week holding its last day is published), 74 when the file cannot be read.
                 """
         )
         @OptionGroup var options: StoreOptions
@@ -109,13 +109,13 @@ struct RoundCommand: AsyncParsableCommand {
                 results = try decoder.decode(RoundResults.self, from: data)
             } catch {
                 printError("\(path) cannot be read: \(error)")
-                throw ExitCode(65)
+                throw ExitCode(74)
             }
             let summary = results.summary
             print("\(results.round): \(results.title)")
             print("topics \(results.topics.joined(separator: ", ")); collection \(results.from)…\(results.to); report by \(results.reportBy); revision \(summary.revision), data through \(summary.dataThrough)")
             let c = results.coverage
-            print("coverage: \(c.received)/\(c.target) (\(percentText(c.completion))), reported \(c.unitsReported)/\(c.unitsExpected), on time \(c.unitsOnTime)/\(c.unitsExpected), late \(c.late)")
+            print("coverage: \(c.received.map(String.init) ?? "–")/\(c.target) (\(percentText(c.completion))), reported \(c.unitsReported)/\(c.unitsExpected), on time \(c.unitsOnTime)/\(c.unitsExpected), late \(c.late.map(String.init) ?? "–")")
             for comparison in results.comparedWith {
                 print("\(comparison.topic): " + (comparison.round.map { "compared with \($0) (\(comparison.from?.description ?? "?")…\(comparison.to?.description ?? "?"))" } ?? "no previous round"))
             }

@@ -14,8 +14,13 @@ import TestSupport
     static let groups = ["CB", "DV", "ND"]
     static let answers = ["DONGTINH", "PHANVAN", "KHONGDONGTINH"]
 
-    /// R-A: 15–21 October (Thursday to Wednesday) on CDS. R10: Thursday 12 November to Saturday 21
-    /// on CDS and YTE, reporting by Tuesday 24. LATER: next year's, not published yet.
+    /// The Thursday of the week five weeks before this one (dates follow the clock: the daemon's
+    /// own publications run as of today).
+    static var thursday: LocalDate { today.adding(days: 1 - today.isoWeekday - 32) }
+    static func day(_ offset: Int) -> String { thursday.adding(days: offset).description }
+
+    /// R-A: four weeks before R10, Thursday to Wednesday, on CDS. R10: 10 days from a Thursday to
+    /// the Saturday after next, on CDS and YTE, reporting by the Tuesday after. LATER: not yet.
     static var configuration: [String: String] {
         [sentiments: """
         \(sentiments)
@@ -24,22 +29,22 @@ import TestSupport
           - code: R-A
             title: "Chuyển đổi số, tháng 10"
             topics: [CDS]
-            from: 2026-10-15
-            to: 2026-10-21
-            report_by: 2026-10-23
+            from: \(day(-28))
+            to: \(day(-22))
+            report_by: \(day(-20))
             targets: { default: 30 }
           - code: R10
             title: "Mười ngày"
             topics: [CDS, YTE]
-            from: 2026-11-12
-            to: 2026-11-21
-            report_by: 2026-11-24
+            from: \(day(0))
+            to: \(day(9))
+            report_by: \(day(12))
             targets: { default: 40 }
           - code: LATER
             title: "Năm sau"
             topics: [GIAODUC]
-            from: 2027-03-01
-            to: 2027-03-10
+            from: \(today.adding(days: 20))
+            to: \(today.adding(days: 30))
             targets: { default: 10 }
         """]
     }
@@ -94,9 +99,9 @@ import TestSupport
         let daemon = try Daemon(replacing: Self.configuration.merging([Daemon.graceDaysLine: Daemon.graceDaysLine]) { $1 })
         let collaborators = try daemon.addCollaborators(units: Self.units)
         try await daemon.start()
-        let october = (15...21).map { "2026-10-\($0)" }
-        // Week 46 from Monday 9 (before the round) to Sunday 22 (after it).
-        let november = (9...22).map { String(format: "2026-11-%02d", $0) }
+        let october = (-28 ... -22).map(Self.day)
+        // From the Monday before the round to the Sunday after it.
+        let november = (-3...10).map(Self.day)
         for (u, collaborator) in collaborators.enumerated() {
             #expect(try await daemon.submit(collaborator, "oct-\(u)", Self.lines(60, days: october, topics: ["CDS"], tilt: 0, seed: u)).code == 250)
             // DHTN reports its November late, after the weeks are published.
@@ -104,9 +109,9 @@ import TestSupport
             #expect(try await daemon.submit(collaborator, "nov-\(u)", Self.lines(140, days: november, topics: ["CDS", "YTE", "GIAODUC"], tilt: 2, seed: u)).code == 250)
         }
         // VN's second batch, retracted after the results are published.
-        #expect(try await daemon.submit(collaborators[1], "vn-extra", Self.lines(60, days: ["2026-11-18", "2026-11-19", "2026-11-20"], topics: ["CDS", "YTE"], tilt: 0, seed: 5)).code == 250)
-        // The weeks are published on the Monday after; R10 reports by Tuesday 24: no results yet.
-        try await Self.publish(daemon, "2026-11-24")
+        #expect(try await daemon.submit(collaborators[1], "vn-extra", Self.lines(60, days: [Self.day(6), Self.day(7), Self.day(8)], topics: ["CDS", "YTE"], tilt: 0, seed: 5)).code == 250)
+        // The weeks are published on the Monday after; R10 reports by the Tuesday: no results yet.
+        try await Self.publish(daemon, Self.day(12))
         let folder = "\(daemon.stateDirectory)/summaries/rounds/R10"
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/results.json"))
         #expect(try Self.results(daemon, "R-A").summary.revision == 1, "R-A closed long ago")
@@ -117,9 +122,10 @@ import TestSupport
         // with the late unit in them, and the journal says so once.
         #expect(try await daemon.submit(collaborators[3], "nov-3", Self.lines(140, days: november, topics: ["CDS", "YTE", "GIAODUC"], tilt: 2, seed: 3)).code == 250)
         #expect(await daemon.reload(waitingFor: "round results published"))
-        let log = daemon.log()
-        let notice = try #require(log.split(separator: "\n").first { $0.contains("round results published") })
-        #expect(notice.contains("round=R10"), "\(notice)")
+        var log = daemon.log()
+        // Once for each round whose results are out (R-A's were written by surveyctl, which says nothing).
+        let notices = log.split(separator: "\n").filter { $0.contains("round results published") }
+        #expect(notices.count == 2 && notices.contains { $0.contains("round=R10") } && notices.contains { $0.contains("round=R-A") }, "\(notices)")
         var results = try Self.results(daemon, "R10")
         #expect(results.summary.revision == 1 && results.topics == ["CDS", "YTE"])
         #expect(results.summary.topics.first { $0.code == "CDS" }?.units.first { $0.unit == "DHTN" }.map { !$0.total.suppressed } == true)
@@ -152,8 +158,8 @@ import TestSupport
         let retracted = try #require(try daemon.string("SELECT id FROM batches WHERE client_batch_id = 'vn-extra'"))
         let retract = try await run("surveyctl", ["batch", "retract", retracted, "--reason", "test"] + daemon.storeOptions)
         #expect(retract.status == 0, "\(retract.stderr)")
-        #expect(try await daemon.submit(collaborators[2], "late-2", Self.lines(30, days: ["2026-11-19", "2026-11-20"], topics: ["CDS", "YTE"], tilt: 1, seed: 9)).code == 250)
-        try await Self.publish(daemon, "2026-12-09")
+        #expect(try await daemon.submit(collaborators[2], "late-2", Self.lines(30, days: [Self.day(7), Self.day(8)], topics: ["CDS", "YTE"], tilt: 1, seed: 9)).code == 250)
+        try await Self.publish(daemon, today.adding(days: 2).description)
         results = try Self.results(daemon, "R10")
         #expect(results.summary.revision == 2)
         #expect(try Self.matchesRecount(daemon, results) >= 10)
@@ -178,6 +184,15 @@ import TestSupport
         #expect(indexJSON.contains("\"results\":\"rounds/R10/results.html\""))
         #expect(!indexJSON.contains("rounds/LATER/results.html"))
         #expect(try daemon.talliesMatchRecount())
+        // The notice is said once: not again at the next publications, nor after a restart.
+        #expect(await daemon.reload(waitingFor: "reason=reload"))
+        log = daemon.log()
+        #expect(log.components(separatedBy: "round results published").count - 1 == 2, "\(log)")
+        #expect(await daemon.stop() == 0)
+        try await daemon.start()
+        #expect(await daemon.reload(waitingFor: "reason=reload"))
+        log = daemon.log()
+        #expect(log.contains("publish done") && !log.contains("round results published"), "\(log)")
         #expect(await daemon.stop() == 0)
     }
 }

@@ -90,8 +90,11 @@ import Testing
         let unitPage = try String(contentsOfFile: "\(fixture.summaries)/units/U2/index.html", encoding: .utf8)
         #expect(unitPage.contains("href=\"rounds/R10/results.html\""))
 
-        // Publishing again changes nothing.
+        // Publishing again changes nothing, and rewrites none of the results' files.
+        let identities = try fixture.fileIdentities().filter { $0.key.contains("results.") }
+        #expect(identities.count == 9, "the province's three files and two units' views")
         report = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-25").addingTimeInterval(600))
+        #expect(try fixture.fileIdentities().filter { $0.key.contains("results.") } == identities)
         #expect(report.roundResults.isEmpty)
         #expect(try Self.versions(fixture) == 1)
 
@@ -114,6 +117,40 @@ import Testing
         #expect(try Self.versions(fixture) == 3)
     }
 
+    /// A round ending on a Wednesday reports by Saturday: its results wait for the Monday on which
+    /// the week holding its last days is published, so that their first version holds them.
+    @Test func resultsWaitForTheWeekOfTheLastDay() async throws {
+        let fixture = try PublishFixture()
+        let round = SurveyRound(code: "R10", title: "Thứ Tư", topics: ["CDS"], from: LocalDate(iso: "2026-11-12")!, to: LocalDate(iso: "2026-11-18")!, defaultTarget: 20)
+        try fixture.store.synchronizeRounds([round])
+        try await fixture.ingest("thu", unit: 0, date: "2026-11-13", positive: 8, negative: 4)
+        try await fixture.ingest("wed", unit: 1, date: "2026-11-18", positive: 6, negative: 3)
+        var report = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-22"))
+        #expect(report.roundResults.isEmpty)
+        report = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-23"))
+        #expect(report.roundResults == ["R10"])
+        let results = try Self.results(fixture)
+        #expect(results.summary.responses == 21 && results.summary.revision == 1)
+    }
+
+    /// A damaged released round version stops the publication (nothing rewritten), never traps.
+    @Test(arguments: ["from_day = 99999999, to_day = 99999999", "topics = '[\"x\"]'", "from_day = -40, to_day = -39"])
+    func aDamagedRoundVersionStopsThePublication(_ damage: String) async throws {
+        let fixture = try PublishFixture()
+        try fixture.store.synchronizeRounds([Self.round])
+        try await fixture.ingest("a", unit: 0, date: "2026-11-13", positive: 8, negative: 4)
+        _ = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-25"))
+        let path = "\(fixture.summaries)/rounds/R10/results.json"
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        try await fixture.store.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE round_versions SET \(damage)")
+            try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+        }
+        #expect(throws: (any Error).self) { try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-26")) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
     /// A unit with 3 responses in the round: its figures are withheld in the results (and its
     /// complement with it), as in the week that holds them.
     @Test func aSmallUnitIsWithheldInTheResults() async throws {
@@ -126,6 +163,8 @@ import Testing
         let results = try Self.results(fixture)
         #expect(Self.shown(results, unit: "U2") == nil)
         #expect(Self.shown(results, unit: "U1") == nil, "with two units, the other is the complement")
+        // The coverage does not give the withheld totals back.
+        #expect(results.coverage.units.allSatisfy { $0.received == nil })
         // Week 47 shows nothing of unit 2's 3 either.
         let week47 = try fixture.summary("week/2026-W47")
         #expect(week47.topics.first?.units.first { $0.unit == "U2" }?.total.suppressed == true)
@@ -143,7 +182,9 @@ import Testing
         let results = try Self.results(fixture)
         #expect(results.summary.topics.allSatisfy { $0.province.suppressed && $0.units.allSatisfy(\.total.suppressed) })
         #expect(results.summary.responses == 0)
-        #expect(results.coverage.received == 27)
+        // The coverage's counts would give back what is withheld: withheld too.
+        #expect(results.coverage.received == nil && results.coverage.units.allSatisfy { $0.received == nil && $0.late == nil && $0.completion == nil })
+        #expect(results.coverage.target == 40 && results.coverage.unitsReported == 2)
         #expect(try Self.versions(fixture) == 0)
     }
 }

@@ -154,10 +154,14 @@ import Testing
     @Test func coverageComesFromTheRoundsProgress() throws {
         let current = Self.round("C", ["CDS", "YTE"], "2026-11-05", "2026-11-14")
         let progress = Self.progress(current, SummaryFixture.current)
-        let results = RoundResultsBuilder(minimumCellSize: 5).build(
-            .init(round: current, cube: SummaryFixture.current, withheld: Self.single(SummaryFixture.current)), earlier: [],
-            progress: progress, revision: 1, dataThrough: "2026-11-20T01:00:00Z"
-        )
+        let cube = SummaryFixture.current
+        func build(_ mask: ProtectionMask) -> RoundResults {
+            RoundResultsBuilder(minimumCellSize: 5).build(
+                .init(round: current, cube: cube, withheld: mask), earlier: [], progress: progress, revision: 1, dataThrough: "2026-11-20T01:00:00Z"
+            )
+        }
+        let nothing = ProtectionMask(topics: cube.topics.count, units: cube.units.count, groups: cube.groups.count)
+        let results = build(nothing)
         let coverage = results.coverage
         #expect(coverage.received == progress.province.received && coverage.target == 300)
         #expect(coverage.unitsExpected == 3 && coverage.unitsReported == 2 && coverage.unitsOnTime == 1)
@@ -165,8 +169,25 @@ import Testing
         #expect(vn.late == vn.received && vn.received == 77)
         #expect(ca.received == 0 && ca.status == "missed")
         let html = String(decoding: RoundResultsReport.html(results), as: UTF8.self)
-        #expect(html.contains("Mức độ bao phủ: nhận \(coverage.received)/300 ý kiến theo chỉ tiêu"))
-        #expect(html.contains("\(vn.late) ý kiến nhận sau hạn báo cáo, đã tính vào kết quả"))
+        #expect(html.contains("Mức độ bao phủ: nhận \(coverage.received ?? -1)/300 ý kiến theo chỉ tiêu"))
+        #expect(html.contains("\(vn.late ?? -1) ý kiến nhận sau hạn báo cáo, đã tính vào kết quả"))
+
+        // A withheld unit total of one of the round's topics: that unit's counts are withheld too
+        // (their sum would give it back); a withheld province total withholds the province's.
+        let vnIndex = try #require(cube.units.firstIndex { $0.code == "VN" })
+        let yte = try #require(cube.topics.firstIndex { $0.code == "YTE" })
+        var mask = nothing
+        mask.withhold(topic: yte, unit: vnIndex, group: nil)
+        let cut = build(mask).coverage
+        let vnCut = try #require(cut.units.first { $0.unit == "VN" })
+        #expect(vnCut.received == nil && vnCut.late == nil && vnCut.completion == nil && vnCut.target == vn.target && vnCut.status == vn.status)
+        #expect(cut.units.filter { $0.unit != "VN" } == coverage.units.filter { $0.unit != "VN" })
+        #expect(cut.received == coverage.received)
+        mask.withhold(topic: yte, unit: nil, group: nil)
+        let none = build(mask).coverage
+        #expect(none.received == nil && none.late == nil && none.completion == nil && none.target == coverage.target)
+        let page = String(decoding: RoundResultsReport.html(build(mask)), as: UTF8.self)
+        #expect(page.contains("Mức độ bao phủ: nhận –/300 ý kiến theo chỉ tiêu"))
     }
 
     @Test func filesHoldTheResults() throws {

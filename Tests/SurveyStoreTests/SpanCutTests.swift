@@ -32,6 +32,18 @@ import TestSupport
         #expect(cuts.spanStart(Self.date(day).dayNumber) == Self.date(start).dayNumber)
     }
 
+    /// The binary search agrees with the definition (the latest of the natural start and the cuts
+    /// on or before the day) over many cuts.
+    @Test func spanStartMatchesTheDefinitionOverManyCuts() {
+        var generator = SeededGenerator.forTest()
+        let base = Self.date("2026-01-01").dayNumber
+        let cuts = SpanCuts((0..<80).map { _ in base + Int.random(in: 0..<400, using: &generator) })
+        for day in base - 10..<base + 420 {
+            let expected = ([LocalDate(dayNumber: day).tallySpanStart.dayNumber] + cuts.days.filter { $0 <= day }).max()
+            #expect(cuts.spanStart(day) == expected, "day \(day)")
+        }
+    }
+
     @Test func neededCutsAndNaturalEnds() {
         #expect(SpanCuts.needed(from: Self.round.from, to: Self.round.to) == [Self.date("2026-03-12").dayNumber, Self.date("2026-03-22").dayNumber])
         #expect(SpanCuts.needed(from: Self.date("2026-03-16"), to: Self.date("2026-03-31")).isEmpty, "a Monday, and the day after is a month's first")
@@ -111,5 +123,7 @@ import TestSupport
         #expect(!cuts.holdsWindow(from: Self.round.from, to: Self.round.to))
         #expect(try Self.totals(store).spans == before.spans)
         #expect(try IngestTests.talliesMatchRecount(store))
+        let refused = try await store.writer.read { try Int.fetchAll($0, sql: "SELECT day FROM refused_cuts") }
+        #expect(refused == [Self.date("2026-03-12").dayNumber], "remembered, so that the journal says it once")
     }
 }

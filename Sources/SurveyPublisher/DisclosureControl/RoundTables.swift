@@ -31,6 +31,7 @@ extension PeriodCubes {
     /// whose results may be published today (``ReleasePolicy/roundReleaseDay(reportBy:)``) and
     /// hold at least one counted response.
     mutating func addRounds(_ stored: [StoredRound], cuts: SpanCuts) {
+        self.cuts = cuts
         let topicIndex = Dictionary(empty.topics.enumerated().map { (Catalog.key($1.code), $0) }, uniquingKeysWith: { first, _ in first })
         let topicOfID = Dictionary(ids.topics.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in stored {
@@ -46,7 +47,16 @@ extension PeriodCubes {
             if !versions.isEmpty { roundVersions[entry.id] = versions }
             let round = entry.round
             let indices = round.topics.compactMap { topicIndex[Catalog.key($0)] }
+            if indices.isEmpty, !versions.isEmpty {
+                // None of its topics is summarised any more: its released versions still bind the plan.
+                rounds.append(RoundTable(id: entry.id, round: round, window: .init(code: round.code, from: round.from, to: round.to, topics: []), topicIDs: [], isCut: false))
+                continue
+            }
+            // After its reporting deadline and a week's grace days, and once every span of its window
+            // is shown (a period of a published granularity holding its last day is released), so
+            // that its first version holds every response of its window.
             let releasable = release.today >= release.policy.roundReleaseDay(reportBy: round.reportBy)
+                && release.kinds.contains { release.policy.isReleasable(Period.containing(round.to, kind: $0), today: release.today) }
             guard !indices.isEmpty, releasable || !versions.isEmpty else { continue }
             let table = RoundTable(
                 id: entry.id, round: round,
