@@ -126,6 +126,7 @@ extension SurveyStore {
     static func cutSpans(for rounds: [SurveyRound], in db: Database) throws -> [String] {
         var cuts = try spanCuts(db)
         var uncut: [String] = []
+        var stretches = Set<Int>()
         for round in rounds {
             for day in SpanCuts.needed(from: round.from, to: round.to) where !cuts.isSpanStart(day) {
                 let start = cuts.spanStart(day)
@@ -137,18 +138,25 @@ extension SurveyStore {
                 }
                 try db.execute(sql: "INSERT INTO span_cuts (day) VALUES (?)", arguments: [day])
                 cuts = SpanCuts(cuts.days + [day])
-                // Recount the whole week-and-month stretch holding the cut.
-                let from = LocalDate(dayNumber: day).tallySpanStart.dayNumber, to = SpanCuts.naturalEnd(after: day)
-                try db.execute(sql: "DELETE FROM span_tallies WHERE span_start >= ? AND span_start < ?", arguments: [from, to])
-                try db.execute(sql: """
-                    INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count)
-                    SELECT b.unit_id, \(spanStartSQL("r.collected_on")), r.topic_id, r.group_id, r.sentiment_id, COUNT(*)
-                    FROM responses r JOIN batches b ON b.id = r.batch_id
-                    WHERE b.state = 'accepted' AND b.held = 0 AND r.collected_on >= ? AND r.collected_on < ?
-                    GROUP BY 1, 2, 3, 4, 5
-                    """, arguments: [from, to])
+                // The whole week-and-month stretch holding the cut is counted again.
+                stretches.insert(LocalDate(dayNumber: day).tallySpanStart.dayNumber)
             }
         }
+        guard !stretches.isEmpty else { return uncut }
+        // Every stretch in one pass over the responses (collected_on has no index: an index would
+        // cost every ingest, a cut is made once per round).
+        let ranges = stretches.sorted().map { (from: $0, to: SpanCuts.naturalEnd(after: $0)) }
+        for range in ranges {
+            try db.execute(sql: "DELETE FROM span_tallies WHERE span_start >= ? AND span_start < ?", arguments: [range.from, range.to])
+        }
+        let condition = ranges.map { "(r.collected_on >= \($0.from) AND r.collected_on < \($0.to))" }.joined(separator: " OR ")
+        try db.execute(sql: """
+            INSERT INTO span_tallies (unit_id, span_start, topic_id, group_id, sentiment_id, count)
+            SELECT b.unit_id, \(spanStartSQL("r.collected_on")), r.topic_id, r.group_id, r.sentiment_id, COUNT(*)
+            FROM responses r JOIN batches b ON b.id = r.batch_id
+            WHERE b.state = 'accepted' AND b.held = 0 AND (\(condition))
+            GROUP BY 1, 2, 3, 4, 5
+            """)
         return uncut
     }
 

@@ -104,6 +104,31 @@ import TestSupport
         #expect(try Self.totals(store).periods == after.periods)
     }
 
+    /// Two rounds cutting the same week, and a third another week, synchronised together: one
+    /// pass recounts both stretches, and the tallies still equal a recount.
+    @Test func severalCutsInOneWeekAndAnother() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let store = fixture.store
+        let (a, _) = try store.addCollaborator(unit: "U02", name: "A")
+        var generator = SeededGenerator.forTest()
+        for index in 0..<6 {
+            _ = try await store.ingest(BatchSubmission(collaboratorID: a.id, clientBatchID: "b\(index)", responses: randomResponses(400, using: &generator)))
+        }
+        let before = try Self.totals(store)
+        let rounds = [
+            SurveyRound(code: "X", title: "X", topics: ["CDS"], from: Self.date("2026-03-02"), to: Self.date("2026-03-04"), defaultTarget: 1),
+            SurveyRound(code: "Y", title: "Y", topics: ["CDS"], from: Self.date("2026-03-06"), to: Self.date("2026-03-08"), defaultTarget: 1),
+            SurveyRound(code: "Z", title: "Z", topics: ["GD"], from: Self.date("2026-04-29"), to: Self.date("2026-05-05"), defaultTarget: 1),
+        ]
+        try store.synchronizeRounds(rounds)
+        let cuts = try Self.cuts(store)
+        #expect(cuts.days == ["2026-03-05", "2026-03-06", "2026-04-29", "2026-05-06"].map { Self.date($0).dayNumber })
+        #expect(rounds.allSatisfy { cuts.holdsWindow(from: $0.from, to: $0.to) })
+        #expect(try Self.totals(store).periods == before.periods)
+        #expect(try IngestTests.talliesMatchRecount(store))
+    }
+
     /// A cut inside a span already released whole is never made (its versions stay whole), and
     /// the round's window is then not a union of spans: its results are withheld.
     @Test func aReleasedSpanIsNeverCut() async throws {
