@@ -20,6 +20,23 @@ sentiment's count is pinned to one value.
 These single publications run with `release: open` (every period published as it fills, unfinished
 ones included).
 
+Survey rounds (issue 29) are read too: each data set configures rounds (the issue's case the
+issue's round, 10 days from a Thursday cutting two weeks; the random shapes two rounds one after
+the other on a topic, the later one on two topics and compared with the earlier; a round
+straddling a month's end; a long one over a month's end; one with its own report_by), all closed
+and releasable at the publication. Tally spans are then cut at each round's first day and the day
+after its last (the database's span_cuts, which must be exactly the cuts the rounds need), so a
+round's window is a union of whole spans, and every shown figure of each rounds/CODE/results.json
+`summary` (cells per sentiment, unit totals, province group and province totals of the round's
+topics) is one more equation on the atoms of the spans of its window, of its topics only (its
+`responses`, the sum of the province totals it shows, is checked and adds nothing; the coverage is
+left out, a known gap; the previous round's figures it repeats are that round's own file). Every
+withheld small position of a round is bounded like a period's, the results' window, topics and
+`summary` are checked, their shown figures are compared with a recount from the database (the
+responses of accepted, not held batches of its topics in its window), and the units' views of
+the results (units/CODE/rounds/ROUND/, binaries after issue 29) must be the province's cut to the
+unit's rows.
+
 Then the revisions audit (`release: closed`, `grace_days: 0`): one surveyd runs throughout; step k
 submits the responses arriving at k, makes its retractions (`surveyctl batch retract`, which
 republishes as of today: a publication of its own, at the last step only), and publishes with
@@ -32,14 +49,23 @@ holds 15), a small group that later grows to ≥ 5, small groups; case a: a unit
 after the week was published but before its month is (the month's first version holds it, and so
 does the week's next version); case b: 2 late responses to that week, which count for the month;
 case c: 7 late responses to a shown cell (shown in a new version) while another unit sends 2 late
-ones to another topic and a third unit's 2-response batch is retracted (those may be held).
+ones to another topic and a third unit's 2-response batch is retracted (those may be held); case d:
+two rounds (no grace days), R-EARLY (Wednesday of week 0 to Sunday of week 1, released at step 2,
+then revised by the issue-19 late responses) and R-LATE (both topics, Monday of week 4 to Tuesday
+of week 5, compared with R-EARLY, released at step 5, then revised by case c's late responses and
+retraction): each has versions 1 and 2 or more (`round_versions`, `round_version_withheld`), and
+shows the 5 and the 7 late responses in a later version.
 
 The checks: every file shows its period's latest version (`revision` counts the versions), with the
 stored figures and withheld positions; stored versions never change; a period's first version
 holds every response stored before its publication (only a small change of one tally span × unit
 × topic, listed in index.json's `held_back`, may stay out); at every publication, what stays out is
 small changes only (a change where every cell and unit total moves by 0 or ≥ minimum is shown);
-`held_back` agrees with the database. Then the attacker holds every figure of every version:
+`held_back` agrees with the database. A round's results show its last stored version by then (at
+release seq, every span of its window as of seq, its topics only), with the stored window, topics
+and withheld positions; a round's first version holds what was stored (but small changes of spans
+of periods `held_back` lists); its shown figures equal the database's recount unless changes are
+held back. Then the attacker holds every figure of every version (the rounds' among them):
 unknowns x_s (unit × topic × group × sentiment × span) of every release s, x_s = x_{s−1} + a_s − r_s
 with a_s, r_s ≥ 0 and r_s = 0 but on the atoms (unit × spans) of a retraction published by then;
 each period version's figures are equations on the x of the release it came with; index.json's
@@ -47,13 +73,16 @@ held_back is an equation on what was stored. SciPy bounds every withheld small p
 version (≥ minimum + 1 values, no sentiment pinned), every change of a position between two
 versions of a period that is 1…minimum−1 added or removed, and the same for the change between a
 month, quarter or year version and the versions of the shorter periods released before it, span by
-span (≥ minimum + 1 values, no sentiment's change pinned). `--revisions-release open` runs the same
+span, and between a round's version and the versions of the periods released before it on the
+spans of its window they hold (≥ minimum + 1 values, no sentiment's change pinned).
+`--revisions-release open` runs the same
 steps with `release: open` to check the audit itself (it must find narrowed cells and small
 differences there).
 
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
-older build). Runs in about 8 minutes (HiGHS without presolve); every data set is bounded in size,
-the revisions audit to 3 minutes with its publishing (what is left unaudited then is reported).
+older build). Runs in about 3 minutes on 2 cores (178 s with seed 7, rounds included; HiGHS without
+presolve); every data set is bounded in size, the revisions audit to 3 minutes with its publishing
+(what is left unaudited then is reported).
 """
 import argparse
 import json
@@ -257,6 +286,35 @@ def check_unit_views(name, folder, files):
     return checked
 
 
+def check_round_unit_views(name, folder, round_results):
+    """The units' views of the rounds' results (units/CODE/rounds/ROUND/results.json, for their
+    administrators on the web; binaries before them write none) add nothing either: each is the
+    province's results with the summary cut to the province's cells and the unit's rows, and the
+    coverage to the unit's row. Returns how many were checked."""
+    checked, missing = 0, []
+    for code, results in round_results.items():
+        summary = results["summary"]
+        for unit in summary["units"]:
+            path = os.path.join(folder, "units", unit["code"], "rounds", code, "results.json")
+            if not os.path.exists(path):
+                missing.append(path)
+                continue
+            with open(path, encoding="utf-8") as file:
+                view = json.load(file)
+            for mine, theirs in zip(view["summary"]["topics"], summary["topics"]):
+                expected = [row for row in theirs["units"] if row["unit"] == unit["code"]]
+                if mine["province"] != theirs["province"] or mine.get("province_groups") != theirs.get("province_groups") or mine["units"] != expected:
+                    raise Failure(f"{name}: {path} differs from the province's results")
+            if [u["code"] for u in view["summary"]["units"]] != [unit["code"]] or len(view["summary"]["topics"]) != len(summary["topics"]) \
+                    or view["summary"]["responses"] != summary["responses"] \
+                    or view["coverage"]["units"] != [row for row in results["coverage"]["units"] if row["unit"] == unit["code"]]:
+                raise Failure(f"{name}: {path} names other units, topics or figures than the province's results")
+            checked += 1
+    if checked and missing:
+        raise Failure(f"{name}: {missing[0]} missing")
+    return checked
+
+
 def spans_of(first, last, cuts=()):
     """Tally spans: runs of days inside one ISO week and one month, cut also on every day of `cuts`
     (survey rounds' first days and the days after their last: the database's span_cuts), so that a
@@ -456,6 +514,7 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
             round_files.append(check_round_file(name, published_rounds[r["code"]], r))
     if set(published_rounds) - {r["code"] for r in rounds}:
         raise Failure(f"{name}: results of rounds not configured: {sorted(set(published_rounds) - {r['code'] for r in rounds})}")
+    views += check_round_unit_views(name, folder, published_rounds)
     recounted, recount_failures = 0, []
     for code, results in published_rounds.items():
         compared, differ = recount_differences(results, round_recount(state, results))
@@ -485,14 +544,22 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
         is_round = summary["period"]["kind"] == "round"
         period_spans = space.spans_in(summary)
         if not is_round:
-            equations.append((None, space.every(period_spans), summary["responses"]))
+            # A period's total of responses less the province totals it shows is the sum of the
+            # province totals it withholds: one topic's total when it withholds one (an equation
+            # on that topic alone), else an equation coupling the topics withheld.
+            hidden = [t["code"] for t in summary["topics"] if t["province"]["suppressed"]]
+            rest = summary["responses"] - sum(t["province"]["responses"] for t in summary["topics"] if not t["province"]["suppressed"])
+            if len(hidden) == 1:
+                equations.append((hidden[0], atoms(hidden[0], None, None, None, period_spans), rest))
+            else:
+                equations.append((None, space.every(period_spans), summary["responses"]))
+                coupled |= len(hidden) > 1
         label = f"round {summary['period']['id']}" if is_round else summary["period"]["id"]
         for topic, unit, group, cell in positions(summary):
             round_figures["positions"] += is_round
             if cell["suppressed"]:
                 withheld += 1
                 round_figures["withheld"] += is_round
-                coupled |= unit is None and group is None and not is_round
                 counts = [int(truth[atoms(topic, unit, group, s, period_spans)].sum()) for s in range(S)]
                 if 0 < sum(counts) < MINIMUM:
                     targets.append((label, topic, unit, group, counts, period_spans))
@@ -504,8 +571,9 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
     for _, row, value in equations:
         if truth[row].sum() != value:
             raise Failure(f"{name}: the published figures do not match the submitted responses")
-    # With every topic's province total published, a period's total says nothing more, and the
-    # topics are separate problems (much faster); else one problem for all.
+    # With at most one topic's province total withheld in each period, a period's total says
+    # nothing of two topics together, and the topics are separate problems (much faster); else
+    # one problem for all.
     problems = {}
     for topic in ([None] if coupled else topics):
         rows = [(row, value) for about, row, value in equations if coupled or about == topic]
@@ -558,7 +626,7 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
             if extreme(topic, layer, -1) == count and extreme(topic, layer, 1) == count:
                 pinned.append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
     in_rounds = sum(1 for line in narrowed + pinned if line.startswith("round "))
-    print(f"{name}: {len(responses)} responses, {len(files)} files (and {views} units' views, each the province file's rows), "
+    print(f"{name}: {len(responses)} responses, {len(files)} files (and {views} units' views, each the province's file cut to the unit's rows), "
           f"{len(round_files)} rounds' results ({round_figures['positions']} positions, {round_figures['withheld']} withheld, "
           f"{round_figures['targets']} small; {recounted} shown figures against the database's recount, {len(recount_failures)} differ), "
           f"{withheld} positions withheld, "
@@ -596,7 +664,37 @@ def issue_case():
                     n = rng.randint(6, 14)
                 for _ in range(n):
                     responses.append((start + timedelta(days=7 * week + rng.randrange(5)), u, "CANBO", g, rng.choice(SENTIMENTS)))
-    return UNITS[:6], ["CANBO"], responses
+    # The round of issue 29: 10 days from the Thursday of the first week to the Saturday of the
+    # second (it cuts both weeks; its table holds the cell of 3 and part of the cell of 10).
+    rounds = [survey_round("R10", ["CANBO"], start + timedelta(days=3), start + timedelta(days=12))]
+    return UNITS[:6], ["CANBO"], responses, rounds
+
+
+def survey_round(code, topics, first, last, report_by=None):
+    """A round's configuration (config_text): `topics` collected from `first` to `last`."""
+    return {"code": code, "topics": topics, "from": first, "to": last, **({"report_by": report_by} if report_by else {})}
+
+
+def shape_rounds(number, topics, weeks):
+    """The rounds of random shape `number` (random_case's weeks from monday_weeks_ago(weeks + 1)),
+    all closed and releasable today:
+    0: two rounds on the first topic one after the other, the later one on both topics (compared
+       with the earlier one on the first): Monday of week 0 to Friday of week 2, Wednesday of
+       week 3 to Sunday of week 4;
+    1: a round on the second topic from 3 days before a month's last day to 5 days after it
+       (straddling the month's end), then 10 days from the Thursday of week 6 on both topics,
+       reporting by 5 days after its end;
+    2: a long round from the Thursday of week 3 to the Tuesday of week 9 (a month's end inside),
+       then a short one from the Saturday of week 11 to the Wednesday of week 12."""
+    start = monday_weeks_ago(weeks + 1)
+    day = lambda d: start + timedelta(days=d)  # noqa: E731
+    if number == 0:
+        return [survey_round("R-1", topics[:1], day(0), day(18)), survey_round("R-2", topics[:2], day(23), day(34))]
+    if number == 1:
+        month_end = next(day(d) for d in range(6, 7 * weeks) if (day(d) + timedelta(days=1)).day == 1)
+        return [survey_round("R-M", topics[1:2], month_end - timedelta(days=3), month_end + timedelta(days=5)),
+                survey_round("R-T", topics[:2], day(45), day(54), report_by=day(59))]
+    return [survey_round("R-L", topics[:1], day(24), day(64)), survey_round("R-S", topics[:1], day(82), day(86))]
 
 
 def random_case(rng, units, topics, weeks, highest):
@@ -632,7 +730,7 @@ SMALL_LATE_UNIT = "DH"         # case b: 2 late responses to that week, before i
 RETRACTED_UNIT = "PL"          # case c: its 2-response batch of SHOWN_WEEK is retracted at the last step
 EARLY_ROUND = "R-EARLY"        # REVISION_TOPIC, Wednesday of week 0 to Sunday of week 1 (ISSUE_WEEK): released at
                                # step 2, revised by the issue-19 late responses (steps 3 and 5)
-LATE_ROUND = "R-LATE"          # both topics, Thursday of week 3 to Tuesday of week 5: released at step 5, revised by
+LATE_ROUND = "R-LATE"          # both topics, Monday of week 4 to Tuesday of week 5: released at step 5, revised by
                                # case c (7 and 2 late, 2 retracted: SHOWN_WEEK lies inside it); compared with EARLY_ROUND
 
 
@@ -652,7 +750,8 @@ def revisions_case(rng):
       happen at the last step only, whose day is this week's Monday).
     Two rounds (no grace days: results the day after report_by, to + 3): EARLY_ROUND cuts week 0
     and holds week 1, released at step 2 and revised by the issue-19 late responses; LATE_ROUND
-    cuts weeks 3 and 5 and holds SHOWN_WEEK, released at step 5 and revised by case c's late
+    holds SHOWN_WEEK and cuts week 5 (it starts on a Monday: a round cutting case a's and b's week 3
+    can hold case b's 2 late responses out of the month's first version, see docs/SUMMARIES.md), released at step 5 and revised by case c's late
     responses and retraction (case d: version 1, then version 2 or more)."""
     start = monday_weeks_ago(REVISION_WEEKS + 2)
     steps = REVISION_WEEKS + 2
@@ -751,7 +850,7 @@ def revisions_case(rng):
                 f"{other_group} to {SECOND_TOPIC}, {RETRACTED_UNIT}'s 2 ({retracted_group}) retracted")
     rounds = [dict(code=EARLY_ROUND, topics=[REVISION_TOPIC], start_step=2, **{"from": start + timedelta(days=2), "to": start + timedelta(days=13)}),
               dict(code=LATE_ROUND, topics=[REVISION_TOPIC, SECOND_TOPIC], start_step=5,
-                   **{"from": start + timedelta(days=24), "to": start + timedelta(days=36)})]
+                   **{"from": start + timedelta(days=28), "to": start + timedelta(days=36)})]
     return dict(units=units, topics=[REVISION_TOPIC, SECOND_TOPIC], responses=responses, start=start, steps=steps,
                 late=late, cases=cases, retractions=retractions, rounds=rounds)
 
@@ -1695,11 +1794,12 @@ def main():
     cases = [("the issue's case", *issue_case())]
     shapes = [(UNITS[:12], TOPICS[:2], 6, 12), (UNITS[:8], TOPICS[:2], 10, 8), (UNITS[:4], TOPICS[:1], 14, 20)]
     for number, (units, topics, weeks, highest) in enumerate(shapes):
-        cases.append((f"random {len(units)} units × {len(topics)} topics × {weeks} weeks, 0…{highest}", *random_case(rng, units, topics, weeks, highest)))
+        cases.append((f"random {len(units)} units × {len(topics)} topics × {weeks} weeks, 0…{highest}",
+                      *random_case(rng, units, topics, weeks, highest), shape_rounds(number, topics, weeks)))
     failures = 0
     if arguments.only != "revisions":
-        for name, units, topics, responses in cases:
-            found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started)
+        for name, units, topics, responses, rounds in cases:
+            found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started, rounds)
             failures += found
     if arguments.only != "single" and not arguments.skip_revisions:
         failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release,
