@@ -13,6 +13,13 @@ public enum RoundResultsReport {
         return data
     }
 
+    /// Reads a `results.json` back (keys in snake case), as ``json(_:)`` wrote it.
+    public static func decode(_ data: Data) throws -> RoundResults {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(RoundResults.self, from: data)
+    }
+
     /// `results.csv`: one row per unit × topic × group, the unit totals and the province rows.
     public static func csv(_ results: RoundResults) -> Data {
         SummaryCSV.render(results.summary)

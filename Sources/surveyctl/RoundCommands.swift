@@ -102,11 +102,9 @@ struct RoundCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(data)
                 return
             }
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
             let results: RoundResults
             do {
-                results = try decoder.decode(RoundResults.self, from: data)
+                results = try RoundResultsReport.decode(data)
             } catch {
                 printError("\(path) cannot be read: \(error)")
                 throw ExitCode(74)

@@ -64,9 +64,7 @@ import TestSupport
     }
 
     static func results(_ daemon: Daemon, _ code: String) throws -> RoundResults {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(RoundResults.self, from: Data(contentsOf: URL(fileURLWithPath: "\(daemon.stateDirectory)/summaries/rounds/\(code)/results.json")))
+        try RoundResultsReport.decode(Data(contentsOf: URL(fileURLWithPath: "\(daemon.stateDirectory)/summaries/rounds/\(code)/results.json")))
     }
 
     /// Every shown unit total and province total of `results` equals a recount of the database's

@@ -1141,6 +1141,30 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     for seq in seqs:
         seq_publication[seq] = next((p for p in range(P) if current[p] is not None and current[p] >= seq), P - 1)
 
+    def mask_mismatch(summary, stored_mask):
+        """Positions a file withholds that its stored version does not, and stored ones it shows
+        (with responses)."""
+        mask = {(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]}
+        missing = [position for position in stored_mask - mask
+                   if any(not cell["suppressed"] and sum(cell["counts"]) > 0
+                          for t, u, g, cell in positions(summary) if (t, u, g) == position)]
+        return mask - stored_mask, missing
+
+    def latest_same_or_new(key, summary, p):
+        """Under `release: open`: the last version seen, when the file shows its figures, else a new one."""
+        earlier = sorted(versions_of[key])
+        return earlier[-1] if earlier and figures_of(versions_of[key][earlier[-1]]) == figures_of(summary) else p
+
+    def keep_version(p, key, seq, summary, name):
+        """Records which version the file shows; the same version must show the same figures."""
+        file_seq[p][key] = seq
+        before = versions_of[key].get(seq)
+        if before is None:
+            versions_of[key][seq] = summary
+            shown_at[(*key, seq)] = p
+        elif figures_of(before) != figures_of(summary):
+            problems_found.append(f"{publications[p]['label']}: {name} changed figures without a new version")
+
     # Which version each file shows, and its figures (the same version must show the same figures).
     for p, publication in enumerate(publications):
         for key, summary in publication["files"].items():
@@ -1160,12 +1184,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                 before_file = publications[p - 1]["files"].get(key) if p else None
                 if before_file is not None and file_seq[p - 1].get(key) != seq and summary["revision"] <= before_file["revision"]:
                     problems_found.append(f"{publication['label']}: {key[0]} {key[1]} shows a new version without a new revision")
-                mask = {(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]}
-                stored_mask = final["withheld"].get((*key, seq), set())
-                extra = mask - stored_mask
-                missing = [position for position in stored_mask - mask
-                           if any(not cell["suppressed"] and sum(cell["counts"]) > 0
-                                  for t, u, g, cell in positions(summary) if (t, u, g) == position)]
+                extra, missing = mask_mismatch(summary, final["withheld"].get((*key, seq), set()))
                 if extra or missing:
                     problems_found.append(f"{publication['label']}: {key[0]} {key[1]} withholds {len(extra)} positions not stored as "
                                           f"withheld and shows {len(missing)} stored as withheld")
@@ -1175,17 +1194,8 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                 earlier = [s for s, v in versions_of[key].items() if v["revision"] == summary["revision"]]
                 seq = earlier[0] if earlier else p
             else:
-                seq = p
-                earlier = sorted(versions_of[key])
-                if earlier and figures_of(versions_of[key][earlier[-1]]) == figures_of(summary):
-                    seq = earlier[-1]
-            file_seq[p][key] = seq
-            before = versions_of[key].get(seq)
-            if before is None:
-                versions_of[key][seq] = summary
-                shown_at[(*key, seq)] = p
-            elif figures_of(before) != figures_of(summary):
-                problems_found.append(f"{publication['label']}: {key[0]} {key[1]} changed figures without a new version")
+                seq = latest_same_or_new(key, summary, p)
+            keep_version(p, key, seq, summary, f"{key[0]} {key[1]}")
     # The rounds' results: which version each file shows (the round's last stored version by
     # then), with the stored window, topics and withheld positions, and the same version the same
     # figures. Their versions are kept with the periods', keyed ("round", code): one more table
@@ -1242,28 +1252,15 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                 if (version["start"], version["end"], version["topics"]) != (configured["from"], configured["to"], configured["topics"]):
                     problems_found.append(f"{publication['label']}: round {code}'s version {seq} is stored with the window "
                                           f"{version['start']}…{version['end']} {version['topics']}")
-                mask = {(t, u, g) for t, u, g, cell in positions(summary) if cell["suppressed"]}
-                extra = mask - version["withheld"]
-                missing = [position for position in version["withheld"] - mask
-                           if any(not cell["suppressed"] and sum(cell["counts"]) > 0
-                                  for t, u, g, cell in positions(summary) if (t, u, g) == position)]
+                extra, missing = mask_mismatch(summary, version["withheld"])
                 if extra or missing:
                     problems_found.append(f"{publication['label']}: round {code} withholds {len(extra)} positions not stored as "
                                           f"withheld and shows {len(missing)} stored as withheld")
             elif schema == "open":
-                seq = p
-                earlier = sorted(versions_of[key])
-                if earlier and figures_of(versions_of[key][earlier[-1]]) == figures_of(summary):
-                    seq = earlier[-1]
+                seq = latest_same_or_new(key, summary, p)
             else:
                 continue  # migration 7 records no round
-            file_seq[p][key] = seq
-            before = versions_of[key].get(seq)
-            if before is None:
-                versions_of[key][seq] = summary
-                shown_at[(*key, seq)] = p
-            elif figures_of(before) != figures_of(summary):
-                problems_found.append(f"{publication['label']}: round {code} changed figures without a new version")
+            keep_version(p, key, seq, summary, f"round {code}")
     if schema == "versions":
         for code, stored_versions in final.get("rounds", {}).items():
             if code not in round_of or not any(code in pub["rounds"] for pub in publications):

@@ -26,9 +26,7 @@ import Testing
     }
 
     static func results(_ fixture: PublishFixture) throws -> RoundResults {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(RoundResults.self, from: Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/rounds/R10/results.json")))
+        try RoundResultsReport.decode(Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/rounds/R10/results.json")))
     }
 
     /// The unit's responses in the round as published (nil: withheld), and the province's.
@@ -81,9 +79,7 @@ import Testing
         #expect(try fixture.summary("week/2026-W46").responses == 32)
         // Each unit's administrators get the province's figures and their own rows, linked from
         // their front page.
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let view = try decoder.decode(RoundResults.self, from: Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/units/U2/rounds/R10/results.json")))
+        let view = try RoundResultsReport.decode(Data(contentsOf: URL(fileURLWithPath: "\(fixture.summaries)/units/U2/rounds/R10/results.json")))
         #expect(view.summary.topics.first?.units.map(\.unit) == ["U2"] && view.coverage.units.map(\.unit) == ["U2"])
         #expect(view.summary.topics.first?.province == results.summary.topics.first?.province)
         #expect(view == results.view(of: "U2"))
