@@ -258,6 +258,11 @@ rounds:
                        for a, b in zip(mine["topics"], theirs["topics"]))
             check(same and len(theirs["topics"][0]["units"]) > 1 and [u["code"] for u in mine["units"]] == ["DH"],
                   "the unit's view of the round's results equals the province's results for the province and DH")
+            driver.get(stack.url + "/units/DH/rounds/WEB-PAST/results.html")
+            text = driver.find_element(By.TAG_NAME, "body").text
+            check("Kết quả đợt điều tra" in text and "Huyện Định Hóa" in text and "Công an" not in text,
+                  "the unit's administrator reads the round's results in the browser, their unit's and no other's")
+            shot(driver, "3c-unit-round-results")
 
             # --- A collaborator: workbook, upload, already received ----------------------------
             cid, token = collaborators["DH"]
