@@ -45,6 +45,19 @@ public struct SpanCuts: Sendable, Equatable {
         return next
     }
 
+    /// The day after the last of the span starting on (or holding) `day`: the next Monday, month's
+    /// first day or cut after it.
+    public func spanEnd(_ day: Int) -> Int {
+        let natural = Self.naturalEnd(after: day)
+        // The first cut after `day`.
+        var low = 0, high = days.count
+        while low < high {
+            let middle = (low + high) / 2
+            if days[middle] <= day { low = middle + 1 } else { high = middle }
+        }
+        return low < days.count ? min(natural, days[low]) : natural
+    }
+
     /// Whether the days `from`…`to` are a union of whole spans.
     public func holdsWindow(from: LocalDate, to: LocalDate) -> Bool {
         isSpanStart(from.dayNumber) && isSpanStart(to.dayNumber + 1)

@@ -52,6 +52,10 @@ struct PeriodCubes {
     /// The released versions of each round's results, by row id, oldest first, by internal
     /// sequence number.
     var roundVersions: [Int64: [RoundVersion]] = [:]
+    /// Every stored round's window (day numbers) and its topics' indices: its progress files
+    /// publish the counts of those topics' responses collected there, per unit, topic and group
+    /// (without sentiments), so the plan treats those counts as known (``LinkedProtection/Span/knownTopics``).
+    var progressWindows: [(from: Int, to: Int, topics: Set<Int>)] = []
     /// The span cuts the spans were read with (recorded with a release, which the store refuses if
     /// they changed since).
     var cuts = SpanCuts()

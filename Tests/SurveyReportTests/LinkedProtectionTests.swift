@@ -56,27 +56,41 @@ import TestSupport
         func atom(_ span: Int, _ a: LinkedProtection.Atom, _ x: Int) -> Int {
             plan.spans[span].counts[((a.unit * t + a.topic) * g + a.group) * s + x]
         }
+        // A change's key: the cell, and the sentiment of a swap's atom (s: a response moved).
+        func decode(_ key: Int) -> (unit: Int, topic: Int, group: Int, sentiment: Int) {
+            let cell = key / (s + 1)
+            return (cell / g / t, cell / g % t, cell % g, key % (s + 1))
+        }
         var covered: [String: (count: Int, layers: Set<Int>)] = [:]
         var drawn: [String: Set<String>] = [:]
         for certificate in plan.certificates {
             // The change, per span and cell.
             var change: [Int: [Int: Int]] = [:]
             for a in certificate.atoms {
-                change[certificate.plus, default: [:]][(a.unit * t + a.topic) * g + a.group, default: 0] += a.sign
-                if let minus = certificate.minus { change[minus, default: [:]][(a.unit * t + a.topic) * g + a.group, default: 0] -= a.sign }
+                let key = ((a.unit * t + a.topic) * g + a.group) * (s + 1) + (a.sentiment ?? s)
+                change[certificate.plus, default: [:]][key, default: 0] += a.sign
+                if let minus = certificate.minus { change[minus, default: [:]][key, default: 0] -= a.sign }
+            }
+            // A swap keeps every cell's count in every span.
+            if certificate.isSwap {
+                for (span, cells) in change {
+                    var counts: [Int: Int] = [:]
+                    for (key, delta) in cells { counts[key / (s + 1), default: 0] += delta }
+                    if counts.values.contains(where: { $0 != 0 }) { problems.append("\(certificate) moves a count in span \(span)") }
+                }
             }
             for (index, table) in plan.tables.enumerated() {
                 for topic in 0..<t {
                     for unit in [nil] + (0..<u).map(Optional.some) {
                         for group in [nil] + (0..<g).map(Optional.some) {
-                            var moved = 0
+                            var moved: [Int: Int] = [:]
                             for (span, cells) in change where plan.spans[span].tables.contains(index) {
-                                for (cell, delta) in cells {
-                                    let (cu, ct, cg) = (cell / g / t, cell / g % t, cell % g)
-                                    if ct == topic, unit == nil || unit == cu, group == nil || group == cg { moved += delta }
+                                for (key, delta) in cells {
+                                    let (cu, ct, cg, cs) = decode(key)
+                                    if ct == topic, unit == nil || unit == cu, group == nil || group == cg { moved[cs, default: 0] += delta }
                                 }
                             }
-                            if moved != 0, !plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: topic, unit: unit, group: group) {
+                            if moved.values.contains(where: { $0 != 0 }), !plan.masks[plan.tables[index].maskOwner ?? index].isWithheld(topic: topic, unit: unit, group: group) {
                                 problems.append("\(table.period) T\(topic) \(unit.map(String.init) ?? "*")/\(group.map(String.init) ?? "*") moves but is published")
                             }
                         }
@@ -84,14 +98,14 @@ import TestSupport
                 }
             }
             // The change moves its primary (one span inside its table, the other outside).
-            var own = 0
+            var own: [Int: Int] = [:]
             for (span, cells) in change where plan.spans[span].tables.contains(certificate.table) {
-                for (cell, delta) in cells {
-                    let (cu, ct, cg) = (cell / g / t, cell / g % t, cell % g)
-                    if ct == certificate.topic, certificate.unit == nil || certificate.unit == cu, certificate.group == nil || certificate.group == cg { own += delta }
+                for (key, delta) in cells {
+                    let (cu, ct, cg, cs) = decode(key)
+                    if ct == certificate.topic, certificate.unit == nil || certificate.unit == cu, certificate.group == nil || certificate.group == cg { own[cs, default: 0] += delta }
                 }
             }
-            if own == 0 { problems.append("\(certificate) does not move its primary") }
+            if !own.values.contains(where: { $0 != 0 }) { problems.append("\(certificate) does not move its primary") }
             // Every period's table publishes its total of responses: no change may move it. (A
             // round's results show no total of their own: their sum of responses is that of the
             // province totals they show, RoundResultsBuilder.)
@@ -102,8 +116,25 @@ import TestSupport
                 }
                 if moved != 0 { problems.append("\(certificate) moves the total of \(table.period)") }
             }
-            // The capacities, recomputed.
-            for x in 0..<s {
+            // The capacities, recomputed: a swap's from each atom's own sentiment.
+            if certificate.isSwap {
+                var forward = Int.max, backward = Int.max
+                for a in certificate.atoms {
+                    for (span, sign) in [(certificate.plus, a.sign)] + (certificate.minus.map { [($0, -a.sign)] } ?? []) {
+                        let m = atom(span, a, a.sentiment ?? 0)
+                        if sign < 0 { forward = min(forward, m) } else { backward = min(backward, m) }
+                    }
+                }
+                for x in 0..<s {
+                    let d = certificate.atoms.filter { a in
+                        a.sentiment == x && a.topic == certificate.topic && (certificate.unit == nil || certificate.unit == a.unit)
+                            && (certificate.group == nil || certificate.group == a.group)
+                    }.reduce(0) { $0 + $1.sign }
+                    let up = d > 0 ? forward : d < 0 ? backward : 0, down = d > 0 ? backward : d < 0 ? forward : 0
+                    if certificate.up[x] > up || certificate.down[x] > down { problems.append("capacity overstated for \(certificate)") }
+                }
+            }
+            for x in 0..<s where !certificate.isSwap {
                 var up = Int.max, down = Int.max
                 for a in certificate.atoms {
                     for (span, sign) in [(certificate.plus, a.sign)] + (certificate.minus.map { [($0, -a.sign)] } ?? []) {
@@ -124,7 +155,11 @@ import TestSupport
                 }
                 covered[key, default: (0, [])].count += certificate.up.reduce(0, +) + certificate.down.reduce(0, +)
             }
-            for x in 0..<s where certificate.up[x] + certificate.down[x] > 0 { covered[key, default: (0, [])].layers.insert(x) }
+            // A sentiment counts as moved when the change also holds for a reader who knows the
+            // counts of the spans' known topics (a swap, or no known topic in its spans).
+            let topicsMoved = Set(certificate.atoms.map(\.topic))
+            let keepsKnown = certificate.isSwap || ([certificate.plus] + (certificate.minus.map { [$0] } ?? [])).allSatisfy { plan.spans[$0].knownTopics.isDisjoint(with: topicsMoved) }
+            for x in 0..<s where keepsKnown && certificate.up[x] + certificate.down[x] > 0 { covered[key, default: (0, [])].layers.insert(x) }
         }
         // Every small withheld position has a certificate wide enough, moving each sentiment.
         for (index, table) in plan.tables.enumerated() {

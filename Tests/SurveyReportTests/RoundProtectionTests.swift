@@ -19,8 +19,9 @@ import TestSupport
     }
 
     /// Tables of every kind and the rounds' tables, over spans cut at every week, month and
-    /// round boundary.
-    static func tables(_ responses: [(Response, Int)], rounds: [Round]) -> (tables: [LinkedProtection.Table], spans: [LinkedProtection.Span]) {
+    /// round boundary. With `progress`, a round's topics' counts in its window are known to the
+    /// reader (its progress files), as the publisher tells the plan.
+    static func tables(_ responses: [(Response, Int)], rounds: [Round], progress: Bool = true) -> (tables: [LinkedProtection.Table], spans: [LinkedProtection.Span]) {
         let windows = rounds.compactMap { round -> LinkedProtection.RoundWindow? in
             guard let from = LocalDate(iso: round.from), let to = LocalDate(iso: round.to) else { return nil }
             return LinkedProtection.RoundWindow(code: round.code, from: from, to: to, topics: round.topics)
@@ -56,8 +57,9 @@ import TestSupport
                 let period = kind == .week ? key.week : kind == .month ? key.month : Period.containing(key.month.start, kind: kind)
                 return periods.firstIndex(of: period)
             }
-            held += windows.indices.filter { day >= windows[$0].from && day <= windows[$0].to }.map { first + $0 }
-            return LinkedProtection.Span(tables: held, counts: cube.counts)
+            let inside = windows.indices.filter { day >= windows[$0].from && day <= windows[$0].to }
+            held += inside.map { first + $0 }
+            return LinkedProtection.Span(tables: held, counts: cube.counts, knownTopics: progress ? Set(inside.flatMap { windows[$0].topics }) : [])
         }
         return (tables, spans)
     }
@@ -82,6 +84,32 @@ import TestSupport
         #expect(certificates.allSatisfy { certificate in
             certificate.minus.map { minus in Set(spans[minus].tables) == Set(spans[certificate.plus].tables).subtracting([round]) } ?? false
         }, "moved against the rest of a week the round cuts")
+    }
+
+    /// A round's progress files publish its topic's counts per unit and group in its window
+    /// (a one-topic round's unit × group cells exactly): moving a response between units or groups
+    /// there proves nothing to their reader. Unit 0's group 2 gave 3 answers inside the round (2
+    /// negative, 1 positive): each sentiment it holds is moved by a sentiment swap, which keeps
+    /// every cell's count in every span (checked by ``LinkedProtectionTests/problems(_:)``), and
+    /// without the progress files' counts the plan needs none.
+    @Test func aRoundsKnownCountsAreProtectedBySentimentSwaps() throws {
+        let data = LinkedProtectionTests.background(weeks: ["2026-11-09", "2026-11-12", "2026-11-16", "2026-11-20", "2026-11-23"], except: (0, 2))
+            + [(Response("2026-11-13", 0, 0, 2, 0), 2), (Response("2026-11-13", 0, 0, 2, 2), 1), (Response("2026-11-09", 0, 0, 2, 1), 6)]
+        let rounds = [Round(code: "R1", from: "2026-11-12", to: "2026-11-21", topics: [0])]
+        let (tables, spans) = Self.tables(data, rounds: rounds)
+        let plan = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(LinkedProtectionTests.problems(plan) == [])
+        let round = try #require(tables.firstIndex { $0.round?.code == "R1" })
+        #expect(plan.masks[round].isWithheld(topic: 0, unit: 0, group: 2) && plan.fallbacks == 0)
+        let swaps = plan.certificates.filter { $0.table == round && $0.unit == 0 && $0.group == 2 && $0.isSwap }
+        let moved = Set(swaps.flatMap { swap in (0..<LinkedProtectionTests.sentiments.count).filter { swap.up[$0] + swap.down[$0] > 0 } })
+        #expect(moved.isSuperset(of: [0, 2]), "moved: \(moved)")
+        // Only in the spans the progress files count, and against the rest of the week.
+        #expect(swaps.allSatisfy { swap in spans[swap.plus].knownTopics.contains(0) && swap.minus.map { spans[$0].knownTopics.isEmpty } ?? false })
+        let unknown = Self.tables(data, rounds: rounds, progress: false)
+        let plain = LinkedProtection(tables: unknown.tables, spans: unknown.spans, minimum: 5)
+        #expect(LinkedProtectionTests.problems(plain) == [])
+        #expect(!plain.certificates.contains { $0.isSwap })
     }
 
     /// Two rounds on one topic (and one on the other) over random sparse data, windows cutting

@@ -44,6 +44,25 @@ import TestSupport
         }
     }
 
+    /// The span's end (the day after its last) is the next span start: a Monday, a month's first
+    /// day or a cut, over many cuts.
+    @Test func spanEndIsTheNextSpanStart() {
+        var generator = SeededGenerator.forTest()
+        let base = Self.date("2026-01-01").dayNumber
+        let cuts = SpanCuts((0..<80).map { _ in base + Int.random(in: 0..<400, using: &generator) })
+        for day in base - 10..<base + 420 {
+            var next = day + 1
+            while !cuts.isSpanStart(next) { next += 1 }
+            #expect(cuts.spanEnd(day) == next, "day \(day)")
+        }
+        // The round: the week of 2026-03-09 is cut on the Thursday.
+        let round = SpanCuts(SpanCuts.needed(from: Self.round.from, to: Self.round.to))
+        #expect(round.spanEnd(Self.date("2026-03-09").dayNumber) == Self.date("2026-03-12").dayNumber)
+        #expect(round.spanEnd(Self.date("2026-03-12").dayNumber) == Self.date("2026-03-16").dayNumber)
+        #expect(round.spanEnd(Self.date("2026-03-16").dayNumber) == Self.date("2026-03-22").dayNumber)
+        #expect(round.spanEnd(Self.date("2026-03-22").dayNumber) == Self.date("2026-03-23").dayNumber)
+    }
+
     @Test func neededCutsAndNaturalEnds() {
         #expect(SpanCuts.needed(from: Self.round.from, to: Self.round.to) == [Self.date("2026-03-12").dayNumber, Self.date("2026-03-22").dayNumber])
         #expect(SpanCuts.needed(from: Self.date("2026-03-16"), to: Self.date("2026-03-31")).isEmpty, "a Monday, and the day after is a month's first")

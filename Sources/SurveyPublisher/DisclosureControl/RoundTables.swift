@@ -34,6 +34,10 @@ extension PeriodCubes {
         self.cuts = cuts
         let topicIndex = Dictionary(empty.topics.enumerated().map { (Catalog.key($1.code), $0) }, uniquingKeysWith: { first, _ in first })
         let topicOfID = Dictionary(ids.topics.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        progressWindows = stored.compactMap { entry in
+            let topics = Set(entry.round.topics.compactMap { topicIndex[Catalog.key($0)] })
+            return topics.isEmpty ? nil : (from: entry.round.from.dayNumber, to: entry.round.to.dayNumber, topics: topics)
+        }
         for entry in stored {
             let released = release.released.rounds[entry.id] ?? []
             var versions: [RoundVersion] = []

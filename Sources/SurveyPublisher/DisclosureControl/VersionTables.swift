@@ -384,9 +384,17 @@ extension PeriodCubes {
                 for s in part { slices[s].tables.append(index) }
             }
         }
+        // The counts a round's progress files publish: its topics' in the spans overlapping its window.
+        func knownTopics(_ day: Int) -> Set<Int> {
+            guard !progressWindows.isEmpty else { return [] }
+            let end = cuts.spanEnd(day)
+            return progressWindows.reduce(into: Set<Int>()) { known, window in
+                if day <= window.to, end > window.from { known.formUnion(window.topics) }
+            }
+        }
         let spans = slices.compactMap { slice -> LinkedProtection.Span? in
             guard !slice.tables.isEmpty, slice.capacity.contains(where: { $0 > 0 }) else { return nil }
-            return .init(tables: slice.tables, counts: slice.capacity)
+            return .init(tables: slice.tables, counts: slice.capacity, knownTopics: knownTopics(slice.day))
         }
         let plan = LinkedProtection(
             tables: tables.map { table in

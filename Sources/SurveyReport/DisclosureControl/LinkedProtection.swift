@@ -81,8 +81,10 @@ public struct ProtectionMask: Hashable, Sendable {
 /// its window) — and touches only withheld positions; every shape keeps each table's total. Repeated while the atoms
 /// stay non-negative, it shows the reader `up + down + 1` possible counts; the plan requires
 /// `up + down ≥ minimum` for the count, and for every sentiment the primary holds a change of that
-/// sentiment's count, so that none is pinned. Of the certificates that do, the one withholding
-/// the fewest further responses is chosen (greedy, finest periods first).
+/// sentiment's count, so that none is pinned, also for a reader who knows the counts a round's
+/// progress files publish (``Span/knownTopics``): where moving responses would change those, a
+/// *sentiment swap* (``Atom/sentiment``) that keeps every count. Of the certificates that do, the
+/// one withholding the fewest further responses is chosen (greedy, finest periods first).
 ///
 /// Pure: the same tables give the same plan.
 public struct LinkedProtection: Sendable {
@@ -148,19 +150,28 @@ public struct LinkedProtection: Sendable {
     public struct Span: Sendable {
         public var tables: [Int]
         public var counts: [Int]
-        public init(tables: [Int], counts: [Int]) {
+        /// The topics whose counts per unit × group a reader knows here without the sentiments
+        /// (a survey round's progress files count its topics' responses in its window): a change
+        /// that moves responses of these topics in this span is no proof about their sentiments.
+        public var knownTopics: Set<Int>
+        public init(tables: [Int], counts: [Int], knownTopics: Set<Int> = []) {
             self.tables = tables
             self.counts = counts
+            self.knownTopics = knownTopics
         }
     }
 
     /// One atom of a certificate: a unit × topic × group cell, with the sign of the change in
-    /// span `plus` (the opposite in span `minus`).
+    /// span `plus` (the opposite in span `minus`). With `sentiment` nil the change moves a
+    /// response of whichever sentiment; with a sentiment, only that sentiment's count (a
+    /// *sentiment swap*: its atoms keep every cell's count and change only how its respondents
+    /// answered).
     public struct Atom: Hashable, Sendable {
         public var topic: Int
         public var unit: Int
         public var group: Int
         public var sign: Int
+        public var sentiment: Int? = nil
     }
 
     /// A change of the atoms that keeps every published figure and moves a primary position.
@@ -179,6 +190,8 @@ public struct LinkedProtection: Sendable {
         /// Whether it counts toward the primary's range: such changes of one primary draw on
         /// disjoint atoms, so their capacities add up. (The others only move a sentiment.)
         public var widensRange: Bool
+        /// Whether it moves only sentiments (every cell keeps its count in every span).
+        public var isSwap: Bool { atoms.contains { $0.sentiment != nil } }
     }
 
     public let minimum: Int
@@ -240,7 +253,7 @@ public struct LinkedProtection: Sendable {
         let size = tables.first?.cube.counts.count ?? 0
         self.spans = spans.filter { span in span.counts.count == size && span.tables.allSatisfy(tables.indices.contains) }.map { span in
             // Tables in order, each once: ``touched(plus:minus:)`` merges them.
-            Span(tables: Array(Set(span.tables)).sorted(), counts: span.counts)
+            Span(tables: Array(Set(span.tables)).sorted(), counts: span.counts, knownTopics: span.knownTopics)
         }
         units = first?.units.count ?? 0
         topics = first?.topics.count ?? 0
@@ -429,21 +442,30 @@ public struct LinkedProtection: Sendable {
     private struct Shape {
         var atoms: [Atom]
         var positions: [(topic: Int, row: Int, column: Int)]
+        /// The topics of its atoms.
+        var topics: Set<Int>
+        /// For a sentiment swap, how one change moves each sentiment of its primary (nil: a change
+        /// that moves responses).
+        var swing: [Int]?
+    }
+
+    /// A change from its atoms: the positions whose count (or, for a swap, a sentiment's count)
+    /// it moves.
+    private func shape(_ atoms: [Atom], swing: [Int]? = nil) -> Shape {
+        var net: [Int: Int] = [:]
+        for atom in atoms {
+            for (r, c) in [(atom.unit, atom.group), (units, atom.group), (atom.unit, groups), (units, groups)] {
+                net[extendedIndex(atom.topic, r, c) * (sentiments + 1) + (atom.sentiment ?? sentiments), default: 0] += atom.sign
+            }
+        }
+        let moved = Set(net.filter { $0.value != 0 }.keys.map { $0 / (sentiments + 1) })
+        let positions = moved.sorted().map { index in
+            (topic: index / ((units + 1) * (groups + 1)), row: index / (groups + 1) % (units + 1), column: index % (groups + 1))
+        }
+        return Shape(atoms: atoms, positions: positions, topics: Set(atoms.map(\.topic)), swing: swing)
     }
 
     private func shapes(for primary: Primary) -> [Shape] {
-        func shape(_ atoms: [Atom]) -> Shape {
-            var net: [Int: Int] = [:]
-            for atom in atoms {
-                for (r, c) in [(atom.unit, atom.group), (units, atom.group), (atom.unit, groups), (units, groups)] {
-                    net[extendedIndex(atom.topic, r, c), default: 0] += atom.sign
-                }
-            }
-            let positions = net.filter { $0.value != 0 }.keys.sorted().map { index in
-                (topic: index / ((units + 1) * (groups + 1)), row: index / (groups + 1) % (units + 1), column: index % (groups + 1))
-            }
-            return Shape(atoms: atoms, positions: positions)
-        }
         let t = primary.topic
         var result: [Shape] = []
         switch (primary.unit, primary.group) {
@@ -476,22 +498,10 @@ public struct LinkedProtection: Sendable {
         case (nil, nil):
             // The province total of a topic moves only against another topic (the period's total
             // of responses is published).
-            // Of the other topic, its largest cell in the table.
             let held = totals[primary.table]
-            let partners = (0..<topics).filter { $0 != t }.compactMap { t2 -> (Int, Int, Int)? in
-                var best: (Int, Int, Int)?
-                var most = 0
-                for u2 in 0..<units {
-                    for g2 in 0..<groups where held[extendedIndex(t2, u2, g2)] > most {
-                        most = held[extendedIndex(t2, u2, g2)]
-                        best = (t2, u2, g2)
-                    }
-                }
-                return best
-            }
             for u in 0..<units {
                 for g in 0..<groups where held[extendedIndex(t, u, g)] > 0 {
-                    for (t2, u2, g2) in partners {
+                    for (t2, u2, g2) in largestCells(besides: t, in: primary.table) {
                         result.append(shape([.init(topic: t, unit: u, group: g, sign: 1), .init(topic: t2, unit: u2, group: g2, sign: -1)]))
                     }
                 }
@@ -500,6 +510,83 @@ public struct LinkedProtection: Sendable {
         // (A cell alone moved across a round's window would change the round's published total
         // of responses: every shape keeps each table's total.)
         return result
+    }
+
+    /// Of every topic but `topic`, its largest cell in `table` (topic, unit, group).
+    private func largestCells(besides topic: Int, in table: Int) -> [(Int, Int, Int)] {
+        let held = totals[table]
+        return (0..<topics).filter { $0 != topic }.compactMap { t2 -> (Int, Int, Int)? in
+            var best: (Int, Int, Int)?
+            var most = 0
+            for u2 in 0..<units {
+                for g2 in 0..<groups where held[extendedIndex(t2, u2, g2)] > most {
+                    most = held[extendedIndex(t2, u2, g2)]
+                    best = (t2, u2, g2)
+                }
+            }
+            return best
+        }
+    }
+
+    /// The sentiment swaps that move a primary: one respondent's answer changed from sentiment
+    /// `b` to `a` in one cell, and the opposite elsewhere so that the published totals keep their
+    /// sentiments: around a rectangle of units and groups (moving no total), against another unit
+    /// of the group (moving two unit totals) or another group of the unit (two group totals); for a
+    /// province total, against a cell of another topic; or alone, against the opposite swap in
+    /// span `minus`. Every cell keeps its count in every span, so these are proofs also for a
+    /// reader who knows every count (``Span/knownTopics``).
+    private func swapShapes(for primary: Primary) -> [Shape] {
+        let t = primary.topic
+        var result: [Shape] = []
+        for a in 0..<sentiments {
+            for b in (a + 1)..<max(a + 1, sentiments) {
+                func swap(_ topic: Int, _ unit: Int, _ group: Int, _ sign: Int) -> [Atom] {
+                    [.init(topic: topic, unit: unit, group: group, sign: sign, sentiment: a), .init(topic: topic, unit: unit, group: group, sign: -sign, sentiment: b)]
+                }
+                var swing = Array(repeating: 0, count: sentiments)
+                swing[a] = 1
+                swing[b] = -1
+                func add(_ atoms: [Atom]) { result.append(shape(atoms, swing: swing)) }
+                switch (primary.unit, primary.group) {
+                case let (u?, g?):
+                    for u2 in 0..<units where u2 != u {
+                        for g2 in 0..<groups where g2 != g {
+                            add(swap(t, u, g, 1) + swap(t, u2, g, -1) + swap(t, u, g2, -1) + swap(t, u2, g2, 1))
+                        }
+                        add(swap(t, u, g, 1) + swap(t, u2, g, -1))
+                    }
+                    for g2 in 0..<groups where g2 != g { add(swap(t, u, g, 1) + swap(t, u, g2, -1)) }
+                    add(swap(t, u, g, 1))
+                case let (u?, nil):
+                    for g in 0..<groups {
+                        for u2 in 0..<units where u2 != u { add(swap(t, u, g, 1) + swap(t, u2, g, -1)) }
+                        add(swap(t, u, g, 1))
+                    }
+                case let (nil, g?):
+                    for u in 0..<units {
+                        for g2 in 0..<groups where g2 != g { add(swap(t, u, g, 1) + swap(t, u, g2, -1)) }
+                        add(swap(t, u, g, 1))
+                    }
+                case (nil, nil):
+                    let held = totals[primary.table]
+                    let partners = largestCells(besides: t, in: primary.table)
+                    for u in 0..<units {
+                        for g in 0..<groups where held[extendedIndex(t, u, g)] > 0 {
+                            for (t2, u2, g2) in partners { add(swap(t, u, g, 1) + swap(t2, u2, g2, -1)) }
+                            add(swap(t, u, g, 1))
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Whether a change proves something also to a reader who knows the counts of
+    /// ``Span/knownTopics``: a swap, or a change whose spans hold none of its topics' known counts.
+    private func keepsKnownCounts(_ shape: Shape, plus: Int, minus: Int?) -> Bool {
+        guard shape.swing == nil else { return true }
+        return spans[plus].knownTopics.isDisjoint(with: shape.topics) && (minus.map { spans[$0].knownTopics.isDisjoint(with: shape.topics) } ?? true)
     }
 
     /// The tables whose figures a change in span `plus` (and the opposite in `minus`) moves: those
@@ -555,6 +642,25 @@ public struct LinkedProtection: Sendable {
     /// change, not counting atoms another chosen change already draws on (`used`), so that the
     /// capacities of the chosen changes add up. Written into `up` and `down`.
     private func capacity(_ shape: Shape, plus: Int, minus: Int?, used: Set<Int>, up: inout [Int], down: inout [Int]) {
+        if let swing = shape.swing {
+            // A swap: `forward` repeats it, `backward` undoes it; each atom has its sentiment.
+            var forward = Int.max, backward = Int.max
+            for atom in shape.atoms {
+                let s = atom.sentiment ?? 0
+                for (span, sign) in [(plus, atom.sign)] + (minus.map { [($0, -atom.sign)] } ?? []) {
+                    let m = used.isEmpty || !used.contains(key(span, atom, s)) ? mass(span, atom.topic, atom.unit, atom.group, s) : 0
+                    if sign < 0 { forward = min(forward, m) } else { backward = min(backward, m) }
+                }
+            }
+            forward = forward == Int.max ? 0 : forward
+            backward = backward == Int.max ? 0 : backward
+            for s in 0..<sentiments {
+                let d = swing.indices.contains(s) ? swing[s] : 0
+                up[s] = d > 0 ? forward : d < 0 ? backward : 0
+                down[s] = d > 0 ? backward : d < 0 ? forward : 0
+            }
+            return
+        }
         for s in 0..<sentiments {
             var rise = Int.max, fall = Int.max
             for atom in shape.atoms {
@@ -605,7 +711,7 @@ public struct LinkedProtection: Sendable {
     /// once. The opposite move goes in a span of a period of the same granularity at most
     /// ``reach`` away, or nowhere.
     private func best(
-        _ primary: Primary, shapes: [Shape], used: Set<Int>,
+        _ primary: Primary, shapes: [Shape], used: Set<Int>, keepingKnownCounts: Bool = false,
         rank: (_ up: [Int], _ down: [Int], _ cost: Int, _ newly: Int) -> Rank?, good: (Rank) -> Bool
     ) -> Choice? {
         var partners: [Int?] = [nil]
@@ -631,6 +737,7 @@ public struct LinkedProtection: Sendable {
             for minus in partners {
                 let touchedTables = touched(plus: plus, minus: minus)
                 for shape in shapes {
+                    if keepingKnownCounts, !keepsKnownCounts(shape, plus: plus, minus: minus) { continue }
                     capacity(shape, plus: plus, minus: minus, used: used, up: &up, down: &down)
                     guard up.contains(where: { $0 > 0 }) || down.contains(where: { $0 > 0 }) else { continue }
                     guard let (cost, newly) = cost(shape, tables: touchedTables, forRound: forRound) else { continue }
@@ -658,7 +765,8 @@ public struct LinkedProtection: Sendable {
 
     /// Changes are chosen until their capacities add up to the minimum: each time the cheapest
     /// that completes it, else the one adding most (then the cheapest); then, for each sentiment
-    /// the primary holds that none of them moves, the cheapest change that moves it.
+    /// the primary holds that none of them moves in a way that keeps the counts a reader knows
+    /// (``Span/knownTopics``), the cheapest change that does (a sentiment swap if need be).
     private mutating func protect(_ primary: Primary, shapes: [Shape]) {
         var used = Set<Int>()
         var gathered = 0
@@ -675,6 +783,7 @@ public struct LinkedProtection: Sendable {
             apply(choice, for: primary, widensRange: true)
             used.formUnion(drawn(choice))
             gathered += choice.up.reduce(0, +) + choice.down.reduce(0, +)
+            guard keepsKnownCounts(choice.shape, plus: choice.plus, minus: choice.minus) else { continue }
             for s in 0..<sentiments where choice.up[s] + choice.down[s] > 0 { moved.insert(s) }
         }
         let cube = tables[primary.table].cube
@@ -685,14 +794,21 @@ public struct LinkedProtection: Sendable {
             }
             return sum
         }
+        var swaps: [Shape]?
         for s in 0..<sentiments where held[s] > 0 && !moved.contains(s) {
-            guard let layer = best(primary, shapes: shapes, used: [], rank: { up, down, cost, newly in
-                up[s] + down[s] > 0 ? (0, 0, cost, newly) : nil
-            }, good: { $0 == (0, 0, 0, 0) }) else {
+            let rank = { (up: [Int], down: [Int], cost: Int, newly: Int) -> Rank? in up[s] + down[s] > 0 ? (0, 0, cost, newly) : nil }
+            var layer = best(primary, shapes: shapes, used: [], keepingKnownCounts: true, rank: rank, good: { $0 == (0, 0, 0, 0) })
+            if layer == nil {
+                let candidates = swaps ?? swapShapes(for: primary)
+                swaps = candidates
+                layer = best(primary, shapes: candidates, used: [], rank: rank, good: { $0 == (0, 0, 0, 0) })
+            }
+            guard let chosen = layer else {
                 fallBack(primary)
                 return
             }
-            apply(layer, for: primary, widensRange: false)
+            apply(chosen, for: primary, widensRange: false)
+            for other in 0..<sentiments where chosen.up[other] + chosen.down[other] > 0 { moved.insert(other) }
         }
     }
 
