@@ -7,10 +7,12 @@ import SurveyStore
 import Synchronization
 import Testing
 
-/// A database held in memory: span tallies and nothing released before.
-private struct MemoryReading: PublicationReading {
+/// A database held in memory: span tallies, survey rounds and their cuts, and nothing released before.
+struct MemoryReading: PublicationReading {
     var dimensions: SummaryDimensions
     var spans: [(unit: Int64, day: Int, topic: Int64, group: Int64, sentiment: Int64, count: Int)]
+    var rounds: [RoundInputs] = []
+    var cuts = SpanCuts()
 
     func summaryDimensions() throws(StoreError) -> SummaryDimensions { dimensions }
     func forEachSpanTally(_ body: (Int64, Int, Int64, Int64, Int64, Int) -> Void) throws(StoreError) {
@@ -20,11 +22,11 @@ private struct MemoryReading: PublicationReading {
     func releasedState() throws(StoreError) -> ReleasedState { ReleasedState() }
     func publications() throws(StoreError) -> [PublicationRecord] { [] }
     func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int) { (0, 0) }
-    func roundInputs() throws(StoreError) -> [RoundInputs] { [] }
-    func spanCuts() throws(StoreError) -> SpanCuts { SpanCuts() }
+    func roundInputs() throws(StoreError) -> [RoundInputs] { rounds }
+    func spanCuts() throws(StoreError) -> SpanCuts { cuts }
 }
 
-private final class MemoryStore: PublicationStore {
+final class MemoryStore: PublicationStore {
     let reading: Mutex<MemoryReading>
     let releases = Mutex<[Release]>([])
 

@@ -392,10 +392,12 @@ extension PeriodCubes {
                 if day <= window.to, end > window.from { known.formUnion(window.topics) }
             }
         }
-        let spans = slices.compactMap { slice -> LinkedProtection.Span? in
+        var spans = slices.compactMap { slice -> LinkedProtection.Span? in
             guard !slice.tables.isEmpty, slice.capacity.contains(where: { $0 > 0 }) else { return nil }
             return .init(tables: slice.tables, counts: slice.capacity, knownTopics: knownTopics(slice.day))
         }
+        let kept = slices.filter { !$0.tables.isEmpty && $0.capacity.contains(where: { $0 > 0 }) }
+        spans = joiningCutPieces(spans, slices: kept.map { ($0.day, $0.seq, $0.late) }, tables: tables.map { $0.round != nil })
         let plan = LinkedProtection(
             tables: tables.map { table in
                 table.round.map { LinkedProtection.Table(round: $0, cube: table.cube, maskOwner: table.owner, isCurrent: table.isCurrent) }
@@ -433,6 +435,68 @@ extension PeriodCubes {
             exposed: exposed
         )
         return Protection(withheld: withheld, masks: masks, roundMasks: roundMasks, hold: hold)
+    }
+
+    /// The pieces a round's window cuts a week into, joined again for the topics no round
+    /// overlapping that week shows: for those, every published table holds the pieces alike (a
+    /// round's table shows nothing of them), so a certificate may draw on the whole week's
+    /// responses as before the cut. Slices of one week's pieces are joined when they are of the
+    /// same release and held by the same periods' tables (`isRound[t]`: table t is a round's); the
+    /// joined span holds those topics' counts, the pieces keep the others'.
+    func joiningCutPieces(_ spans: [LinkedProtection.Span], slices: [(day: Int, seq: Int, late: Bool)], tables isRound: [Bool]) -> [LinkedProtection.Span] {
+        let topicCount = empty.topics.count
+        guard !progressWindows.isEmpty, slices.count == spans.count, topicCount > 0 else { return spans }
+        let cell = empty.groups.count * empty.sentiments.count
+        struct Key: Hashable {
+            var week: Int
+            var seq: Int
+            var late: Bool
+            var tables: [Int]
+        }
+        var joined: [Key: (members: [Int], free: Set<Int>)] = [:]
+        for (index, span) in spans.enumerated() {
+            let day = slices[index].day
+            let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
+            // Not cut: a natural span.
+            guard start != day || cuts.spanEnd(day) != SpanCuts.naturalEnd(after: start) else { continue }
+            let end = SpanCuts.naturalEnd(after: start)
+            let shown = progressWindows.reduce(into: Set<Int>()) { topics, window in
+                if start <= window.to, end > window.from { topics.formUnion(window.topics) }
+            }
+            let free = Set(0..<topicCount).subtracting(shown)
+            guard !free.isEmpty else { continue }
+            // The periods' tables (late parts included) and the release: equal for the pieces to join.
+            let key = Key(week: start, seq: slices[index].seq, late: slices[index].late, tables: span.tables.filter { isRound.indices.contains($0) && !isRound[$0] })
+            joined[key, default: ([], free)].members.append(index)
+        }
+        var pieces = spans
+        // Each joined span goes just before its first piece, where the whole span would be.
+        var before: [Int: LinkedProtection.Span] = [:]
+        for (_, group) in joined where group.members.count > 1 {
+            guard let first = group.members.min() else { continue }
+            var counts = Array(repeating: 0, count: spans[first].counts.count)
+            var tables = Set<Int>()
+            for member in group.members {
+                tables.formUnion(spans[member].tables)
+                for u in 0..<empty.units.count {
+                    for t in group.free {
+                        let start = (u * topicCount + t) * cell
+                        guard start + cell <= counts.count else { continue }
+                        for i in start..<start + cell {
+                            counts[i] += pieces[member].counts[i]
+                            pieces[member].counts[i] = 0
+                        }
+                    }
+                }
+            }
+            before[first] = .init(tables: tables.sorted(), counts: counts)
+        }
+        var result: [LinkedProtection.Span] = []
+        for (index, piece) in pieces.enumerated() {
+            if let whole = before[index] { result.append(whole) }
+            result.append(piece)
+        }
+        return result.filter { $0.counts.contains { $0 > 0 } }
     }
 
     /// Whether `change` moves any atom of `group` (a unit and topic) in respondent group
