@@ -34,13 +34,16 @@ extension Publisher {
         let cubes = plan.cubes
         guard !cubes.rounds.isEmpty else { return ([], []) }
         let releasedNow = Set(plan.roundsReleasedNow.map(\.id))
+        func revision(_ table: RoundTable) -> Int {
+            max(1, (cubes.roundVersions[table.id] ?? []).count + (releasedNow.contains(table.id) ? 1 : 0))
+        }
         func counted(_ table: RoundTable) -> RoundResultsBuilder.CountedRound {
             guard table.isCut, let mask = plan.roundMasks[table.id] else {
                 var mask = cubes.emptyMask
                 for t in 0..<cubes.empty.topics.count { RoundResultsBuilder.withholdAll(topic: t, in: &mask) }
-                return .init(round: table.round, cube: cubes.empty, withheld: mask)
+                return .init(round: table.round, cube: cubes.empty, withheld: mask, revision: revision(table))
             }
-            return .init(round: table.round, cube: cubes.roundCube(table), withheld: mask)
+            return .init(round: table.round, cube: cubes.roundCube(table), withheld: mask, revision: revision(table))
         }
         let all = cubes.rounds.map(counted)
         let builder = RoundResultsBuilder(minimumCellSize: minimumCellSize)
@@ -58,7 +61,7 @@ extension Publisher {
             guard let progress = rounds.first(where: { $0.id == table.id })?.progress else { continue }
             published.insert(table.round.code)
             let versions = cubes.roundVersions[table.id] ?? []
-            let revision = max(1, versions.count + (releasedNow.contains(table.id) ? 1 : 0))
+            let revision = current.revision ?? revision(table)
             let dataThrough = releasedNow.contains(table.id) || release == .open
                 ? timestamp : versions.last.flatMap { cubes.release.released.releasedAt[($0.seq + 1) / 2] } ?? timestamp
             let results = builder.build(current, earlier: all.filter { $0.round.code != table.round.code }, progress: progress, revision: revision, dataThrough: dataThrough)

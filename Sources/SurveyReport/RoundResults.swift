@@ -24,13 +24,17 @@ public struct RoundResults: Codable, Sendable, Equatable {
         public var title: String?
         public var from: LocalDate?
         public var to: LocalDate?
+        /// The revision of the previous round's results whose figures are compared with: a file
+        /// rewritten because that round was revised says so here.
+        public var revision: Int?
 
-        public init(topic: String, round: String? = nil, title: String? = nil, from: LocalDate? = nil, to: LocalDate? = nil) {
+        public init(topic: String, round: String? = nil, title: String? = nil, from: LocalDate? = nil, to: LocalDate? = nil, revision: Int? = nil) {
             self.topic = topic
             self.round = round
             self.title = title
             self.from = from
             self.to = to
+            self.revision = revision
         }
     }
 
@@ -83,11 +87,14 @@ public struct RoundResultsBuilder: Sendable {
         public var round: SurveyRound
         public var cube: TallyCube
         public var withheld: ProtectionMask
+        /// The revision of its results these counts are (nil: not known).
+        public var revision: Int?
 
-        public init(round: SurveyRound, cube: TallyCube, withheld: ProtectionMask) {
+        public init(round: SurveyRound, cube: TallyCube, withheld: ProtectionMask, revision: Int? = nil) {
             self.round = round
             self.cube = cube
             self.withheld = withheld
+            self.revision = revision
         }
     }
 
@@ -137,7 +144,7 @@ public struct RoundResultsBuilder: Sendable {
                 Self.withholdAll(topic: t, in: &beforeWithheld)
                 continue
             }
-            comparisons.append(.init(topic: topic.code, round: previous.code, title: previous.title, from: previous.from, to: previous.to))
+            comparisons.append(.init(topic: topic.code, round: previous.code, title: previous.title, from: previous.from, to: previous.to, revision: counted.revision))
             Self.copy(topic: source, of: counted.cube, counted.withheld, to: t, into: &before, &beforeWithheld)
         }
         let named = Array(Set(comparisons.compactMap(\.round))).sorted()

@@ -39,6 +39,7 @@ public enum RoundResultsReport {
             seen.append(code)
             var text = "đợt \(HTML.escape(code))"
             if let from = comparison.from, let to = comparison.to { text += " (\(VietnameseTime.date(from))–\(VietnameseTime.date(to)))" }
+            if let revision = comparison.revision, revision > 1 { text += ", số liệu điều chỉnh lần \(revision - 1)" }
             texts.append(text)
         }
         return texts.isEmpty ? "chưa có đợt trước cùng chủ đề để so sánh" : "so sánh với " + texts.joined(separator: ", ")

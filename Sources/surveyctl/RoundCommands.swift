@@ -115,7 +115,7 @@ struct RoundCommand: AsyncParsableCommand {
             let c = results.coverage
             print("coverage: \(c.received.map(String.init) ?? "–")/\(c.target) (\(percentText(c.completion))), reported \(c.unitsReported)/\(c.unitsExpected), on time \(c.unitsOnTime)/\(c.unitsExpected), late \(c.late.map(String.init) ?? "–")")
             for comparison in results.comparedWith {
-                print("\(comparison.topic): " + (comparison.round.map { "compared with \($0) (\(comparison.from?.description ?? "?")…\(comparison.to?.description ?? "?"))" } ?? "no previous round"))
+                print("\(comparison.topic): " + (comparison.round.map { "compared with \($0) (\(comparison.from?.description ?? "?")…\(comparison.to?.description ?? "?")\(comparison.revision.map { ", revision \($0)" } ?? ""))" } ?? "no previous round"))
             }
             func cell(_ cell: PeriodSummary.Cell) -> [String] {
                 guard !cell.suppressed, let n = cell.responses else { return ["–", "–", "–"] }

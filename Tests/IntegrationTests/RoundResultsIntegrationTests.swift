@@ -129,6 +129,7 @@ import TestSupport
         #expect(results.summary.topics.first { $0.code == "CDS" }?.units.first { $0.unit == "DHTN" }.map { !$0.total.suppressed } == true)
         #expect(try Self.matchesRecount(daemon, results) >= 10)
         #expect(results.comparedWith.map(\.round) == ["R-A", nil], "CDS against R-A; YTE has no earlier round")
+        #expect(results.comparedWith.map(\.revision) == [1, nil], "against R-A's first version")
 
         // The change on CDS since R-A, province-wide, against statsmodels' Newcombe interval from
         // the counts in the two files.

@@ -195,9 +195,11 @@ import Testing
         let previous = Self.round("Q2-2026", ["CDS", "YTE"], "2026-05-07", "2026-05-16")
         let results = RoundResultsBuilder(minimumCellSize: 5).build(
             .init(round: current, cube: SummaryFixture.current, withheld: Self.single(SummaryFixture.current)),
-            earlier: [.init(round: previous, cube: SummaryFixture.previous, withheld: Self.single(SummaryFixture.previous))],
+            earlier: [.init(round: previous, cube: SummaryFixture.previous, withheld: Self.single(SummaryFixture.previous), revision: 2)],
             progress: Self.progress(current, SummaryFixture.current), revision: 3, dataThrough: "2026-11-20T01:00:00Z"
         )
+        // Compared with the previous round's second version: said in the file and on the page.
+        #expect(results.comparedWith.map(\.revision) == [2, 2])
         let json = try RoundResultsReport.json(results)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -205,6 +207,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         #expect(object["round"] as? String == "Q4-2026" && object["report_by"] as? String == "2026-11-17")
         #expect((object["summary"] as? [String: Any])?["period"].flatMap { ($0 as? [String: Any])?["kind"] as? String } == "round")
+        #expect((object["compared_with"] as? [[String: Any]])?.compactMap { $0["revision"] as? Int } == [2, 2])
 
         let csv = String(decoding: RoundResultsReport.csv(results), as: UTF8.self)
         let lines = csv.split(separator: "\r\n")
@@ -218,7 +221,7 @@ import Testing
         let page = String(html[firstPage.lowerBound..<pageEnd.upperBound])
         #expect(page.contains("<h1>Kết quả đợt điều tra – Đợt Q4-2026</h1>"))
         #expect(page.contains("thu thập từ 05/11/2026 đến 14/11/2026"))
-        #expect(page.contains("so sánh với đợt Q2-2026 (07/05/2026–16/05/2026)"))
+        #expect(page.contains("so sánh với đợt Q2-2026 (07/05/2026–16/05/2026), số liệu điều chỉnh lần 1"))
         #expect(page.contains("Cần chú ý: thay đổi có ý nghĩa so với đợt trước"))
         #expect(page.contains("Mức độ bao phủ"))
         // After the first page: the coverage by unit, then the change list and the topics.
