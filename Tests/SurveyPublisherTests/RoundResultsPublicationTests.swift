@@ -168,6 +168,43 @@ import Testing
 
     /// A round configured after a week its window cuts was published: the week stays whole, and
     /// the round's results show nothing but its coverage.
+    /// A batch of another topic, 3 responses on each side of the round's first day (Tuesday and
+    /// Friday of week 46, which the round cuts), retracted after the week was published: no
+    /// table showing that topic holds one piece without the other, so the week loses 6 responses
+    /// from the cell (not two small retractions of 3) and the revision shows it; the round's own
+    /// topic is untouched.
+    @Test func aRetractionOfAnotherTopicAcrossACutWeekIsShownWhole() async throws {
+        let fixture = try PublishFixture()
+        try fixture.store.synchronize(Catalog(
+            units: [SurveyUnit(code: "U1", name: "Định Hóa"), SurveyUnit(code: "U2", name: "Phú Lương")],
+            topics: [Topic(code: "CDS", title: "Chuyển đổi số"), Topic(code: "YTE", title: "Y tế")],
+            groups: [RespondentGroup(code: "ND", name: "Nhân dân")],
+            sentiments: [Sentiment(code: "DT", label: "Đồng tình", polarity: .positive), Sentiment(code: "KDT", label: "Không đồng tình", polarity: .negative)]
+        ))
+        try fixture.store.synchronizeRounds([Self.round])
+        func ingest(_ id: String, unit: Int, _ days: [(String, Int)], topic: String) async throws {
+            let responses = days.flatMap { day, n in
+                Array(repeating: Response(collectedOn: LocalDate(iso: day)!, topic: topic, group: "ND", sentiment: "DT"), count: n)
+            }
+            _ = try await fixture.store.ingest(BatchSubmission(collaboratorID: fixture.collaborators[unit], clientBatchID: id, responses: responses))
+        }
+        try await fixture.ingest("cds", unit: 0, date: "2026-11-13", positive: 8, negative: 4)
+        try await fixture.ingest("cds2", unit: 1, date: "2026-11-10", positive: 9, negative: 3)
+        try await ingest("yte", unit: 0, [("2026-11-10", 10), ("2026-11-14", 10)], topic: "YTE")
+        try await ingest("yte2", unit: 1, [("2026-11-11", 12)], topic: "YTE")
+        try await ingest("thin", unit: 0, [("2026-11-10", 3), ("2026-11-13", 3)], topic: "YTE")
+        _ = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-17"))
+        let before = try fixture.summary("week/2026-W46")
+        let yte = { (summary: PeriodSummary) in summary.topics.first { $0.code == "YTE" }?.units.first { $0.unit == "U1" }?.total.responses }
+        #expect(before.revision == 1 && yte(before) == 26)
+        let thin = try #require(try await fixture.store.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM batches WHERE client_batch_id = 'thin'") })
+        #expect(try fixture.store.retractBatch(id: thin, reason: "test"))
+        let report = try Self.publisher(fixture).publish(now: ReleaseTests.noon("2026-11-18"))
+        #expect(report.held.removed == 0, "the week's pieces lose 6 together: nothing held")
+        let after = try fixture.summary("week/2026-W46")
+        #expect(after.revision == 2 && yte(after) == 20)
+    }
+
     @Test func aRoundCuttingAReleasedWeekIsWithheld() async throws {
         let fixture = try PublishFixture()
         try await fixture.ingest("a", unit: 0, date: "2026-11-13", positive: 8, negative: 4)

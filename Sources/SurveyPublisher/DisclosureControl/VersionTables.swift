@@ -72,26 +72,42 @@ extension PeriodCubes {
     /// the unit's total of the topic, the responses removed from the last released version number
     /// 1 to `minimum − 1`. They are held back (``holding(_:)``): a retraction never moves the
     /// certificates that protect the other changes.
+    /// For a topic no round overlapping the week shows, the pieces a round's window cut the week
+    /// into are one span to every table showing it: what is removed is counted over the whole week
+    /// (its pieces held back together or shown together).
     func smallRetractions(minimum: Int) -> Set<ChangeGroup> {
         let (t, g, s) = (empty.topics.count, empty.groups.count, empty.sentiments.count)
         var result = Set<ChangeGroup>()
-        for group in lateGroups {
-            guard let latest = latestCounts(group.day), let now = live[group.day] else { continue }
+        let late = lateGroups
+        for group in late {
+            // The pieces read together: the group's own span, or every piece of its week.
+            var days = [group.day]
+            let start = LocalDate(dayNumber: group.day).tallySpanStart.dayNumber
+            if !cuts.days.isEmpty, !(start == group.day && cuts.spanEnd(start) == SpanCuts.naturalEnd(after: start)),
+               freeTopics(naturalStart: start).contains(group.topic) {
+                days = (start..<SpanCuts.naturalEnd(after: start)).filter { cuts.isSpanStart($0) }
+            }
             var total = 0
             var small = false
             for gg in 0..<g {
                 var removed = 0
-                for ss in 0..<s {
-                    let i = ((group.unit * t + group.topic) * g + gg) * s + ss
-                    guard latest.indices.contains(i), now.indices.contains(i) else { continue }
-                    removed += max(0, latest[i] - now[i])
+                for day in days {
+                    guard let latest = latestCounts(day), let now = live[day] else { continue }
+                    for ss in 0..<s {
+                        let i = ((group.unit * t + group.topic) * g + gg) * s + ss
+                        guard latest.indices.contains(i), now.indices.contains(i) else { continue }
+                        removed += max(0, latest[i] - now[i])
+                    }
                 }
                 if (1..<minimum).contains(removed) { small = true }
                 total += removed
             }
-            if small || (1..<minimum).contains(total) { result.insert(group) }
+            if small || (1..<minimum).contains(total) {
+                // The whole week's pieces of this unit and topic go together.
+                for day in days { result.insert(ChangeGroup(day: day, unit: group.unit, topic: group.topic)) }
+            }
         }
-        return result
+        return result.intersection(late)
     }
 
     /// The same view with the changes of `groups` held back: their atoms keep the counts last
@@ -437,6 +453,16 @@ extension PeriodCubes {
         return Protection(withheld: withheld, masks: masks, roundMasks: roundMasks, hold: hold)
     }
 
+    /// The topics no round overlapping the natural span starting on `start` (a Monday or a month's
+    /// first day, without cuts) shows: every published table holds that span's pieces alike for them.
+    func freeTopics(naturalStart start: Int) -> Set<Int> {
+        let end = SpanCuts.naturalEnd(after: start)
+        let shown = progressWindows.reduce(into: Set<Int>()) { topics, window in
+            if start <= window.to, end > window.from { topics.formUnion(window.topics) }
+        }
+        return Set(0..<empty.topics.count).subtracting(shown)
+    }
+
     /// The pieces a round's window cuts a week into, joined again for the topics no round
     /// overlapping that week shows: for those, every published table holds the pieces alike (a
     /// round's table shows nothing of them), so a certificate may draw on the whole week's
@@ -459,11 +485,7 @@ extension PeriodCubes {
             let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
             // Not cut: a natural span.
             guard start != day || cuts.spanEnd(day) != SpanCuts.naturalEnd(after: start) else { continue }
-            let end = SpanCuts.naturalEnd(after: start)
-            let shown = progressWindows.reduce(into: Set<Int>()) { topics, window in
-                if start <= window.to, end > window.from { topics.formUnion(window.topics) }
-            }
-            let free = Set(0..<topicCount).subtracting(shown)
+            let free = freeTopics(naturalStart: start)
             guard !free.isEmpty else { continue }
             // The periods' tables (late parts included) and the release: equal for the pieces to join.
             let key = Key(week: start, seq: slices[index].seq, late: slices[index].late, tables: span.tables.filter { isRound.indices.contains($0) && !isRound[$0] })
