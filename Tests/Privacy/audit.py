@@ -3,7 +3,7 @@
 narrowed down when every published file is read together?
 
 Usage: Tests/Privacy/audit.py BIN_DIR [--seed N] [--report-only] [--only single|revisions]
-       [--skip-revisions] [--revisions-release closed|open]
+       [--skip-revisions] [--revisions-release closed|open] [--without-held-back]
 
 For each data set (the case of the issue, then random data sets of several shapes with many small
 cells), the real surveyd is started on a free port with a temporary folder, one collaborator per unit
@@ -14,7 +14,9 @@ sentiment × tally span, a span being the days inside one week and one month), w
 non-negative integers. For every withheld position whose true count is below the minimum, SciPy's
 `milp` (HiGHS; an implementation no one here wrote) finds the smallest and largest count
 consistent with all of it, and for every sentiment the position holds, the smallest and largest
-count of that sentiment. The audit fails when a count can take fewer than minimum + 1 values or a
+count of that sentiment (a sentiment whose count differs from the truth in an exact integer
+solution found before, for another bound, is not pinned without solving again: the truth is a
+solution too). The audit fails when a count can take fewer than minimum + 1 values or a
 sentiment's count is pinned to one value.
 
 These single publications run with `release: open` (every period published as it fills, unfinished
@@ -79,10 +81,40 @@ spans of its window they hold (≥ minimum + 1 values, no sentiment's change pin
 steps with `release: open` to check the audit itself (it must find narrowed cells and small
 differences there).
 
+A second attacker, "sizes known", reads the rounds' progress files too: each round's
+rounds/CODE/progress.json, rewritten at every publication whether the round is released or not,
+shows exact counts per unit of the responses of the round's topics collected in its window
+(`received`, `by_topic` {TOPIC: n}, `by_group` {GROUP: n} over the round's topics; batches held for
+review apart as `held`, retracted ones nowhere, late ones inside `received`): sizes without
+sentiments. This attacker holds everything the first one holds and also the size (the sum over
+sentiments) of every unit × topic × group × tally span where the span holds a day of a configured
+round's window (released or not) and the topic is one of that round's topics: in a single data set,
+of the atoms; in the revisions audit, of every release's x_s (the version released) and, with the
+held-back model, of every publication's L_p (what was stored then, which is what progress.json
+counts: it differs from the x of that publication by the changes held back). That is more than the
+files say (window sums per unit × topic and per unit × group), on purpose. So that this knowledge
+holds the files', every progress.json of every publication is compared with it: each unit's
+by_topic[T] and by_group[G] (over the round's topics) equal those sizes of what was stored at that
+publication summed over the window, `received` is their sum and `held` 0 (no batch is held for
+review here), and the window must be whole spans; in the revisions audit a size that progress.json
+counts but the released version does not hold (a change held back) must lie on a span that a
+version published by then holds, or L would not model it (a difference is a failure; with
+--without-held-back there is no L, and such sizes are only listed). The criterion against this
+reader is (b) only: for every withheld small position the first attacker enumerates (periods and
+rounds, every version), no sentiment the position holds (count > 0) is pinned (its smallest and
+largest count equal); the count range (a) and the difference checks are not claimed against it. A
+sentiment pinned without the sizes is pinned with them too (counted without solving); one whose
+count in any exact integer solution found for the same problem differs from its true count is not
+pinned (the truth is a solution too); the others are maximised, then minimised. One line per data
+set and one for the revisions audit say how many positions were checked, sentiments bounded and
+pinned, the milp solves and seconds (the revisions' sizes-known pass has its own time budget;
+positions left unaudited are reported).
+
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
-older build). Runs in about 3 minutes on 2 cores (178 s with seed 7, rounds included; HiGHS without
-presolve); every data set is bounded in size, the revisions audit to 3 minutes with its publishing
-(what is left unaudited then is reported).
+older build). Runs in about 2 minutes on 2 cores (124 s with seed 7, 102 s with seed 11, rounds and
+both attackers included, the sizes-known one about 20 s of it; HiGHS without presolve); every data
+set is bounded in size, the revisions audit to 3 minutes with its publishing and its sizes-known
+pass to 2 minutes more (1 with `--revisions-release open`; what is left unaudited then is reported).
 """
 import argparse
 import json
@@ -101,7 +133,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 
 MINIMUM = 5
 UNITS = ["TPTN", "TPSC", "TXPY", "DH", "PL", "DHY", "VN", "DT", "PB", "KCQ", "KDN", "QS", "CA", "DHTN", "BVTW", "BDBP"]
@@ -355,17 +387,22 @@ def read_cuts(state):
         database.close()
 
 
-def read_round_results(folder):
-    """Every published rounds/CODE/results.json, {code: results}."""
-    results = {}
+def read_round_files(folder, name):
+    """Every published rounds/CODE/NAME (results.json, progress.json), {code: document}."""
+    documents = {}
     base = os.path.join(folder, "rounds")
     if os.path.isdir(base):
         for code in sorted(os.listdir(base)):
-            path = os.path.join(base, code, "results.json")
+            path = os.path.join(base, code, name)
             if os.path.exists(path):
                 with open(path, encoding="utf-8") as file:
-                    results[code] = json.load(file)
-    return results
+                    documents[code] = json.load(file)
+    return documents
+
+
+def read_round_results(folder):
+    """Every published rounds/CODE/results.json, {code: results}."""
+    return read_round_files(folder, "results.json")
 
 
 def round_release_day(r, grace_days=0):
@@ -488,6 +525,156 @@ class AtomSpace:
         return spans
 
 
+# ---------------------------------------------------------------------------------------------
+# The second attacker, "sizes known": the reader of the rounds' progress files as well.
+
+def read_round_progress(folder):
+    """Every published rounds/CODE/progress.json, {code: progress}."""
+    return read_round_files(folder, "progress.json")
+
+
+def window_spans(space, r):
+    """The tally spans holding a day of round `r`'s window (from…to) inside the space, and whether
+    the window is a union of whole spans (it is when the spans are cut at the rounds' windows)."""
+    days = [r["from"] + timedelta(days=d) for d in range((r["to"] - r["from"]).days + 1)]
+    spans = sorted({space.span_of[day] for day in days if day in space.span_of})
+    whole = not any(space.span_of.get(day) in spans for day in (r["from"] - timedelta(days=1), r["to"] + timedelta(days=1)))
+    return spans, whole
+
+
+def size_groups(space, rounds):
+    """The atom groups whose size (count over sentiments) a progress reader is granted: every unit ×
+    topic × group × span where the span holds a day of a configured round's window and the topic
+    is one of that round's topics (rounds released or not). [(t, u, g, span)], sorted."""
+    keys = set()
+    for r in rounds:
+        spans, _ = window_spans(space, r)
+        for topic in r["topics"]:
+            if topic not in space.topic_index:
+                continue
+            t = space.topic_index[topic]
+            keys.update((t, u, g, span) for u in range(space.U) for g in range(space.G) for span in spans)
+    return sorted(keys)
+
+
+def progress_differences(where, progress_files, rounds, space, truth):
+    """progress.json against the sizes the model grants (the atoms `truth` summed over the spans of
+    each round's window): every unit's by_topic[T] must be the sum over the window of T's atoms of
+    the unit, by_group[G] that of G over the round's topics, received their sum, held 0 (no batch is
+    held for review here; retracted batches count nowhere, late ones in received). The window must be
+    whole spans. Returns (figures compared, [problems])."""
+    compared, problems = 0, []
+    for r in rounds:
+        code = r["code"]
+        progress = progress_files.get(code)
+        if progress is None:
+            problems.append(f"{where}: rounds/{code}/progress.json missing")
+            continue
+        spans, whole = window_spans(space, r)
+        if not whole:
+            problems.append(f"{where}: round {code}'s window {r['from']}…{r['to']} cuts a tally span: its sizes are not the spans'")
+        if progress.get("topics") != r["topics"] or progress.get("from") != r["from"].isoformat() or progress.get("to") != r["to"].isoformat():
+            problems.append(f"{where}: rounds/{code}/progress.json is about {progress.get('topics')} {progress.get('from')}…{progress.get('to')}")
+        listed = {row["unit"]: row for row in progress["units"]}
+        for unit, u in space.unit_index.items():
+            row = listed.get(unit, {"received": 0, "held": 0, "by_topic": {}, "by_group": {}})
+            topics = [t for t in r["topics"] if t in space.topic_index]
+            expected_topic = {t: int(truth[[space.var(space.topic_index[t], u, g, s, span) for g in range(space.G)
+                                            for s in range(space.S) for span in spans]].sum()) for t in topics}
+            expected_group = {group: int(truth[[space.var(space.topic_index[t], u, g, s, span) for t in topics
+                                                for s in range(space.S) for span in spans]].sum()) for g, group in enumerate(GROUPS)}
+            shown = [(f"by_topic {t}", row["by_topic"].get(t, 0), n) for t, n in expected_topic.items()] \
+                + [(f"by_group {g}", row["by_group"].get(g, 0), n) for g, n in expected_group.items()] \
+                + [("received", row["received"], sum(expected_topic.values())), ("held", row.get("held", 0), 0)]
+            for label, value, n in shown:
+                compared += 1
+                if value != n:
+                    problems.append(f"{where}: rounds/{code}/progress.json {unit} {label} is {value}, the model's sizes sum to {n}")
+        for unit in set(listed) - set(space.unit_index):
+            problems.append(f"{where}: rounds/{code}/progress.json lists a unit not configured: {unit}")
+    return compared, problems
+
+
+def exact_solution(result, matrix, low, high, upper):
+    """milp's solution rounded to integers when it satisfies every row and bound exactly, else None
+    (then only its optimum is used)."""
+    if result.x is None:
+        return None
+    x = np.round(result.x).astype(np.int64)
+    if (x < 0).any() or (x > upper).any():
+        return None
+    values = matrix @ x
+    if (values < low - 1e-9).any() or (values > high + 1e-9).any():
+        return None
+    return x
+
+
+def bound_sentiments(items, solve, deadline, pool=None, already=" (already without the sizes)"):
+    """Whether each sentiment a withheld small position holds is pinned: items [(where, problem,
+    [(sentiment, true count, columns)], sentiments known pinned)]. solve(problem, columns, sign) →
+    (optimum of sign · Σ x[columns], exact integer solution or None). Used by both attackers.
+
+    A sentiment known pinned (by the attacker without the sizes: the sizes-known one has more
+    equations, the truth among the solutions) is counted pinned without solving. Any exact
+    solution found for the same problem (`pool`: {problem: [solutions]}, shared with the count's
+    bounds) whose count of a sentiment differs from the true count shows that sentiment is not
+    pinned (the truth is a solution too); else its maximum, then its minimum, is solved, and it is
+    pinned when both equal the true count. Returns dict(positions, sentiments, pinned [lines],
+    pinned_keys [(item index, sentiment)], solves, unaudited, unwitnessed: optima apart from the
+    true count that no exact solution returned with them shows, taken as milp says)."""
+    pool = defaultdict(list) if pool is None else pool
+    out = dict(positions=0, sentiments=0, pinned=[], pinned_keys=[], solves=0, unaudited=0, unwitnessed=0)
+    for k, (where, problem, layers, pinned_before) in enumerate(items):
+        if time.monotonic() > deadline:
+            out["unaudited"] += 1
+            continue
+        out["positions"] += 1
+        undecided = {}
+        for s, count, columns in layers:
+            out["sentiments"] += 1
+            if s in pinned_before:
+                out["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}{already}")
+                out["pinned_keys"].append((k, s))
+            else:
+                undecided[s] = (count, np.asarray(columns, dtype=np.int64))
+
+        def shake(x):
+            for s in list(undecided):
+                count, columns = undecided[s]
+                if int(x[columns].sum()) != count:
+                    del undecided[s]
+
+        for x in reversed(pool[problem]):
+            if not undecided:
+                break
+            shake(x)
+        while undecided:
+            s = next(iter(undecided))
+            count, columns = undecided[s]
+            for sign in (-1, 1):
+                value, x = solve(problem, columns, sign)
+                out["solves"] += 1
+                if x is not None:
+                    keep_solution(pool, problem, x)
+                    shake(x)
+                if value != count:
+                    if x is None or int(x[columns].sum()) == count:
+                        out["unwitnessed"] += 1  # milp's optimum without an exact solution showing it
+                    undecided.pop(s, None)
+                    break
+            else:
+                out["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
+                out["pinned_keys"].append((k, s))
+                undecided.pop(s, None)
+    return out
+
+
+def keep_solution(pool, problem, x):
+    """Keeps an exact solution of `problem` for bound_sentiments (the last 64)."""
+    pool[problem].append(x)
+    del pool[problem][:-64]
+
+
 def audit(name, bin_dir, units, topics, responses, started, rounds=()):
     """One publication (`release: open`) of a data set with `rounds` configured: every period's
     summary.json and every round's results.json read together."""
@@ -574,41 +761,63 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
     # With at most one topic's province total withheld in each period, a period's total says
     # nothing of two topics together, and the topics are separate problems (much faster); else
     # one problem for all.
-    problems = {}
+    # The sizes-known attacker (a reader of the rounds' progress files too) holds besides every
+    # unit × topic × group × span size of the rounds' windows and topics: one more row each.
+    sized = [(topics[t], [var(t, u, g, s, span) for s in range(S)]) for t, u, g, span in size_groups(space, rounds)]
+    sized = [(topic, row, int(truth[row].sum())) for topic, row in sized]
+    progress_compared, progress_failures = progress_differences(name, read_round_progress(folder), rounds, space, truth)
+    problems, sized_problems = {}, {}
     for topic in ([None] if coupled else topics):
         rows = [(row, value) for about, row, value in equations if coupled or about == topic]
-        data, indices, pointers = [], [], [0]
-        for row, _ in rows:
-            indices += row
-            data += [1.0] * len(row)
-            pointers.append(len(indices))
-        matrix = csr_matrix((np.array(data), np.array(indices, dtype=np.int64), np.array(pointers)), shape=(len(rows), variables))
-        rhs = np.array([value for _, value in rows], dtype=float)
-        upper = np.full(variables, np.inf)
-        if not coupled:
-            upper[:] = 0
-            t = space.topic_index[topic]
-            upper[t * U * G * S * span_count:(t + 1) * U * G * S * span_count] = np.inf
-        for row, value in rows:
-            if value == 0:
-                upper[row] = 0  # atoms inside a published zero are zero
-        problems[topic] = (LinearConstraint(matrix, rhs, rhs), Bounds(np.zeros(variables), upper))
+        size_rows = [(row, value) for about, row, value in sized if coupled or about == topic]
+        for target, extra in ((problems, []), (sized_problems, size_rows)):
+            every = rows + extra
+            data, indices, pointers = [], [], [0]
+            for row, _ in every:
+                indices += row
+                data += [1.0] * len(row)
+                pointers.append(len(indices))
+            matrix = csr_matrix((np.array(data), np.array(indices, dtype=np.int64), np.array(pointers)), shape=(len(every), variables))
+            rhs = np.array([value for _, value in every], dtype=float)
+            upper = np.full(variables, np.inf)
+            if not coupled:
+                upper[:] = 0
+                t = space.topic_index[topic]
+                upper[t * U * G * S * span_count:(t + 1) * U * G * S * span_count] = np.inf
+            for row, value in every:
+                if value == 0:
+                    upper[row] = 0  # atoms inside a published zero (or a size of zero) are zero
+            target[topic] = (LinearConstraint(matrix, rhs, rhs), Bounds(np.zeros(variables), upper))
+
+    def solve_in(problem_set):
+        """solve(topic, columns, sign) on one of the problem sets (bound_sentiments)."""
+        def solve(topic, columns, sign):
+            constraints, bounds = problem_set[None if coupled else topic]
+            c = np.zeros(variables)
+            c[columns] = sign
+            # HiGHS 1.2 (SciPy 1.10, Debian 12) with its MIP presolve calls some of these feasible
+            # problems (the truth satisfies them) infeasible, and returns wrong optima for others (a
+            # minimum above a value a feasible change reaches): solved without it.
+            result = milp(c, constraints=constraints, integrality=np.ones(variables), bounds=bounds,
+                          options={"time_limit": 60, "presolve": False})
+            if result.status == 0 and result.x is not None:
+                return int(round(sign * result.fun)), exact_solution(result, constraints.A, constraints.lb, constraints.ub, bounds.ub)
+            raise Failure(f"{name}: milp did not solve{' with the sizes known' if problem_set is sized_problems else ''} ({result.message})")
+        return solve
+
+    solve, pool = solve_in(problems), defaultdict(list)
 
     def extreme(topic, objective, sign):
-        constraints, bounds = problems[None if coupled else topic]
-        c = np.zeros(variables)
-        c[objective] = sign
-        # HiGHS 1.2 (SciPy 1.10, Debian 12) with its MIP presolve calls some of these feasible
-        # problems (the truth satisfies them) infeasible, and returns wrong optima for others (a
-        # minimum above a value a feasible change reaches): solved without it.
-        result = milp(c, constraints=constraints, integrality=np.ones(variables), bounds=bounds,
-                      options={"time_limit": 60, "presolve": False})
-        if result.status == 0 and result.x is not None:
-            return int(round(sign * result.fun))
-        raise Failure(f"{name}: milp did not solve ({result.message})")
+        value, x = solve(topic, objective, sign)
+        if x is not None:
+            keep_solution(pool, None if coupled else topic, x)
+        return value
 
+    # Each withheld small position's count range, then whether a sentiment it holds is pinned
+    # (bound_sentiments: the solutions of its range and of earlier positions show most are not).
     narrowed, pinned, narrowest = [], [], None
-    for period, topic, unit, group, counts, period_spans in targets:
+    pinned_of = defaultdict(set)  # target → sentiments pinned without the sizes
+    for k, (period, topic, unit, group, counts, period_spans) in enumerate(targets):
         cells = atoms(topic, unit, group, None, period_spans)
         true = sum(counts)
         high = extreme(topic, cells, -1)
@@ -619,12 +828,19 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
         where = f"{period} {topic} {unit or 'province'} {group or 'all groups'} (true {true})"
         if values is not None and values < MINIMUM + 1:
             narrowed.append(f"{where}: {low}…{high}")
-        for s, count in enumerate(counts):
-            if count == 0:
-                continue
-            layer = atoms(topic, unit, group, s, period_spans)
-            if extreme(topic, layer, -1) == count and extreme(topic, layer, 1) == count:
-                pinned.append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
+        layers = [(s, count, atoms(topic, unit, group, s, period_spans)) for s, count in enumerate(counts) if count]
+        found = bound_sentiments([(where, None if coupled else topic, layers, set())], solve, float("inf"), pool)
+        pinned += found["pinned"]
+        pinned_of[k].update(s for _, s in found["pinned_keys"])
+
+    # The sizes-known attacker: the same positions and sentiments, bounded with the size rows.
+    sized_started = time.monotonic()
+    items = []
+    for k, (period, topic, unit, group, counts, period_spans) in enumerate(targets):
+        where = f"{period} {topic} {unit or 'province'} {group or 'all groups'} (true {sum(counts)}, {dict(zip(SENTIMENTS, counts))})"
+        layers = [(s, count, atoms(topic, unit, group, s, period_spans)) for s, count in enumerate(counts) if count]
+        items.append((where, None if coupled else topic, layers, pinned_of[k]))
+    known = bound_sentiments(items, solve_in(sized_problems), float("inf"))
     in_rounds = sum(1 for line in narrowed + pinned if line.startswith("round "))
     print(f"{name}: {len(responses)} responses, {len(files)} files (and {views} units' views, each the province's file cut to the unit's rows), "
           f"{len(round_files)} rounds' results ({round_figures['positions']} positions, {round_figures['withheld']} withheld, "
@@ -635,11 +851,20 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
           f"({variables} atoms, {span_count} spans, {len(equations)} equations, {time.monotonic() - started:.0f} s so far)")
     for line in (narrowed + pinned)[:10] + recount_failures[:10]:
         print(f"  {line}")
-    if narrowed or pinned or recount_failures:
+    known_in_rounds = sum(1 for line in known["pinned"] if line.startswith("round "))
+    print(f"{name}: sizes known: {known['positions']} small withheld positions checked, {known['sentiments']} sentiments bounded, "
+          f"{len(known['pinned'])} pinned ({known_in_rounds} of these in rounds), {known['solves']} milp solves, "
+          f"{time.monotonic() - sized_started:.0f} s ({len(sized)} size rows; {known['unwitnessed']} optima without an exact solution; "
+          f"progress.json: {progress_compared} figures against the model's sizes, {len(progress_failures)} differ)")
+    for line in known["pinned"][:10] + progress_failures[:10]:
+        print(f"  {line}")
+    # (a sentiment pinned without the sizes is counted once)
+    failed = len(narrowed) + len(pinned) + len(recount_failures) + len(known["pinned"]) - len(pinned) + len(progress_failures)
+    if failed:
         print(f"{name}: kept in {work}")
     else:
         subprocess.run(["rm", "-rf", work])
-    return len(narrowed) + len(pinned) + len(recount_failures), len(targets), withheld, narrowest
+    return failed, len(targets), withheld, narrowest
 
 
 def monday_weeks_ago(weeks):
@@ -969,7 +1194,7 @@ def run_revision_steps(bin_dir, case, release):
     """Runs one surveyd throughout the case's steps: the responses arriving at step k (one batch per
     unit and tag), its retractions (`surveyctl batch retract`, which republishes: a publication of
     its own), then `surveyctl publish --as-of` the Monday after week k. After every publication
-    the files and the database make one saved version."""
+    the files and the database make one saved version (the rounds' progress.json read with it)."""
     closed = release == "closed"
     instance = Instance(bin_dir, case["units"], case["topics"], "surveyd-revisions-", release=release, grace_days=0 if closed else None,
                         rounds=case["rounds"])
@@ -981,8 +1206,9 @@ def run_revision_steps(bin_dir, case, release):
             raise Failure(f"revisions: surveyd stopped; its log: {instance.log_path}")
         shutil.copytree(os.path.join(instance.state, "summaries"), os.path.join(instance.work, "versions", str(len(publications))))
         files, index, db, rounds, recounts = read_version(instance.state)
+        progress = read_round_progress(os.path.join(instance.state, "summaries"))
         publications.append(dict(label=label, step=step, as_of=as_of, retracted=dict(retracted), files=files, index=index, db=db,
-                                 rounds=rounds, recounts=recounts))
+                                 rounds=rounds, recounts=recounts, progress=progress))
 
     try:
         for step in range(case["steps"]):
@@ -1020,7 +1246,7 @@ def small(values):
     return any(0 < abs(v) < MINIMUM for v in values)
 
 
-def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model=True):
+def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model=True, sized_budget=120):
     """Publishes the revisions case step by step and audits every saved version together.
     release "open" is a check of the audit itself: every publication revises every period, so
     small differences must be found (the truth is then everything stored)."""
@@ -1424,6 +1650,63 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     bounds = Bounds(np.zeros(len(keep)), np.full(len(keep), np.inf))
     solves = [0]
 
+    # The sizes-known attacker (a reader of the rounds' progress files too): besides, the size
+    # (count over sentiments) of every unit × topic × group × span of a configured round's window
+    # and topics, in every release's x (the version released) and, with the held-back model, in
+    # every publication's L (what was stored then, which progress.json counts: it differs from
+    # the x of that publication by the changes held back). One more row each on the same columns.
+    size_keys = size_groups(space, case["rounds"])
+    size_rows = []  # (variables, true size)
+    for b in range(B):
+        for t, u, g, span in size_keys:
+            row = [var(t, u, g, s, span) for s in range(S)]
+            size_rows.append(([X(b, i) for i in row], int(truths[b][row].sum())))
+    if held_model and closed:
+        for p in range(P):
+            for t, u, g, span in size_keys:
+                if span in released_spans_at[p]:
+                    row = [var(t, u, g, s, span) for s in range(S)]
+                    size_rows.append(([base + p * n + i for i in row], int(live[p][row].sum())))
+    sized_upper = np.full(len(keep), np.inf)
+    data, indices_list, pointers, size_values = [], [], [0], []
+    for row, value in size_rows:
+        if int(truth_all[row].sum()) != value:
+            raise Failure("revisions: a size row does not hold for the stored truth")
+        kept = [column[i] for i in row if column[i] >= 0]
+        if not kept:
+            continue
+        if value == 0:
+            sized_upper[kept] = 0
+        indices_list += kept
+        data += [1.0] * len(kept)
+        pointers.append(len(indices_list))
+        size_values.append(value)
+    size_matrix = csr_matrix((np.array(data), np.array(indices_list, dtype=np.int64), np.array(pointers)), shape=(len(size_values), len(keep)))
+    sized_constraints = LinearConstraint(vstack([matrix, size_matrix]).tocsr(), np.concatenate([constraints.lb, size_values]),
+                                         np.concatenate([constraints.ub, size_values]))
+    sized_bounds = Bounds(np.zeros(len(keep)), sized_upper)
+    # progress.json at every publication against what was stored then (live): the sizes of L (or of
+    # x, where nothing is held back); what it counts on spans no published version held by then
+    # would lie outside the modelled unknowns.
+    progress_compared, progress_held, progress_failures, progress_gaps = 0, 0, [], []
+    for p, publication in enumerate(publications):
+        compared, differ = progress_differences(publication["label"], publication["progress"], case["rounds"], space, live[p])
+        progress_compared += compared
+        progress_failures += differ
+        x_now = truths[block[current[p]]] if current[p] is not None else np.zeros(n, dtype=np.int64)
+        for t, u, g, span in size_keys:
+            row = [var(t, u, g, s, span) for s in range(S)]
+            if int(live[p][row].sum()) == int(x_now[row].sum()):
+                continue
+            progress_held += 1
+            where = f"{publication['label']}: {units[u]} {topics[t]} {GROUPS[g]} span {span_first_day[span]}"
+            if not (held_model and closed):
+                progress_gaps.append(f"{where}: progress.json counts {int(live[p][row].sum())}, the version released "
+                                     f"{int(x_now[row].sum())}, and no unknown models what was stored then")
+            elif span not in released_spans_at[p]:
+                progress_failures.append(f"{where}: progress.json counts {int(live[p][row].sum())} responses of a span no "
+                                         "published version holds yet (not modelled)")
+
     def extreme(objective, sign):
         """objective: {variable: coefficient} (every variable)."""
         c = np.zeros(len(keep))
@@ -1437,8 +1720,20 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         result = milp(c, constraints=constraints, integrality=np.ones(len(keep)), bounds=bounds,
                       options={"time_limit": 60, "presolve": False})
         if result.status == 0 and result.x is not None:
+            x = exact_solution(result, constraints.A, constraints.lb, constraints.ub, bounds.ub)
+            if x is not None:
+                keep_solution(witnesses, None, x)
             return int(round(sign * result.fun))
         raise Failure(f"revisions: milp did not solve ({result.message})")
+
+    witnesses = defaultdict(list)  # {None: the last exact solutions found}
+
+    def shown_apart(objective, true):
+        """Whether an exact solution found before gives the objective another value than the truth's
+        (so it is not pinned, the truth being a solution too): no solve needed."""
+        pairs = [(column[i], coefficient) for i, coefficient in objective.items() if column[i] >= 0]
+        columns_, coefficients = np.array([c for c, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs])
+        return any(int(round(float(x[columns_] @ coefficients))) != true for x in reversed(witnesses[None]))
 
     def difference(parts, topic, unit, group, s):
         """parts: [(b_new, b_old, spans)]: Σ over them of X_{b_new} − X_{b_old} on the spans."""
@@ -1479,7 +1774,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             if delta == 0:
                 continue
             layer, _ = difference(parts, topic, unit, group, s)
-            if extreme(layer, -1) == delta and extreme(layer, 1) == delta:
+            if not shown_apart(layer, delta) and extreme(layer, -1) == delta and extreme(layer, 1) == delta:
                 record["diff_failed"].append(f"{where}: change of {SENTIMENTS[s]} pinned to {delta}")
 
     # Differencing 1: two versions of one period (every pair; consecutive ones with release open).
@@ -1524,7 +1819,8 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                     check_difference(f"{key[0]} {key[1]} seq {seq} − earlier {shorter}s ({', '.join(f'{o[1]}@{s}' for o, s in sources)})",
                                      shown_at[(*key, seq)], parts, topic, unit, group, shown)
     # Every withheld small position of every version.
-    for b, key, topic, unit, group, counts, period_spans in targets:
+    pinned_of = defaultdict(set)  # target → sentiments pinned without the sizes
+    for k, (b, key, topic, unit, group, counts, period_spans) in enumerate(targets):
         if time.monotonic() > deadline:
             truncated[0] += 1
             continue
@@ -1544,8 +1840,33 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             if count == 0:
                 continue
             layer = {X(b, i): 1.0 for i in atoms(topic, unit, group, s, period_spans)}
-            if extreme(layer, -1) == count and extreme(layer, 1) == count:
+            if not shown_apart(layer, count) and extreme(layer, -1) == count and extreme(layer, 1) == count:
                 record["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
+                pinned_of[k].add(s)
+
+    # The sizes-known attacker: the same positions of every version and sentiments, bounded with
+    # the size rows (its own time budget).
+    sized_started = time.monotonic()
+
+    def sized_solve(_, columns, sign):
+        if not len(columns):
+            return 0, None
+        c = np.zeros(len(keep))
+        c[columns] = sign
+        result = milp(c, constraints=sized_constraints, integrality=np.ones(len(keep)), bounds=sized_bounds,
+                      options={"time_limit": 60, "presolve": False})
+        if result.status == 0 and result.x is not None:
+            return int(round(sign * result.fun)), exact_solution(result, sized_constraints.A, sized_constraints.lb, sized_constraints.ub,
+                                                                 sized_upper)
+        raise Failure(f"revisions: milp did not solve with the sizes known ({result.message})")
+
+    items = []
+    for k, (b, key, topic, unit, group, counts, period_spans) in enumerate(targets):
+        where = f"{key[0]} {key[1]} seq {seqs[b]} {topic} {unit or 'province'} {group or 'all groups'} (true {sum(counts)}, {dict(zip(SENTIMENTS, counts))})"
+        layers = [(s, count, [column[X(b, i)] for i in atoms(topic, unit, group, s, period_spans) if column[X(b, i)] >= 0])
+                  for s, count in enumerate(counts) if count]
+        items.append((where, "sized", layers, pinned_of[k]))
+    known = bound_sentiments(items, sized_solve, sized_started + sized_budget)
 
     # Completeness and holding back (release closed): a period's first version holds every response
     # stored before its publication, and what stays out of the files (at each publication, per
@@ -1766,6 +2087,19 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
           f"{len(targets)} small ones, narrowest range {min(narrowest) if narrowest else f'≥ {MINIMUM + 1}'}; late: " + "; ".join(case["late"])
           + f" ({variables} variables, {len(keep)} solved, {len(low_list)} rows, {solves[0]} milp solves, "
           f"publishing {published_at - revisions_started:.0f} s, solving {time.monotonic() - published_at:.0f} s, {time.monotonic() - started:.0f} s so far)")
+    known_in_rounds = sum(1 for line in known["pinned"] if line.startswith("round "))
+    already = sum(1 for line in known["pinned"] if line.endswith("(already without the sizes)"))
+    print(f"revisions: sizes known: {known['positions']} small withheld positions checked (every version), {known['sentiments']} "
+          f"sentiments bounded, {len(known['pinned'])} pinned ({known_in_rounds} of these in rounds, {already} already without the sizes), "
+          f"{known['solves']} milp solves, {time.monotonic() - sized_started:.0f} s"
+          + (f", the time budget of {sized_budget} s ran out: {known['unaudited']} positions left unaudited" if known["unaudited"] else "")
+          + f" ({len(size_keys)} size groups, {len(size_values)} size rows; {known['unwitnessed']} optima without an exact solution; "
+          f"progress.json: {progress_compared} figures against what was "
+          f"stored at each publication, {len(progress_failures)} differ; {progress_held} sizes where it counts changes held back, "
+          f"{'modelled by' if held_model and closed else 'outside'} the stored unknowns L)")
+    for line in known["pinned"][:10] + progress_failures[:10] + progress_gaps[:3]:
+        print(f"  {line}")
+    failures += len(known["pinned"]) - already + len(progress_failures)
     if failures:
         print(f"revisions: versions kept in {work}")
     else:
@@ -1799,8 +2133,10 @@ def main():
             found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started, rounds)
             failures += found
     if arguments.only != "single" and not arguments.skip_revisions:
+        # The sizes-known pass has 120 s of its own (60 s in the open-policy self-check, which
+        # finds pinned sentiments at once).
         failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release,
-                                    not arguments.without_held_back)
+                                    not arguments.without_held_back, 120 if arguments.revisions_release == "closed" else 60)
     if failures and not arguments.report_only:
         print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned, small changes revealed "
               f"or revisions wrong (SEED={arguments.seed})")
