@@ -100,19 +100,29 @@ review here), and the window must be whole spans; in the revisions audit a size 
 counts but the released version does not hold (a change held back) must lie on a span that a
 version published by then holds, or L would not model it (a difference is a failure; with
 --without-held-back there is no L, and such sizes are only listed). The criterion against this
-reader is (b) only: for every withheld small position the first attacker enumerates (periods and
-rounds, every version), no sentiment the position holds (count > 0) is pinned (its smallest and
-largest count equal); the count range (a) and the difference checks are not claimed against it. A
-sentiment pinned without the sizes is pinned with them too (counted without solving); one whose
-count in any exact integer solution found for the same problem differs from its true count is not
-pinned (the truth is a solution too); the others are maximised, then minimised. One line per data
-set and one for the revisions audit say how many positions were checked, sentiments bounded and
-pinned, the milp solves and seconds (the revisions' sizes-known pass has its own time budget;
-positions left unaudited are reported).
+reader is the sentiments' part only: (b) for every withheld small position the first attacker
+enumerates (periods and rounds, every version): no sentiment the position holds (count > 0) is
+pinned (its smallest and largest count equal); and, in the revisions audit, for every small change
+the first attacker enumerates (1…minimum−1 added or removed: between two versions of a period; a
+month, quarter or year version against the shorter periods' earlier versions, span by span; a
+round's version against the periods' earlier versions on its window; audited by the first attacker
+in its time or not): no sentiment whose change is not zero in truth (the ones the first attacker
+checks) has its change, Σ x_new − x_old over the position's atoms, pinned. The count ranges, of
+positions (a) and of changes, are not claimed against it. A sentiment or sentiment's change the
+first attacker pinned is pinned with the sizes too (the truth among the solutions): counted
+without solving and not failed a second time, like every change of a position published in both
+versions (a failure of the first attacker's); one whose value in any exact integer solution found
+for the same sized system (one pool of them for positions and changes) differs from the true value
+is not pinned (the truth is a solution too); the others are maximised, then minimised. One line
+per data set and one for the revisions audit say how many positions (and, in the revisions audit,
+small changes) were checked, sentiments bounded and pinned, the milp solves and seconds (the
+revisions' sizes-known pass has its own time budget, positions first, then changes; what is left
+unaudited is reported, not failed).
 
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
-older build). Runs in about 2 minutes on 2 cores (124 s with seed 7, 102 s with seed 11, rounds and
-both attackers included, the sizes-known one about 20 s of it; HiGHS without presolve); every data
+older build). Runs in about 2 minutes on 2 cores (111 s with seed 7, 101 s with seed 11, rounds and
+both attackers included, the sizes-known one about 20 s of it, its small changes mostly shown not
+pinned by the pool of exact solutions without a solve; HiGHS without presolve); every data
 set is bounded in size, the revisions audit to 3 minutes with its publishing and its sizes-known
 pass to 2 minutes more (1 with `--revisions-release open`; what is left unaudited then is reported).
 """
@@ -609,10 +619,22 @@ def exact_solution(result, matrix, low, high, upper):
     return x
 
 
+def signed(columns):
+    """An objective as (columns, integer coefficients): `columns` is a list of columns (each with
+    coefficient 1) or {column: coefficient} (a change: the new version's atoms +1, the old one's −1)."""
+    if isinstance(columns, dict):
+        pairs = [(c, int(round(v))) for c, v in columns.items() if int(round(v))]
+        return np.array([c for c, _ in pairs], dtype=np.int64), np.array([v for _, v in pairs], dtype=np.int64)
+    columns = np.asarray(columns, dtype=np.int64)
+    return columns, np.ones(len(columns), dtype=np.int64)
+
+
 def bound_sentiments(items, solve, deadline, pool=None, already=" (already without the sizes)"):
-    """Whether each sentiment a withheld small position holds is pinned: items [(where, problem,
-    [(sentiment, true count, columns)], sentiments known pinned)]. solve(problem, columns, sign) →
-    (optimum of sign · Σ x[columns], exact integer solution or None). Used by both attackers.
+    """Whether each sentiment a withheld small position holds (or each sentiment's part of a small
+    change) is pinned: items [(where, problem, [(sentiment, true count, columns)], sentiments known
+    pinned)], columns as signed() reads them. solve(problem, columns, sign, coefficients) → (the
+    extreme of Σ coefficients · x[columns], its minimum with sign 1, its maximum with sign −1; an
+    exact integer solution or None). Used by both attackers.
 
     A sentiment known pinned (by the attacker without the sizes: the sizes-known one has more
     equations, the truth among the solutions) is counted pinned without solving. Any exact
@@ -636,12 +658,12 @@ def bound_sentiments(items, solve, deadline, pool=None, already=" (already witho
                 out["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}{already}")
                 out["pinned_keys"].append((k, s))
             else:
-                undecided[s] = (count, np.asarray(columns, dtype=np.int64))
+                undecided[s] = (count, *signed(columns))
 
         def shake(x):
             for s in list(undecided):
-                count, columns = undecided[s]
-                if int(x[columns].sum()) != count:
+                count, columns, coefficients = undecided[s]
+                if int(x[columns] @ coefficients) != count:
                     del undecided[s]
 
         for x in reversed(pool[problem]):
@@ -650,15 +672,15 @@ def bound_sentiments(items, solve, deadline, pool=None, already=" (already witho
             shake(x)
         while undecided:
             s = next(iter(undecided))
-            count, columns = undecided[s]
+            count, columns, coefficients = undecided[s]
             for sign in (-1, 1):
-                value, x = solve(problem, columns, sign)
+                value, x = solve(problem, columns, sign, coefficients)
                 out["solves"] += 1
                 if x is not None:
                     keep_solution(pool, problem, x)
                     shake(x)
                 if value != count:
-                    if x is None or int(x[columns].sum()) == count:
+                    if x is None or int(x[columns] @ coefficients) == count:
                         out["unwitnessed"] += 1  # milp's optimum without an exact solution showing it
                     undecided.pop(s, None)
                     break
@@ -790,11 +812,11 @@ def audit(name, bin_dir, units, topics, responses, started, rounds=()):
             target[topic] = (LinearConstraint(matrix, rhs, rhs), Bounds(np.zeros(variables), upper))
 
     def solve_in(problem_set):
-        """solve(topic, columns, sign) on one of the problem sets (bound_sentiments)."""
-        def solve(topic, columns, sign):
+        """solve(topic, columns, sign, coefficients) on one of the problem sets (bound_sentiments)."""
+        def solve(topic, columns, sign, coefficients=None):
             constraints, bounds = problem_set[None if coupled else topic]
             c = np.zeros(variables)
-            c[columns] = sign
+            c[columns] = sign if coefficients is None else sign * coefficients
             # HiGHS 1.2 (SciPy 1.10, Debian 12) with its MIP presolve calls some of these feasible
             # problems (the truth satisfies them) infeasible, and returns wrong optima for others (a
             # minimum above a value a feasible change reaches): solved without it.
@@ -1749,6 +1771,10 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     figures = defaultdict(lambda: dict(targets=0, narrowed=[], pinned=[], narrowest=None, differencing=0, diff_failed=[]))
     deadline = revisions_started + budget
     truncated = [0]
+    # Every small change enumerated (audited in time or not), for the sizes-known attacker: (where,
+    # parts, topic, unit, group, true change per sentiment, sentiments whose change this attacker
+    # pinned: every one with a change when the position is published in both).
+    small_changes = []
 
     def check_difference(where, p, parts, topic, unit, group, shown_in_both):
         """A change of a position (1…minimum−1 added or removed) must keep ≥ minimum + 1 values and
@@ -1756,13 +1782,15 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         objective, change = difference(parts, topic, unit, group, None)
         if not 0 < abs(change) < MINIMUM:
             return
+        changes = [difference(parts, topic, unit, group, s)[1] for s in range(S)]
+        where = f"{where} {topic} {unit or 'province'} {group or 'all groups'} (true change {change}, {dict(zip(SENTIMENTS, changes))})"
+        pinned_here = {s for s, delta in enumerate(changes) if delta} if shown_in_both else set()
+        small_changes.append((where, parts, topic, unit, group, changes, pinned_here))
         if time.monotonic() > deadline:
             truncated[0] += 1
             return
         record = figures[p]
         record["differencing"] += 1
-        changes = [difference(parts, topic, unit, group, s)[1] for s in range(S)]
-        where = f"{where} {topic} {unit or 'province'} {group or 'all groups'} (true change {change}, {dict(zip(SENTIMENTS, changes))})"
         if shown_in_both:
             record["diff_failed"].append(f"{where}: published in both")
             return
@@ -1776,6 +1804,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             layer, _ = difference(parts, topic, unit, group, s)
             if not shown_apart(layer, delta) and extreme(layer, -1) == delta and extreme(layer, 1) == delta:
                 record["diff_failed"].append(f"{where}: change of {SENTIMENTS[s]} pinned to {delta}")
+                pinned_here.add(s)
 
     # Differencing 1: two versions of one period (every pair; consecutive ones with release open).
     for key, seq_map in versions_of.items():
@@ -1844,15 +1873,15 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                 record["pinned"].append(f"{where}: {SENTIMENTS[s]} pinned to {count}")
                 pinned_of[k].add(s)
 
-    # The sizes-known attacker: the same positions of every version and sentiments, bounded with
-    # the size rows (its own time budget).
+    # The sizes-known attacker: the same positions of every version and sentiments, then the same
+    # small changes and sentiments' changes, bounded with the size rows (its own time budget).
     sized_started = time.monotonic()
 
-    def sized_solve(_, columns, sign):
+    def sized_solve(_, columns, sign, coefficients):
         if not len(columns):
             return 0, None
         c = np.zeros(len(keep))
-        c[columns] = sign
+        c[columns] = sign * coefficients
         result = milp(c, constraints=sized_constraints, integrality=np.ones(len(keep)), bounds=sized_bounds,
                       options={"time_limit": 60, "presolve": False})
         if result.status == 0 and result.x is not None:
@@ -1866,7 +1895,28 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         layers = [(s, count, [column[X(b, i)] for i in atoms(topic, unit, group, s, period_spans) if column[X(b, i)] >= 0])
                   for s, count in enumerate(counts) if count]
         items.append((where, "sized", layers, pinned_of[k]))
-    known = bound_sentiments(items, sized_solve, sized_started + sized_budget)
+    # One pool of exact solutions of the sized system for both parts: a solution found for a
+    # position often shows a change's sentiment not pinned.
+    sized_pool = defaultdict(list)
+    known = bound_sentiments(items, sized_solve, sized_started + sized_budget, sized_pool)
+    # Then, in what is left of the budget, every small change the first attacker enumerates: each
+    # sentiment whose change is not zero (those it checks) must not be pinned (Σ x_new − x_old).
+    changes_started = time.monotonic()
+    change_items = []
+    truth_kept = truth_all[keep].astype(np.int64)
+    for where, parts, topic, unit, group, changes, pinned_here in small_changes:
+        layers = []
+        for s, delta in enumerate(changes):
+            if delta:
+                objective, _ = difference(parts, topic, unit, group, s)
+                layer = {column[i]: c for i, c in objective.items() if column[i] >= 0}
+                columns_, coefficients = signed(layer)
+                if int(truth_kept[columns_] @ coefficients) != delta:
+                    raise Failure(f"revisions: {where}: the change of {SENTIMENTS[s]} on the solved columns is not the true change")
+                layers.append((s, delta, layer))
+        change_items.append((where, "sized", layers, pinned_here))
+    known_changes = bound_sentiments(change_items, sized_solve, sized_started + sized_budget, sized_pool,
+                                     already=" (already without the sizes: change published in both or pinned)")
 
     # Completeness and holding back (release closed): a period's first version holds every response
     # stored before its publication, and what stays out of the files (at each publication, per
@@ -2089,17 +2139,27 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
           f"publishing {published_at - revisions_started:.0f} s, solving {time.monotonic() - published_at:.0f} s, {time.monotonic() - started:.0f} s so far)")
     known_in_rounds = sum(1 for line in known["pinned"] if line.startswith("round "))
     already = sum(1 for line in known["pinned"] if line.endswith("(already without the sizes)"))
+    changes_in_rounds = sum(1 for line in known_changes["pinned"] if line.startswith("round "))
+    changes_already = sum(1 for line in known_changes["pinned"] if line.endswith("published in both or pinned)"))
+    left = [f"{known['unaudited']} positions" if known["unaudited"] else "", f"{known_changes['unaudited']} small changes" if known_changes["unaudited"] else ""]
     print(f"revisions: sizes known: {known['positions']} small withheld positions checked (every version), {known['sentiments']} "
           f"sentiments bounded, {len(known['pinned'])} pinned ({known_in_rounds} of these in rounds, {already} already without the sizes), "
-          f"{known['solves']} milp solves, {time.monotonic() - sized_started:.0f} s"
-          + (f", the time budget of {sized_budget} s ran out: {known['unaudited']} positions left unaudited" if known["unaudited"] else "")
-          + f" ({len(size_keys)} size groups, {len(size_values)} size rows; {known['unwitnessed']} optima without an exact solution; "
+          f"{known['solves']} milp solves; {known_changes['positions']} of {len(small_changes)} small changes checked, "
+          f"{known_changes['sentiments']} sentiments' changes bounded, {len(known_changes['pinned'])} pinned ({changes_in_rounds} of "
+          f"these in rounds, {changes_already} already without the sizes), {known_changes['solves']} milp solves "
+          f"({time.monotonic() - changes_started:.0f} s); {time.monotonic() - sized_started:.0f} s"
+          + (f", the time budget of {sized_budget} s ran out: {' and '.join(x for x in left if x)} left unaudited" if any(left) else "")
+          + f" ({len(size_keys)} size groups, {len(size_values)} size rows; {known['unwitnessed'] + known_changes['unwitnessed']} "
+          f"optima without an exact solution; "
           f"progress.json: {progress_compared} figures against what was "
           f"stored at each publication, {len(progress_failures)} differ; {progress_held} sizes where it counts changes held back, "
           f"{'modelled by' if held_model and closed else 'outside'} the stored unknowns L)")
-    for line in known["pinned"][:10] + progress_failures[:10] + progress_gaps[:3]:
+    # New findings first (those already pinned without the sizes are listed with the first attacker's).
+    for line in (sorted(known["pinned"], key=lambda x: x.endswith("(already without the sizes)"))[:10]
+                 + sorted(known_changes["pinned"], key=lambda x: x.endswith("published in both or pinned)"))[:10]
+                 + progress_failures[:10] + progress_gaps[:3]):
         print(f"  {line}")
-    failures += len(known["pinned"]) - already + len(progress_failures)
+    failures += len(known["pinned"]) - already + len(known_changes["pinned"]) - changes_already + len(progress_failures)
     if failures:
         print(f"revisions: versions kept in {work}")
     else:
@@ -2133,8 +2193,8 @@ def main():
             found, *_ = audit(name, arguments.bin_dir, units, topics, responses, started, rounds)
             failures += found
     if arguments.only != "single" and not arguments.skip_revisions:
-        # The sizes-known pass has 120 s of its own (60 s in the open-policy self-check, which
-        # finds pinned sentiments at once).
+        # The sizes-known pass (positions, then small changes) has 120 s of its own (60 s in the
+        # open-policy self-check, which finds pinned sentiments at once).
         failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release,
                                     not arguments.without_held_back, 120 if arguments.revisions_release == "closed" else 60)
     if failures and not arguments.report_only:
