@@ -83,8 +83,7 @@ extension PeriodCubes {
             // The pieces read together: the group's own span, or every piece of its week.
             var days = [group.day]
             let start = LocalDate(dayNumber: group.day).tallySpanStart.dayNumber
-            if !cuts.days.isEmpty, !(start == group.day && cuts.spanEnd(start) == SpanCuts.naturalEnd(after: start)),
-               freeTopics(naturalStart: start).contains(group.topic) {
+            if !cuts.days.isEmpty, isCutPiece(group.day), freeTopics(naturalStart: start).contains(group.topic) {
                 days = (start..<SpanCuts.naturalEnd(after: start)).filter { cuts.isSpanStart($0) }
             }
             var total = 0
@@ -402,11 +401,7 @@ extension PeriodCubes {
         }
         // The counts a round's progress files publish: its topics' in the spans overlapping its window.
         func knownTopics(_ day: Int) -> Set<Int> {
-            guard !progressWindows.isEmpty else { return [] }
-            let end = cuts.spanEnd(day)
-            return progressWindows.reduce(into: Set<Int>()) { known, window in
-                if day <= window.to, end > window.from { known.formUnion(window.topics) }
-            }
+            progressWindows.isEmpty ? [] : roundTopics(overlapping: day, cuts.spanEnd(day))
         }
         var spans = slices.compactMap { slice -> LinkedProtection.Span? in
             guard !slice.tables.isEmpty, slice.capacity.contains(where: { $0 > 0 }) else { return nil }
@@ -456,11 +451,20 @@ extension PeriodCubes {
     /// The topics no round overlapping the natural span starting on `start` (a Monday or a month's
     /// first day, without cuts) shows: every published table holds that span's pieces alike for them.
     func freeTopics(naturalStart start: Int) -> Set<Int> {
-        let end = SpanCuts.naturalEnd(after: start)
-        let shown = progressWindows.reduce(into: Set<Int>()) { topics, window in
+        Set(0..<empty.topics.count).subtracting(roundTopics(overlapping: start, SpanCuts.naturalEnd(after: start)))
+    }
+
+    /// The topics of the rounds whose window overlaps the days `start` ..< `end`.
+    private func roundTopics(overlapping start: Int, _ end: Int) -> Set<Int> {
+        progressWindows.reduce(into: Set<Int>()) { topics, window in
             if start <= window.to, end > window.from { topics.formUnion(window.topics) }
         }
-        return Set(0..<empty.topics.count).subtracting(shown)
+    }
+
+    /// Whether the span starting on `day` is a piece of a week (or month's part of one) that cuts split.
+    private func isCutPiece(_ day: Int) -> Bool {
+        let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
+        return start != day || cuts.spanEnd(day) != SpanCuts.naturalEnd(after: start)
     }
 
     /// The pieces a round's window cuts a week into, joined again for the topics no round
@@ -483,8 +487,7 @@ extension PeriodCubes {
         for (index, span) in spans.enumerated() {
             let day = slices[index].day
             let start = LocalDate(dayNumber: day).tallySpanStart.dayNumber
-            // Not cut: a natural span.
-            guard start != day || cuts.spanEnd(day) != SpanCuts.naturalEnd(after: start) else { continue }
+            guard isCutPiece(day) else { continue }
             let free = freeTopics(naturalStart: start)
             guard !free.isEmpty else { continue }
             // The periods' tables (late parts included) and the release: equal for the pieces to join.
