@@ -49,9 +49,11 @@ import TestSupport
         return (tables, spans)
     }
 
-    /// The independent check of one plan: returns what is wrong.
-    static func problems(_ plan: LinkedProtection) -> [String] {
+    /// The independent check of one plan: returns what is wrong. With `spans`, the certificates are
+    /// judged against those spans' bounds instead of the plan's own (a plan made without them).
+    static func problems(_ plan: LinkedProtection, spans judged: [LinkedProtection.Span]? = nil) -> [String] {
         var problems: [String] = []
+        let spans = judged ?? plan.spans
         let t = topics.count, u = plan.tables.first?.cube.units.count ?? 0, g = groups.count, s = sentiments.count
         func atom(_ span: Int, _ a: LinkedProtection.Atom, _ x: Int) -> Int {
             plan.spans[span].counts[((a.unit * t + a.topic) * g + a.group) * s + x]
@@ -142,6 +144,28 @@ import TestSupport
                     }
                 }
                 if certificate.up[x] > up || certificate.down[x] > down { problems.append("capacity overstated for \(certificate)") }
+            }
+            // No direction a certificate claims moves a count a reader knows on one side toward
+            // that side, in either of its spans (a swap's atoms carry their sentiments; a change of
+            // responses moves the sentiment it is counted for).
+            for x in 0..<s {
+                let swing = certificate.atoms.filter { a in
+                    a.sentiment == x && a.topic == certificate.topic && (certificate.unit == nil || certificate.unit == a.unit)
+                        && (certificate.group == nil || certificate.group == a.group)
+                }.reduce(0) { $0 + $1.sign }
+                for (direction, claimed) in [(1, certificate.up[x]), (-1, certificate.down[x])] where claimed > 0 {
+                    // The direction the atoms are applied in: a swap rising in x runs forward when
+                    // its swing on x is positive.
+                    let applied = certificate.isSwap ? (swing >= 0 ? direction : -direction) : direction
+                    for (span, sign) in [(certificate.plus, applied)] + (certificate.minus.map { [($0, -applied)] } ?? []) {
+                        for bound in spans.indices.contains(span) ? spans[span].bounds : [] {
+                            let delta = certificate.atoms.filter { a in
+                                a.topic == bound.topic && (bound.unit == nil || bound.unit == a.unit) && (a.sentiment ?? x) == bound.sentiment
+                            }.reduce(0) { $0 + $1.sign * sign }
+                            if bound.atLeast ? delta < 0 : delta > 0 { problems.append("\(certificate) moves a bounded count past its bound in span \(span)") }
+                        }
+                    }
+                }
             }
             let key = "\(certificate.table)/\(certificate.topic)/\(String(describing: certificate.unit))/\(String(describing: certificate.group))"
             if certificate.widensRange {
@@ -273,6 +297,57 @@ import TestSupport
         #expect(plan.primaryCount > 20)
         // Certificates, not the fallback, protect nearly every primary.
         #expect(plan.fallbacks * 20 <= plan.primaryCount, "\(plan.fallbacks) fallbacks of \(plan.primaryCount)")
+    }
+
+    // MARK: Counts a reader knows on one side (provisional alarms)
+
+    /// Every sentiment of every unit's and the province's topic totals bounded in the spans of
+    /// one week, both ways (at least, or at most): the plans still protect every primary, and no
+    /// certificate moves a bounded count toward its bound's side. The plan made without the bounds
+    /// breaks them: the check can fail.
+    @Test(arguments: [true, false]) func boundedCountsAreNeverMovedPastTheirBound(atLeast: Bool) throws {
+        var generator = SeededGenerator.forTest("boundedCounts(\(atLeast))")
+        let data = Self.randomSparse(from: "2026-08-24", weeks: 9, &generator)
+        let (tables, spans) = Self.tables(data)
+        let week = try #require(tables.firstIndex { $0.period.identifier == "2026-W37" })
+        let bounds = (0..<Self.topics.count).flatMap { t in
+            ([nil] + Self.units.indices.map(Optional.some)).flatMap { u in
+                Self.sentiments.indices.map { LinkedProtection.Bound(topic: t, unit: u, sentiment: $0, atLeast: atLeast) }
+            }
+        }
+        let bounded = spans.map { span in
+            LinkedProtection.Span(tables: span.tables, counts: span.counts, knownTopics: span.knownTopics, bounds: span.tables.contains(week) ? bounds : [])
+        }
+        let plan = LinkedProtection(tables: tables, spans: bounded, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        #expect(plan.primaryCount > 20)
+        let free = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(free) == [])
+        // The same certificates judged against the bounded spans: some move a bounded count.
+        let judged = Self.problems(free, spans: bounded)
+        #expect(judged.contains { $0.contains("past its bound") }, "\(judged.prefix(3))")
+    }
+
+    /// A lower bound on one unit's count of one sentiment in one week, against the plan without
+    /// it: a certificate that would take that sentiment's answers out of the unit (to the small
+    /// unit it protects) in that week is refused, and another protects the small unit.
+    @Test func aSmallUnitIsNotProtectedByLoweringABoundedUnit() throws {
+        // Unit 3 holds 3 answers of group 0 in week 46; units 0–2 hold 8 per sentiment and group.
+        let data = Self.background(weeks: ["2026-11-10"], count: 12).filter { $0.0.unit != 3 }
+            + [(Response("2026-11-10", 3, 0, 0, 2), 3)]
+        let (tables, spans) = Self.tables(data)
+        let free = LinkedProtection(tables: tables, spans: spans, minimum: 5)
+        #expect(Self.problems(free) == [])
+        // Every unit's negative answers are known to be at least what they are.
+        let bounds = (0..<3).map { LinkedProtection.Bound(topic: 0, unit: $0, sentiment: 2, atLeast: true) }
+        let bounded = spans.map { LinkedProtection.Span(tables: $0.tables, counts: $0.counts, bounds: bounds) }
+        #expect(!Self.problems(free, spans: bounded).isEmpty)
+        let plan = LinkedProtection(tables: tables, spans: bounded, minimum: 5)
+        #expect(Self.problems(plan) == [])
+        #expect(plan.fallbacks == 0)
+        // Unit 3's negatives still move both ways: one unit's total may rise into unit 3's fall.
+        let unitTotal = plan.certificates.filter { $0.unit == 3 && $0.group == nil && $0.widensRange }
+        #expect(!unitTotal.isEmpty)
     }
 
     /// One unit only: the small cell moves against another group of the unit (the province's

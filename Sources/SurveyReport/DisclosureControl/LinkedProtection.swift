@@ -83,7 +83,8 @@ public struct ProtectionMask: Hashable, Sendable {
 /// `up + down ≥ minimum` for the count, and for every sentiment the primary holds a change of that
 /// sentiment's count, so that none is pinned, also for a reader who knows the counts a round's
 /// progress files publish (``Span/knownTopics``): where moving responses would change those, a
-/// *sentiment swap* (``Atom/sentiment``) that keeps every count. Of the certificates that do, the
+/// *sentiment swap* (``Atom/sentiment``) that keeps every count. A change never moves a count
+/// a reader knows on one side (``Bound``) toward that side. Of the certificates that do, the
 /// one withholding the fewest further responses is chosen (greedy, finest periods first).
 ///
 /// Pure: the same tables give the same plan.
@@ -154,10 +155,52 @@ public struct LinkedProtection: Sendable {
         /// (a survey round's progress files count its topics' responses in its window): a change
         /// that moves responses of these topics in this span is no proof about their sentiments.
         public var knownTopics: Set<Int>
-        public init(tables: [Int], counts: [Int], knownTopics: Set<Int> = []) {
+        /// What a reader knows here of a sentiment's count on one side (``Bound``): no change may
+        /// move it past the bound's side.
+        public var bounds: [Bound]
+        public init(tables: [Int], counts: [Int], knownTopics: Set<Int> = [], bounds: [Bound] = []) {
             self.tables = tables
             self.counts = counts
             self.knownTopics = knownTopics
+            self.bounds = bounds
+        }
+    }
+
+    /// A reader's one-sided knowledge of one sentiment's count, summed over the groups of a unit
+    /// (or over the province) and a topic, in the spans that carry it. A provisional alarm on a
+    /// week's first days tells its reader that a count there reached a threshold (at least, for a
+    /// share watched for a rise) or stayed under one (at most, for a share watched for a fall).
+    /// Treated conservatively: a change may not move such a count at all toward the bound's side
+    /// in a span carrying it, whatever its distance from the threshold.
+    public struct Bound: Hashable, Sendable {
+        public var topic: Int
+        /// The unit; nil: the province (every unit).
+        public var unit: Int?
+        public var sentiment: Int
+        /// true: the reader knows the count is at least something (it may not fall); false: at
+        /// most something (it may not rise).
+        public var atLeast: Bool
+
+        public init(topic: Int, unit: Int?, sentiment: Int, atLeast: Bool) {
+            self.topic = topic
+            self.unit = unit
+            self.sentiment = sentiment
+            self.atLeast = atLeast
+        }
+
+        /// How a change, its atoms' signs times `sign` in a span, moves the bounded count there: an
+        /// atom moves its own sentiment, or (a change of responses) the one it is applied to.
+        func net(_ atoms: [Atom], sign: Int, applied: Int?) -> Int {
+            var sum = 0
+            for atom in atoms where atom.topic == topic && (unit == nil || unit == atom.unit) && (atom.sentiment ?? applied) == sentiment {
+                sum += atom.sign * sign
+            }
+            return sum
+        }
+
+        /// Whether moving the count by `delta` crosses to the bound's side.
+        func forbids(_ delta: Int) -> Bool {
+            atLeast ? delta < 0 : delta > 0
         }
     }
 
@@ -253,7 +296,7 @@ public struct LinkedProtection: Sendable {
         let size = tables.first?.cube.counts.count ?? 0
         self.spans = spans.filter { span in span.counts.count == size && span.tables.allSatisfy(tables.indices.contains) }.map { span in
             // Tables in order, each once: ``touched(plus:minus:)`` merges them.
-            Span(tables: Array(Set(span.tables)).sorted(), counts: span.counts, knownTopics: span.knownTopics)
+            Span(tables: Array(Set(span.tables)).sorted(), counts: span.counts, knownTopics: span.knownTopics, bounds: span.bounds)
         }
         units = first?.units.count ?? 0
         topics = first?.topics.count ?? 0
@@ -654,6 +697,8 @@ public struct LinkedProtection: Sendable {
             }
             forward = forward == Int.max ? 0 : forward
             backward = backward == Int.max ? 0 : backward
+            if crossesBound(shape, plus: plus, minus: minus, direction: 1, sentiment: nil) { forward = 0 }
+            if crossesBound(shape, plus: plus, minus: minus, direction: -1, sentiment: nil) { backward = 0 }
             for s in 0..<sentiments {
                 let d = swing.indices.contains(s) ? swing[s] : 0
                 up[s] = d > 0 ? forward : d < 0 ? backward : 0
@@ -671,9 +716,22 @@ public struct LinkedProtection: Sendable {
                     if atom.sign > 0 { rise = min(rise, m) } else { fall = min(fall, m) }
                 }
             }
-            up[s] = rise == Int.max ? 0 : rise
-            down[s] = fall == Int.max ? 0 : fall
+            up[s] = rise == Int.max || crossesBound(shape, plus: plus, minus: minus, direction: 1, sentiment: s) ? 0 : rise
+            down[s] = fall == Int.max || crossesBound(shape, plus: plus, minus: minus, direction: -1, sentiment: s) ? 0 : fall
         }
+    }
+
+    /// Whether applying a change once (`direction` 1: as written, the primary rising; -1: undone)
+    /// moves a count a reader knows on one side (``Span/bounds``) toward that side in `plus` or
+    /// `minus`. `sentiment` is the one a change of responses is applied to (nil for a swap, whose
+    /// atoms carry theirs).
+    private func crossesBound(_ shape: Shape, plus: Int, minus: Int?, direction: Int, sentiment: Int?) -> Bool {
+        for (span, sign) in [(plus, direction)] + (minus.map { [($0, -direction)] } ?? []) {
+            for bound in spans[span].bounds where bound.forbids(bound.net(shape.atoms, sign: sign, applied: sentiment)) {
+                return true
+            }
+        }
+        return false
     }
 
     /// The atoms a change draws on: per sentiment, those it takes from when the primary rises
