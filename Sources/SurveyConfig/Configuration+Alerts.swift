@@ -7,8 +7,15 @@ extension ConfigurationReader {
     /// 0–1000, default 5; 0 or not above the budget: no watch list) and `odds_ratio` (the shift
     /// each chart is tuned to detect, 1.1–10, default 2). `target_run_length_weeks` (the
     /// per-chart run length before the budget) is accepted, ignored and noticed.
+    /// `provisional_days` (0–6, default 2): the provisional look follows the current week's first
+    /// days, spending what the weekly charts leave of the budget; 0 turns it off.
     func readAlerts(_ node: Node, into config: inout Configuration) throws(ConfigurationError) {
-        let values = try entries(node, key: "alerts", allowed: ["odds_ratio", "false_alarms_per_week", "watch_entries_per_week", "target_run_length_weeks"])
+        let values = try entries(
+            node, key: "alerts", allowed: ["odds_ratio", "false_alarms_per_week", "watch_entries_per_week", "target_run_length_weeks", "provisional_days"])
+        if let value = values["provisional_days"] {
+            config.alerts.provisionalDays = Int(try number(value, "alerts.provisional_days", 0...6))
+            guard Double(config.alerts.provisionalDays) == value.float else { throw fail("alerts.provisional_days", value, "expected a whole number of days") }
+        }
         if let value = values["odds_ratio"] {
             config.alerts.oddsRatio = try number(value, "alerts.odds_ratio", 1.1...10)
         }

@@ -25,7 +25,16 @@ public struct Configuration: Sendable {
     /// When periods are published and whether they are revised (`publish.release`, `publish.grace_days`).
     public var release: ReleasePolicy = .standard
     /// The early-warning charts published in `alerts.json` (`alerts.*`).
-    public var alerts = EarlyWarningSettings()
+    public var alerts = Configuration.defaultAlerts
+
+    /// The early warning's defaults: the provisional look on the current week's Monday and Tuesday,
+    /// spending what the weekly charts leave of the budget (docs/SUMMARIES.md, "The provisional look").
+    public static var defaultAlerts: EarlyWarningSettings {
+        var settings = EarlyWarningSettings()
+        settings.provisionalSpendsSlack = true
+        settings.provisionalDays = 2
+        return settings
+    }
     /// The provincial time zone: periods and "today" are reckoned in it.
     public var timeZone: TimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt
     /// Which collection dates are accepted.

@@ -56,6 +56,9 @@ struct PeriodCubes {
     /// publish the counts of those topics' responses collected there, per unit, topic and group
     /// (without sentiments), so the plan treats those counts as known (``LinkedProtection/Span/knownTopics``).
     var progressWindows: [(from: Int, to: Int, topics: Set<Int>)] = []
+    /// The provisional alarms shown (``addProvisionalLooks(_:)``): per week (its Monday's day
+    /// number), the counts their readers know on one side, for the plan (``LinkedProtection/Bound``).
+    var provisionalBounds: [Int: [LinkedProtection.Bound]] = [:]
     /// The span cuts the spans were read with (recorded with a release, which the store refuses if
     /// they changed since).
     var cuts = SpanCuts()
@@ -152,6 +155,34 @@ struct PeriodCubes {
             spanCounts = self.live
         }
         buildCubes()
+    }
+
+    // MARK: Provisional alarms
+
+    /// Takes in the provisional alarms shown so far. An alarm on a week's first days tells its
+    /// reader that a count of one of its unit's (or the province's) topic there reached a bound:
+    /// all its sentiments' counts (their sums too) are known from below, in every span of the
+    /// week, and every version (docs/SUMMARIES.md, "The provisional look"). Unknown units and
+    /// topics (none can be: their ids come from the same database) are skipped.
+    mutating func addProvisionalLooks(_ looks: [ProvisionalLook]) {
+        let sentiments = empty.sentiments.indices
+        for look in looks {
+            guard let topic = ids.topics.firstIndex(of: look.topicID) else { continue }
+            var unit: Int?
+            if let id = look.unitID {
+                guard let index = ids.units.firstIndex(of: id) else { continue }
+                unit = index
+            }
+            for sentiment in sentiments {
+                provisionalBounds[look.weekStart, default: []].append(LinkedProtection.Bound(topic: topic, unit: unit, sentiment: sentiment, atLeast: true))
+            }
+        }
+    }
+
+    /// The bounds the provisional alarms put on the span starting on `day` (those of its week).
+    func lookBounds(_ day: Int) -> [LinkedProtection.Bound] {
+        guard !provisionalBounds.isEmpty else { return [] }
+        return provisionalBounds[Period.containing(LocalDate(dayNumber: day), kind: .week).start.dayNumber] ?? []
     }
 
     // MARK: Periods

@@ -21,6 +21,11 @@ public protocol PublicationReading {
     func roundInputs() throws(StoreError) -> [RoundInputs]
     /// The days tally spans are cut on besides Mondays and months' first days (the rounds' ends).
     func spanCuts() throws(StoreError) -> SpanCuts
+    /// The counts of the responses tallied collected on `days`, per unit, day, topic and sentiment,
+    /// from the batches received since `receivedSince` (the provisional look's days).
+    func forEachDailyCount(days: ClosedRange<Int>, receivedSince: String, _ body: (Int64, Int, Int64, Int64, Int) -> Void) throws(StoreError)
+    /// Every provisional alarm shown so far (its week, unit and topic).
+    func provisionalLooks() throws(StoreError) -> [ProvisionalLook]
 }
 
 extension PublicationSnapshot: PublicationReading {}
@@ -38,6 +43,8 @@ public protocol PublicationStore: Sendable {
     func forgetPublications(_ periods: [Period]) throws(StoreError)
     func roundJournalState(round id: Int64) throws(StoreError) -> RoundJournalState
     func recordRoundJournalState(round id: Int64, _ state: RoundJournalState) throws(StoreError)
+    /// Records provisional alarms before the files that show them are written.
+    func recordProvisionalLooks(_ looks: [ProvisionalLook], at timestamp: String) throws(StoreError)
 }
 
 extension SurveyStore: PublicationStore {

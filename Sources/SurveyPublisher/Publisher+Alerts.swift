@@ -18,9 +18,11 @@ extension Publisher {
     /// charts: they would read figures no file publishes. The charts read each week's current
     /// version: a revised week is read again, and an alarm whose evidence covers a week in
     /// `revisedWeeks` says it rests on revised data.
+    /// `look`, the current week's first days as stored, is followed by the provisional look when
+    /// the latest week the charts read is the one before it.
     static func alerts(
         cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String,
-        weekMasks: [Period: ProtectionMask]?, revisedWeeks: Set<Period> = []
+        weekMasks: [Period: ProtectionMask]?, revisedWeeks: Set<Period> = [], look: LookDays? = nil
     ) -> AlertsDocument {
         var document = AlertsDocument(generatedAt: generatedAt, week: nil, settings: settings)
         let withData = cubes.periods(.week)
@@ -103,6 +105,22 @@ extension Publisher {
             if let episode = chart.alarm, let entry = alert(chart, episode) { document.alerts.append(entry) }
             if let episode = chart.watch, let entry = alert(chart, episode) { document.watch.append(entry) }
         }
+        if settings.looksProvisionally {
+            document.expectedProvisionalAlarmsPerWeek = family.expectedProvisionalAlarms.map(hundredths)
+            document.provisional = []
+            if let look, look.week.previous == latest {
+                for chart in family.charts {
+                    guard let topic = empty.topics[safe: chart.topic], let days = look.series(chart, polarity: polarity),
+                          days.reduce(0, { $0 + $1.n }) >= minimumCellSize, let crossed = chart.provisionalCrossing(days) else { continue }
+                    document.provisional?.append(AlertsDocument.Provisional(
+                        topic: topic.code, unit: chart.unit.flatMap { empty.units[safe: $0]?.code },
+                        sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
+                        week: look.week.identifier, crossedOn: look.week.start.adding(days: crossed - 1).description,
+                        through: look.week.start.adding(days: look.days - 1).description
+                    ))
+                }
+            }
+        }
         document.triage(topicOrder: empty.topics.map(\.code), unitOrder: empty.units.map(\.code))
         return document
     }
@@ -113,6 +131,47 @@ extension Publisher {
     static func hundredths(_ value: Double) -> Double { (value * 100).rounded() / 100 }
 }
 
+/// The current week's first days as stored, for the provisional look: counts per unit, topic,
+/// day and sentiment (all groups together), read before the week is released.
+struct LookDays {
+    var week: Period
+    /// Days read, Monday on (1 to 6).
+    var days: Int
+    let units: Int, topics: Int, sentiments: Int
+    /// `counts[((unit * topics + topic) * days + day) * sentiments + sentiment]`.
+    var counts: [Int]
+
+    init(week: Period, days: Int, units: Int, topics: Int, sentiments: Int) {
+        self.week = week
+        self.days = days
+        (self.units, self.topics, self.sentiments) = (units, topics, sentiments)
+        counts = Array(repeating: 0, count: max(0, units * topics * days * sentiments))
+    }
+
+    mutating func add(_ count: Int, unit: Int, topic: Int, day: Int, sentiment: Int) {
+        guard (0..<units).contains(unit), (0..<topics).contains(topic), (0..<days).contains(day), (0..<sentiments).contains(sentiment) else { return }
+        counts[((unit * topics + topic) * days + day) * sentiments + sentiment] += count
+    }
+
+    /// A chart's days: the watched share's answers and all answers of its unit (or of every unit,
+    /// for the province) on each day; nil for a topic out of range.
+    func series(_ chart: EarlyWarning.Chart, polarity: [Polarity]) -> [(count: Int, n: Int)]? {
+        guard (0..<topics).contains(chart.topic), polarity.count == sentiments else { return nil }
+        let watched: Polarity = chart.share == .negativeRising ? .negative : .positive
+        return (0..<days).map { day in
+            var count = 0, n = 0
+            for unit in chart.unit.map({ [$0] }) ?? Array(0..<units) where (0..<units).contains(unit) {
+                for s in 0..<sentiments {
+                    let c = counts[((unit * topics + chart.topic) * days + day) * sentiments + s]
+                    n += c
+                    if polarity[s] == watched { count += c }
+                }
+            }
+            return (count, n)
+        }
+    }
+}
+
 extension Publisher {
     /// Whether `alerts.json` and `alerts.html` must be (re)computed: when any period changed, when
     /// a file is missing, or when they were computed with other settings.
@@ -121,6 +180,7 @@ extension Publisher {
         guard let old = publishedAlerts(), FileManager.default.fileExists(atPath: "\(directory)/alerts.html") else { return true }
         return old.oddsRatio != earlyWarning.oddsRatio || old.falseAlarmsPerWeek != earlyWarning.falseAlarmsPerWeek
             || old.watchEntriesPerWeek != (earlyWarning.watches ? earlyWarning.watchEntriesPerWeek : nil)
+            || old.provisionalDays != (earlyWarning.looksProvisionally ? earlyWarning.provisionalDays : nil)
     }
 
     /// The `alerts.json` in place (nil if missing, unreadable or of another schema).

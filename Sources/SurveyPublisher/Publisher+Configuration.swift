@@ -14,5 +14,6 @@ extension Publisher {
             release: configuration.release
         )
         timeZone = configuration.timeZone
+        futureToleranceDays = configuration.dateWindow.futureToleranceDays
     }
 }

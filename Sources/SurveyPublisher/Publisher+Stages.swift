@@ -20,6 +20,8 @@ struct PublicationInput {
     var rounds: [RoundInputs]
     /// The release calendar, today, and what was released before.
     var release: ReleaseInput
+    /// The current week's first days as stored, when the provisional look may follow them.
+    var look: LookDays?
 }
 
 /// What a publication may show: the counts after holding back the late changes that no
@@ -35,6 +37,7 @@ struct PublicationPlan {
     /// The rounds whose results this publication releases a version of.
     var roundsReleasedNow: [RoundTable]
     var held: Publisher.HeldChanges
+    var look: LookDays?
 }
 
 /// The digest of what each period's summary is built from, computed once per period.
@@ -86,11 +89,34 @@ extension Publisher {
             var cubes = try PeriodCubes(snapshot: snapshot, dimensions: dimensions, kinds: readKinds, release: release)
             let rounds = try snapshot.roundInputs()
             cubes.addRounds(rounds.map(\.stored), cuts: try snapshot.spanCuts())
+            cubes.addProvisionalLooks(try snapshot.provisionalLooks())
             return PublicationInput(
                 cubes: cubes, planKinds: planKinds, records: try snapshot.publications(), awaiting: try snapshot.awaitingApproval(),
-                rounds: rounds, release: release
+                rounds: rounds, release: release, look: try lookDays(snapshot, cubes: cubes, today: release.today)
             )
         }
+    }
+
+    /// The current week's days before today, up to the provisional look's days, as stored; nil
+    /// when the look is off, weeks are not published, or today is the week's Monday.
+    func lookDays(_ snapshot: any PublicationReading, cubes: PeriodCubes, today: LocalDate) throws -> LookDays? {
+        guard earlyWarning.looksProvisionally, kinds.contains(.week) else { return nil }
+        let week = Period.containing(today, kind: .week)
+        let days = min(today.dayNumber - week.start.dayNumber, earlyWarning.provisionalDays)
+        guard days >= 1 else { return nil }
+        var look = LookDays(week: week, days: days, units: cubes.empty.units.count, topics: cubes.empty.topics.count, sentiments: cubes.empty.sentiments.count)
+        let units = Dictionary(cubes.ids.units.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let topics = Dictionary(cubes.ids.topics.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let sentiments = Dictionary(cubes.ids.sentiments.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        // A response collected on Monday is received no sooner than Monday less the future
+        // tolerance (a day more for the time zone).
+        let since = Date(timeIntervalSince1970: Double(week.start.dayNumber - futureToleranceDays - 1) * 86_400).utcTimestamp
+        let first = week.start.dayNumber
+        try snapshot.forEachDailyCount(days: first...(first + days - 1), receivedSince: since) { unit, day, topic, sentiment, count in
+            guard let u = units[unit], let t = topics[topic], let s = sentiments[sentiment] else { return }
+            look.add(count, unit: u, topic: t, day: day - first, sentiment: s)
+        }
+        return look
     }
 
     /// Stage 2, plan: what every period withholds, planned for all periods and versions together
@@ -102,7 +128,7 @@ extension Publisher {
         if !scheduled.isEmpty, let lastRelease { held.nextRevision = lastRelease.addingTimeInterval(Publisher.revisionInterval).utcTimestamp }
         return PublicationPlan(
             cubes: cubes, masks: protection.masks, roundMasks: protection.roundMasks, withheld: protection.withheld, releasedNow: releasedNow,
-            roundsReleasedNow: cubes.roundsReleasedNow, held: held
+            roundsReleasedNow: cubes.roundsReleasedNow, held: held, look: input.look
         )
     }
 
@@ -190,11 +216,28 @@ extension Publisher {
         var document = Publisher.alerts(
             cubes: plan.cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
             weekMasks: kinds.contains(.week) ? plan.masks : nil,
-            revisedWeeks: Set(plan.releasedNow.filter { $0.kind == .week && plan.cubes.isReleased($0) })
+            revisedWeeks: Set(plan.releasedNow.filter { $0.kind == .week && plan.cubes.isReleased($0) }), look: plan.look
         )
         let previous = publishedAlerts()
         document.keepRevisedFlags(of: previous)
         return (previous, document)
+    }
+
+    /// The provisional alarms of `document` as the database records them (week, unit and topic ids).
+    /// Each once: the two charts of a unit's topic (up and down) tell about the same counts.
+    func provisionalLooks(_ document: AlertsDocument, cubes: PeriodCubes) -> [ProvisionalLook] {
+        var seen = Set<ProvisionalLook>()
+        return (document.provisional ?? []).compactMap { alarm -> ProvisionalLook? in
+            guard let week = Period(identifier: alarm.week), week.kind == .week,
+                  let t = cubes.empty.topics.firstIndex(where: { $0.code == alarm.topic }), cubes.ids.topics.indices.contains(t) else { return nil }
+            var unitID: Int64?
+            if let code = alarm.unit {
+                guard let u = cubes.empty.units.firstIndex(where: { $0.code == code }), cubes.ids.units.indices.contains(u) else { return nil }
+                unitID = cubes.ids.units[u]
+            }
+            let look = ProvisionalLook(weekStart: week.start.dayNumber, unitID: unitID, topicID: cubes.ids.topics[t])
+            return seen.insert(look).inserted ? look : nil
+        }
     }
 
     /// Under the closed policy, removes the files and records of periods published while they

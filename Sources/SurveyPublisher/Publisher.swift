@@ -95,6 +95,9 @@ public struct Publisher: Sendable {
     public var earlyWarning = EarlyWarningSettings()
     /// When periods are published, and whether they are revised.
     public var release: ReleasePolicy = .standard
+    /// How many days after today a collection day may be (`dates.future_tolerance_days`): the
+    /// provisional look reads the batches received since its week's Monday less this.
+    public var futureToleranceDays = 31
 
     public init(
         store: any PublicationStore, directory: String, kinds: [PeriodKind], minimumCellSize: Int, title: String = "Tổng hợp dư luận xã hội", logger: Logger,
@@ -191,9 +194,12 @@ public struct Publisher: Sendable {
 
         var alerts: [(data: Data, path: String)] = []
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
-        if try alertsNeeded(changed: !jobs.isEmpty) {
+        if try alertsNeeded(changed: !jobs.isEmpty || plan.look != nil) {
             start = clock.now
             let update = alarms(plan, timestamp: timestamp)
+            // A provisional alarm is recorded before any file shows it: every later plan keeps
+            // what it tells.
+            try store.recordProvisionalLooks(provisionalLooks(update.current, cubes: plan.cubes), at: timestamp)
             alerts = [(try update.current.json(), "\(directory)/alerts.json"),
                       (AlertsHTML.page(update.current, labels: Publisher.alertLabels(plan.cubes.empty)), "\(directory)/alerts.html")]
             alertsUpdate = update

@@ -77,6 +77,32 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
         }
     }
 
+    /// A provisional alarm ("cảnh báo tạm thời"): a chart continued day by day over the first days
+    /// of the current week, which is not published yet, crossed its provisional threshold. It
+    /// shows no figure: those days' counts are in no file until the week is published.
+    public struct Provisional: Codable, Sendable, Equatable {
+        public var topic: String
+        /// The unit; nil for the province.
+        public var unit: String?
+        public var sentiment: String
+        public var direction: String
+        /// The week looked at (not yet published), and the day of the crossing (ISO dates).
+        public var week: String
+        public var crossedOn: String
+        /// The last day looked at.
+        public var through: String
+
+        public init(topic: String, unit: String?, sentiment: String, direction: String, week: String, crossedOn: String, through: String) {
+            self.topic = topic
+            self.unit = unit
+            self.sentiment = sentiment
+            self.direction = direction
+            self.week = week
+            self.crossedOn = crossedOn
+            self.through = through
+        }
+    }
+
     public var schema = AlertsDocument.schemaVersion
     /// UTC time (ISO 8601) of the publication that computed the alarms.
     public var generatedAt: String
@@ -103,6 +129,12 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
     public var alerts: [Alert]
     /// Charts above the watch list's looser threshold and not in alarm ("theo dõi"), in the same order.
     public var watch: [Alert]
+    /// The provisional look (absent when it is off): the days of each week it follows, the chance
+    /// alarms per week it is expected to raise (part of `expectedFalseAlarmsPerWeek`), and its
+    /// alarms on the current week's first days, in the alarms' order.
+    public var provisionalDays: Int?
+    public var expectedProvisionalAlarmsPerWeek: Double?
+    public var provisional: [Provisional]?
 
     /// An empty document for `settings` (no charts yet).
     public init(generatedAt: String, week: String?, settings: EarlyWarningSettings) {
@@ -119,6 +151,7 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
         oddsRatio = settings.oddsRatio
         alerts = []
         watch = []
+        provisionalDays = settings.looksProvisionally ? settings.provisionalDays : nil
     }
 
     /// "about 1 false alarm a week expected across the province when nothing changes".
@@ -164,6 +197,9 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
         }
         alerts.sort(by: order)
         watch.sort(by: order)
+        provisional?.sort { a, b in
+            (rank(topicOrder, a.topic), a.direction, rank(unitOrder, a.unit)) < (rank(topicOrder, b.topic), b.direction, rank(unitOrder, b.unit))
+        }
     }
 
     /// Marks the alarms that were open in `previous` on revised data, and still are, as resting on

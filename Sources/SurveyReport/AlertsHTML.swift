@@ -43,11 +43,34 @@ public enum AlertsHTML {
             }
             html += "</p>"
         }
+        html += provisional(document, labels: labels)
         guard let perWeek = document.watchEntriesPerWeek else { return html }
         html += "<h3>Theo dõi</h3><p class=\"meta\">Các biểu đồ đã vượt một ngưỡng thấp hơn ngưỡng cảnh báo nhưng chưa tới ngưỡng cảnh báo. "
         html += "Đây không phải cảnh báo: khi dư luận không thay đổi, dự kiến khoảng \(ReportHTML.number(perWeek)) mục mới mỗi tuần do ngẫu nhiên.</p>"
         guard !document.watch.isEmpty else { return html + "<p class=\"muted\">Không có biểu đồ nào trong danh sách theo dõi.</p>" }
         return html + table(document.watch, labels: labels, alarms: false)
+    }
+
+    /// The provisional alarms on the current week's first days (empty when the look is off): no
+    /// figure, only which chart crossed and on which day, and what the look spends of the budget.
+    static func provisional(_ document: AlertsDocument, labels: Labels) -> String {
+        guard let alarms = document.provisional, let days = document.provisionalDays else { return "" }
+        var html = "<h3>Cảnh báo tạm thời</h3><p class=\"meta\">Theo \(days == 1 ? "ngày thứ Hai" : "\(days) ngày đầu") của tuần đang diễn ra, "
+        html += "chưa công bố: mỗi biểu đồ được tiếp tục theo từng ngày với một ngưỡng riêng, cao hơn ngưỡng tuần, dùng phần ngân sách "
+        html += "mà các biểu đồ tuần chưa dùng (dự kiến khoảng \(ReportHTML.number(document.expectedProvisionalAlarmsPerWeek ?? 0)) cảnh báo tạm thời "
+        html += "nhầm mỗi tuần, đã tính trong ngân sách trên). Không số liệu nào của những ngày này được hiển thị; tuần được công bố vào thứ Hai "
+        html += "tuần sau, khi biểu đồ tuần xác nhận hay không.</p>"
+        guard !alarms.isEmpty else { return html + "<p class=\"muted\">Không có cảnh báo tạm thời nào.</p>" }
+        html += "<table class=\"provisional\"><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th>Ý kiến</th><th>Xu hướng</th><th>Vượt ngưỡng</th></tr></thead><tbody>"
+        for alarm in alarms {
+            html += alarm.unit == nil ? "<tr class=\"province\">" : "<tr>"
+            html += "<td>\(HTML.escape(labels.topics[alarm.topic] ?? alarm.topic))</td>"
+            html += "<td>\(HTML.escape(alarm.unit.map { labels.units[$0] ?? $0 } ?? "Toàn tỉnh"))</td>"
+            html += "<td>\(HTML.escape(labels.sentiments[alarm.sentiment] ?? alarm.sentiment))</td>"
+            html += alarm.direction == "up" ? "<td class=\"down\">▲ tăng</td>" : "<td class=\"down\">▼ giảm</td>"
+            html += "<td>\(HTML.escape(LocalDate(iso: alarm.crossedOn).map(VietnameseTime.date) ?? alarm.crossedOn)) (tạm thời)</td></tr>"
+        }
+        return html + "</tbody></table>"
     }
 
     static func table(_ alerts: [AlertsDocument.Alert], labels: Labels, alarms: Bool) -> String {

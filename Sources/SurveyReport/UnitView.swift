@@ -52,6 +52,7 @@ extension AlertsDocument {
         var view = self
         view.alerts = alerts.compactMap(keep)
         view.watch = watch.compactMap(keep)
+        view.provisional = provisional?.filter { $0.unit == nil || $0.unit == unit }
         return view
     }
 }

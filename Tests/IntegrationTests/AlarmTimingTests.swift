@@ -86,4 +86,79 @@ import Testing
         }
         #expect(await daemon.stop() == 0)
     }
+
+    /// The provisional look (the shipped configuration: Monday and Tuesday): Võ Nhai's health-care
+    /// answers of Monday and Tuesday 23–24 November turn negative (12 of 14). On Wednesday the
+    /// front page, alerts.json and Võ Nhai's page show a provisional alarm without a figure, and
+    /// the database records it before the files; another unit's page does not show it. The next
+    /// Monday the week is published and the weekly chart takes over.
+    @Test func aShiftOnMondayAndTuesdayIsShownProvisionallyOnWednesday() async throws {
+        let daemon = try Daemon(replacing: [Daemon.graceDaysLine: Daemon.graceDaysLine])
+        let collaborators = try daemon.addCollaborators(units: Self.units)
+        try await daemon.start()
+        let mondays = (0..<6).compactMap { LocalDate(iso: "2026-10-12")?.adding(days: 7 * $0) }
+        for (w, monday) in mondays.enumerated() {
+            for (u, unit) in Self.units.enumerated() {
+                let lines = Self.topics.flatMap { Self.lines(monday, topic: $0, negative: 8, week: w + u) }
+                #expect(try await daemon.submit(collaborators[u], "w\(w)-\(unit)", lines).code == 250)
+            }
+        }
+        // The week of 23 November, Monday and Tuesday only (the rest not yet received): every unit
+        // and topic 12 answers (2 negative), but Võ Nhai's health care 14, 12 of them negative.
+        let days = ["2026-11-23", "2026-11-24"]
+        for (u, unit) in Self.units.enumerated() {
+            var lines: [String] = []
+            for topic in Self.topics {
+                let shifted = unit == "VN" && topic == "YTE"
+                for (d, day) in days.enumerated() {
+                    let negative = shifted ? 6 : 1, all = shifted ? 7 : 6
+                    for i in 0..<all {
+                        lines.append("R \(day) \(topic) \(Self.groups[(i + d) % Self.groups.count]) \(i < negative ? "KHONGDONGTINH" : i % 2 == 1 ? "DONGTINH" : "PHANVAN")")
+                    }
+                }
+            }
+            #expect(try await daemon.submit(collaborators[u], "early-\(unit)", lines).code == 250)
+        }
+        let summaries = "\(daemon.stateDirectory)/summaries"
+        func alerts() throws -> AlertsDocument {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return try decoder.decode(AlertsDocument.self, from: Data(contentsOf: URL(fileURLWithPath: "\(summaries)/alerts.json")))
+        }
+        #expect(try daemon.count("SELECT COUNT(*) FROM provisional_looks") == 0)
+        _ = try await LateReportTests.publish(daemon, "2026-11-25")
+        let wednesday = try alerts()
+        #expect(wednesday.week == "2026-W47" && wednesday.provisionalDays == 2)
+        let provisional = try #require(wednesday.provisional)
+        let alarm = try #require(provisional.first { $0.unit == "VN" && $0.topic == "YTE" && $0.direction == "up" }, "\(provisional)")
+        #expect(alarm.week == "2026-W48" && alarm.through == "2026-11-24" && days.contains(alarm.crossedOn))
+        #expect(provisional.allSatisfy { $0.topic == "YTE" && ($0.unit == "VN" || $0.unit == nil) }, "\(provisional.map { "\($0.topic) \($0.unit ?? "*") \($0.direction)" })")
+        #expect((wednesday.expectedProvisionalAlarmsPerWeek ?? 0) > 0 && wednesday.expectedFalseAlarmsPerWeek <= 1)
+        #expect(wednesday.alerts.isEmpty, "the weekly charts have nothing yet: \(wednesday.alerts)")
+        // Recorded for every later plan: Võ Nhai's health care in the week of 23 November.
+        let vn = try daemon.count("SELECT id FROM units WHERE code = 'VN'"), yte = try daemon.count("SELECT id FROM topics WHERE code = 'YTE'")
+        let monday = try #require(LocalDate(iso: "2026-11-23")).dayNumber
+        #expect(try daemon.count("SELECT COUNT(*) FROM provisional_looks WHERE week_start = \(monday) AND unit_id = \(vn) AND topic_id = \(yte)") == 1)
+        // No figure of those days: the entry holds codes and dates only.
+        let json = try String(contentsOfFile: "\(summaries)/alerts.json", encoding: .utf8)
+        let entry = try #require(json.range(of: "\"provisional\":[")).upperBound
+        let list = json[entry...].prefix { $0 != "]" }
+        #expect(!list.contains("share") && !list.contains("score") && !list.contains("responses"), "\(list)")
+        let index = try String(contentsOfFile: "\(summaries)/index.html", encoding: .utf8)
+        #expect(index.contains("<h3>Cảnh báo tạm thời</h3>") && index.contains("24/11/2026") && index.contains("(tạm thời)"))
+        let own = try String(contentsOfFile: "\(summaries)/units/VN/index.html", encoding: .utf8)
+        #expect(own.contains("<h3>Cảnh báo tạm thời</h3>") && own.contains("(tạm thời)"))
+        // Another unit's page: the section, without Võ Nhai's row.
+        let other = try String(contentsOfFile: "\(summaries)/units/DH/index.html", encoding: .utf8)
+        let section = try #require(other.range(of: "<h3>Cảnh báo tạm thời</h3>")).upperBound
+        let rows = String(other[section...]).components(separatedBy: "<h3>").first ?? ""
+        #expect(!rows.contains("Võ Nhai") && !rows.contains(">VN<"), "\(rows)")
+
+        // Monday 30 November: the week is published; the look turns to the new week (no day yet).
+        _ = try await LateReportTests.publish(daemon, "2026-11-30")
+        let monday30 = try alerts()
+        #expect(monday30.week == "2026-W48" && monday30.provisional == [])
+        #expect(try daemon.count("SELECT COUNT(*) FROM provisional_looks") == Set(provisional.map { "\($0.unit ?? "")|\($0.topic)" }).count)
+        #expect(await daemon.stop() == 0)
+    }
 }

@@ -120,4 +120,36 @@ import TestSupport
         #expect(family.expectedFalseAlarms <= 1 + 1e-9 && family.expectedFalseAlarms > 0.8, "\(family.expectedFalseAlarms)")
         #expect((family.expectedProvisionalAlarms ?? 0) <= 0.25 + 1e-9)
     }
+
+    /// Spending the slack (the daemon's way): the weekly charts keep the whole budget's thresholds
+    /// (the same as with no look), the look's charts share what those leave, and together they
+    /// stay within the budget; a remembered look threshold is the one computed.
+    @Test func theLookSpendsWhatTheWeeklyChartsLeave() throws {
+        var topic = TopicWeeks(units: 4, weeks: 20)
+        for index in topic.responses.indices {
+            topic.responses[index] = 40 + index % 7
+            topic.negative[index] = 8 + index % 3
+            topic.positive[index] = 20 - index % 4
+        }
+        var plain = EarlyWarningSettings()
+        plain.watchEntriesPerWeek = 0
+        var settings = plain
+        settings.provisionalSpendsSlack = true
+        settings.provisionalDays = 2
+        #expect(settings.looksProvisionally && settings.weeklyBudget == 1 && settings.provisionalBudget == 0)
+        let without = EarlyWarning(settings: plain).family([topic])
+        let cache = ThresholdCache()
+        let family = EarlyWarning(settings: settings).family([topic], thresholds: cache)
+        #expect(family.charts.map(\.cusum.threshold) == without.charts.map(\.cusum.threshold))
+        let weekly = without.expectedFalseAlarms
+        #expect(weekly < 1)
+        let target = try #require(family.provisionalRunLength)
+        #expect(abs(target - 10 / (1 - weekly)) < 1e-9)
+        #expect(family.charts.allSatisfy { ($0.provisionalThreshold ?? 0) >= $0.cusum.threshold && $0.provisionalDays == 2 })
+        #expect(family.expectedFalseAlarms <= 1 + 1e-9 && family.expectedFalseAlarms > weekly, "\(family.expectedFalseAlarms)")
+        #expect((family.expectedProvisionalAlarms ?? 0) <= 1 - weekly + 1e-9)
+        // The second family reads its look thresholds from the cache: the same.
+        let again = EarlyWarning(settings: settings).family([topic], thresholds: cache)
+        #expect(again.charts.map(\.provisionalThreshold) == family.charts.map(\.provisionalThreshold))
+    }
 }

@@ -24,6 +24,12 @@ struct MemoryReading: PublicationReading {
     func awaitingApproval() throws(StoreError) -> (batches: Int, responses: Int) { (0, 0) }
     func roundInputs() throws(StoreError) -> [RoundInputs] { rounds }
     func spanCuts() throws(StoreError) -> SpanCuts { cuts }
+    var daily: [(unit: Int64, day: Int, topic: Int64, sentiment: Int64, count: Int)] = []
+    var looks: [ProvisionalLook] = []
+    func forEachDailyCount(days: ClosedRange<Int>, receivedSince: String, _ body: (Int64, Int, Int64, Int64, Int) -> Void) throws(StoreError) {
+        for row in daily where days.contains(row.day) { body(row.unit, row.day, row.topic, row.sentiment, row.count) }
+    }
+    func provisionalLooks() throws(StoreError) -> [ProvisionalLook] { looks }
 }
 
 final class MemoryStore: PublicationStore {
@@ -44,6 +50,11 @@ final class MemoryStore: PublicationStore {
     func forgetPublications(_ periods: [Period]) throws(StoreError) {}
     func roundJournalState(round id: Int64) throws(StoreError) -> RoundJournalState { RoundJournalState() }
     func recordRoundJournalState(round id: Int64, _ state: RoundJournalState) throws(StoreError) {}
+    func recordProvisionalLooks(_ looks: [ProvisionalLook], at timestamp: String) throws(StoreError) {
+        reading.withLock { reading in
+            for look in looks where !reading.looks.contains(look) { reading.looks.append(look) }
+        }
+    }
 }
 
 /// The publication's stages on their own, reading from memory through ``PublicationStore``.

@@ -15,14 +15,14 @@
 // time       16 units × 7 topics at 40 responses a week per unit and topic, the same shift from
 //            a Monday, every week published on its release day (week grace 0, 1 and 2 days):
 //            days from the shift's start to the alarm on the front page.
-// The provisional look (off in the daemon; docs/SUMMARIES.md "The provisional look, studied"):
-// --provisional-share S spends S of the budget on charts continued day by day over the current
-// week's first --provisional-days D days (default 6), the weekly charts getting the rest; budget
-// counts its new alarms (each session of answers held on one day), time the day after a crossing.
-// --daily (time only): charts whose steps are days instead of weeks.
-// --provisional-slack (time only): the look spends only what the weekly charts leave of the budget
+// The provisional look (docs/SUMMARIES.md "The provisional look"), as in the daemon by default:
+// charts continued day by day over the current week's first --provisional-days D days (default 2,
+// as `alerts.provisional_days`; 0: off), spending only what the weekly charts leave of the budget
 // (their thresholds, the lowest whose run length reaches the family's target, leave part of it
-// unused), the weekly charts keeping the whole budget's thresholds.
+// unused), the weekly charts keeping the whole budget's thresholds; budget counts its new alarms
+// (each session of answers held on one day), time the day after a crossing.
+// --provisional-share S (studied, not in the daemon): the look spends S of the budget, the weekly
+// charts the rest. --daily (time only): charts whose steps are days instead of weeks.
 // --check exits 1 when a figure falls clearly short (new alarms over 1.25 × the budget by more than
 // 3 s.d. of twice the Poisson variance; detection within 4 weeks in under 90% of runs; at the
 // default calendar, under 40% of shifts on the front page by day 7 or under 85% by day 14).
@@ -131,12 +131,9 @@ arguments.removeAll { $0 == "--check" }
 let runs = option("--runs").flatMap(Int.init)
 let seed = option("--seed").flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
 let dailyCharts = arguments.contains("--daily")
-let spendSlack = arguments.contains("--provisional-slack")
+// The daemon's look (the default): spending what the weekly charts leave; accepted for the runs
+// written before it was the default.
 arguments.removeAll { $0 == "--provisional-slack" }
-if spendSlack, arguments.first != "time" {
-    print("alarm-sim: --provisional-slack is for the time mode")
-    exit(2)
-}
 arguments.removeAll { $0 == "--daily" }
 let what = arguments.first ?? "all"
 var failures: [String] = []
@@ -144,18 +141,27 @@ let oddsRatio = option("--odds-ratio").flatMap(Double.init)
 let provisionalShare = option("--provisional-share").flatMap(Double.init)
 let provisionalDays = option("--provisional-days").flatMap(Int.init)
 let settings: EarlyWarningSettings = {
+    // The daemon's defaults (SurveyConfig's Configuration.defaultAlerts): the look on Monday and
+    // Tuesday, spending the slack. --provisional-share S spends a share instead; --provisional-days 0
+    // turns the look off.
     var settings = EarlyWarningSettings()
+    settings.provisionalSpendsSlack = true
+    settings.provisionalDays = 2
     if let oddsRatio { settings.oddsRatio = oddsRatio }
-    if let provisionalShare { settings.provisionalShare = provisionalShare }
+    if let provisionalShare {
+        settings.provisionalShare = provisionalShare
+        settings.provisionalSpendsSlack = false
+    }
     if let provisionalDays { settings.provisionalDays = provisionalDays }
-    // Any share turns the look on; --provisional-slack sets its run length below.
-    if spendSlack, settings.provisionalShare == 0 { settings.provisionalShare = 0.05 }
     return settings
 }()
+/// Whether the look spends what the weekly charts leave (the time mode computes it for the example).
+let spendSlack = settings.looksProvisionally && settings.provisionalSpendsSlack
 /// The days the provisional look follows (0: none).
 let earlyDays = settings.looksProvisionally ? settings.provisionalDays : 0
 print("alarm-sim \(what) --seed \(seed)\(settings.oddsRatio == EarlyWarningSettings().oddsRatio ? "" : " --odds-ratio \(settings.oddsRatio)")"
-      + (settings.looksProvisionally ? " --provisional-share \(settings.provisionalShare) --provisional-days \(settings.provisionalDays)" : ""))
+      + (settings.looksProvisionally ? (spendSlack ? "" : " --provisional-share \(settings.provisionalShare)") + " --provisional-days \(settings.provisionalDays)"
+         : " --provisional-days 0"))
 
 if what == "budget" || what == "all" {
     // Responses per unit and topic a week, very unequal; each week within ±50% of the unit's mean.
@@ -389,6 +395,11 @@ if what == "time" || what == "all" {
         let twoWeeks = Double(days.filter { $0 <= 14 + grace }.count) / Double(count)
         if grace == ReleasePolicy.standardGraceDays.week, firstWeek < 0.4 || twoWeeks < 0.85 {
             failures.append("time to alarm at the default grace (\(grace)): \(firstWeek) by day \(7 + grace), \(twoWeeks) by day \(14 + grace)")
+        }
+        // With the look (3,000 runs: 58–60% by day 9), the median must stay within 9 days.
+        let byNine = Double(days.filter { $0 <= 9 }.count) / Double(count)
+        if grace == ReleasePolicy.standardGraceDays.week, spendSlack, settings.provisionalDays >= 2, byNine < 0.5 {
+            failures.append("time to alarm with the provisional look: \(byNine) by day 9")
         }
     }
 }

@@ -27,6 +27,11 @@ public struct EarlyWarningSettings: Sendable, Hashable {
     public var provisionalShare = 0.0
     /// The days of the current week the provisional look follows (Monday on), 1 to 6.
     public var provisionalDays = 6
+    /// Whether the provisional look spends only what the weekly charts leave of the budget instead
+    /// of ``provisionalShare``: the weekly charts keep the whole budget's thresholds (the lowest
+    /// whose run length reaches the family's target, they leave part of it unused on their
+    /// lattice), and the look's charts share the rest. The daemon's way (`alerts.provisional_days`).
+    public var provisionalSpendsSlack = false
 
     public init() {}
 
@@ -41,11 +46,18 @@ public struct EarlyWarningSettings: Sendable, Hashable {
     public var watches: Bool { watchEntriesPerWeek > falseAlarmsPerWeek }
 
     /// Whether the provisional look runs.
-    public var looksProvisionally: Bool { provisionalShare > 0 && provisionalShare < 1 && (1...6).contains(provisionalDays) }
+    public var looksProvisionally: Bool {
+        (provisionalSpendsSlack || (provisionalShare > 0 && provisionalShare < 1)) && (1...6).contains(provisionalDays)
+    }
 
-    /// The part of the budget the weekly charts spend, and the provisional look's.
-    public var weeklyBudget: Double { looksProvisionally ? falseAlarmsPerWeek * (1 - provisionalShare) : falseAlarmsPerWeek }
-    public var provisionalBudget: Double { looksProvisionally ? falseAlarmsPerWeek * provisionalShare : 0 }
+    /// The part of the budget the weekly charts spend, and the provisional look's (spending the
+    /// slack, the look's part is known only once the weekly thresholds are: 0 here).
+    public var weeklyBudget: Double {
+        looksProvisionally && !provisionalSpendsSlack ? falseAlarmsPerWeek * (1 - provisionalShare) : falseAlarmsPerWeek
+    }
+    public var provisionalBudget: Double {
+        looksProvisionally && !provisionalSpendsSlack ? falseAlarmsPerWeek * provisionalShare : 0
+    }
 }
 
 /// Which share a chart watches, and for which move: the negative share rising, or the positive
@@ -221,22 +233,64 @@ public struct EarlyWarning: Sendable {
         let candidates = topics.enumerated().flatMap { charted($0.element, topic: $0.offset) }
         let runLength = EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.weeklyBudget)
         let watchRunLength = settings.watches ? EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.watchEntriesPerWeek) : nil
-        let provisionalRunLength = settings.looksProvisionally ? EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.provisionalBudget) : nil
+        let slack = settings.looksProvisionally && settings.provisionalSpendsSlack
+        var provisionalRunLength = settings.looksProvisionally && !slack
+            ? EarlyWarningSettings.runLength(charts: candidates.count, perWeek: settings.provisionalBudget) : nil
         var family = Family(charts: [], runLength: runLength, watchRunLength: watchRunLength, expectedFalseAlarms: 0,
                             expectedWatchEntries: watchRunLength.map { _ in 0 }, provisionalRunLength: provisionalRunLength,
                             expectedProvisionalAlarms: provisionalRunLength.map { _ in 0 })
+        var made: [(candidate: Candidate, chart: Chart)] = []
         for candidate in candidates {
             guard let chart = chart(candidate, runLength: runLength, watchRunLength: watchRunLength, provisionalRunLength: provisionalRunLength,
                                     cache: cache) else { continue }
-            family.charts.append(chart)
+            made.append((candidate, chart))
             if chart.runLength.isFinite, chart.runLength > 0 { family.expectedFalseAlarms += 1 / chart.runLength }
             if let watch = chart.watchRunLength, watch.isFinite, watch > 0 { family.expectedWatchEntries? += 1 / watch }
+        }
+        if slack {
+            // What the weekly charts leave of the budget, shared by the look's charts.
+            let left = settings.falseAlarmsPerWeek - family.expectedFalseAlarms
+            if left > settings.falseAlarmsPerWeek * 1e-3, !made.isEmpty {
+                provisionalRunLength = EarlyWarningSettings.runLength(charts: candidates.count, perWeek: left)
+            }
+            family.provisionalRunLength = provisionalRunLength
+            family.expectedProvisionalAlarms = 0
+            if let target = provisionalRunLength {
+                for index in made.indices {
+                    let look = self.look(made[index].candidate, weekly: runLength, weeklyThreshold: made[index].chart.cusum.threshold, target: target, cache: cache)
+                    made[index].chart.provisionalThreshold = look?.threshold
+                    made[index].chart.provisionalRunLength = look?.runLength
+                    made[index].chart.provisionalDays = look == nil ? 0 : settings.provisionalDays
+                }
+            }
+        }
+        for (_, chart) in made {
+            family.charts.append(chart)
             if let look = chart.provisionalRunLength, look.isFinite, look > 0 {
                 family.expectedProvisionalAlarms? += 1 / look
                 family.expectedFalseAlarms += 1 / look
             }
         }
         return family
+    }
+
+    /// The provisional look's threshold of a chart whose weekly threshold, at the run length
+    /// `weekly`, is `weeklyThreshold`, at the look's run length `target`, from `cache` when it
+    /// holds it.
+    func look(_ candidate: Candidate, weekly: Double, weeklyThreshold: Double, target: Double, cache: ThresholdCache?) -> (threshold: Double, runLength: Double)? {
+        let key = BinomialCUSUM.ProvisionalCalibration(
+            weekly: calibration(candidate, runLength: weekly), weeklyThreshold: weeklyThreshold, days: settings.provisionalDays, targetRunLength: target)
+        if let entry = cache?.entry(key) { return (entry.threshold, entry.runLength) }
+        guard let look = BinomialCUSUM.provisionalThreshold(key) else { return nil }
+        cache?.store(key, threshold: look.threshold, runLength: look.runLength)
+        return look
+    }
+
+    /// What a chart's weekly threshold is computed from, at the run length `target`.
+    func calibration(_ candidate: Candidate, runLength target: Double) -> BinomialCUSUM.Calibration {
+        BinomialCUSUM.Calibration(inControl: candidate.inControl, oddsRatio: candidate.share == .negativeRising ? settings.oddsRatio : 1 / settings.oddsRatio,
+                                  responses: candidate.responses, targetRunLength: target,
+                                  dispersion: candidate.dispersion, uncertainty: candidate.uncertainty, states: settings.states)
     }
 
     /// One chart of a topic at a given in-control run length (nil when its series lacks a baseline).
@@ -300,18 +354,11 @@ public struct EarlyWarning: Sendable {
     }
 
     func chart(_ candidate: Candidate, runLength: Double, watchRunLength: Double?, provisionalRunLength: Double? = nil, cache: ThresholdCache?) -> Chart? {
-        let oddsRatio = candidate.share == .negativeRising ? settings.oddsRatio : 1 / settings.oddsRatio
-        func calibration(_ target: Double) -> BinomialCUSUM.Calibration {
-            BinomialCUSUM.Calibration(inControl: candidate.inControl, oddsRatio: oddsRatio, responses: candidate.responses, targetRunLength: target,
-                                      dispersion: candidate.dispersion, uncertainty: candidate.uncertainty, states: settings.states)
-        }
-        guard let alarm = ThresholdCache.calibrated(calibration(runLength), cache: cache) else { return nil }
-        let watch = watchRunLength.flatMap { ThresholdCache.calibrated(calibration($0), cache: cache) }
+        guard let alarm = ThresholdCache.calibrated(calibration(candidate, runLength: runLength), cache: cache) else { return nil }
+        let watch = watchRunLength.flatMap { ThresholdCache.calibrated(calibration(candidate, runLength: $0), cache: cache) }
         let steps = alarm.chart.run(candidate.series)
         let look = provisionalRunLength.flatMap { target in
-            BinomialCUSUM.provisionalThreshold(BinomialCUSUM.ProvisionalCalibration(
-                weekly: calibration(runLength), weeklyThreshold: alarm.chart.threshold, days: settings.provisionalDays,
-                targetRunLength: target))
+            self.look(candidate, weekly: runLength, weeklyThreshold: alarm.chart.threshold, target: target, cache: cache)
         }
         var chart = Chart(topic: candidate.topic, unit: candidate.unit, share: candidate.share, cusum: alarm.chart, watchCUSUM: watch?.chart,
                           assumedResponses: candidate.responses, uncertainty: candidate.uncertainty, runLength: alarm.runLength,
@@ -381,11 +428,25 @@ public final class ThresholdCache: Sendable {
     }
 
     private let entries = Mutex<[BinomialCUSUM.Calibration: Entry]>([:])
+    private let looks = Mutex<[BinomialCUSUM.ProvisionalCalibration: Entry]>([:])
 
     public init() {}
 
     public func entry(_ key: BinomialCUSUM.Calibration) -> Entry? {
         entries.withLock { $0[key] }
+    }
+
+    /// A provisional look's threshold (``BinomialCUSUM/provisionalThreshold(_:)``), remembered
+    /// like the weekly ones: it costs several times as much.
+    public func entry(_ key: BinomialCUSUM.ProvisionalCalibration) -> Entry? {
+        looks.withLock { $0[key] }
+    }
+
+    public func store(_ key: BinomialCUSUM.ProvisionalCalibration, threshold: Double, runLength: Double) {
+        looks.withLock { looks in
+            if looks.count > 100_000 { looks.removeAll() }
+            looks[key] = Entry(threshold: threshold, runLength: runLength)
+        }
     }
 
     public func store(_ key: BinomialCUSUM.Calibration, threshold: Double, runLength: Double) {

@@ -405,7 +405,7 @@ extension PeriodCubes {
         }
         var spans = slices.compactMap { slice -> LinkedProtection.Span? in
             guard !slice.tables.isEmpty, slice.capacity.contains(where: { $0 > 0 }) else { return nil }
-            return .init(tables: slice.tables, counts: slice.capacity, knownTopics: knownTopics(slice.day))
+            return .init(tables: slice.tables, counts: slice.capacity, knownTopics: knownTopics(slice.day), bounds: lookBounds(slice.day))
         }
         let kept = slices.filter { !$0.tables.isEmpty && $0.capacity.contains(where: { $0 > 0 }) }
         spans = joiningCutPieces(spans, slices: kept.map { ($0.day, $0.seq, $0.late) }, tables: tables.map { $0.round != nil })
@@ -501,8 +501,10 @@ extension PeriodCubes {
             guard let first = group.members.min() else { continue }
             var counts = Array(repeating: 0, count: spans[first].counts.count)
             var tables = Set<Int>()
+            var bounds = Set<LinkedProtection.Bound>()
             for member in group.members {
                 tables.formUnion(spans[member].tables)
+                bounds.formUnion(spans[member].bounds)
                 for u in 0..<empty.units.count {
                     for t in group.free {
                         let start = (u * topicCount + t) * cell
@@ -514,7 +516,7 @@ extension PeriodCubes {
                     }
                 }
             }
-            before[first] = .init(tables: tables.sorted(), counts: counts)
+            before[first] = .init(tables: tables.sorted(), counts: counts, bounds: bounds.sorted { ($0.topic, $0.unit ?? -1, $0.sentiment) < ($1.topic, $1.unit ?? -1, $1.sentiment) })
         }
         var result: [LinkedProtection.Span] = []
         for (index, piece) in pieces.enumerated() {

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import SurveyModel
+@testable import SurveyPublisher
+import SurveyReport
+import SurveyStore
+import Testing
+
+/// The provisional look in a publication (issue 27): the current week's first days, read as
+/// stored, continue each chart; an alarm there is shown without a figure and recorded, and every
+/// later plan bounds that week's counts.
+@Suite struct ProvisionalLookPublicationTests {
+    static let dimensions = SummaryDimensions(
+        units: (0..<4).map { (Int64(11 + $0), SurveyUnit(code: "U\($0 + 1)", name: "Đơn vị \($0 + 1)")) },
+        topics: [(21, Topic(code: "CDS", title: "Chuyển đổi số"))],
+        groups: [(31, RespondentGroup(code: "ND", name: "Nhân dân"))],
+        sentiments: [(41, Sentiment(code: "DT", label: "Đồng tình", polarity: .positive)), (42, Sentiment(code: "KDT", label: "Không đồng tình", polarity: .negative))]
+    )
+    /// The week looked at: 2026-W50, Monday 7 December.
+    static let week = Period.containing(LocalDate(iso: "2026-12-07") ?? LocalDate(dayNumber: 0), kind: .week)
+
+    /// 20 weeks before 2026-W50, each unit 40 answers a week (8 negative); then, on the week's
+    /// Monday and Tuesday, 6 answers a day per unit (1 negative), but `loud` in U1 (all negative).
+    static func reading(loud: Int) -> MemoryReading {
+        var spans: [(unit: Int64, day: Int, topic: Int64, group: Int64, sentiment: Int64, count: Int)] = []
+        for back in 1...20 {
+            let monday = week.start.dayNumber - 7 * back
+            for unit in Int64(11)...14 {
+                spans.append((unit, monday, 21, 31, 41, 32 + back % 3))
+                spans.append((unit, monday, 21, 31, 42, 8 + (back + Int(unit)) % 3))
+            }
+        }
+        var reading = MemoryReading(dimensions: dimensions, spans: spans)
+        for day in [week.start.dayNumber, week.start.dayNumber + 1] {
+            for unit in Int64(11)...14 {
+                if unit == 11, loud > 0 {
+                    reading.daily.append((unit, day, 21, 42, loud))
+                } else {
+                    reading.daily.append((unit, day, 21, 41, 5))
+                    reading.daily.append((unit, day, 21, 42, 1))
+                }
+            }
+        }
+        return reading
+    }
+
+    static func publisher(_ store: MemoryStore, days: Int = 2) -> Publisher {
+        var settings = EarlyWarningSettings()
+        settings.provisionalSpendsSlack = true
+        settings.provisionalDays = days
+        return Publisher(
+            store: store, directory: "/nonexistent/surveyd-look", kinds: [.week, .month], minimumCellSize: 5,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), earlyWarning: settings, release: .standard
+        )
+    }
+
+    /// Noon UTC on `iso`.
+    static func noon(_ iso: String) -> Date {
+        Date(timeIntervalSince1970: Double((LocalDate(iso: iso) ?? LocalDate(dayNumber: 0)).dayNumber) * 86_400 + 43_200)
+    }
+
+    @Test func aShiftOnTheWeeksFirstDaysIsShownAndRecordedWithoutAFigure() throws {
+        let store = MemoryStore(Self.reading(loud: 6))
+        let publisher = Self.publisher(store)
+        let now = Self.noon("2026-12-09")
+        let input = try publisher.read(now: now)
+        let look = try #require(input.look)
+        #expect(look.week == Self.week && look.days == 2)
+        let plan = publisher.plan(input, now: now)
+        let (_, document) = publisher.alarms(plan, timestamp: now.utcTimestamp)
+        #expect(document.week == "2026-W49", "the charts read the published weeks")
+        #expect(document.provisionalDays == 2)
+        let expected = try #require(document.expectedProvisionalAlarmsPerWeek)
+        #expect(expected > 0 && document.expectedFalseAlarmsPerWeek <= 1.0 + 1e-9)
+        let provisional = try #require(document.provisional)
+        // U1's charts (its negative share rising, its positive share falling), and maybe the
+        // province's, which sums U1; never another unit's.
+        #expect(Set(provisional.map(\.unit)).isSubset(of: [nil, "U1"]) && provisional.contains { $0.unit == "U1" }, "\(provisional)")
+        let alarm = try #require(provisional.first { $0.unit == "U1" && $0.direction == "up" })
+        #expect(alarm.sentiment == "KDT" && alarm.week == "2026-W50")
+        #expect(alarm.crossedOn == "2026-12-07" || alarm.crossedOn == "2026-12-08")
+        #expect(alarm.through == "2026-12-08")
+        // No figure of the week's days in the file: only codes and dates.
+        let json = String(decoding: try document.json(), as: UTF8.self)
+        #expect(json.contains("\"provisional\":[{\"crossed_on\""))
+        // Recorded, and read back as bounds on every sentiment of U1's topic in that week.
+        let looks = publisher.provisionalLooks(document, cubes: plan.cubes)
+        #expect(looks.contains(ProvisionalLook(weekStart: Self.week.start.dayNumber, unitID: 11, topicID: 21)))
+        #expect(Set(looks).count == looks.count && looks.allSatisfy { $0.unitID == nil || $0.unitID == 11 })
+        try store.recordProvisionalLooks(looks, at: now.utcTimestamp)
+        let next = try publisher.read(now: Self.noon("2026-12-14"))
+        #expect(next.look == nil, "Monday: no day of the new week to look at")
+        let bounds = next.cubes.lookBounds(Self.week.start.dayNumber + 3)
+        #expect(Set(bounds.filter { $0.unit == 0 }) == [LinkedProtection.Bound(topic: 0, unit: 0, sentiment: 0, atLeast: true), LinkedProtection.Bound(topic: 0, unit: 0, sentiment: 1, atLeast: true)])
+        #expect(bounds.allSatisfy { $0.unit == nil || $0.unit == 0 })
+        #expect(next.cubes.lookBounds(Self.week.start.dayNumber - 1).isEmpty, "the week before is not bounded")
+    }
+
+    @Test func nothingIsShownWhenTheDaysAreOrdinary() throws {
+        let store = MemoryStore(Self.reading(loud: 0))
+        let publisher = Self.publisher(store)
+        let now = Self.noon("2026-12-10")
+        let plan = publisher.plan(try publisher.read(now: now), now: now)
+        let (_, document) = publisher.alarms(plan, timestamp: now.utcTimestamp)
+        #expect(document.provisional == [])
+        #expect(publisher.provisionalLooks(document, cubes: plan.cubes).isEmpty)
+    }
+
+    /// Off (`alerts.provisional_days: 0`): nothing read, nothing shown, the whole budget weekly.
+    @Test func offItReadsAndShowsNothing() throws {
+        let store = MemoryStore(Self.reading(loud: 12))
+        let publisher = Self.publisher(store, days: 0)
+        let now = Self.noon("2026-12-09")
+        let input = try publisher.read(now: now)
+        #expect(input.look == nil)
+        let (_, document) = publisher.alarms(publisher.plan(input, now: now), timestamp: now.utcTimestamp)
+        #expect(document.provisional == nil && document.provisionalDays == nil && document.expectedProvisionalAlarmsPerWeek == nil)
+        #expect(!String(decoding: try document.json(), as: UTF8.self).contains("provisional"))
+    }
+
+    /// On Tuesday only Monday is looked at; a week whose previous week is not the latest the
+    /// charts read (nothing published in 2026-W49) is not looked at.
+    @Test func theLookFollowsOnlyTheDaysBeforeTodayAfterTheLatestWeek() throws {
+        let tuesday = Self.noon("2026-12-08")
+        let store = MemoryStore(Self.reading(loud: 12))
+        let input = try Self.publisher(store).read(now: tuesday)
+        #expect(input.look?.days == 1)
+        let (_, document) = Self.publisher(store).alarms(Self.publisher(store).plan(input, now: tuesday), timestamp: tuesday.utcTimestamp)
+        #expect(document.provisional?.first?.through == "2026-12-07")
+        var gap = Self.reading(loud: 12)
+        gap.spans.removeAll { $0.day == Self.week.start.dayNumber - 7 }
+        let later = MemoryStore(gap)
+        let now = Self.noon("2026-12-09")
+        let plan = Self.publisher(later).plan(try Self.publisher(later).read(now: now), now: now)
+        let (_, none) = Self.publisher(later).alarms(plan, timestamp: now.utcTimestamp)
+        #expect(none.week == "2026-W48" && none.provisional == [])
+    }
+}
