@@ -90,9 +90,16 @@ let loadTime = clock.now - loadStart
 // has ended; November, the fourth quarter and 2026 have not).
 let releaseOpen = ProcessInfo.processInfo.environment["RELEASE"] == "open"
 let benchNow = Date(utcTimestamp: "2026-11-25T05:00:00Z")!
+// The daemon's early warning (SurveyConfig's defaults): the provisional look on the current week's
+// Monday and Tuesday, spending what the weekly charts leave; LOOK=0 turns it off (before issue 27's look).
+var earlyWarning = EarlyWarningSettings()
+if ProcessInfo.processInfo.environment["LOOK"] != "0" {
+    earlyWarning.provisionalSpendsSlack = true
+    earlyWarning.provisionalDays = 2
+}
 let publisher = Publisher(
     store: store, directory: "\(directory)/summaries", kinds: [.week, .month, .quarter, .year], minimumCellSize: 5, logger: logger,
-    release: releaseOpen ? .open : .closed(graceDays: 2)
+    earlyWarning: earlyWarning, release: releaseOpen ? .open : .closed(graceDays: 2)
 )
 func timed(_ body: () throws -> Publisher.Report) rethrows -> (Duration, Publisher.Report) {
     let start = clock.now
@@ -178,6 +185,7 @@ if let firstMonth {
 if !benchRounds.isEmpty {
     print("| rounds | \(benchRounds.map { "\($0.code) \($0.from)…\($0.to) \($0.topics.joined(separator: "+"))" }.joined(separator: ", ")); results first written: \(fullReport.roundResults.joined(separator: ", ")); span cuts \(cuts.days.count) |")
 }
+print("| provisional look | \(earlyWarning.looksProvisionally ? "Monday and Tuesday (the daemon's default)" : "off (LOOK=0)") |")
 print("| release policy | \(releaseOpen ? "open" : "closed, 2 grace days, as of 2026-11-25 (held back after one late response: \(lateReport.held.added))") |")
 print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
 

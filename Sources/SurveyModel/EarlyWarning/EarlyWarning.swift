@@ -256,8 +256,17 @@ public struct EarlyWarning: Sendable {
             family.provisionalRunLength = provisionalRunLength
             family.expectedProvisionalAlarms = 0
             if let target = provisionalRunLength {
+                // A look's threshold costs several weekly ones: computed on every core.
+                let pending = made.map { (candidate: $0.candidate, threshold: $0.chart.cusum.threshold) }
+                let computed = Mutex<[Int: (threshold: Double, runLength: Double)]>([:])
+                DispatchQueue.concurrentPerform(iterations: pending.count) { index in
+                    guard let look = self.look(pending[index].candidate, weekly: runLength, weeklyThreshold: pending[index].threshold, target: target, cache: cache)
+                    else { return }
+                    computed.withLock { $0[index] = look }
+                }
+                let looks = computed.withLock { $0 }
                 for index in made.indices {
-                    let look = self.look(made[index].candidate, weekly: runLength, weeklyThreshold: made[index].chart.cusum.threshold, target: target, cache: cache)
+                    let look = looks[index]
                     made[index].chart.provisionalThreshold = look?.threshold
                     made[index].chart.provisionalRunLength = look?.runLength
                     made[index].chart.provisionalDays = look == nil ? 0 : settings.provisionalDays
