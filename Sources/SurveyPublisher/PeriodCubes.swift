@@ -162,7 +162,7 @@ struct PeriodCubes {
     /// Takes in the provisional alarms shown so far. An alarm on a week's first days tells its
     /// reader that a count of one of its unit's (or the province's) topic there reached a bound:
     /// all its sentiments' counts (their sums too) are known from below, in every span of the
-    /// week, and every version (docs/SUMMARIES.md, "The provisional look"). Unknown units and
+    /// week as stored by its first release (docs/SUMMARIES.md, "The provisional look"). Unknown units and
     /// topics (none can be: their ids come from the same database) are skipped.
     mutating func addProvisionalLooks(_ looks: [ProvisionalLook]) {
         let sentiments = empty.sentiments.indices

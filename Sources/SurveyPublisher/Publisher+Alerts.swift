@@ -109,9 +109,14 @@ extension Publisher {
             document.expectedProvisionalAlarmsPerWeek = family.expectedProvisionalAlarms.map(hundredths)
             document.provisional = []
             if let look, look.week.previous == latest {
+                var crossings: [(chart: EarlyWarning.Chart, day: Int)] = []
                 for chart in family.charts {
-                    guard let topic = empty.topics[safe: chart.topic], let days = look.series(chart, polarity: polarity),
-                          days.reduce(0, { $0 + $1.n }) >= minimumCellSize, let crossed = chart.provisionalCrossing(days) else { continue }
+                    guard let days = look.series(chart, polarity: polarity), days.reduce(0, { $0 + $1.n }) >= minimumCellSize,
+                          let crossed = chart.provisionalCrossing(days) else { continue }
+                    crossings.append((chart, crossed))
+                }
+                for (chart, crossed) in look.safeCrossings(crossings, minimum: minimumCellSize) {
+                    guard let topic = empty.topics[safe: chart.topic] else { continue }
                     document.provisional?.append(AlertsDocument.Provisional(
                         topic: topic.code, unit: chart.unit.flatMap { empty.units[safe: $0]?.code },
                         sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
@@ -151,6 +156,36 @@ struct LookDays {
     mutating func add(_ count: Int, unit: Int, topic: Int, day: Int, sentiment: Int) {
         guard (0..<units).contains(unit), (0..<topics).contains(topic), (0..<days).contains(day), (0..<sentiments).contains(sentiment) else { return }
         counts[((unit * topics + topic) * days + day) * sentiments + sentiment] += count
+    }
+
+    /// The crossings that may be shown. An alarm shown bounds its unit's (or the province's) counts
+    /// of the topic in the week from below for every later plan; a small unit's total there is
+    /// protected by moving responses between it and the other units, and a small topic's province
+    /// total against the other topics, so those moves need partners the alarms do not bound: a
+    /// topic's unit alarms are shown only when the units without one hold at least `minimum`
+    /// responses of it on the days looked at, and a province alarm only when the topics without
+    /// one do (data only grow until the week's release, so the partners are there then too).
+    func safeCrossings(_ crossings: [(chart: EarlyWarning.Chart, day: Int)], minimum: Int) -> [(chart: EarlyWarning.Chart, day: Int)] {
+        func responses(unit: Int?, topic: Int) -> Int {
+            var n = 0
+            for u in unit.map({ [$0] }) ?? Array(0..<units) where (0..<units).contains(u) {
+                for day in 0..<days {
+                    for s in 0..<sentiments { n += counts[((u * topics + topic) * days + day) * sentiments + s] }
+                }
+            }
+            return n
+        }
+        let alarmedUnits = Dictionary(grouping: crossings.filter { $0.chart.unit != nil }, by: \.chart.topic).mapValues { Set($0.compactMap(\.chart.unit)) }
+        let alarmedTopics = Set(crossings.filter { $0.chart.unit == nil }.map(\.chart.topic))
+        return crossings.filter { crossing in
+            let topic = crossing.chart.topic
+            guard (0..<topics).contains(topic) else { return false }
+            if crossing.chart.unit != nil {
+                let bounded = alarmedUnits[topic] ?? []
+                return (0..<units).filter { !bounded.contains($0) }.reduce(0) { $0 + responses(unit: $1, topic: topic) } >= minimum
+            }
+            return (0..<topics).filter { !alarmedTopics.contains($0) }.reduce(0) { $0 + responses(unit: nil, topic: $1) } >= minimum
+        }
     }
 
     /// A chart's days: the watched share's answers and all answers of its unit (or of every unit,

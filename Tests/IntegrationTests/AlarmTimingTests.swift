@@ -153,6 +153,19 @@ import Testing
         let section = try #require(other.range(of: "<h3>Cảnh báo tạm thời</h3>")).upperBound
         let rows = String(other[section...]).components(separatedBy: "<h3>").first ?? ""
         #expect(!rows.contains("Võ Nhai") && !rows.contains(">VN<"), "\(rows)")
+        // As a reader sees it: alerts.html printed by Chromium holds the provisional alarm.
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "scripts/setup --for-tests installs Debian's chromium")
+        let work = daemon.directory.path
+        let pdf = "\(work)/alerts.pdf"
+        _ = try await run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(work)/browser",
+                                     "--no-pdf-header-footer", "--print-to-pdf=\(pdf)", "file://\(summaries)/alerts.html"], timeout: 90)
+        // (Words as printed, a table cell's lines joined.)
+        let printed = try await run("/usr/bin/pdftotext", [pdf, "-"]).stdout.precomposedStringWithCanonicalMapping
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for text in ["Cảnh báo tạm thời", "Huyện Võ Nhai", "(tạm thời)", "Không số liệu nào của những ngày này được hiển thị"] {
+            #expect(printed.contains(text.precomposedStringWithCanonicalMapping), "alerts.html printed lacks \(text)")
+        }
 
         // Monday 30 November: the week is published; the look turns to the new week (no day yet).
         _ = try await LateReportTests.publish(daemon, "2026-11-30")

@@ -135,4 +135,24 @@ import Testing
         let (_, none) = Self.publisher(later).alarms(plan, timestamp: now.utcTimestamp)
         #expect(none.week == "2026-W48" && none.provisional == [])
     }
+
+    /// An alarm shown keeps its unit's counts of the week from moving down in the plans that
+    /// protect a small unit there; those need other units to move against. So a topic's unit
+    /// alarms are shown only when the units without one hold at least the minimum (5) of its
+    /// responses on the days looked at; the province's alarm, only when other topics do (here there
+    /// is one topic: never).
+    @Test(arguments: [(partner: 0, shown: false), (partner: 4, shown: false), (partner: 5, shown: true)])
+    func anAlarmNeedsPartnersItDoesNotBound(partner: Int, shown: Bool) throws {
+        var reading = Self.reading(loud: 6)
+        reading.daily.removeAll { $0.unit != 11 }
+        if partner > 0 { reading.daily.append((12, Self.week.start.dayNumber, 21, 41, partner)) }
+        let store = MemoryStore(reading)
+        let publisher = Self.publisher(store)
+        let now = Self.noon("2026-12-09")
+        let plan = publisher.plan(try publisher.read(now: now), now: now)
+        let (_, document) = publisher.alarms(plan, timestamp: now.utcTimestamp)
+        let provisional = try #require(document.provisional)
+        #expect(provisional.contains { $0.unit == "U1" && $0.direction == "up" } == shown, "\(provisional)")
+        #expect(provisional.allSatisfy { $0.unit == "U1" }, "no province alarm with one topic: \(provisional)")
+    }
 }

@@ -405,7 +405,9 @@ extension PeriodCubes {
         }
         var spans = slices.compactMap { slice -> LinkedProtection.Span? in
             guard !slice.tables.isEmpty, slice.capacity.contains(where: { $0 > 0 }) else { return nil }
-            return .init(tables: slice.tables, counts: slice.capacity, knownTopics: knownTopics(slice.day), bounds: lookBounds(slice.day))
+            // A provisional alarm bounds what was stored by the span's first release: the slices
+            // that arrived later hold nothing it told.
+            return .init(tables: slice.tables, counts: slice.capacity, knownTopics: knownTopics(slice.day), bounds: slice.late ? [] : lookBounds(slice.day))
         }
         let kept = slices.filter { !$0.tables.isEmpty && $0.capacity.contains(where: { $0 > 0 }) }
         spans = joiningCutPieces(spans, slices: kept.map { ($0.day, $0.seq, $0.late) }, tables: tables.map { $0.round != nil })
