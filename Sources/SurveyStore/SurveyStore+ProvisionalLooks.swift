@@ -22,13 +22,15 @@ extension PublicationSnapshot {
     /// (accepted, not held) collected on `days`, read through the batches received at or after
     /// `receivedSince` (UTC, `2026-11-22T10:00:00Z`): a response cannot be received before its
     /// collection day less the future tolerance, so an early enough bound misses none, and the
-    /// read touches only the recent batches (the responses have no index by collection day).
+    /// read touches only the recent batches (the responses have no index by collection day): unit
+    /// by unit (`CROSS JOIN` keeps that order), a range of `batches_by_unit`, then each batch's
+    /// responses by `responses_by_batch`.
     public func forEachDailyCount(days: ClosedRange<Int>, receivedSince: String, _ body: (Int64, Int, Int64, Int64, Int) -> Void) throws(StoreError) {
         do {
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT b.unit_id, r.collected_on, r.topic_id, r.sentiment_id, COUNT(*)
                 FROM units u
-                JOIN batches b ON b.unit_id = u.id AND b.received_at >= ?
+                CROSS JOIN batches b ON b.unit_id = u.id AND b.received_at >= ?
                 JOIN responses r ON r.batch_id = b.id
                 WHERE b.state = 'accepted' AND b.held = 0 AND r.collected_on BETWEEN ? AND ?
                 GROUP BY 1, 2, 3, 4
