@@ -3,7 +3,7 @@
 narrowed down when every published file is read together?
 
 Usage: Tests/Privacy/audit.py BIN_DIR [--seed N] [--report-only] [--only single|revisions]
-       [--skip-revisions] [--revisions-release closed|open] [--without-held-back]
+       [--skip-revisions] [--revisions-release closed|open] [--without-held-back] [--without-look-bounds]
 
 For each data set (the case of the issue, then random data sets of several shapes with many small
 cells), the real surveyd is started on a free port with a temporary folder, one collaborator per unit
@@ -56,7 +56,21 @@ two rounds (no grace days), R-EARLY (Wednesday of week 0 to Sunday of week 1, re
 then revised by the issue-19 late responses) and R-LATE (both topics, Monday of week 4 to Tuesday
 of week 5, compared with R-EARLY, released at step 5, then revised by case c's late responses and
 retraction): each has versions 1 and 2 or more (`round_versions`, `round_version_withheld`), and
-shows the 5 and the 7 late responses in a later version.
+shows the 5 and the 7 late responses in a later version; case e, the provisional look (issue 27,
+`alerts.provisional_days` 2, the default): a third topic, LOOK_TOPIC, answered steadily every
+week (10% negative) by four units, and a publication on the Wednesday of weeks 3 and 5 (step
+week − 0.5, as of that Wednesday) after that week's Monday–Tuesday responses were submitted and
+before the rest of the week's (in week 3 every topic's, in week 5 LOOK_TOPIC's only: LATE_ROUND's
+progress files would count the other topics' before any version holds their span): in week 3
+LOOK_UNIT answers mostly negative on Monday–Tuesday (and steadily later in the week) while
+LOOK_SMALL has 1…3 responses in one group, whose partners (the other units) answer in every group;
+week 5 is the adversarial case: ADVERSARY_UNIT answers mostly negative, all of its responses of
+the week on Monday–Tuesday and stored by the Wednesday (its alarm's bound is its true count of the
+week), ADVERSARY_SMALL has 1…2 responses in one group from Wednesday on, and ADVERSARY_PARTNER
+exactly the minimum on Monday–Tuesday: the fewest responses of units without an alarm with which
+surveyd shows one (without them it shows none, since the small unit's only partner would be the
+bounded unit; a build without that rule, and the build without the bounds, narrow the small unit).
+Each Wednesday must show a provisional alarm of its unit and topic (else the case bounds nothing).
 
 The checks: every file shows its period's latest version (`revision` counts the versions), with the
 stored figures and withheld positions; stored versions never change; a period's first version
@@ -71,7 +85,28 @@ held back. Then the attacker holds every figure of every version (the rounds' am
 unknowns x_s (unit × topic × group × sentiment × span) of every release s, x_s = x_{s−1} + a_s − r_s
 with a_s, r_s ≥ 0 and r_s = 0 but on the atoms (unit × spans) of a retraction published by then;
 each period version's figures are equations on the x of the release it came with; index.json's
-held_back is an equation on what was stored. SciPy bounds every withheld small position of every
+held_back is an equation on what was stored. The provisional alarms (alerts.json's `provisional`:
+week W, unit or the province, topic, sentiment, direction, crossed_on and through, no figure): an
+alarm says that a linear threshold on the counts of W's Monday…`through` as stored at that
+publication was crossed (the chart continued day by day from its score after W − 1, which the
+attacker can compute from the published weeks); projected onto the atoms, it tells lower bounds on
+sums of the unit's (every unit's) sentiments in the topic over the spans of W holding those days.
+The attacker is given the strongest such knowledge, the truth from below: for every sentiment, the
+sum over groups of those atoms, in the x of the first release holding W's spans after that
+publication (the Monday after: what was stored at the Wednesday is all there, no retraction
+touching these weeks), is at least the number of the unit's (province's) responses of the topic
+and sentiment collected on Monday…`through` and stored at the publication (counted from what the
+audit submitted, and checked against the database's count of accepted, not held batches); one
+alarm per (publication whose alerts.json was written, week, unit, topic), up and down telling the
+same; a bound that the first release holding the week does not meet (responses stored at the look
+held out of it) is reported as a problem instead. The alarms' entries must hold only codes and
+dates, say through ≤ the week's Monday + provisional days − 1, and the database's
+provisional_looks must hold exactly the (week, unit or 0, topic) of every alarm shown so far.
+`--without-look-bounds` reads and checks the alarms but leaves their bounds out of the attacker
+(to see what they add). Variables an equation makes equal to another (a publication's stored
+counts L on the spans of periods held_back does not list are those released, and a publication
+that changed nothing of what L models, as a Wednesday's, has the L of the one before) are solved
+as that one, which keeps the system about the size it had before case e. SciPy bounds every withheld small position of every
 version (≥ minimum + 1 values, no sentiment pinned), every change of a position between two
 versions of a period that is 1…minimum−1 added or removed, and the same for the change between a
 month, quarter or year version and the versions of the shorter periods released before it, span by
@@ -119,10 +154,19 @@ small changes) were checked, sentiments bounded and pinned, the milp solves and 
 revisions' sizes-known pass has its own time budget, positions first, then changes; what is left
 unaudited is reported, not failed).
 
+The revisions audit prints the provisional alarms seen, the lower bounds they add (" (tight)"
+where the bound is the release's true count) and the rows of provisional_looks, then, for case e's
+two weeks, what each version of the week withholds of LOOK_TOPIC and the range the attacker gets
+for each withheld small position of the small unit there (NARROWED below minimum + 1 values).
+A withheld small position's (or small change's) maximum is not solved when an exact solution found
+before already gives it at least its true value + minimum (all that is asked then).
+
 With --report-only it prints the figures and exits 0 even when cells are narrowed (to measure an
-older build). Runs in about 2 minutes on 2 cores (111 s with seed 7, 101 s with seed 11, rounds and
-both attackers included, the sizes-known one about 20 s of it, its small changes mostly shown not
-pinned by the pool of exact solutions without a solve; HiGHS without presolve); every data
+older build). Runs in about 2 to 3 minutes on 2 cores (before case e: 111 s with seed 7, 101 s with
+seed 11, rounds and both attackers included, the sizes-known one about 20 s of it, its small changes
+mostly shown not pinned by the pool of exact solutions without a solve; HiGHS without presolve; with
+case e: 162 s with seed 7, the revisions audit 77–82 s of it and 45 s with seeds 11 and 12, on a
+machine where another job used a core much of the time); every data
 set is bounded in size, the revisions audit to 3 minutes with its publishing and its sizes-known
 pass to 2 minutes more (1 with `--revisions-release open`; what is left unaudited then is reported).
 """
@@ -979,6 +1023,20 @@ EARLY_ROUND = "R-EARLY"        # REVISION_TOPIC, Wednesday of week 0 to Sunday o
                                # step 2, revised by the issue-19 late responses (steps 3 and 5)
 LATE_ROUND = "R-LATE"          # both topics, Monday of week 4 to Tuesday of week 5: released at step 5, revised by
                                # case c (7 and 2 late, 2 retracted: SHOWN_WEEK lies inside it); compared with EARLY_ROUND
+LOOK_TOPIC = "GIAODUC"         # case e, the provisional look (issue 27): weeks 0…5, 5…8 per unit × group of a steady
+                               # mix (10% negative) in every unit but RETRACTED_UNIT, but for the cases below
+LOOK_DAYS = 2                  # alerts.provisional_days (the default): a Wednesday's look reads Monday and Tuesday
+LOOK_WEEKS = (3, 5)            # a publication on the Wednesday of these weeks (after step week − 1), once that week's
+                               # Monday–Tuesday responses are stored: of every topic in week 3 (no round holds it), of
+                               # LOOK_TOPIC alone in week 5 (LATE_ROUND's progress files would count the others' first)
+LOOK_UNIT = "DH"               # week 3: 6…8 per group on Monday–Tuesday, mostly negative, 0…3 per group later (steady)
+LOOK_SMALL = "TXPY"            # week 3: 1…3 responses in one group of LOOK_TOPIC (partners in every group)
+ADVERSARY_UNIT = "TPTN"        # week 5: all of its LOOK_TOPIC responses (6…8 per group) on Monday–Tuesday, mostly
+                               # negative, stored by the Wednesday: its alarm's bound is its true week count
+ADVERSARY_SMALL = "TPSC"       # week 5: 1…2 responses of LOOK_TOPIC in one group, from Wednesday on
+ADVERSARY_PARTNER = "DH"       # week 5: exactly MINIMUM responses of LOOK_TOPIC, on Monday–Tuesday, in one group: the
+                               # fewest with which surveyd shows ADVERSARY_UNIT's alarm (a topic's unit alarms need the
+                               # units without one to hold the minimum on the days looked at); no other unit has any
 
 
 def revisions_case(rng):
@@ -1095,11 +1153,79 @@ def revisions_case(rng):
     retractions = [(last, "retracted", RETRACTED_UNIT)]  # (step, batch tag, unit)
     late.append(f"case c at step {last}: {SHOWN_LATE} into week {SHOWN_WEEK} {' '.join(SHOWN_CELL)}, 2 of {SMALL_LATE_UNIT} "
                 f"{other_group} to {SECOND_TOPIC}, {RETRACTED_UNIT}'s 2 ({retracted_group}) retracted")
+    looks = provisional_case(rng, start, units, responses, late)
     rounds = [dict(code=EARLY_ROUND, topics=[REVISION_TOPIC], start_step=2, **{"from": start + timedelta(days=2), "to": start + timedelta(days=13)}),
               dict(code=LATE_ROUND, topics=[REVISION_TOPIC, SECOND_TOPIC], start_step=5,
                    **{"from": start + timedelta(days=28), "to": start + timedelta(days=36)})]
-    return dict(units=units, topics=[REVISION_TOPIC, SECOND_TOPIC], responses=responses, start=start, steps=steps,
+    cases["e"] = looks
+    return dict(units=units, topics=[REVISION_TOPIC, SECOND_TOPIC, LOOK_TOPIC], responses=responses, start=start, steps=steps,
                 late=late, cases=cases, retractions=retractions, rounds=rounds)
+
+
+def provisional_case(rng, start, units, responses, late):
+    """Case e, the provisional look (issue 27), drawn after the rest (the other cases' data stay as
+    they were for a seed): LOOK_TOPIC's responses, and the arrival of each LOOK_WEEKS week's Monday
+    and Tuesday responses at step week − 0.5, a publication on that week's Wednesday (batch tag
+    wedWEEK). Every unit but RETRACTED_UNIT answers LOOK_TOPIC steadily (5…8 per group a week, 10%
+    negative) in weeks 0…5, which gives its charts a baseline, but:
+    - week 3: LOOK_UNIT answers 6…8 per group on Monday–Tuesday, mostly negative (a provisional
+      alarm at the Wednesday), 0…3 per group later in the week; LOOK_SMALL has 1…3 responses in
+      one group only (a small position whose partners, the other units, answer in every group);
+      every topic's on-time Monday–Tuesday responses of week 3 arrive for the Wednesday;
+    - week 5 (the adversarial case): ADVERSARY_UNIT answers 6…8 per group, all on Monday–Tuesday
+      and mostly negative, stored by the Wednesday: the alarm's lower bounds equal its true counts
+      of the week; ADVERSARY_SMALL has 1…2 responses in one group (Wednesday on); ADVERSARY_PARTNER
+      has exactly MINIMUM on Monday–Tuesday in one group, the fewest unbounded responses with which
+      surveyd shows the alarm (with none, it shows none: the small unit's only partner would be the
+      bounded unit, and its fallback, the topic withheld, leaves the topic's total derivable from
+      the other topics'); no other unit answers LOOK_TOPIC that week. Only LOOK_TOPIC's
+      Monday–Tuesday responses arrive for this Wednesday (LATE_ROUND's window holds the other
+      topics' Monday–Tuesday of week 5, and its progress files would count them before any
+      version holds their span).
+    Returns the case's description: {week: dict(unit=, small=, group=, count=)}."""
+    steady, shifted = (6, 3, 1), (1, 1, 6)
+    first_days = lambda week: [start + timedelta(days=7 * week + d) for d in range(LOOK_DAYS)]  # noqa: E731
+    later_days = lambda week: [start + timedelta(days=7 * week + d) for d in range(LOOK_DAYS, 7)]  # noqa: E731
+    every_day = lambda week: first_days(week) + later_days(week)  # noqa: E731
+
+    def add(days, unit, group, weights, week, n):
+        for _ in range(n):
+            day = rng.choice(days)
+            early = week in LOOK_WEEKS and day in first_days(week)
+            responses.append((day, unit, LOOK_TOPIC, group, rng.choices(SENTIMENTS, weights=weights)[0],
+                              week - 0.5 if early else week, f"wed{week}" if early else f"step{week}"))
+
+    small = {w: (rng.choice(GROUPS), rng.randint(1, 3) if w == 3 else rng.randint(1, 2)) for w in LOOK_WEEKS}
+    partner_group = rng.choice(GROUPS)
+    for w in range(REVISION_WEEKS):
+        for u in units:
+            if u == RETRACTED_UNIT:
+                continue  # four units are enough for the charts (and the audit is smaller)
+            for g in GROUPS:
+                if w == 3 and u == LOOK_UNIT:
+                    add(first_days(w), u, g, shifted, w, rng.randint(6, 8))
+                    add(later_days(w), u, g, steady, w, rng.randint(0, 3))
+                elif w == 5 and u == ADVERSARY_UNIT:
+                    add(first_days(w), u, g, shifted, w, rng.randint(6, 8))
+                elif w == 5 and u == ADVERSARY_PARTNER:
+                    if g == partner_group:
+                        add(first_days(w), u, g, steady, w, MINIMUM)
+                elif (w, u) in ((3, LOOK_SMALL), (5, ADVERSARY_SMALL)):
+                    if g == small[w][0]:
+                        add(every_day(w) if w == 3 else later_days(w), u, g, steady, w, small[w][1])
+                elif w != 5:
+                    add(every_day(w), u, g, steady, w, rng.randint(5, 8))
+    # Week 3's other on-time responses of Monday and Tuesday (every topic) arrive for its Wednesday.
+    for k, (day, unit, topic, group, sentiment, arrival, tag) in enumerate(responses):
+        if arrival == 3 and tag == "step3" and day in first_days(3):
+            responses[k] = (day, unit, topic, group, sentiment, 2.5, "wed3")
+    looks = {3: dict(unit=LOOK_UNIT, small=LOOK_SMALL, group=small[3][0], count=small[3][1]),
+             5: dict(unit=ADVERSARY_UNIT, small=ADVERSARY_SMALL, group=small[5][0], count=small[5][1])}
+    late.append(f"case e: {LOOK_TOPIC} weeks 0…5; Wednesday publications of weeks {', '.join(map(str, LOOK_WEEKS))}; week 3: "
+                f"{LOOK_UNIT} negative on Monday–Tuesday, {LOOK_SMALL} {small[3][1]} in {small[3][0]}; week 5 (adversarial): "
+                f"{ADVERSARY_UNIT} all on Monday–Tuesday, negative, {ADVERSARY_SMALL} {small[5][1]} in {small[5][0]} from Wednesday, "
+                f"{ADVERSARY_PARTNER} {MINIMUM} in {partner_group} on Monday–Tuesday, no other unit")
+    return looks
 
 
 def read_database(state):
@@ -1194,6 +1320,51 @@ def read_version(state):
     return files, index, read_database(state), rounds, recounts
 
 
+def iso_monday(week):
+    """The Monday of an ISO week "2026-W45"."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def read_provisional(state):
+    """What a publication says of the provisional look (issue 27): alerts.json's `provisional`
+    entries (none when the file or the key is missing) and the file's identity (inode and
+    modification time: a file not rewritten repeats an earlier publication's entries), the
+    database's provisional_looks {(week's Monday, unit code or None, topic code)} (None before
+    migration 10), and for each entry the database's count per sentiment of the responses the
+    look read: counted (accepted, not held) batches' responses of its unit (every unit for the
+    province) and topic collected from the week's Monday to `through`."""
+    path = os.path.join(state, "summaries", "alerts.json")
+    entries, identity = [], None
+    if os.path.exists(path):
+        status = os.stat(path)
+        identity = (status.st_ino, status.st_mtime_ns)
+        with open(path, encoding="utf-8") as file:
+            entries = json.load(file).get("provisional") or []
+    epoch = date(1970, 1, 1)
+    database = sqlite3.connect(f"file:{os.path.join(state, 'surveyd.sqlite')}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = None
+        if database.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'provisional_looks'").fetchone():
+            units = dict(database.execute("SELECT id, code FROM units").fetchall())
+            topics = dict(database.execute("SELECT id, code FROM topics").fetchall())
+            rows = {(epoch + timedelta(days=week), units[unit] if unit else None, topics[topic])
+                    for week, unit, topic in database.execute("SELECT week_start, unit_id, topic_id FROM provisional_looks")}
+        counts = []
+        for entry in entries:
+            first, last = (iso_monday(entry["week"]) - epoch).days, (date.fromisoformat(entry["through"]) - epoch).days
+            unit = entry.get("unit")
+            counts.append(dict(database.execute(
+                "SELECT s.code, COUNT(*) FROM responses r JOIN batches b ON b.id = r.batch_id JOIN units u ON u.id = b.unit_id "
+                "JOIN topics t ON t.id = r.topic_id JOIN sentiments s ON s.id = r.sentiment_id "
+                "WHERE b.state = 'accepted' AND b.held = 0 AND r.collected_on BETWEEN ? AND ? AND t.code = ? "
+                + ("AND u.code = ? " if unit else "") + "GROUP BY s.code",
+                (first, last, entry["topic"], *([unit] if unit else []))).fetchall()))
+    finally:
+        database.close()
+    return dict(entries=entries, identity=identity, rows=rows, counts=counts)
+
+
 def held_back(index):
     return index.get("held_back") or index.get("heldBack") or {}
 
@@ -1229,8 +1400,9 @@ def run_revision_steps(bin_dir, case, release):
         shutil.copytree(os.path.join(instance.state, "summaries"), os.path.join(instance.work, "versions", str(len(publications))))
         files, index, db, rounds, recounts = read_version(instance.state)
         progress = read_round_progress(os.path.join(instance.state, "summaries"))
+        looks = read_provisional(instance.state)
         publications.append(dict(label=label, step=step, as_of=as_of, retracted=dict(retracted), files=files, index=index, db=db,
-                                 rounds=rounds, recounts=recounts, progress=progress))
+                                 rounds=rounds, recounts=recounts, progress=progress, looks=looks))
 
     try:
         for step in range(case["steps"]):
@@ -1253,6 +1425,18 @@ def run_revision_steps(bin_dir, case, release):
             as_of = case["start"] + timedelta(days=7 * (step + 1))
             instance.surveyctl("publish", "--as-of", as_of.isoformat(), "--allow-future")
             record(f"step {step}, as of {as_of}", step, as_of)
+            # Case e: the next week's Monday–Tuesday responses, then a publication on its Wednesday
+            # (the provisional look), as step + 0.5.
+            early = [r for r in case["responses"] if r[5] == step + 0.5]
+            if early:
+                by_tag = defaultdict(list)
+                for r in early:
+                    by_tag[r[6]].append(r)
+                for tag, arriving in by_tag.items():
+                    submit(instance.port, instance.collaborators, arriving, tag)
+                wednesday = as_of + timedelta(days=LOOK_DAYS)
+                instance.surveyctl("publish", "--as-of", wednesday.isoformat(), "--allow-future")
+                record(f"step {step}.5, as of {wednesday} (Wednesday: the provisional look)", step + 0.5, wednesday)
     finally:
         instance.stop()
     return instance.work, publications
@@ -1268,10 +1452,12 @@ def small(values):
     return any(0 < abs(v) < MINIMUM for v in values)
 
 
-def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model=True, sized_budget=120):
+def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model=True, sized_budget=120, look_bounds=True):
     """Publishes the revisions case step by step and audits every saved version together.
     release "open" is a check of the audit itself: every publication revises every period, so
-    small differences must be found (the truth is then everything stored)."""
+    small differences must be found (the truth is then everything stored). look_bounds False
+    leaves the provisional alarms' lower bounds out of the attacker's knowledge (to see what they
+    add; they are still read and checked)."""
     closed = release == "closed"
     revisions_started = time.monotonic()
     rng = random.Random(f"revisions-{seed}")
@@ -1603,11 +1789,24 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             spans.update(spans_in(summary))
         released_spans_at.append(spans)
 
+    # Variables equal to another by an equation of the model are solved as that one (alias): the
+    # rows are rewritten on it, which leaves the solutions on the other variables as they are and
+    # makes the system solved much smaller (the held-back model's L below).
+    alias = np.arange(variables)
     if held_model and closed:
         # index.json's held_back: L_p, what was stored at publication p (L_p ≥ L_{p−1} but across
         # a retraction); on the released spans of periods it does not list, L_p = X of p's last
-        # seq; over all released spans Σ (L_p − X) = added − removed (each atom ≥ 0 when nothing
-        # is removed).
+        # seq (an alias of it); over all released spans Σ (L_p − X) = added − removed (each atom ≥
+        # 0 when nothing is removed). A publication that changed nothing of this (the same released
+        # spans, last seq, held_back and stored responses on those spans, no retraction since: a
+        # Wednesday's look, a publication after one as of today) has L_p = L_{p−1} (it is at least
+        # L_{p−1} with the same sum): an alias of it.
+        def held_state(p):
+            held = held_back(publications[p]["index"])
+            mask = np.isin(span_of_atom, list(released_spans_at[p]))
+            return (sorted(released_spans_at[p]), current[p], held.get("added", 0), held.get("removed", 0),
+                    sorted(listed_periods(held)), tuple(lowerable(p)), tuple(live[p][mask]))
+
         for p, publication in enumerate(publications):
             held = held_back(publication["index"])
             added, removed = held.get("added", 0), held.get("removed", 0)
@@ -1617,6 +1816,9 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             upper[base + p * n:base + (p + 1) * n] = np.where(released_mask, np.inf, 0.0)
             truth_all[base + p * n:base + (p + 1) * n] = np.where(released_mask, live[p], 0)
             lower = lowerable(p)
+            if p and held_state(p) == held_state(p - 1):
+                alias[base + p * n:base + (p + 1) * n] = alias[base + (p - 1) * n:base + p * n]
+                continue
             if p:
                 for i in np.nonzero(released_mask & ~lower)[0]:
                     add([L(i), base + (p - 1) * n + i], [1.0, -1.0], 0, np.inf, f"{publication['label']}: stored grows")
@@ -1639,27 +1841,101 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                 continue
             for i in np.nonzero(released_mask)[0]:
                 if unlisted[i]:
-                    add([L(i), X(b, i)], [1.0, -1.0], 0, 0, f"{publication['label']}: not held")
+                    alias[L(i)] = X(b, i)  # not held: L = X
                 elif removed == 0:
                     add([L(i), X(b, i)], [1.0, -1.0], 0, np.inf, f"{publication['label']}: held added only")
             row = list(np.nonzero(released_mask)[0])
             add([L(i) for i in row] + [X(b, i) for i in row], [1.0] * len(row) + [-1.0] * len(row), added - removed, added - removed,
                 f"{publication['label']}: held_back")
 
-    # The truth must satisfy every equation (else the audit's model is wrong, not the files).
+    # The provisional look (issue 27): an alarm in alerts.json's `provisional` about week W, a unit
+    # (or the province) and a topic tells that a linear threshold on the counts of W's Monday…
+    # `through` as stored at that publication was crossed. The strongest thing it can tell is the
+    # truth itself, from below: for every sentiment, the unit's (every unit's) count of the topic
+    # over the spans of W holding those days, all groups, is at least the number of such responses
+    # stored then. Stored before W's first release (the Monday after; no retraction touches these
+    # weeks), they are all in the x of that release: the bound is put there (later versions, which
+    # only grow here, follow). Each alarm (up and down tell the same) of each alerts.json written
+    # (one not rewritten repeats an earlier publication's) gives one bound per sentiment with a
+    # response. provisional_looks must hold exactly the (week, unit, topic) of every alarm shown.
+    look_alarms, look_bounds_added, look_notes = [], [], []
+    shown_looks, facts, identities = set(), set(), set()
+    for p, publication in enumerate(publications):
+        looks = publication["looks"]
+        fresh = looks["identity"] is not None and looks["identity"] not in identities
+        identities.add(looks["identity"])
+        for entry, stored_counts in zip(looks["entries"], looks["counts"]):
+            unit, topic = entry.get("unit"), entry.get("topic")
+            extra = set(entry) - {"crossed_on", "direction", "sentiment", "through", "topic", "unit", "week"}
+            monday, through = iso_monday(entry["week"]), date.fromisoformat(entry["through"])
+            crossed = date.fromisoformat(entry["crossed_on"])
+            shown_looks.add((monday, unit, topic))
+            if not fresh:
+                continue
+            where = f"{publication['label']}: provisional alarm {entry['week']} {unit or 'province'} {topic} {entry['direction']}"
+            if extra:
+                problems_found.append(f"{where} carries more than codes and dates: {sorted(extra)}")
+            if topic not in topics or (unit is not None and unit not in units):
+                problems_found.append(f"{where}: unknown unit or topic")
+                continue
+            if not monday <= crossed <= through < publication["as_of"] or (through - monday).days >= LOOK_DAYS:
+                problems_found.append(f"{where}: crossed on {crossed}, through {through}, published as of {publication['as_of']}")
+            look_alarms.append(f"{entry['week']} {unit or 'province'} {topic} {entry['direction']} (crossed on {crossed}, through {through}, "
+                               f"at {publication['label'].split(',')[0]})")
+            days = [monday + timedelta(days=d) for d in range((through - monday).days + 1)]
+            counted = [sum(1 for day, u, t, g, s, arrival, tag in responses if day in days and t == topic and (unit is None or u == unit)
+                           and s == sentiment and arrival <= publication["step"] and tag not in publication["retracted"])
+                       for sentiment in SENTIMENTS]
+            if counted != [stored_counts.get(sentiment, 0) for sentiment in SENTIMENTS]:
+                problems_found.append(f"{where}: the database counts {stored_counts} responses on its days, the audit submitted {counted}")
+            if (p, monday, unit, topic) in facts:
+                continue
+            facts.add((p, monday, unit, topic))
+            look_spans = sorted({span_of[day] for day in days})
+            later = [b for b in range(B) if seq_publication[seqs[b]] >= p and released_by[b][look_spans].all()]
+            if not later:
+                look_notes.append(f"{where}: no release holds its week (no bound)")
+                continue
+            b = later[0]
+            for s, count in enumerate(counted):
+                row = atoms(topic, unit, None, s, look_spans)
+                if count == 0:
+                    continue
+                if truths[b][row].sum() < count:
+                    problems_found.append(f"{where}: release seq {seqs[b]}, the first to hold its week, holds {int(truths[b][row].sum())} "
+                                          f"{SENTIMENTS[s]} responses of those days' spans, {count} were stored at the look")
+                    continue
+                look_bounds_added.append(f"{entry['week']} {unit or 'province'} {topic} {SENTIMENTS[s]} ≥ {count} at seq {seqs[b]}"
+                                         f"{' (tight)' if truths[b][row].sum() == count else ''}")
+                if look_bounds:
+                    add([X(b, i) for i in row], [1.0] * len(row), count, np.inf, f"{where}: {SENTIMENTS[s]} ≥ {count}")
+        if looks["rows"] is not None and looks["rows"] != shown_looks:
+            problems_found.append(f"{publication['label']}: provisional_looks holds {sorted(map(str, looks['rows'] - shown_looks))} not "
+                                  f"shown and lacks {sorted(map(str, shown_looks - looks['rows']))} shown")
+
+    # The truth must satisfy every equation (else the audit's model is wrong, not the files), and
+    # every alias.
+    if (truth_all[alias] != truth_all).any():
+        raise Failure("revisions: a variable solved as another (alias) differs from it in the stored truth")
     for (indices, coefficients, low, high), label in zip(rows, labels):
         value = float(np.dot(truth_all[indices], coefficients))
         if value < low - 0.5 or value > high + 0.5:
             raise Failure(f"revisions: the attacker's system does not hold for the stored truth ({label}: {value} outside {low}…{high})")
     if (truth_all > upper + 0.5).any():
         raise Failure("revisions: a variable bounded to zero is not zero in the truth")
-    # Variables bounded to zero are left out of the solved system.
-    keep = np.nonzero(upper > 0)[0]
+    # Variables bounded to zero are left out of the solved system, and so are aliases: a row reads
+    # a variable's alias (column[i] is that of alias[i]).
+    keep = np.nonzero((upper > 0) & (alias == np.arange(variables)))[0]
     column = np.full(variables, -1)
     column[keep] = np.arange(len(keep))
+    column = column[alias]
     data, indices_list, pointers, low_list, high_list = [], [], [0], [], []
     for indices, coefficients, low, high in rows:
-        pairs = [(column[i], c) for i, c in zip(indices, coefficients) if column[i] >= 0]
+        merged = defaultdict(float)
+        for i, c in zip(indices, coefficients):
+            if column[i] >= 0:
+                merged[column[i]] += c
+        pairs = [(j, c) for j, c in merged.items() if c]
         if not pairs:
             continue
         indices_list += [i for i, _ in pairs]
@@ -1757,6 +2033,21 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         columns_, coefficients = np.array([c for c, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs])
         return any(int(round(float(x[columns_] @ coefficients))) != true for x in reversed(witnesses[None]))
 
+    witnessed = [0]
+
+    def highest(objective, true):
+        """The objective's maximum, or, when an exact solution found before already gives it at least
+        true + minimum (all that is asked then: the range has minimum + 1 values or more), that value
+        without a solve."""
+        pairs = [(column[i], coefficient) for i, coefficient in objective.items() if column[i] >= 0]
+        if pairs and witnesses[None]:
+            columns_, coefficients = np.array([c for c, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs])
+            seen = max(int(round(float(x[columns_] @ coefficients))) for x in witnesses[None])
+            if seen - true >= MINIMUM:
+                witnessed[0] += 1
+                return seen
+        return extreme(objective, -1)
+
     def difference(parts, topic, unit, group, s):
         """parts: [(b_new, b_old, spans)]: Σ over them of X_{b_new} − X_{b_old} on the spans."""
         objective = defaultdict(float)
@@ -1794,7 +2085,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         if shown_in_both:
             record["diff_failed"].append(f"{where}: published in both")
             return
-        high = extreme(objective, -1)
+        high = highest(objective, change)
         low = extreme(objective, 1) if high - change < MINIMUM else change - MINIMUM
         if high - low + 1 < MINIMUM + 1:
             record["diff_failed"].append(f"{where}: change {low}…{high}")
@@ -1849,6 +2140,7 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
                                      shown_at[(*key, seq)], parts, topic, unit, group, shown)
     # Every withheld small position of every version.
     pinned_of = defaultdict(set)  # target → sentiments pinned without the sizes
+    target_results = {}  # target → (lowest count, or None when not solved (≥ true − minimum), highest)
     for k, (b, key, topic, unit, group, counts, period_spans) in enumerate(targets):
         if time.monotonic() > deadline:
             truncated[0] += 1
@@ -1857,8 +2149,9 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
         record["targets"] += 1
         cells = {X(b, i): 1.0 for i in atoms(topic, unit, group, None, period_spans)}
         true = sum(counts)
-        high = extreme(cells, -1)
+        high = highest(cells, true)
         low = true - MINIMUM if high - true >= MINIMUM else extreme(cells, 1)
+        target_results[k] = (None if high - true >= MINIMUM else max(low, 0), high)
         values = high - max(low, 0) + 1 if high - true < MINIMUM else None
         if values is not None:
             record["narrowest"] = values if record["narrowest"] is None else min(record["narrowest"], values)
@@ -2090,6 +2383,15 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
             if not cell["suppressed"] and sum(cell["counts"]) != held:
                 outcome.append(f"case d: round {code} publishes {' '.join(cell_of)} as {sum(cell['counts'])}, stored version {held}")
 
+    if closed:
+        # Case e: each Wednesday publication shows a provisional alarm of its designed unit and
+        # topic (else the case bounds nothing).
+        for week, look in case["cases"]["e"].items():
+            monday = start + timedelta(days=7 * week)
+            if (monday, look["unit"], LOOK_TOPIC) not in shown_looks:
+                outcome.append(f"case e: no provisional alarm for {look['unit']} {LOOK_TOPIC} in the week of {monday} (its Wednesday "
+                               "publication should show one): the case bounds nothing")
+
     # The report.
     failures = len(problems_found) + len(outcome)
     for p, publication in enumerate(publications):
@@ -2122,7 +2424,58 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     else:
         print("revisions: the named cases passed (issue 19: 3 then 2 late into a cell of 10; a: a late unit-week in its month's first "
               "version; b: 2 late ones counted for the month; c: 7 late shown beside 2 late and 2 retracted elsewhere; "
-              "d: both rounds released, then revised with the late ones shown)")
+              "d: both rounds released, then revised with the late ones shown; e: a provisional alarm at each Wednesday's look)")
+    # Case e's small positions (LOOK_SMALL in week 3, ADVERSARY_SMALL in week 5): what the attacker
+    # got for each version of a period holding them, and what the week's versions withhold of
+    # LOOK_TOPIC (all of it: the plan's fallback for the topic).
+    print(f"revisions: provisional look: {len(look_alarms)} alarms seen, {len(look_bounds_added)} lower bounds "
+          f"{'added' if look_bounds else 'read but left out of the attacker (--without-look-bounds)'}; provisional_looks holds "
+          f"{len(shown_looks)} (week, unit, topic): " + "; ".join(f"{w} {u or 'province'} {t}" for w, u, t in sorted(shown_looks, key=str)))
+    for line in look_alarms:
+        print(f"  alarm {line}")
+    for line in look_bounds_added:
+        print(f"  bound {line}")
+    for line in look_notes:
+        print(f"  {line}")
+    if closed:
+        for week, look in case["cases"]["e"].items():
+            monday = start + timedelta(days=7 * week)
+            week_spans = {span_of[monday + timedelta(days=d)] for d in range(7)}
+            label = "adversarial" if week == 5 else "with partners"
+            lines = []
+            for k, (b, key, topic, unit, group, counts, period_spans) in enumerate(targets):
+                if topic != LOOK_TOPIC or unit != look["small"] or not week_spans & set(period_spans):
+                    continue
+                result = target_results.get(k)
+                true = sum(counts)
+                if result is None:
+                    got = "not audited (time budget)"
+                else:
+                    low, high = result
+                    got = f"at least {MINIMUM + 1} values (up to {high} or more)" if low is None else f"{low}…{high}"
+                    if low is not None and high - low + 1 < MINIMUM + 1:
+                        got += " NARROWED"
+                pinned_here = [SENTIMENTS[s] for s in sorted(pinned_of[k])]
+                lines.append(f"{key[0]} {key[1]} seq {seqs[b]} {topic} {unit} {group or 'all groups'} (true {true}, "
+                             f"{dict(zip(SENTIMENTS, counts))}): {got}{', pinned ' + ', '.join(pinned_here) if pinned_here else ''}")
+            masks = []
+            for key, seq_map in sorted(versions_of.items(), key=lambda item: (KIND_ORDER + ["round"]).index(item[0][0])):
+                if key[0] == "round":
+                    continue
+                for seq, summary in sorted(seq_map.items()):
+                    if not week_spans & set(spans_in(summary)):
+                        continue
+                    own = [cell["suppressed"] for t, u, g, cell in positions(summary) if t == LOOK_TOPIC]
+                    others = [t["province"] for t in summary["topics"] if t["code"] != LOOK_TOPIC]
+                    derived = ""
+                    if all(not cell["suppressed"] for cell in others) and any(own):
+                        derived = (f" (its total is the period's {summary['responses']} less the other topics' "
+                                   f"{sum(cell['responses'] for cell in others)}: {summary['responses'] - sum(cell['responses'] for cell in others)})")
+                    masks.append(f"{key[1]} seq {seq} withholds {sum(own)} of {len(own)} {LOOK_TOPIC} positions{derived}")
+            print(f"revisions: case e, week {week} ({label}: {look['unit']} alarmed, {look['small']} {look['count']} in {look['group']}): "
+                  + ("; ".join(masks) or "the week was not published"))
+            for line in lines or ["no small position of it withheld"]:
+                print(f"  {line}")
     narrowest = [figures[p]["narrowest"] for p in figures if figures[p]["narrowest"] is not None]
     round_versions = {key[1]: sorted(m) for key, m in versions_of.items() if key[0] == "round"}
     round_targets = [t for t in targets if t[1][0] == "round"]
@@ -2135,7 +2488,8 @@ def revisions_audit(bin_dir, seed, started, budget, release="closed", held_model
     print(f"revisions: schema {schema}; {len(responses)} responses, {P} publications, {B} releases, "
           f"{sum(len(m) for m in versions_of.values())} period and round versions, {withheld_positions} positions withheld in them, "
           f"{len(targets)} small ones, narrowest range {min(narrowest) if narrowest else f'≥ {MINIMUM + 1}'}; late: " + "; ".join(case["late"])
-          + f" ({variables} variables, {len(keep)} solved, {len(low_list)} rows, {solves[0]} milp solves, "
+          + f" ({variables} variables, {len(keep)} solved, {len(low_list)} rows, {solves[0]} milp solves, {witnessed[0]} maxima "
+          f"shown high enough by earlier exact solutions, "
           f"publishing {published_at - revisions_started:.0f} s, solving {time.monotonic() - published_at:.0f} s, {time.monotonic() - started:.0f} s so far)")
     known_in_rounds = sum(1 for line in known["pinned"] if line.startswith("round "))
     already = sum(1 for line in known["pinned"] if line.endswith("(already without the sizes)"))
@@ -2176,6 +2530,8 @@ def main():
     parser.add_argument("--skip-revisions", action="store_true")
     parser.add_argument("--without-held-back", action="store_true",
                         help="revisions: leave index.json's held_back out of the attacker's equations")
+    parser.add_argument("--without-look-bounds", action="store_true",
+                        help="revisions: leave the provisional alarms' lower bounds out of the attacker's knowledge (to see what they add)")
     parser.add_argument("--revisions-release", choices=["closed", "open"], default="closed",
                         help="open: check the audit itself (every publication revises every period: must find small differences)")
     arguments = parser.parse_args()
@@ -2196,7 +2552,8 @@ def main():
         # The sizes-known pass (positions, then small changes) has 120 s of its own (60 s in the
         # open-policy self-check, which finds pinned sentiments at once).
         failures += revisions_audit(arguments.bin_dir, arguments.seed, started, 180, arguments.revisions_release,
-                                    not arguments.without_held_back, 120 if arguments.revisions_release == "closed" else 60)
+                                    not arguments.without_held_back, 120 if arguments.revisions_release == "closed" else 60,
+                                    not arguments.without_look_bounds)
     if failures and not arguments.report_only:
         print(f"privacy audit: FAILED, {failures} withheld small groups narrowed or pinned, small changes revealed "
               f"or revisions wrong (SEED={arguments.seed})")
