@@ -90,6 +90,27 @@ let loadTime = clock.now - loadStart
 // has ended; November, the fourth quarter and 2026 have not).
 let releaseOpen = ProcessInfo.processInfo.environment["RELEASE"] == "open"
 let benchNow = Date(utcTimestamp: "2026-11-25T05:00:00Z")!
+// LOOKS=N: provisional alarms recorded in each of the last N weeks of data, as if shown, for two
+// units of every topic (a different two each week and topic): the plan bounds their counts of the
+// topic in that week from below. (The daemon shows a topic's unit alarms only where the other units
+// hold enough of its responses; LOOKS_ALL=1 bounds every unit and the province, beyond what it shows.)
+let boundedWeeks = ProcessInfo.processInfo.environment["LOOKS"].flatMap { Int($0) } ?? 0
+if boundedWeeks > 0 {
+    let (unitIDs, topicIDs) = try store.writer.read { db in
+        (try Int64.fetchAll(db, sql: "SELECT id FROM units"), try Int64.fetchAll(db, sql: "SELECT id FROM topics"))
+    }
+    let lastMonday = Period.containing(last, kind: .week).start.dayNumber
+    var looks: [ProvisionalLook] = []
+    let every = ProcessInfo.processInfo.environment["LOOKS_ALL"] == "1"
+    for week in 0..<boundedWeeks {
+        for (t, topic) in topicIDs.enumerated() {
+            for (u, unit) in (unitIDs.map(Optional.some) + [nil]).enumerated() where every || (unit != nil && (u + week + t) % 8 == 0) {
+                looks.append(ProvisionalLook(weekStart: lastMonday - 7 * week, unitID: unit, topicID: topic))
+            }
+        }
+    }
+    try store.recordProvisionalLooks(looks, at: "2026-11-20T00:00:00Z")
+}
 // The daemon's early warning (SurveyConfig's defaults): the provisional look on the current week's
 // Monday and Tuesday, spending what the weekly charts leave; LOOK=0 turns it off (before issue 27's look).
 var earlyWarning = EarlyWarningSettings()
@@ -185,7 +206,7 @@ if let firstMonth {
 if !benchRounds.isEmpty {
     print("| rounds | \(benchRounds.map { "\($0.code) \($0.from)…\($0.to) \($0.topics.joined(separator: "+"))" }.joined(separator: ", ")); results first written: \(fullReport.roundResults.joined(separator: ", ")); span cuts \(cuts.days.count) |")
 }
-print("| provisional look | \(earlyWarning.looksProvisionally ? "Monday and Tuesday (the daemon's default)" : "off (LOOK=0)") |")
+print("| provisional look | \(earlyWarning.looksProvisionally ? "Monday and Tuesday (the daemon's default)" : "off (LOOK=0)")\(boundedWeeks > 0 ? "; \(ProcessInfo.processInfo.environment["LOOKS_ALL"] == "1" ? "every unit's and the province's" : "two units'") counts of every topic bounded in the last \(boundedWeeks) weeks (LOOKS=\(boundedWeeks))" : "") |")
 print("| release policy | \(releaseOpen ? "open" : "closed, 2 grace days, as of 2026-11-25 (held back after one late response: \(lateReport.held.added))") |")
 print("| file-system floor: create, write and flush the same \(floorFiles) files (\(floorBytes / 1_000_000) MB), no rendering | \(ms(floor)) |")
 

@@ -685,6 +685,7 @@ public struct LinkedProtection: Sendable {
     /// change, not counting atoms another chosen change already draws on (`used`), so that the
     /// capacities of the chosen changes add up. Written into `up` and `down`.
     private func capacity(_ shape: Shape, plus: Int, minus: Int?, used: Set<Int>, up: inout [Int], down: inout [Int]) {
+        let bounded = !spans[plus].bounds.isEmpty || (minus.map { !spans[$0].bounds.isEmpty } ?? false)
         if let swing = shape.swing {
             // A swap: `forward` repeats it, `backward` undoes it; each atom has its sentiment.
             var forward = Int.max, backward = Int.max
@@ -697,8 +698,8 @@ public struct LinkedProtection: Sendable {
             }
             forward = forward == Int.max ? 0 : forward
             backward = backward == Int.max ? 0 : backward
-            if crossesBound(shape, plus: plus, minus: minus, direction: 1, sentiment: nil) { forward = 0 }
-            if crossesBound(shape, plus: plus, minus: minus, direction: -1, sentiment: nil) { backward = 0 }
+            if bounded, forward > 0, crossesBound(shape, plus: plus, minus: minus, direction: 1, sentiment: nil) { forward = 0 }
+            if bounded, backward > 0, crossesBound(shape, plus: plus, minus: minus, direction: -1, sentiment: nil) { backward = 0 }
             for s in 0..<sentiments {
                 let d = swing.indices.contains(s) ? swing[s] : 0
                 up[s] = d > 0 ? forward : d < 0 ? backward : 0
@@ -716,8 +717,11 @@ public struct LinkedProtection: Sendable {
                     if atom.sign > 0 { rise = min(rise, m) } else { fall = min(fall, m) }
                 }
             }
-            up[s] = rise == Int.max || crossesBound(shape, plus: plus, minus: minus, direction: 1, sentiment: s) ? 0 : rise
-            down[s] = fall == Int.max || crossesBound(shape, plus: plus, minus: minus, direction: -1, sentiment: s) ? 0 : fall
+            up[s] = rise == Int.max ? 0 : rise
+            down[s] = fall == Int.max ? 0 : fall
+            guard bounded else { continue }
+            if up[s] > 0, crossesBound(shape, plus: plus, minus: minus, direction: 1, sentiment: s) { up[s] = 0 }
+            if down[s] > 0, crossesBound(shape, plus: plus, minus: minus, direction: -1, sentiment: s) { down[s] = 0 }
         }
     }
 
@@ -725,11 +729,14 @@ public struct LinkedProtection: Sendable {
     /// moves a count a reader knows on one side (``Span/bounds``) toward that side in `plus` or
     /// `minus`. `sentiment` is the one a change of responses is applied to (nil for a swap, whose
     /// atoms carry theirs).
+    /// (In the capacities' loop: nothing allocated, and nothing done where no span has a bound.)
     private func crossesBound(_ shape: Shape, plus: Int, minus: Int?, direction: Int, sentiment: Int?) -> Bool {
-        for (span, sign) in [(plus, direction)] + (minus.map { [($0, -direction)] } ?? []) {
-            for bound in spans[span].bounds where bound.forbids(bound.net(shape.atoms, sign: sign, applied: sentiment)) {
-                return true
-            }
+        for bound in spans[plus].bounds where bound.forbids(bound.net(shape.atoms, sign: direction, applied: sentiment)) {
+            return true
+        }
+        guard let minus else { return false }
+        for bound in spans[minus].bounds where bound.forbids(bound.net(shape.atoms, sign: -direction, applied: sentiment)) {
+            return true
         }
         return false
     }
