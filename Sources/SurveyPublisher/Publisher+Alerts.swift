@@ -18,11 +18,13 @@ extension Publisher {
     /// charts: they would read figures no file publishes. The charts read each week's current
     /// version: a revised week is read again, and an alarm whose evidence covers a week in
     /// `revisedWeeks` says it rests on revised data.
-    /// `look`, the current week's first days as stored, is followed by the provisional look when
-    /// the latest week the charts read is the one before it.
+    /// `look`, the first days of the week after the latest published one, as stored, is followed
+    /// by the provisional look once a day: when `previous` (the `alerts.json` in place) looked at
+    /// the same days of the same week, its provisional alarms stand (the look's threshold holds
+    /// one look a day); see ``LookDays/safeCrossings(_:minimum:recorded:)`` for which are shown.
     static func alerts(
         cubes: PeriodCubes, settings: EarlyWarningSettings, minimumCellSize: Int, generatedAt: String,
-        weekMasks: [Period: ProtectionMask]?, revisedWeeks: Set<Period> = [], look: LookDays? = nil
+        weekMasks: [Period: ProtectionMask]?, revisedWeeks: Set<Period> = [], look: LookDays? = nil, previous: AlertsDocument? = nil
     ) -> AlertsDocument {
         var document = AlertsDocument(generatedAt: generatedAt, week: nil, settings: settings)
         let withData = cubes.periods(.week)
@@ -108,14 +110,26 @@ extension Publisher {
         if settings.looksProvisionally {
             document.expectedProvisionalAlarmsPerWeek = family.expectedProvisionalAlarms.map(hundredths)
             document.provisional = []
-            if let look, look.week.previous == latest {
+            let through = look.map { $0.week.start.adding(days: $0.days - 1).description }
+            document.provisionalThrough = through
+            if let look, look.week > latest, let previous, previous.provisionalThrough == through, let shown = previous.provisional {
+                // Looked at today already: the same alarms, recorded when first shown.
+                document.provisional = shown
+            } else if let look, look.week > latest {
                 var crossings: [(chart: EarlyWarning.Chart, day: Int)] = []
                 for chart in family.charts {
                     guard let days = look.series(chart, polarity: polarity), days.reduce(0, { $0 + $1.n }) >= minimumCellSize,
                           let crossed = chart.provisionalCrossing(days) else { continue }
                     crossings.append((chart, crossed))
                 }
-                for (chart, crossed) in look.safeCrossings(crossings, minimum: minimumCellSize) {
+                // The alarms shown before for this week, recorded: their bounds hold in every plan.
+                let recorded = Set((cubes.provisionalBounds[look.week.start.dayNumber] ?? []).map { LookDays.Series(topic: $0.topic, unit: $0.unit) })
+                // A table holding the days looked at waits for their week (months and rounds wait
+                // for the week of their last day); were one out, it was planned without the bounds
+                // of an alarm not yet recorded: no new alarm then.
+                let mayAdd = !look.spansReleased(cubes)
+                for (chart, crossed) in look.safeCrossings(crossings, minimum: minimumCellSize, recorded: recorded)
+                where mayAdd || recorded.contains(LookDays.Series(topic: chart.topic, unit: chart.unit)) {
                     guard let topic = empty.topics[safe: chart.topic] else { continue }
                     document.provisional?.append(AlertsDocument.Provisional(
                         topic: topic.code, unit: chart.unit.flatMap { empty.units[safe: $0]?.code },
@@ -165,7 +179,22 @@ struct LookDays {
     /// topic's unit alarms are shown only when the units without one hold at least `minimum`
     /// responses of it on the days looked at, and a province alarm only when the topics without
     /// one do (data only grow until the week's release, so the partners are there then too).
-    func safeCrossings(_ crossings: [(chart: EarlyWarning.Chart, day: Int)], minimum: Int) -> [(chart: EarlyWarning.Chart, day: Int)] {
+    /// A unit's (nil: the province's) topic.
+    struct Series: Hashable {
+        var topic: Int
+        var unit: Int?
+    }
+
+    /// Whether a table shown before or now holds one of the days looked at: a span of them is
+    /// released (a month ending in the week), or a round's window (released or to be) meets them.
+    func spansReleased(_ cubes: PeriodCubes) -> Bool {
+        let first = week.start.dayNumber, last = first + days - 1
+        if (first...last).contains(where: { cubes.spanCounts[cubes.cuts.spanStart($0)] != nil }) { return true }
+        return cubes.rounds.contains { $0.window.from.dayNumber <= last && $0.window.to.dayNumber >= first }
+    }
+
+    /// `recorded`: the series whose alarms were shown before this week (bounded already).
+    func safeCrossings(_ crossings: [(chart: EarlyWarning.Chart, day: Int)], minimum: Int, recorded: Set<Series> = []) -> [(chart: EarlyWarning.Chart, day: Int)] {
         func responses(unit: Int?, topic: Int) -> Int {
             var n = 0
             for u in unit.map({ [$0] }) ?? Array(0..<units) where (0..<units).contains(u) {
@@ -175,8 +204,9 @@ struct LookDays {
             }
             return n
         }
-        let alarmedUnits = Dictionary(grouping: crossings.filter { $0.chart.unit != nil }, by: \.chart.topic).mapValues { Set($0.compactMap(\.chart.unit)) }
-        let alarmedTopics = Set(crossings.filter { $0.chart.unit == nil }.map(\.chart.topic))
+        var alarmedUnits = Dictionary(grouping: crossings.filter { $0.chart.unit != nil }, by: \.chart.topic).mapValues { Set($0.compactMap(\.chart.unit)) }
+        for series in recorded { if let unit = series.unit { alarmedUnits[series.topic, default: []].insert(unit) } }
+        let alarmedTopics = Set(crossings.filter { $0.chart.unit == nil }.map(\.chart.topic)).union(recorded.filter { $0.unit == nil }.map(\.topic))
         return crossings.filter { crossing in
             let topic = crossing.chart.topic
             guard (0..<topics).contains(topic) else { return false }
@@ -213,9 +243,10 @@ extension Publisher {
     func alertsNeeded(changed: Bool) throws -> Bool {
         if changed { return true }
         guard let old = publishedAlerts(), FileManager.default.fileExists(atPath: "\(directory)/alerts.html") else { return true }
-        return old.oddsRatio != earlyWarning.oddsRatio || old.falseAlarmsPerWeek != earlyWarning.falseAlarmsPerWeek
-            || old.watchEntriesPerWeek != (earlyWarning.watches ? earlyWarning.watchEntriesPerWeek : nil)
-            || old.provisionalDays != (earlyWarning.looksProvisionally ? earlyWarning.provisionalDays : nil)
+        let settings = effectiveEarlyWarning
+        return old.oddsRatio != settings.oddsRatio || old.falseAlarmsPerWeek != settings.falseAlarmsPerWeek
+            || old.watchEntriesPerWeek != (settings.watches ? settings.watchEntriesPerWeek : nil)
+            || old.provisionalDays != (settings.looksProvisionally ? settings.provisionalDays : nil)
     }
 
     /// The `alerts.json` in place (nil if missing, unreadable or of another schema).

@@ -97,12 +97,24 @@ extension Publisher {
         }
     }
 
-    /// The current week's days before today, up to the provisional look's days, as stored; nil
-    /// when the look is off, weeks are not published, or today is the week's Monday.
+    /// The early warning as this publisher runs it: the provisional look off under
+    /// `publish.release: open`, where the current week is published as it fills.
+    var effectiveEarlyWarning: EarlyWarningSettings {
+        var settings = earlyWarning
+        if release == .open { settings.provisionalDays = 0 }
+        return settings
+    }
+
+    /// The days of the first week not yet published after the latest published with data (weeks
+    /// without data between are skipped), before today and up to the provisional look's days, as
+    /// stored; nil when the look is off, weeks are not published, no week is published yet, or
+    /// that week has no day before today.
     func lookDays(_ snapshot: any PublicationReading, cubes: PeriodCubes, today: LocalDate) throws -> LookDays? {
-        guard earlyWarning.looksProvisionally, kinds.contains(.week) else { return nil }
-        let week = Period.containing(today, kind: .week)
-        let days = min(today.dayNumber - week.start.dayNumber, earlyWarning.provisionalDays)
+        let settings = effectiveEarlyWarning
+        guard settings.looksProvisionally, kinds.contains(.week), let latest = cubes.periods(.week).last else { return nil }
+        var week = latest.next
+        while week.start.dayNumber < today.dayNumber, cubes.isPublishable(week) { week = week.next }
+        let days = min(today.dayNumber - week.start.dayNumber, settings.provisionalDays)
         guard days >= 1 else { return nil }
         var look = LookDays(week: week, days: days, units: cubes.empty.units.count, topics: cubes.empty.topics.count, sentiments: cubes.empty.sentiments.count)
         let units = Dictionary(cubes.ids.units.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -211,14 +223,15 @@ extension Publisher {
     /// Stage 5, alarms: the early-warning charts on the weeks as published, with the previous
     /// `alerts.json` (its episodes, for the journal, and its revised flags).
     func alarms(_ plan: PublicationPlan, timestamp: String) -> (previous: AlertsDocument?, current: AlertsDocument) {
+        let previous = publishedAlerts()
         // Weeks this publication revises: an alarm resting on them comes from revised data, and
         // says so as long as it stays open.
         var document = Publisher.alerts(
-            cubes: plan.cubes, settings: earlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
+            cubes: plan.cubes, settings: effectiveEarlyWarning, minimumCellSize: minimumCellSize, generatedAt: timestamp,
             weekMasks: kinds.contains(.week) ? plan.masks : nil,
-            revisedWeeks: Set(plan.releasedNow.filter { $0.kind == .week && plan.cubes.isReleased($0) }), look: plan.look
+            revisedWeeks: Set(plan.releasedNow.filter { $0.kind == .week && plan.cubes.isReleased($0) }), look: plan.look,
+            previous: previous
         )
-        let previous = publishedAlerts()
         document.keepRevisedFlags(of: previous)
         return (previous, document)
     }

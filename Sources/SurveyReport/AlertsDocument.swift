@@ -135,6 +135,9 @@ public struct AlertsDocument: Codable, Sendable, Equatable {
     public var provisionalDays: Int?
     public var expectedProvisionalAlarmsPerWeek: Double?
     public var provisional: [Provisional]?
+    /// The last day the look looked at (ISO date; absent when it had no day): a publication that
+    /// looks at the same days keeps these alarms (one look a day).
+    public var provisionalThrough: String?
 
     /// An empty document for `settings` (no charts yet).
     public init(generatedAt: String, week: String?, settings: EarlyWarningSettings) {

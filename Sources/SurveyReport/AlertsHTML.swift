@@ -58,8 +58,8 @@ public enum AlertsHTML {
         var html = "<h3>Cảnh báo tạm thời</h3><p class=\"meta\">Theo \(days == 1 ? "ngày thứ Hai" : "\(days) ngày đầu") của tuần đang diễn ra, "
         html += "chưa công bố: mỗi biểu đồ được tiếp tục theo từng ngày với một ngưỡng riêng, cao hơn ngưỡng tuần, dùng phần ngân sách "
         html += "mà các biểu đồ tuần chưa dùng (dự kiến khoảng \(ReportHTML.number(document.expectedProvisionalAlarmsPerWeek ?? 0)) cảnh báo tạm thời "
-        html += "nhầm mỗi tuần, đã tính trong ngân sách trên). Không số liệu nào của những ngày này được hiển thị; tuần được công bố vào thứ Hai "
-        html += "tuần sau, khi biểu đồ tuần xác nhận hay không.</p>"
+        html += "nhầm mỗi tuần, đã tính trong ngân sách trên). Không số liệu nào của những ngày này được hiển thị; khi tuần được công bố, "
+        html += "biểu đồ tuần xác nhận hay không.</p>"
         guard !alarms.isEmpty else { return html + "<p class=\"muted\">Không có cảnh báo tạm thời nào.</p>" }
         html += "<table class=\"provisional\"><thead><tr><th>Chủ đề</th><th>Đơn vị</th><th>Ý kiến</th><th>Xu hướng</th><th>Vượt ngưỡng</th></tr></thead><tbody>"
         for alarm in alarms {

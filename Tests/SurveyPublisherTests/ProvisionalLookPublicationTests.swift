@@ -21,7 +21,7 @@ import Testing
 
     /// 20 weeks before 2026-W50, each unit 40 answers a week (8 negative); then, on the week's
     /// Monday and Tuesday, 6 answers a day per unit (1 negative), but `loud` in U1 (all negative).
-    static func reading(loud: Int) -> MemoryReading {
+    static func reading(loud: Int, week: Period = week) -> MemoryReading {
         var spans: [(unit: Int64, day: Int, topic: Int64, group: Int64, sentiment: Int64, count: Int)] = []
         for back in 1...20 {
             let monday = week.start.dayNumber - 7 * back
@@ -41,16 +41,20 @@ import Testing
                 }
             }
         }
+        // The same answers in the tallies (by span), as the database holds them.
+        for row in reading.daily {
+            reading.spans.append((row.unit, LocalDate(dayNumber: row.day).tallySpanStart.dayNumber, row.topic, 31, row.sentiment, row.count))
+        }
         return reading
     }
 
-    static func publisher(_ store: MemoryStore, days: Int = 2) -> Publisher {
+    static func publisher(_ store: MemoryStore, days: Int = 2, release: ReleasePolicy = .standard) -> Publisher {
         var settings = EarlyWarningSettings()
         settings.provisionalSpendsSlack = true
         settings.provisionalDays = days
         return Publisher(
             store: store, directory: "/nonexistent/surveyd-look", kinds: [.week, .month], minimumCellSize: 5,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), earlyWarning: settings, release: .standard
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), earlyWarning: settings, release: release
         )
     }
 
@@ -127,13 +131,96 @@ import Testing
         #expect(input.look?.days == 1)
         let (_, document) = Self.publisher(store).alarms(Self.publisher(store).plan(input, now: tuesday), timestamp: tuesday.utcTimestamp)
         #expect(document.provisional?.first?.through == "2026-12-07")
+        // A week without data between (a holiday) is skipped: the charts carry on from 2026-W48.
         var gap = Self.reading(loud: 12)
         gap.spans.removeAll { $0.day == Self.week.start.dayNumber - 7 }
         let later = MemoryStore(gap)
+        let laterPublisher = Self.publisher(later)
         let now = Self.noon("2026-12-09")
-        let plan = Self.publisher(later).plan(try Self.publisher(later).read(now: now), now: now)
-        let (_, none) = Self.publisher(later).alarms(plan, timestamp: now.utcTimestamp)
-        #expect(none.week == "2026-W48" && none.provisional == [])
+        let gapInput = try laterPublisher.read(now: now)
+        #expect(gapInput.look?.week == Self.week && gapInput.look?.days == 2)
+        let (_, skipped) = laterPublisher.alarms(laterPublisher.plan(gapInput, now: now), timestamp: now.utcTimestamp)
+        #expect(skipped.week == "2026-W48")
+        let shown = skipped.provisional ?? []
+        #expect(shown.contains { $0.unit == "U1" && $0.week == "2026-W50" }, "\(shown)")
+    }
+
+    /// With weeks published two days after them (`grace_days.week: 2`), on the Tuesday after
+    /// 2026-W50 that week is still unpublished: its look (Monday and Tuesday) still shows.
+    @Test func aWeekNotYetPublishedKeepsItsLookWithGraceDays() throws {
+        let store = MemoryStore(Self.reading(loud: 12))
+        let publisher = Self.publisher(store, release: .closed(GraceDays(week: 2, month: 2, quarter: 2, year: 2)))
+        let tuesday = Self.noon("2026-12-15")
+        let input = try publisher.read(now: tuesday)
+        #expect(input.look?.week == Self.week && input.look?.days == 2)
+        let (_, document) = publisher.alarms(publisher.plan(input, now: tuesday), timestamp: tuesday.utcTimestamp)
+        #expect(document.week == "2026-W49" && document.provisional?.contains { $0.unit == "U1" && $0.week == "2026-W50" } == true)
+    }
+
+    /// Under `publish.release: open` the current week is published as it fills: no look.
+    @Test func noLookUnderTheOpenPolicy() throws {
+        let store = MemoryStore(Self.reading(loud: 12))
+        let publisher = Self.publisher(store, release: .open)
+        let now = Self.noon("2026-12-09")
+        let input = try publisher.read(now: now)
+        #expect(input.look == nil)
+        let (_, document) = publisher.alarms(publisher.plan(input, now: now), timestamp: now.utcTimestamp)
+        #expect(document.provisional == nil && document.provisionalDays == nil)
+    }
+
+    /// One look a day: a publication that looks at the same days keeps the alarms of the one before
+    /// (the threshold holds one look a day), even when later answers would undo the crossing; a new
+    /// day is looked at afresh.
+    @Test func theLookIsMadeOnceADay() throws {
+        let loudStore = MemoryStore(Self.reading(loud: 12))
+        let publisher = Self.publisher(loudStore)
+        let now = Self.noon("2026-12-09")
+        let (_, first) = publisher.alarms(publisher.plan(try publisher.read(now: now), now: now), timestamp: now.utcTimestamp)
+        #expect(first.provisionalThrough == "2026-12-08" && first.provisional?.contains { $0.unit == "U1" } == true)
+        let quiet = MemoryStore(Self.reading(loud: 0))
+        let quietPublisher = Self.publisher(quiet)
+        let plan = quietPublisher.plan(try quietPublisher.read(now: now), now: now)
+        let again = Publisher.alerts(cubes: plan.cubes, settings: quietPublisher.earlyWarning, minimumCellSize: 5, generatedAt: "later",
+                                     weekMasks: plan.masks, look: plan.look, previous: first)
+        #expect(again.provisional == first.provisional)
+        var yesterday = first
+        yesterday.provisionalThrough = "2026-12-07"
+        let fresh = Publisher.alerts(cubes: plan.cubes, settings: quietPublisher.earlyWarning, minimumCellSize: 5, generatedAt: "later",
+                                     weekMasks: plan.masks, look: plan.look, previous: yesterday)
+        #expect(fresh.provisional == [])
+    }
+
+    /// The units already alarmed this week (recorded) are bounded too: they are no partners. With
+    /// U2's 5 answers the only other ones on Monday and Tuesday, U1's alarm shows while U2 is free,
+    /// and not once U2's alarm was recorded.
+    @Test func aUnitRecordedBeforeIsNoPartner() throws {
+        var reading = Self.reading(loud: 6)
+        reading.daily.removeAll { $0.unit != 11 }
+        reading.daily.append((12, Self.week.start.dayNumber, 21, 41, 5))
+        let now = Self.noon("2026-12-09")
+        func shown(_ reading: MemoryReading) throws -> Bool {
+            let store = MemoryStore(reading)
+            let publisher = Self.publisher(store)
+            let (_, document) = publisher.alarms(publisher.plan(try publisher.read(now: now), now: now), timestamp: now.utcTimestamp)
+            return document.provisional?.contains { $0.unit == "U1" } == true
+        }
+        #expect(try shown(reading))
+        reading.looks = [ProvisionalLook(weekStart: Self.week.start.dayNumber, unitID: 12, topicID: 21)]
+        #expect(try !shown(reading))
+    }
+
+    /// No table holding the days looked at is published before their week: a month waits for the
+    /// end of the week holding its last day, a round for the week of its last day. As a guard, a
+    /// span of those days shown (or a round's window meeting them) would stop new alarms, which
+    /// a table planned without their bounds could betray.
+    @Test func theGuardSeesATableHoldingTheDays() throws {
+        let store = MemoryStore(Self.reading(loud: 12))
+        let publisher = Self.publisher(store)
+        var input = try publisher.read(now: Self.noon("2026-12-09"))
+        let look = try #require(input.look)
+        #expect(!look.spansReleased(input.cubes))
+        input.cubes.spanCounts[Self.week.start.dayNumber] = input.cubes.empty.counts
+        #expect(look.spansReleased(input.cubes))
     }
 
     /// An alarm shown keeps its unit's counts of the week from moving down in the plans that
