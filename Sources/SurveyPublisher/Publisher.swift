@@ -194,7 +194,12 @@ public struct Publisher: Sendable {
 
         var alerts: [(data: Data, path: String)] = []
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
-        if try alertsNeeded(changed: !jobs.isEmpty || plan.look != nil) {
+        // The look is made once a day: the alarms are computed again for a new day to look at,
+        // not at every publication (the look's thresholds cost several weekly ones).
+        let lookHasNewDay = plan.look.map { look in
+            publishedAlerts()?.provisionalThrough != look.week.start.adding(days: look.days - 1).description
+        } ?? false
+        if try alertsNeeded(changed: !jobs.isEmpty || lookHasNewDay) {
             start = clock.now
             let update = alarms(plan, timestamp: timestamp)
             // A provisional alarm is recorded before any file shows it: every later plan keeps
