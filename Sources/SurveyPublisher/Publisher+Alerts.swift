@@ -110,7 +110,7 @@ extension Publisher {
         if settings.looksProvisionally {
             document.expectedProvisionalAlarmsPerWeek = family.expectedProvisionalAlarms.map(hundredths)
             document.provisional = []
-            let through = look.map { $0.week.start.adding(days: $0.days - 1).description }
+            let through = look?.through
             document.provisionalThrough = through
             if let look, look.week > latest, let previous, previous.provisionalThrough == through, let shown = previous.provisional {
                 // Looked at today already: the same alarms, recorded when first shown.
@@ -135,7 +135,7 @@ extension Publisher {
                         topic: topic.code, unit: chart.unit.flatMap { empty.units[safe: $0]?.code },
                         sentiment: chart.share == .negativeRising ? negativeName : positiveName, direction: chart.share.direction,
                         week: look.week.identifier, crossedOn: look.week.start.adding(days: crossed - 1).description,
-                        through: look.week.start.adding(days: look.days - 1).description
+                        through: look.through
                     ))
                 }
             }
@@ -166,6 +166,9 @@ struct LookDays {
         (self.units, self.topics, self.sentiments) = (units, topics, sentiments)
         counts = Array(repeating: 0, count: max(0, units * topics * days * sentiments))
     }
+
+    /// The last day looked at (ISO date), as `alerts.json`'s `provisional_through` records it.
+    var through: String { week.start.adding(days: days - 1).description }
 
     mutating func add(_ count: Int, unit: Int, topic: Int, day: Int, sentiment: Int) {
         guard (0..<units).contains(unit), (0..<topics).contains(topic), (0..<days).contains(day), (0..<sentiments).contains(sentiment) else { return }

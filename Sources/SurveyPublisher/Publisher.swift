@@ -196,9 +196,7 @@ public struct Publisher: Sendable {
         var alertsUpdate: (previous: AlertsDocument?, current: AlertsDocument)?
         // The look is made once a day: the alarms are computed again for a new day to look at,
         // not at every publication (the look's thresholds cost several weekly ones).
-        let lookHasNewDay = plan.look.map { look in
-            publishedAlerts()?.provisionalThrough != look.week.start.adding(days: look.days - 1).description
-        } ?? false
+        let lookHasNewDay = plan.look.map { publishedAlerts()?.provisionalThrough != $0.through } ?? false
         if try alertsNeeded(changed: !jobs.isEmpty || lookHasNewDay) {
             start = clock.now
             let update = alarms(plan, timestamp: timestamp)
